@@ -1,0 +1,11 @@
+//! `rampart guard`: run the guard engine on files or standard input.
+
+use std::process::ExitCode;
+
+/// Not available yet in this build.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`rampart guard` is not available yet in this build")
+}

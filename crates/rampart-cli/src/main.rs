@@ -1,0 +1,55 @@
+//! `rampart`: the command-line entry point. Glue only: every subcommand parses its
+//! arguments and calls into a library crate.
+
+mod commands;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Rampart: a security platform for AI systems.
+///
+/// Put every LLM call behind a gateway that blocks prompt injection and redacts personal
+/// data and secrets (`serve`), refuse malicious model files before anyone loads them
+/// (`scan`), and run the same guard engine on files in CI (`guard`).
+#[derive(Debug, Parser)]
+#[command(
+    name = "rampart",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Serve(commands::serve::Args),
+    Scan(commands::scan::Args),
+    Guard(commands::guard::Args),
+    Keys(commands::keys::Args),
+    Audit(commands::audit::Args),
+    Config(commands::config::Args),
+    Completions(commands::completions::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Scan(args) => commands::scan::run(args),
+        Command::Guard(args) => commands::guard::run(args),
+        Command::Keys(args) => commands::keys::run(args),
+        Command::Audit(args) => commands::audit::run(args),
+        Command::Config(args) => commands::config::run(args),
+        Command::Completions(args) => commands::completions::run(args, &mut Cli::command()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
