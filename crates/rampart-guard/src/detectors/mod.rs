@@ -5,6 +5,7 @@
 //! original text; the engine, not the detector, decides what to do with them.
 
 mod injection;
+mod invisible;
 mod pii;
 mod secrets;
 
@@ -43,6 +44,7 @@ pub(crate) fn registry(policy: &Policy) -> Result<Vec<Box<dyn Detector>>, GuardE
         Box::new(injection::InjectionDetector::new(
             policy.injection_threshold,
         )),
+        Box::new(invisible::InvisibleDetector::new()),
         Box::new(pii::PiiDetector::new()),
         Box::new(secrets::SecretDetector::new()),
     ])
