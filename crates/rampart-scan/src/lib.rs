@@ -9,6 +9,7 @@
 
 mod error;
 pub mod formats;
+pub mod pickle;
 pub mod report;
 mod scanner;
 pub mod zipread;

@@ -59,9 +59,14 @@ pub trait Analyzer: Send + Sync + Debug {
     ) -> Result<Vec<Finding>, ScanError>;
 }
 
+pub mod pickle;
+
 /// Every analyser, in sniffing order.
 pub fn registry() -> Vec<Box<dyn Analyzer>> {
-    vec![]
+    vec![
+        // Generic pickle last: its sniffer accepts any stream that parses as a pickle.
+        Box::new(pickle::Pickle),
+    ]
 }
 
 /// State shared by the analysers of one top-level file: the limits, the nesting depth,
