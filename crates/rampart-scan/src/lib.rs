@@ -9,8 +9,10 @@
 
 mod error;
 pub mod formats;
+pub mod pickle;
 pub mod report;
 mod scanner;
+pub mod zipread;
 
 pub use error::ScanError;
 pub use formats::{Analyzer, Input, ScanContext};

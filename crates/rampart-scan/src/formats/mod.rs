@@ -59,9 +59,24 @@ pub trait Analyzer: Send + Sync + Debug {
     ) -> Result<Vec<Finding>, ScanError>;
 }
 
+pub mod joblib;
+pub mod numpy;
+pub mod pickle;
+pub mod pytorch;
+
 /// Every analyser, in sniffing order.
 pub fn registry() -> Vec<Box<dyn Analyzer>> {
-    vec![]
+    vec![
+        Box::new(pytorch::PyTorchZip),
+        Box::new(pytorch::PyTorchLegacy),
+        Box::new(pytorch::PyTorchTar),
+        Box::new(numpy::Npy),
+        Box::new(numpy::Npz),
+        Box::new(joblib::Joblib),
+        Box::new(joblib::ZlibPickle),
+        // Generic pickle last: its sniffer accepts any stream that parses as a pickle.
+        Box::new(pickle::Pickle),
+    ]
 }
 
 /// State shared by the analysers of one top-level file: the limits, the nesting depth,
