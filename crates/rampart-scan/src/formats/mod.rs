@@ -13,6 +13,8 @@ use crate::scanner::Limits;
 use std::fmt::Debug;
 use std::io::{Cursor, Read, Seek};
 
+pub mod safetensors;
+
 /// A readable, seekable view of one file or member.
 pub trait ReadSeek: Read + Seek {}
 impl<T: Read + Seek> ReadSeek for T {}
@@ -61,7 +63,7 @@ pub trait Analyzer: Send + Sync + Debug {
 
 /// Every analyser, in sniffing order.
 pub fn registry() -> Vec<Box<dyn Analyzer>> {
-    vec![]
+    vec![Box::new(safetensors::Safetensors)]
 }
 
 /// State shared by the analysers of one top-level file: the limits, the nesting depth,
