@@ -13,6 +13,8 @@ use crate::scanner::Limits;
 use std::fmt::Debug;
 use std::io::{Cursor, Read, Seek};
 
+pub mod gguf;
+pub mod jinja;
 pub mod safetensors;
 
 /// A readable, seekable view of one file or member.
@@ -63,7 +65,7 @@ pub trait Analyzer: Send + Sync + Debug {
 
 /// Every analyser, in sniffing order.
 pub fn registry() -> Vec<Box<dyn Analyzer>> {
-    vec![Box::new(safetensors::Safetensors)]
+    vec![Box::new(safetensors::Safetensors), Box::new(gguf::Gguf)]
 }
 
 /// State shared by the analysers of one top-level file: the limits, the nesting depth,
