@@ -11,6 +11,7 @@ mod error;
 pub mod formats;
 pub mod report;
 mod scanner;
+pub mod zipread;
 
 pub use error::ScanError;
 pub use formats::{Analyzer, Input, ScanContext};
