@@ -15,6 +15,8 @@ use std::io::{Cursor, Read, Seek};
 
 pub mod gguf;
 pub mod jinja;
+pub mod onnx;
+pub mod protowire;
 pub mod safetensors;
 
 /// A readable, seekable view of one file or member.
@@ -65,7 +67,13 @@ pub trait Analyzer: Send + Sync + Debug {
 
 /// Every analyser, in sniffing order.
 pub fn registry() -> Vec<Box<dyn Analyzer>> {
-    vec![Box::new(safetensors::Safetensors), Box::new(gguf::Gguf)]
+    vec![
+        // Magic- or header-checked formats.
+        Box::new(safetensors::Safetensors),
+        Box::new(gguf::Gguf),
+        // Schema-less protobuf, sniffed by field structure.
+        Box::new(onnx::Onnx),
+    ]
 }
 
 /// State shared by the analysers of one top-level file: the limits, the nesting depth,
