@@ -15,6 +15,7 @@ use std::io::{Cursor, Read, Seek};
 
 pub mod gguf;
 pub mod jinja;
+pub mod keras;
 pub mod onnx;
 pub mod protowire;
 pub mod safetensors;
@@ -71,6 +72,9 @@ pub fn registry() -> Vec<Box<dyn Analyzer>> {
         // Magic- or header-checked formats.
         Box::new(safetensors::Safetensors),
         Box::new(gguf::Gguf),
+        Box::new(keras::KerasH5),
+        // Zip-based model formats, before generic archives.
+        Box::new(keras::KerasV3),
         // Schema-less protobuf, sniffed by field structure.
         Box::new(onnx::Onnx),
     ]
