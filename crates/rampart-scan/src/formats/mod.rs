@@ -19,6 +19,7 @@ pub mod keras;
 pub mod onnx;
 pub mod protowire;
 pub mod safetensors;
+pub mod tensorflow;
 
 /// A readable, seekable view of one file or member.
 pub trait ReadSeek: Read + Seek {}
@@ -75,7 +76,8 @@ pub fn registry() -> Vec<Box<dyn Analyzer>> {
         Box::new(keras::KerasH5),
         // Zip-based model formats, before generic archives.
         Box::new(keras::KerasV3),
-        // Schema-less protobuf, sniffed by field structure.
+        // Schema-less protobuf, sniffed by field structure (SavedModel's is narrower).
+        Box::new(tensorflow::SavedModel),
         Box::new(onnx::Onnx),
     ]
 }
