@@ -13,6 +13,7 @@ use crate::scanner::Limits;
 use std::fmt::Debug;
 use std::io::{Cursor, Read, Seek};
 
+pub mod archive;
 pub mod gguf;
 pub mod jinja;
 pub mod keras;
@@ -79,6 +80,10 @@ pub fn registry() -> Vec<Box<dyn Analyzer>> {
         // Schema-less protobuf, sniffed by field structure (SavedModel's is narrower).
         Box::new(tensorflow::SavedModel),
         Box::new(onnx::Onnx),
+        // Generic containers last: every more specific format above claims its files first.
+        Box::new(archive::Zip),
+        Box::new(archive::Tar),
+        Box::new(archive::Compressed),
     ]
 }
 
