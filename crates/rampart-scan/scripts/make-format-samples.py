@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write benign and malicious samples of the non-pickle formats with the formats' own
-writers (gguf-py, onnx), for checking the scanner against what real tools produce.
+writers (gguf-py, onnx, keras 3 on its numpy backend), for checking the scanner against what real tools produce.
 
-    python -m venv /tmp/venv && /tmp/venv/bin/pip install gguf onnx numpy
+    python -m venv /tmp/venv && /tmp/venv/bin/pip install gguf onnx numpy keras h5py scipy jax
     /tmp/venv/bin/python crates/rampart-scan/scripts/make-format-samples.py OUT_DIR
 
 Malicious samples are inert: their payloads are strings that a vulnerable loader would
@@ -82,4 +82,32 @@ onnx_model(os.path.join(out, "benign", "matmul_external.onnx"), external="matmul
 onnx_model(os.path.join(out, "malicious", "external_abs.onnx"), external="/etc/passwd")
 onnx_model(os.path.join(out, "malicious", "external_traversal.onnx"), external="../../../../etc/shadow")
 onnx_model(os.path.join(out, "malicious", "custom_domain.onnx"), domain="com.attacker.ops")
+
+
+def keras_models():
+    os.environ.setdefault("KERAS_BACKEND", "numpy")
+    import keras
+
+    m = keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Dense(8, activation="relu"),
+        keras.layers.Dropout(0.1),
+        keras.layers.Dense(2),
+    ])
+    m.save(os.path.join(out, "benign", "mlp.keras"))
+    m.save(os.path.join(out, "benign", "mlp.h5"))
+    inp = keras.Input((4,))
+    x = keras.layers.Dense(3)(inp)
+    y = keras.layers.Dense(1)(keras.layers.Concatenate()([x, inp]))
+    keras.Model(inp, y).save(os.path.join(out, "benign", "functional.keras"))
+    # The payload sits in a branch Keras never takes while building the model.
+    lam = keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Lambda(lambda x: x if x is not None else __import__("os").system("id")),
+    ])
+    lam.save(os.path.join(out, "malicious", "lambda.keras"))
+    lam.save(os.path.join(out, "malicious", "lambda.h5"))
+
+
+keras_models()
 print("samples written to", out)

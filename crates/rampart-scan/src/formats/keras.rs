@@ -437,11 +437,16 @@ impl Walker<'_, '_, '_> {
 }
 
 /// What a Lambda's `function` holds: Keras 3 writes `{"module": "builtins", "class_name":
-/// "function", "config": BASE64}`, Keras 2 `[BASE64, defaults, closure]` or a string;
+/// "function", "config": BASE64}` or `{"class_name": "__lambda__", "config": {"code":
+/// BASE64}}`, Keras 2 `[BASE64, defaults, closure]` or a string;
 /// the base64 is marshalled bytecode whose names betray what it calls.
 fn describe_function(function: Option<&Value>) -> (Severity, String) {
     let encoded = match function {
-        Some(Value::Object(o)) => o.get("config").and_then(Value::as_str),
+        // Keras 3.0–3.x: `{"module": "builtins", "class_name": "function", "config": B64}`;
+        // newer: `{"class_name": "__lambda__", "config": {"code": B64, ...}}`.
+        Some(Value::Object(o)) => o
+            .get("config")
+            .and_then(|c| c.as_str().or_else(|| c.get("code").and_then(Value::as_str))),
         Some(Value::Array(a)) => a.first().and_then(Value::as_str),
         Some(Value::String(s)) => Some(s.as_str()),
         _ => None,
@@ -688,6 +693,24 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .contains("layers.0.config.layer")
+        );
+    }
+
+    /// Keras 3.15 writes `{"class_name": "__lambda__", "config": {"code": ...}}`; the first
+    /// version of this analyser missed the bytecode in that shape.
+    #[test]
+    fn regression_keras_3_15_lambda_code_shape_is_decoded() {
+        let cfg = sequential(vec![layer(
+            "Lambda",
+            json!({"name": "lambda", "function": {"class_name": "__lambda__", "config": {"code": evil_lambda_code(), "defaults": null, "closure": null}}}),
+        )]);
+        let r = scan(&keras_zip(&cfg));
+        assert_eq!(rules(&r[0]), ["keras.lambda-layer"]);
+        assert_eq!(
+            r[0].findings[0].severity,
+            Severity::Critical,
+            "{}",
+            r[0].findings[0].message
         );
     }
 
