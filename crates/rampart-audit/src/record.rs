@@ -3,23 +3,26 @@
 //! and types), and what it cost; it never holds prompts, completions, keys or matched
 //! values.
 
-use rampart_core::{Decision, Finding, FindingKind};
+use rampart_core::{Decision, Direction, Finding, FindingKind};
 use serde::{Deserialize, Serialize};
 
-/// One finding as the audit log keeps it: its family and entity type, no position, no
-/// value.
+/// One finding as the audit log keeps it: its family, entity type and direction; no
+/// position, no value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingSummary {
     pub kind: FindingKind,
     #[serde(rename = "type")]
     pub entity: String,
+    /// Whether it was found on the way to the model or back; `None` when unknown.
+    pub direction: Option<Direction>,
 }
 
-impl From<&Finding> for FindingSummary {
-    fn from(finding: &Finding) -> Self {
+impl FindingSummary {
+    pub fn new(finding: &Finding, direction: Direction) -> Self {
         FindingSummary {
             kind: finding.kind,
             entity: finding.entity.clone(),
+            direction: Some(direction),
         }
     }
 }
@@ -114,13 +117,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn findings_keep_kind_and_type_only() {
+    fn findings_keep_kind_type_and_direction_only() {
         let finding = Finding::new(FindingKind::Secret, "AWS_ACCESS_KEY", 10, 30, 0.99);
-        let summary = FindingSummary::from(&finding);
+        let summary = FindingSummary::new(&finding, Direction::Output);
         let json = serde_json::to_value(&summary).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"kind": "secret", "type": "AWS_ACCESS_KEY"})
+            serde_json::json!({"kind": "secret", "type": "AWS_ACCESS_KEY", "direction": "output"})
         );
     }
 
@@ -130,6 +133,7 @@ mod tests {
         record.findings.push(FindingSummary {
             kind: FindingKind::Pii,
             entity: "EMAIL_ADDRESS".into(),
+            direction: Some(Direction::Input),
         });
         let json = String::from_utf8(record.canonical_json()).unwrap();
         assert!(

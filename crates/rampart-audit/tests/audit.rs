@@ -33,6 +33,7 @@ fn record(i: usize) -> AuditRecord {
     r.findings = vec![FindingSummary {
         kind: FindingKind::Secret,
         entity: "AWS_ACCESS_KEY".into(),
+        direction: None,
     }];
     r.tokens_in = Some(12);
     r.tokens_out = Some(34);

@@ -205,20 +205,42 @@ fn bad_input_gets_an_error_that_says_what_to_do() {
         let err = text(&out.stderr);
         assert!(err.contains(needle), "{args:?}: {err}");
     }
-    std::fs::write(
-        sb.path().join("nostorage.toml"),
-        "[server]\nlisten = \"x\"\n",
-    )
-    .unwrap();
-    let out = sb.run(&["keys", "list", "-c", "nostorage.toml"]);
+    std::fs::write(sb.path().join("badstorage.toml"), "[storage]\nurl = 5\n").unwrap();
+    let out = sb.run(&["keys", "list", "-c", "badstorage.toml"]);
     assert!(
-        text(&out.stderr).contains("[storage]"),
+        text(&out.stderr).contains("[storage] url must be a string"),
         "{}",
         text(&out.stderr)
     );
     std::fs::write(sb.path().join("broken.toml"), "[storage\nurl=").unwrap();
     let out = sb.run(&["audit", "list", "-c", "broken.toml", "--json"]);
     assert!(text(&out.stderr).contains("not valid TOML"));
+}
+
+#[test]
+fn a_config_without_storage_uses_the_gateway_default() {
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.path().join("sub")).unwrap();
+    std::fs::write(
+        sb.path().join("sub/minimal.toml"),
+        "[server]\nlisten = \"127.0.0.1:8787\"\n",
+    )
+    .unwrap();
+    let created = sb.json(&[
+        "keys",
+        "create",
+        "-c",
+        "sub/minimal.toml",
+        "--tenant",
+        "t",
+        "--name",
+        "n",
+        "--json",
+    ]);
+    assert!(created["key"].is_string());
+    // Relative to the working directory, like the gateway: the same file as rampart.toml's.
+    let listed = sb.json(&["keys", "list", "-c", "rampart.toml", "--json"]);
+    assert_eq!(listed[0]["id"], created["id"]);
 }
 
 #[test]
@@ -265,6 +287,7 @@ fn audit_record(i: i64) -> AuditRecord {
         r.findings = vec![FindingSummary {
             kind: FindingKind::PromptInjection,
             entity: "INSTRUCTION_OVERRIDE".into(),
+            direction: Some(rampart_core::Direction::Input),
         }];
         r.status = 400;
     }
@@ -304,7 +327,7 @@ async fn audit_list_and_verify_read_what_the_gateway_wrote() {
     assert_eq!(listed[2]["decision"], "block");
     assert_eq!(
         listed[2]["findings"][0],
-        serde_json::json!({"kind": "prompt_injection", "type": "INSTRUCTION_OVERRIDE"})
+        serde_json::json!({"kind": "prompt_injection", "type": "INSTRUCTION_OVERRIDE", "direction": "input"})
     );
     assert_eq!(listed[0]["time"], "2026-11-22T02:20:25.004Z");
     for field in [

@@ -293,6 +293,9 @@ pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N
     }
 }
 
+/// Where keys and audit records live when the config does not say (as in the gateway).
+const DEFAULT_STORAGE_URL: &str = "sqlite://rampart.db";
+
 /// Reads `[storage] url` from the gateway config file, with `${VAR}` replaced by the
 /// environment variable's value.
 pub(crate) fn storage_url(path: &Path) -> anyhow::Result<String> {
@@ -301,20 +304,15 @@ pub(crate) fn storage_url(path: &Path) -> anyhow::Result<String> {
     let config: toml::Table = text
         .parse()
         .with_context(|| format!("{} is not valid TOML", path.display()))?;
-    let Some(storage) = config.get("storage") else {
-        bail!(
-            "{} has no [storage] section; add\n\n[storage]\nurl = \"sqlite://rampart.db\"",
-            path.display()
-        );
-    };
-    let Some(url) = storage.get("url") else {
-        bail!(
-            "{}: [storage] has no `url`; e.g. url = \"sqlite://rampart.db\"",
-            path.display()
-        );
-    };
-    let Some(url) = url.as_str() else {
-        bail!("{}: [storage] url must be a string", path.display());
+    // The gateway's default when `[storage]` or its `url` is absent.
+    let url = match config.get("storage") {
+        None => DEFAULT_STORAGE_URL,
+        Some(storage) => match storage.get("url") {
+            None => DEFAULT_STORAGE_URL,
+            Some(url) => url
+                .as_str()
+                .with_context(|| format!("{}: [storage] url must be a string", path.display()))?,
+        },
     };
     interpolate(url).with_context(|| format!("{}: [storage] url", path.display()))
 }
