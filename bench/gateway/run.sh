@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Gateway benchmark: overhead, saturation throughput and memory of `rampart serve` against
+# calling the same upstream directly, and LiteLLM's proxy on the same upstream and load.
+#
+#   bench/gateway/run.sh                 # everything (installs oha and LiteLLM if missing)
+#   SKIP_LITELLM=1 bench/gateway/run.sh  # without the LiteLLM comparison
+#
+# Needs: cargo, python3, and `oha` (installed with `cargo install oha --locked` if absent).
+# Everything listens on 127.0.0.1 only, and every load run is bounded in time.
+# Prints a Markdown table for bench/RESULTS.md and writes the raw oha JSON to bench/out/.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+out="$root/bench/out/gateway-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+RATE="${RATE:-1000}"          # requests per second for the latency runs
+DURATION="${DURATION:-20s}"   # length of each latency run
+SAT_DURATION="${SAT_DURATION:-15s}"
+SAT_CONC="${SAT_CONC:-64}"
+UP=127.0.0.1:18080 GW=127.0.0.1:18787 LL=127.0.0.1:14000
+KEY=rk-bench-not-a-secret
+
+command -v oha >/dev/null || cargo install oha --locked
+cargo build --release -p rampart-cli -p rampart-gateway --example bench_upstream
+target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+wait_port() { for _ in $(seq 1 300); do (echo > "/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; return 1; }
+
+# A 2 KB prompt of ordinary business prose: the full guard policy runs on it and lets it
+# through, so every request reaches the upstream.
+python3 - "$out/body.json" <<'PY'
+import json, sys
+sentence = ("The regional sales team met on Tuesday to review the third-quarter pipeline, "
+            "agree on next steps for the renewal of the logistics contract, and plan the "
+            "onboarding of two new account managers in the Madrid office. ")
+prompt = (sentence * 20)[:2048]
+json.dump({"model": "bench", "messages": [{"role": "system", "content": "You are a helpful assistant."},
+          {"role": "user", "content": prompt}]}, open(sys.argv[1], "w"))
+PY
+
+"$target/release/examples/bench_upstream" "$UP" 2> "$out/upstream.log" & pids+=($!)
+wait_port "$UP"
+
+sha=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
+cat > "$out/rampart.toml" <<TOML
+[server]
+listen = "$GW"
+
+[storage]
+url = "sqlite://$out/rampart.db"
+
+[[providers]]
+name = "upstream"
+kind = "openai_compatible"
+base_url = "http://$UP/v1"
+
+[[models]]
+name = "bench"
+provider = "upstream"
+upstream_model = "bench"
+
+[guard]
+mode = "enforce"   # the full default policy: injection, jailbreak, PII, secrets, invisible text
+
+[[auth.keys]]
+id = "bench"
+tenant = "bench"
+sha256 = "$sha"
+TOML
+"$target/release/rampart" serve --config "$out/rampart.toml" > "$out/rampart.log" 2>&1 & gw_pid=$!; pids+=($gw_pid)
+wait_port "$GW"
+
+load() { # name url extra-oha-args...
+  local name=$1 url=$2; shift 2
+  oha --no-tui --output-format json -m POST -H "Authorization: Bearer $KEY" \
+      -H 'content-type: application/json' -D "$out/body.json" "$@" "$url" > "$out/$name.json"
+}
+# Warm up both paths (connection pools, allocator) before measuring.
+load warm-direct "http://$UP/v1/chat/completions" -z 3s -c 16
+load warm-gateway "http://$GW/v1/chat/completions" -z 3s -c 16
+
+load latency-direct "http://$UP/v1/chat/completions" -z "$DURATION" -q "$RATE" -c 50
+load latency-gateway "http://$GW/v1/chat/completions" -z "$DURATION" -q "$RATE" -c 50
+load saturation-direct "http://$UP/v1/chat/completions" -z "$SAT_DURATION" -c "$SAT_CONC"
+load saturation-gateway "http://$GW/v1/chat/completions" -z "$SAT_DURATION" -c "$SAT_CONC"
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$gw_pid/status")
+
+if [[ -z "${SKIP_LITELLM:-}" ]]; then
+  venv="${LITELLM_VENV:-$root/bench/out/litellm-venv}"
+  [[ -x "$venv/bin/litellm" ]] || { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet 'litellm[proxy]'; }
+  cat > "$out/litellm.yaml" <<YAML
+model_list:
+  - model_name: bench
+    litellm_params:
+      model: openai/bench
+      api_base: http://$UP/v1
+      api_key: sk-upstream-not-a-secret
+general_settings:
+  master_key: $KEY
+YAML
+  "$venv/bin/litellm" --config "$out/litellm.yaml" --host 127.0.0.1 --port "${LL#*:}" > "$out/litellm.log" 2>&1 & pids+=($!)
+  wait_port "$LL"
+  load warm-litellm "http://$LL/v1/chat/completions" -z 3s -c 16
+  load saturation-litellm "http://$LL/v1/chat/completions" -z "$SAT_DURATION" -c "$SAT_CONC"
+fi
+
+python3 - "$out" "$rss_kb" "$RATE" <<'PY'
+import json, os, sys
+out, rss_kb, rate = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def get(name):
+    p = os.path.join(out, name + ".json")
+    return json.load(open(p)) if os.path.exists(p) else None
+def pct(r, p): return r["latencyPercentiles"][p] * 1000
+def rps(r): return r["summary"]["requestsPerSec"]
+def ok(r): return r["statusCodeDistribution"]
+ld, lg = get("latency-direct"), get("latency-gateway")
+sd, sg, sl = get("saturation-direct"), get("saturation-gateway"), get("saturation-litellm")
+print(f"| measure | direct | through rampart | ratio / overhead |")
+print(f"|---|---|---|---|")
+for p in ("p50", "p99"):
+    print(f"| latency {p} at {rate} req/s (ms) | {pct(ld,p):.3f} | {pct(lg,p):.3f} | +{pct(lg,p)-pct(ld,p):.3f} ms |")
+print(f"| saturation throughput (req/s) | {rps(sd):.0f} | {rps(sg):.0f} | {rps(sg)/rps(sd)*100:.0f} % of direct |")
+if sl:
+    print(f"| LiteLLM proxy saturation (req/s) | | {rps(sl):.0f} | rampart = {rps(sg)/max(rps(sl),1e-9):.1f}× LiteLLM |")
+print(f"| rampart peak RSS (MB) | | {rss_kb/1024:.1f} | |")
+print()
+print("status codes:", {k: ok(v) for k, v in [("latency-gateway", lg), ("saturation-gateway", sg), ("saturation-litellm", sl)] if v})
+PY
