@@ -724,6 +724,24 @@ async fn client_errors_name_the_problem() {
 }
 
 #[tokio::test]
+async fn a_client_supplied_provider_key_is_refused_unless_the_provider_allows_it() {
+    let h = start().await;
+    let resp = h
+        .client
+        .post(format!("{}/v1/chat/completions", h.gateway))
+        .bearer_auth(KEY)
+        .header("x-upstream-api-key", "sk-my-own-openai-key")
+        .json(&json!({"model": "gpt", "messages": [{"role": "user", "content": "x"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "client_key_refused");
+    assert!(h.upstream.bodies.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn injection_in_an_anthropic_tool_result_is_refused_in_anthropic_shape() {
     let h = start().await;
     let resp = h
