@@ -408,6 +408,7 @@ fn router(shared: Arc<Shared>, with_admin: bool) -> Router {
             "/v1/models",
             any(|s, m, h, b| surface(s, m, h, b, Surface::Models)),
         )
+        .route("/v1/models/{id}", get(model_info))
         .route(
             "/v1/messages",
             any(|s, m, h, b| surface(s, m, h, b, Surface::Messages)),
@@ -458,6 +459,21 @@ async fn surface(
         return resp;
     }
     pipeline::handle(shared.current(), surface, headers, body).await
+}
+
+async fn model_info(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    pipeline::handle_with(
+        shared.current(),
+        Surface::ModelInfo,
+        Some(id),
+        headers,
+        Body::empty(),
+    )
+    .await
 }
 
 async fn not_found(
