@@ -184,3 +184,10 @@ def test_logs_never_contain_prompts_or_keys(gateway, client):
     assert SECRET not in log
     assert KEY not in log
     assert '"request_id"' in log
+
+
+def test_models_retrieve(gateway, client):
+    assert client.models.retrieve("mock-echo").id == "mock-echo"
+    limited = openai.OpenAI(base_url=gateway["base"] + "/v1", api_key=LIMITED_KEY, max_retries=0)
+    with pytest.raises(openai.NotFoundError):
+        limited.models.retrieve("mock-echo")

@@ -109,6 +109,27 @@ impl Authenticator for StaticKeys {
     }
 }
 
+/// Several authenticators asked in turn; the first that knows the key wins. An error from
+/// one is returned at once (fail closed) rather than skipped.
+#[derive(Debug, Clone, Default)]
+pub struct ChainAuthenticator(pub Vec<std::sync::Arc<dyn Authenticator>>);
+
+impl Authenticator for ChainAuthenticator {
+    fn authenticate<'a>(
+        &'a self,
+        presented_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Principal>, AuthError>> {
+        Box::pin(async move {
+            for a in &self.0 {
+                if let Some(p) = a.authenticate(presented_key).await? {
+                    return Ok(Some(p));
+                }
+            }
+            Ok(None)
+        })
+    }
+}
+
 /// The key a request presents: `Authorization: Bearer KEY` or `x-api-key: KEY`.
 /// Two different keys in the two headers are refused as ambiguous.
 pub fn presented_key(headers: &http::HeaderMap) -> Result<Option<&str>, &'static str> {

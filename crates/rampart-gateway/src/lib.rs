@@ -39,11 +39,11 @@ pub mod telemetry;
 pub mod translate;
 
 pub use audit::{AuditError, AuditFinding, AuditRecord, AuditSink, LogAuditSink};
-pub use auth::{AuthError, Authenticator, Principal, StaticKeys};
+pub use auth::{AuthError, Authenticator, ChainAuthenticator, Principal, StaticKeys};
 pub use config::{Config, ConfigError};
 pub use limit::{InMemoryLimiter, LimitKind, LimitStatus, Limiter, RetryAfter};
 pub use runtime::Seams;
-pub use server::{Server, ServerError, serve_blocking, shutdown_signal};
+pub use server::{Server, ServerError, block_on, serve_blocking, shutdown_signal};
 pub use telemetry::init_logging;
 
 use std::future::Future;

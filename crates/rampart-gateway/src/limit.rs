@@ -68,8 +68,9 @@ pub trait Limiter: Send + Sync + std::fmt::Debug {
 /// `[limits]`) sets `rpm` / `tpm`.
 #[derive(Debug, Default)]
 pub struct InMemoryLimiter {
-    default_rpm: Option<u32>,
-    default_tpm: Option<u32>,
+    /// `[limits] default_rpm, default_tpm`; updated in place on reload so that counts
+    /// survive it.
+    defaults: Mutex<(Option<u32>, Option<u32>)>,
     windows: Mutex<HashMap<String, Window>>,
 }
 
@@ -87,10 +88,18 @@ const MAX_TRACKED: usize = 100_000;
 impl InMemoryLimiter {
     pub fn new(default_rpm: Option<u32>, default_tpm: Option<u32>) -> Self {
         InMemoryLimiter {
-            default_rpm,
-            default_tpm,
+            defaults: Mutex::new((default_rpm, default_tpm)),
             windows: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Apply new `[limits]` defaults (config reload) without resetting the counts.
+    pub fn set_defaults(&self, default_rpm: Option<u32>, default_tpm: Option<u32>) {
+        *self.defaults.lock().unwrap_or_else(|p| p.into_inner()) = (default_rpm, default_tpm);
+    }
+
+    fn defaults(&self) -> (Option<u32>, Option<u32>) {
+        *self.defaults.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn current(windows: &mut HashMap<String, Window>, key: &str, now: Instant) -> Window {
@@ -120,8 +129,9 @@ impl Limiter for InMemoryLimiter {
         _model: &'a str,
         estimated_tokens: u64,
     ) -> BoxFuture<'a, Result<Vec<LimitStatus>, RetryAfter>> {
-        let rpm = principal.rpm.or(self.default_rpm).map(u64::from);
-        let tpm = principal.tpm.or(self.default_tpm).map(u64::from);
+        let (default_rpm, default_tpm) = self.defaults();
+        let rpm = principal.rpm.or(default_rpm).map(u64::from);
+        let tpm = principal.tpm.or(default_tpm).map(u64::from);
         let result = (|| {
             if rpm.is_none() && tpm.is_none() {
                 return Ok(Vec::new());
@@ -185,7 +195,7 @@ impl Limiter for InMemoryLimiter {
         _model: &'a str,
         tokens: u64,
     ) -> BoxFuture<'a, ()> {
-        if principal.tpm.or(self.default_tpm).is_some() {
+        if principal.tpm.or(self.defaults().1).is_some() {
             let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(w) = windows.get_mut(&principal.key_id) {
                 w.tokens = w.tokens.saturating_add(tokens);
@@ -267,5 +277,19 @@ mod tests {
         let denied = l.check(&p, "m", 10).await.unwrap_err();
         assert_eq!(denied.status.kind, LimitKind::Tokens);
         assert_eq!(denied.status.remaining, 5);
+    }
+
+    #[tokio::test]
+    async fn new_defaults_apply_without_resetting_counts() {
+        let l = InMemoryLimiter::new(Some(5), None);
+        let p = principal(None, None);
+        for _ in 0..3 {
+            l.check(&p, "m", 1).await.unwrap();
+        }
+        l.set_defaults(Some(3), None);
+        assert!(
+            l.check(&p, "m", 1).await.is_err(),
+            "the three earlier requests still count"
+        );
     }
 }

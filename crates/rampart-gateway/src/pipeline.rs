@@ -164,7 +164,19 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let ctx = RequestCtx::new(surface, &headers);
+    handle_with(rt, surface, None, headers, body).await
+}
+
+/// [`handle`] with the model named by the path (`/v1/models/{id}`).
+pub async fn handle_with(
+    rt: Arc<Runtime>,
+    surface: Surface,
+    path_model: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let mut ctx = RequestCtx::new(surface, &headers);
+    ctx.model = path_model;
     let request_id = ctx.request_id.clone();
     let mut holder = AuditOnDrop {
         rt: rt.clone(),
@@ -221,6 +233,9 @@ async fn run(
     authenticate(rt, ctx, headers).await?;
     if ctx.surface == Surface::Models {
         return Ok(Outcome::Done(models(rt, ctx, headers)));
+    }
+    if ctx.surface == Surface::ModelInfo {
+        return model_info(rt, ctx, headers).map(Outcome::Done);
     }
     let body = ingress(rt, body).await?;
     match ctx.surface {
@@ -651,6 +666,28 @@ fn count_tokens(rt: &Runtime, ctx: &mut RequestCtx, body: &Value) -> Result<Resp
 
 /// `GET /v1/models`: the models this key may use, in OpenAI's shape (or Anthropic's when
 /// the client sends `anthropic-version`).
+/// `GET /v1/models/{id}`: one model, if this key may use it (404 otherwise, as for a model
+/// that does not exist). The id travels in `RequestCtx::model`, set by the router.
+fn model_info(
+    rt: &Runtime,
+    ctx: &mut RequestCtx,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = ctx.model.clone().unwrap_or_default();
+    let known =
+        rt.models.contains_key(&id) && ctx.principal.as_ref().is_some_and(|p| p.may_use(&id));
+    if !known {
+        ctx.error = Some("model_not_found");
+        return Err(ApiError::model_not_found(&id));
+    }
+    let body = if headers.contains_key("anthropic-version") {
+        json!({"type": "model", "id": id, "display_name": id, "created_at": "1970-01-01T00:00:00Z"})
+    } else {
+        json!({"id": id, "object": "model", "created": 0, "owned_by": "rampart"})
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
 fn models(rt: &Runtime, ctx: &RequestCtx, headers: &HeaderMap) -> Response {
     let allowed: Vec<&String> = rt
         .model_names

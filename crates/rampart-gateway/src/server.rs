@@ -52,6 +52,8 @@ pub struct Shared {
     ready: AtomicBool,
     seams: Seams,
     source: Option<PathBuf>,
+    /// The built-in limiter when no other was supplied, kept across reloads.
+    builtin_limiter: Option<Arc<crate::limit::InMemoryLimiter>>,
 }
 
 impl Shared {
@@ -73,6 +75,9 @@ impl Shared {
         if config.server.listen.get_ref() != old.config.server.listen.get_ref() {
             tracing::warn!("`server.listen` changed: the new address takes effect after a restart");
         }
+        if let Some(l) = &self.builtin_limiter {
+            l.set_defaults(config.limits.default_rpm, config.limits.default_tpm);
+        }
         let runtime = Runtime::build(config, &self.seams)?;
         *self.runtime.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(runtime);
         Ok(())
@@ -87,9 +92,20 @@ pub struct Server {
 
 impl Server {
     /// Compile `config` (validated by [`Config::load`]) with the given seams.
-    pub fn new(config: Config, seams: Seams) -> Result<Server, ServerError> {
+    pub fn new(config: Config, mut seams: Seams) -> Result<Server, ServerError> {
         config.validate()?;
         let source = config.source.clone().filter(|p| p.exists());
+        let builtin_limiter = match seams.limiter {
+            Some(_) => None,
+            None => {
+                let l = Arc::new(crate::limit::InMemoryLimiter::new(
+                    config.limits.default_rpm,
+                    config.limits.default_tpm,
+                ));
+                seams.limiter = Some(l.clone());
+                Some(l)
+            }
+        };
         let runtime = Runtime::build(config, &seams)?;
         crate::metrics::install();
         Ok(Server {
@@ -98,6 +114,7 @@ impl Server {
                 ready: AtomicBool::new(true),
                 seams,
                 source,
+                builtin_limiter,
             }),
         })
     }
@@ -391,6 +408,7 @@ fn router(shared: Arc<Shared>, with_admin: bool) -> Router {
             "/v1/models",
             any(|s, m, h, b| surface(s, m, h, b, Surface::Models)),
         )
+        .route("/v1/models/{id}", get(model_info))
         .route(
             "/v1/messages",
             any(|s, m, h, b| surface(s, m, h, b, Surface::Messages)),
@@ -441,6 +459,21 @@ async fn surface(
         return resp;
     }
     pipeline::handle(shared.current(), surface, headers, body).await
+}
+
+async fn model_info(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    pipeline::handle_with(
+        shared.current(),
+        Surface::ModelInfo,
+        Some(id),
+        headers,
+        Body::empty(),
+    )
+    .await
 }
 
 async fn not_found(
@@ -522,16 +555,23 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Start a multi-threaded runtime, serve `config` with `seams` until Ctrl-C or SIGTERM,
-/// then stop gracefully. For binaries that have no runtime of their own.
-pub fn serve_blocking(config: Config, seams: Seams) -> Result<(), ServerError> {
+/// Run `future` on a new multi-threaded Tokio runtime (for binaries without one, e.g. to
+/// open async stores before building [`Seams`]).
+pub fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("rampart")
-        .build()
-        .map_err(|e| ServerError::Bind {
+        .build()?;
+    Ok(runtime.block_on(future))
+}
+
+/// Serve `config` with `seams` until Ctrl-C or SIGTERM, then stop gracefully, on a runtime
+/// of its own.
+pub fn serve_blocking(config: Config, seams: Seams) -> Result<(), ServerError> {
+    block_on(async move { Server::new(config, seams)?.serve(shutdown_signal()).await }).map_err(
+        |e| ServerError::Bind {
             addr: SocketAddr::from(([0, 0, 0, 0], 0)),
             source: e,
-        })?;
-    runtime.block_on(async move { Server::new(config, seams)?.serve(shutdown_signal()).await })
+        },
+    )?
 }

@@ -19,6 +19,8 @@ pub enum Surface {
     Responses,
     Embeddings,
     Models,
+    /// `GET /v1/models/{id}`.
+    ModelInfo,
     Messages,
     CountTokens,
     /// Any other path: refused with 404.
@@ -33,7 +35,7 @@ impl Surface {
             Surface::Completions => "openai.completions",
             Surface::Responses => "openai.responses",
             Surface::Embeddings => "openai.embeddings",
-            Surface::Models => "openai.models",
+            Surface::Models | Surface::ModelInfo => "openai.models",
             Surface::Messages => "anthropic.messages",
             Surface::CountTokens => "anthropic.count_tokens",
             Surface::Unknown(_) => "unknown",
