@@ -185,7 +185,7 @@ fn write_human(out: &mut dyn Write, report: &ScanReport, colour: bool) -> std::i
             writeln!(out, "            {}", p.paint("35", err))?;
         }
         let mut findings: Vec<_> = f.findings.iter().collect();
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         for finding in findings {
             let location = finding
                 .location
