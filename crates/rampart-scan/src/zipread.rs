@@ -122,6 +122,13 @@ pub enum Anomaly {
     PrependedData { bytes: u64 },
     /// The declared entry count of the end record disagrees with the central directory.
     EntryCountMismatch { declared: u64, found: u64 },
+    /// The declared sizes of a member exceed the compression-ratio limit (a zip bomb),
+    /// whether or not anyone reads it.
+    CompressionRatio {
+        member: String,
+        compressed: u64,
+        uncompressed: u64,
+    },
 }
 
 impl fmt::Display for Anomaly {
@@ -160,6 +167,14 @@ impl fmt::Display for Anomaly {
             Anomaly::EntryCountMismatch { declared, found } => write!(
                 f,
                 "end record declares {declared} members but the central directory has {found}"
+            ),
+            Anomaly::CompressionRatio {
+                member,
+                compressed,
+                uncompressed,
+            } => write!(
+                f,
+                "member `{member}` declares {uncompressed} bytes compressed into {compressed}: a zip bomb"
             ),
         }
     }
@@ -324,7 +339,7 @@ impl ZipArchive {
                 }
             }
         }
-        zip.check_members();
+        zip.check_members(limits);
         Ok(zip)
     }
 
@@ -603,7 +618,7 @@ impl ZipArchive {
         Ok(None)
     }
 
-    fn check_members(&mut self) {
+    fn check_members(&mut self, limits: &Limits) {
         let mut by_offset: std::collections::HashMap<u64, usize> = Default::default();
         let mut names: std::collections::HashSet<&[u8]> = Default::default();
         let mut found = Vec::new();
@@ -624,6 +639,15 @@ impl ZipArchive {
                 found.push(Anomaly::UnsupportedMethod {
                     member: m.name(),
                     method: m.method,
+                });
+            }
+            if m.uncompressed_size > RATIO_FLOOR
+                && m.uncompressed_size / m.compressed_size.max(1) > limits.max_compression_ratio
+            {
+                found.push(Anomaly::CompressionRatio {
+                    member: m.name(),
+                    compressed: m.compressed_size,
+                    uncompressed: m.uncompressed_size,
                 });
             }
             if name_is_suspicious(&m.raw_name) {

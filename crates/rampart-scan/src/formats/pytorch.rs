@@ -44,6 +44,7 @@ pub fn zip_anomaly_findings(zip: &ZipArchive) -> Vec<Finding> {
                 Anomaly::TooManyMembers { .. } => (Severity::Medium, "zip.too-many-members"),
                 Anomaly::BadLocalHeader { .. } => (Severity::Medium, "zip.bad-local-header"),
                 Anomaly::PrependedData { .. } => (Severity::Medium, "zip.prepended-data"),
+                Anomaly::CompressionRatio { .. } => (Severity::High, "zip.bomb"),
                 _ => (Severity::Low, "zip.irregular"),
             };
             Finding::new(
