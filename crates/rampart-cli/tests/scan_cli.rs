@@ -116,8 +116,20 @@ fn hash_flag_adds_sha256_and_human_output_is_a_table() {
 }
 
 #[test]
-fn unavailable_report_formats_are_a_clear_error() {
-    let out = rampart(&["scan", "--format", "sarif", "x"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not available"));
+fn sarif_and_cyclonedx_reports_carry_the_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = write(dir.path(), "evil.pkl", EVIL_PROTO0);
+    let out = rampart(&["scan", "--format", "sarif", &evil]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert_eq!(
+        v["runs"][0]["results"][0]["ruleId"],
+        "pickle.dangerous-import"
+    );
+    let out = rampart(&["scan", "--format", "cyclonedx", "--hash", &evil]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["bomFormat"], "CycloneDX");
+    assert!(v.to_string().contains("pickle.dangerous-import"));
 }

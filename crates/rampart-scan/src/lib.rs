@@ -9,6 +9,7 @@
 
 mod error;
 pub mod formats;
+pub mod output;
 pub mod pickle;
 pub mod report;
 mod scanner;
@@ -16,6 +17,7 @@ pub mod zipread;
 
 pub use error::ScanError;
 pub use formats::{Analyzer, Input, ScanContext};
+pub use output::{to_cyclonedx, to_sarif};
 pub use rampart_core::Severity;
 pub use report::{FileReport, Finding, ScanReport, Summary, Verdict};
 pub use scanner::{Limits, ScanOptions, Scanner};

@@ -339,7 +339,7 @@ impl ZipArchive {
                 }
             }
         }
-        zip.check_members(limits);
+        zip.check_members();
         Ok(zip)
     }
 
@@ -618,7 +618,25 @@ impl ZipArchive {
         Ok(None)
     }
 
-    fn check_members(&mut self, limits: &Limits) {
+    /// Members whose *declared* sizes exceed the compression-ratio limit (zip bombs),
+    /// found without decompressing anything. Not part of [`ZipArchive::anomalies`], so
+    /// that callers which read members anyway report each bomb once.
+    pub fn declared_bombs(&self, limits: &Limits) -> Vec<Anomaly> {
+        self.members
+            .iter()
+            .filter(|m| {
+                m.uncompressed_size > RATIO_FLOOR
+                    && m.uncompressed_size / m.compressed_size.max(1) > limits.max_compression_ratio
+            })
+            .map(|m| Anomaly::CompressionRatio {
+                member: m.name(),
+                compressed: m.compressed_size,
+                uncompressed: m.uncompressed_size,
+            })
+            .collect()
+    }
+
+    fn check_members(&mut self) {
         let mut by_offset: std::collections::HashMap<u64, usize> = Default::default();
         let mut names: std::collections::HashSet<&[u8]> = Default::default();
         let mut found = Vec::new();
@@ -639,15 +657,6 @@ impl ZipArchive {
                 found.push(Anomaly::UnsupportedMethod {
                     member: m.name(),
                     method: m.method,
-                });
-            }
-            if m.uncompressed_size > RATIO_FLOOR
-                && m.uncompressed_size / m.compressed_size.max(1) > limits.max_compression_ratio
-            {
-                found.push(Anomaly::CompressionRatio {
-                    member: m.name(),
-                    compressed: m.compressed_size,
-                    uncompressed: m.uncompressed_size,
                 });
             }
             if name_is_suspicious(&m.raw_name) {

@@ -1,7 +1,6 @@
 //! `rampart scan`: scan model files and directories for code execution and other dangers,
 //! without loading them. Glue over `rampart_scan::Scanner`.
 
-use anyhow::bail;
 use clap::ValueEnum;
 use rampart_core::Severity;
 use rampart_scan::{FileReport, ScanOptions, ScanReport, Scanner, Verdict};
@@ -28,6 +27,10 @@ use std::time::Duration;
 ///   rampart scan --fail-on medium --hash checkpoints/ extra/weights.bin
 ///
 ///   rampart scan --format json ./model | jq '.files[] | select(.verdict != "clean")'
+///
+///   rampart scan --format sarif ./models > rampart.sarif    # GitHub code scanning
+///
+///   rampart scan --format cyclonedx --hash ./models > ml-bom.json
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -61,17 +64,6 @@ enum OutputFormat {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    match args.format {
-        OutputFormat::Human | OutputFormat::Json => {}
-        OutputFormat::Sarif | OutputFormat::Cyclonedx => bail!(
-            "`--format {}` is not available in this build yet; use `--format json`",
-            if args.format == OutputFormat::Sarif {
-                "sarif"
-            } else {
-                "cyclonedx"
-            }
-        ),
-    }
     let scanner = Scanner::new(ScanOptions {
         hash: args.hash,
         ..ScanOptions::default()
@@ -94,7 +86,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        _ => {
+        OutputFormat::Sarif => {
+            serde_json::to_writer_pretty(&mut out, &rampart_scan::to_sarif(&report))?;
+            writeln!(out)?;
+        }
+        OutputFormat::Cyclonedx => {
+            serde_json::to_writer_pretty(&mut out, &rampart_scan::to_cyclonedx(&report))?;
+            writeln!(out)?;
+        }
+        OutputFormat::Human => {
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             write_human(&mut out, &report, colour)?;
         }

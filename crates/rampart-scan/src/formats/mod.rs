@@ -13,6 +13,19 @@ use crate::scanner::Limits;
 use std::fmt::Debug;
 use std::io::{Cursor, Read, Seek};
 
+pub mod archive;
+pub mod gguf;
+pub mod jinja;
+pub mod joblib;
+pub mod keras;
+pub mod numpy;
+pub mod onnx;
+pub mod pickle;
+pub mod protowire;
+pub mod pytorch;
+pub mod safetensors;
+pub mod tensorflow;
+
 /// A readable, seekable view of one file or member.
 pub trait ReadSeek: Read + Seek {}
 impl<T: Read + Seek> ReadSeek for T {}
@@ -59,23 +72,32 @@ pub trait Analyzer: Send + Sync + Debug {
     ) -> Result<Vec<Finding>, ScanError>;
 }
 
-pub mod joblib;
-pub mod numpy;
-pub mod pickle;
-pub mod pytorch;
-
 /// Every analyser, in sniffing order.
 pub fn registry() -> Vec<Box<dyn Analyzer>> {
     vec![
-        Box::new(pytorch::PyTorchZip),
-        Box::new(pytorch::PyTorchLegacy),
-        Box::new(pytorch::PyTorchTar),
+        // Magic- or header-checked formats.
+        Box::new(safetensors::Safetensors),
+        Box::new(gguf::Gguf),
+        Box::new(keras::KerasH5),
         Box::new(numpy::Npy),
+        // Zip- and tar-based model formats, before generic archives.
+        Box::new(pytorch::PyTorchZip),
         Box::new(numpy::Npz),
+        Box::new(keras::KerasV3),
+        Box::new(pytorch::PyTorchTar),
+        // Pickle-based formats; generic pickle last among them: its sniffer accepts any
+        // stream that parses as a pickle.
+        Box::new(pytorch::PyTorchLegacy),
         Box::new(joblib::Joblib),
         Box::new(joblib::ZlibPickle),
-        // Generic pickle last: its sniffer accepts any stream that parses as a pickle.
         Box::new(pickle::Pickle),
+        // Schema-less protobuf, sniffed by field structure (SavedModel's is narrower).
+        Box::new(tensorflow::SavedModel),
+        Box::new(onnx::Onnx),
+        // Generic containers last: every more specific format above claims its files first.
+        Box::new(archive::Zip),
+        Box::new(archive::Tar),
+        Box::new(archive::Compressed),
     ]
 }
 
