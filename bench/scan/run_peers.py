@@ -59,8 +59,11 @@ def modelaudit_tool():
     def run(path):
         r = scan_model_directory_or_file(path)
         sev = [str(getattr(i, "severity", "")).lower() for i in (r.issues or [])]
-        detected = any(("critical" in s) or ("warning" in s) for s in sev)
-        return detected, None
+        # "detected" = a critical issue (modelaudit's malicious level); warnings are
+        # reported separately as "flagged", like rampart's "suspicious".
+        detected = any("critical" in s for s in sev)
+        flagged = detected or any("warning" in s for s in sev)
+        return detected, None, flagged
 
     return run
 
@@ -98,10 +101,11 @@ def main():
             path = os.path.join(corpus, f)
             try:
                 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                    detected, err = run(path)
+                    detected, err, *flagged = run(path)
             except Exception as e:  # a crash on a file counts as "not detected", with the reason
-                detected, err = False, f"{type(e).__name__}: {str(e)[:80]}"
-            res[f] = {"detected": bool(detected), "error": err}
+                detected, err, flagged = False, f"{type(e).__name__}: {str(e)[:80]}", []
+            res[f] = {"detected": bool(detected), "flagged": bool(flagged[0] if flagged else detected),
+                      "error": err}
         out["tools"][name] = {"seconds": time.perf_counter() - t0, "results": res}
     json.dump(out, sys.stdout, indent=1)
 
