@@ -34,6 +34,8 @@ const MAX_LINE: usize = 64 * 1024;
 const MAX_STACK: usize = 1 << 20;
 const MAX_MEMO: usize = 1 << 22;
 const MAX_NODES: usize = 1 << 23;
+/// Payloads up to this size are skipped by reading through the buffer, larger ones by seek.
+const SEEK_THRESHOLD: u64 = 256 * 1024;
 
 /// A value on the emulated stack.
 #[derive(Debug, Clone, PartialEq)]
@@ -314,10 +316,25 @@ impl<R: BufRead + Seek> Source<'_, R> {
         if n > self.remaining() {
             return Err(Stop::Eof);
         }
-        let delta = i64::try_from(n).map_err(|_| Stop::Eof)?;
-        self.r
-            .seek(SeekFrom::Current(delta))
-            .map_err(|e| Stop::Error(e.to_string()))?;
+        // Small skips (floats, short byte strings) consume the buffer: a seek would drop
+        // it and cost a system call and a refill per opcode.
+        if n <= SEEK_THRESHOLD {
+            let mut left = n as usize;
+            while left > 0 {
+                let buf = self.r.fill_buf().map_err(|e| Stop::Error(e.to_string()))?;
+                if buf.is_empty() {
+                    return Err(Stop::Eof);
+                }
+                let k = buf.len().min(left);
+                self.r.consume(k);
+                left -= k;
+            }
+        } else {
+            let delta = i64::try_from(n).map_err(|_| Stop::Eof)?;
+            self.r
+                .seek(SeekFrom::Current(delta))
+                .map_err(|e| Stop::Error(e.to_string()))?;
+        }
         self.pos += n;
         Ok(())
     }
