@@ -257,6 +257,7 @@ mod tests {
             ("__builtin__", "set"),
             ("numpy.random._pickle", "__randomstate_ctor"),
             ("torch.nn.modules.linear", "Linear"),
+            ("__torch__.torch.nn.modules.linear", "Linear"),
         ] {
             assert_eq!(sev(m, n), None, "{m}.{n}");
         }

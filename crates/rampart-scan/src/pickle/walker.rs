@@ -270,9 +270,7 @@ pub fn is_opcode(b: u8) -> bool {
 
 struct Source<'r, R: BufRead + Seek> {
     r: &'r mut R,
-    /// Absolute position in `r` where the walk started (offsets are reported relative to
-    /// it).
-    base: u64,
+    /// Position relative to where the walk started (offsets are reported relative to it).
     pos: u64,
     len: u64,
 }
@@ -1462,14 +1460,7 @@ fn walk_inner<R: BufRead + Seek>(
 /// Walk one pickle starting at the reader's current position, reading at most `len`
 /// bytes. Offsets in the result are relative to that position.
 pub fn walk<R: BufRead + Seek>(r: &mut R, len: u64, opts: WalkOptions) -> PickleWalk {
-    let base = r.stream_position().unwrap_or(0);
-    let mut src = Source {
-        r,
-        base,
-        pos: 0,
-        len,
-    };
-    let _ = src.base;
+    let mut src = Source { r, pos: 0, len };
     match walk_inner(&mut src, opts) {
         Ok(w) => w,
         Err(_) => PickleWalk {
