@@ -250,7 +250,11 @@ mod tests {
         assert!(!f.deny_names.iter().any(|e| short(&e.why)));
         // An allow entry that a deny entry also names would be dead or dangerous.
         for a in &f.allow {
-            assert!(!f.deny.iter().any(|d| d.name == a.name), "{} in both lists", a.name);
+            assert!(
+                !f.deny.iter().any(|d| d.name == a.name),
+                "{} in both lists",
+                a.name
+            );
         }
     }
 
