@@ -433,7 +433,7 @@ impl Analyzer for Npz {
     ) -> Result<Vec<Finding>, ScanError> {
         let zip = ZipArchive::open(&mut *input.reader, input.len, cx.limits)
             .map_err(|e| ScanError::Malformed(format!("not a readable zip: {e}")))?;
-        let mut findings = zip_anomaly_findings(&zip);
+        let mut findings = zip_anomaly_findings(&zip, cx.limits);
         for (i, m) in zip.members().iter().enumerate() {
             if m.is_dir() {
                 continue;

@@ -25,10 +25,12 @@ pub const LEGACY_MAGIC_PICKLE: &[u8] = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x2
 /// Bytes of each zip member read to decide whether it is a pickle.
 const MEMBER_SNIFF: usize = 512;
 
-/// Findings for the irregularities of a zip container (shared by PyTorch and NPZ).
-pub fn zip_anomaly_findings(zip: &ZipArchive) -> Vec<Finding> {
+/// Findings for the irregularities of a zip container (shared by PyTorch and NPZ),
+/// including members whose declared sizes make them zip bombs.
+pub fn zip_anomaly_findings(zip: &ZipArchive, limits: &Limits) -> Vec<Finding> {
     zip.anomalies()
         .iter()
+        .chain(zip.declared_bombs(limits).iter())
         .take(50)
         .map(|a| {
             let (severity, rule) = match a {
@@ -44,6 +46,7 @@ pub fn zip_anomaly_findings(zip: &ZipArchive) -> Vec<Finding> {
                 Anomaly::TooManyMembers { .. } => (Severity::Medium, "zip.too-many-members"),
                 Anomaly::BadLocalHeader { .. } => (Severity::Medium, "zip.bad-local-header"),
                 Anomaly::PrependedData { .. } => (Severity::Medium, "zip.prepended-data"),
+                Anomaly::CompressionRatio { .. } => (Severity::High, "zip.bomb"),
                 _ => (Severity::Low, "zip.irregular"),
             };
             Finding::new(
@@ -162,7 +165,7 @@ impl Analyzer for PyTorchZip {
     ) -> Result<Vec<Finding>, ScanError> {
         let zip = ZipArchive::open(&mut *input.reader, input.len, cx.limits)
             .map_err(|e| ScanError::Malformed(format!("not a readable zip: {e}")))?;
-        let mut findings = zip_anomaly_findings(&zip);
+        let mut findings = zip_anomaly_findings(&zip, cx.limits);
         let (pickle_findings, pickles) = scan_zip_pickles(&zip, &mut *input.reader, cx.limits);
         findings.extend(pickle_findings);
         if pickles == 0 {

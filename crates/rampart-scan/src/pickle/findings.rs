@@ -3,7 +3,7 @@
 //! Rules (stable ids): `pickle.dangerous-import` (deny-listed global, critical or high),
 //! `pickle.unknown-import` (medium), `pickle.dynamic-import`, `pickle.indirect-call`,
 //! `pickle.build-on-global`, `pickle.dunder-state`, `pickle.method-on-global` (high),
-//! `pickle.memo-missing`, `pickle.memo-overwrite`, `pickle.extension-code`,
+//! `pickle.extension-code` (high), `pickle.memo-missing`, `pickle.memo-overwrite`,
 //! `pickle.frame-mismatch`, `pickle.malformed`, `pickle.limit` (medium),
 //! `pickle.protocol`, `pickle.trailing-data` (low).
 
@@ -109,7 +109,7 @@ fn anomaly_rule(kind: AnomalyKind) -> (Severity, &'static str) {
         AnomalyKind::MethodOnGlobal => (Severity::High, "pickle.method-on-global"),
         AnomalyKind::MemoMissing => (Severity::Medium, "pickle.memo-missing"),
         AnomalyKind::MemoOverwrite => (Severity::Medium, "pickle.memo-overwrite"),
-        AnomalyKind::Extension => (Severity::Medium, "pickle.extension-code"),
+        AnomalyKind::Extension => (Severity::High, "pickle.extension-code"),
         AnomalyKind::Frame => (Severity::Medium, "pickle.frame-mismatch"),
         AnomalyKind::Malformed => (Severity::Medium, "pickle.malformed"),
         AnomalyKind::Limit => (Severity::Medium, "pickle.limit"),
@@ -300,6 +300,11 @@ pub fn looks_like_pickle(head: &[u8], total_len: u64) -> bool {
         // A lone opcode (a text file that is just "N." ) is not worth calling a pickle
         // unless it declared a protocol.
         return w.opcodes >= 2 && (first == 0x80 || w.opcodes >= 3);
+    }
+    // A declared protocol followed by valid opcodes is a pickle even if it breaks later:
+    // the unpickler runs everything before the break.
+    if first == 0x80 && w.opcodes >= 2 {
+        return true;
     }
     let cut_by_head = (head.len() as u64) < total_len && w.end >= head.len() as u64;
     cut_by_head

@@ -34,6 +34,8 @@ const MAX_LINE: usize = 64 * 1024;
 const MAX_STACK: usize = 1 << 20;
 const MAX_MEMO: usize = 1 << 22;
 const MAX_NODES: usize = 1 << 23;
+/// Payloads up to this size are skipped by reading through the buffer, larger ones by seek.
+const SEEK_THRESHOLD: u64 = 256 * 1024;
 
 /// A value on the emulated stack.
 #[derive(Debug, Clone, PartialEq)]
@@ -268,9 +270,7 @@ pub fn is_opcode(b: u8) -> bool {
 
 struct Source<'r, R: BufRead + Seek> {
     r: &'r mut R,
-    /// Absolute position in `r` where the walk started (offsets are reported relative to
-    /// it).
-    base: u64,
+    /// Position relative to where the walk started (offsets are reported relative to it).
     pos: u64,
     len: u64,
 }
@@ -314,10 +314,25 @@ impl<R: BufRead + Seek> Source<'_, R> {
         if n > self.remaining() {
             return Err(Stop::Eof);
         }
-        let delta = i64::try_from(n).map_err(|_| Stop::Eof)?;
-        self.r
-            .seek(SeekFrom::Current(delta))
-            .map_err(|e| Stop::Error(e.to_string()))?;
+        // Small skips (floats, short byte strings) consume the buffer: a seek would drop
+        // it and cost a system call and a refill per opcode.
+        if n <= SEEK_THRESHOLD {
+            let mut left = n as usize;
+            while left > 0 {
+                let buf = self.r.fill_buf().map_err(|e| Stop::Error(e.to_string()))?;
+                if buf.is_empty() {
+                    return Err(Stop::Eof);
+                }
+                let k = buf.len().min(left);
+                self.r.consume(k);
+                left -= k;
+            }
+        } else {
+            let delta = i64::try_from(n).map_err(|_| Stop::Eof)?;
+            self.r
+                .seek(SeekFrom::Current(delta))
+                .map_err(|e| Stop::Error(e.to_string()))?;
+        }
         self.pos += n;
         Ok(())
     }
@@ -1445,14 +1460,7 @@ fn walk_inner<R: BufRead + Seek>(
 /// Walk one pickle starting at the reader's current position, reading at most `len`
 /// bytes. Offsets in the result are relative to that position.
 pub fn walk<R: BufRead + Seek>(r: &mut R, len: u64, opts: WalkOptions) -> PickleWalk {
-    let base = r.stream_position().unwrap_or(0);
-    let mut src = Source {
-        r,
-        base,
-        pos: 0,
-        len,
-    };
-    let _ = src.base;
+    let mut src = Source { r, pos: 0, len };
     match walk_inner(&mut src, opts) {
         Ok(w) => w,
         Err(_) => PickleWalk {
