@@ -29,6 +29,9 @@ mod session;
 mod stream;
 
 pub use detectors::Detector;
+pub use detectors::injection::external::{
+    ExternalError, ExternalInjectionClassifier, OnExternalError,
+};
 pub use engine::{Context, Guard, Inspection};
 pub use error::{GuardError, PolicyError};
 pub use policy::{Action, GuardMode, Policy};

@@ -4,7 +4,7 @@
 //! reads the normalised text and appends findings with code-point offsets into the
 //! original text; the engine, not the detector, decides what to do with them.
 
-mod injection;
+pub(crate) mod injection;
 mod pii;
 mod secrets;
 
