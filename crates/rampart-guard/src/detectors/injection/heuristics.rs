@@ -12,14 +12,14 @@
 //! results, retrieved `document`s), where an instruction to the model is injection even
 //! when it is polite.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rampart_core::FindingKind;
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 
 /// Bytes searched before an anchor: the longest prefix a rule needs before its anchor.
-const WINDOW_BEFORE: usize = 160;
+const WINDOW_BEFORE: usize = 128;
 /// Bytes searched after an anchor.
-const WINDOW_AFTER: usize = 384;
+const WINDOW_AFTER: usize = 256;
 /// At most this many hits are reported per text; scoring needs only the best per rule.
 const MAX_HITS: usize = 64;
 
@@ -71,7 +71,12 @@ impl Heuristics {
         for (i, spec) in RULES.iter().enumerate() {
             // The rule table is static and covered by tests; a bad pattern is a build bug.
             #[allow(clippy::expect_used)]
-            let re = Regex::new(spec.pattern).expect("static heuristic regex");
+            // A roomy lazy-DFA cache: these case-insensitive alternations need many
+            // states, and a thrashing cache sends the engine to its slow fallback.
+            let re = RegexBuilder::new(&ascii_boundaries(spec.pattern))
+                .dfa_size_limit(8 << 20)
+                .build()
+                .expect("static heuristic regex");
             rules.push((spec, re));
             for a in spec.anchors {
                 match anchor_list.iter().position(|x| x == a) {
@@ -87,6 +92,8 @@ impl Heuristics {
         let anchors = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            // A full DFA: a few hundred kilobytes, the fastest per-byte search.
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&anchor_list)
             .expect("static anchor set");
         Heuristics {
@@ -94,6 +101,25 @@ impl Heuristics {
             anchor_rules,
             rules,
         }
+    }
+
+    /// How many anchors `text` holds, and how many rule windows they open (diagnostics
+    /// for the speed example).
+    #[allow(dead_code)]
+    pub fn anchor_stats(&self, text: &str) -> (usize, usize) {
+        let mut covered = vec![0usize; self.rules.len()];
+        let (mut anchors, mut windows) = (0, 0);
+        for m in self.anchors.find_overlapping_iter(text) {
+            anchors += 1;
+            for &rule in &self.anchor_rules[m.pattern().as_usize()] {
+                if m.start() + WINDOW_AFTER / 2 < covered[rule] {
+                    continue;
+                }
+                covered[rule] = m.start() + WINDOW_AFTER;
+                windows += 1;
+            }
+        }
+        (anchors, windows)
     }
 
     pub fn spec(&self, rule: usize) -> &'static RuleSpec {
@@ -128,7 +154,12 @@ impl Heuristics {
                 } else {
                     spec.trusted
                 };
-                for found in re.find_iter(&text[ws..we]) {
+                let window = &text[ws..we];
+                // Most windows hold no match: a forward-only scan says so cheaply.
+                if !re.is_match(window) {
+                    continue;
+                }
+                for found in re.find_iter(window) {
                     if hits.len() >= MAX_HITS {
                         return;
                     }
@@ -152,6 +183,22 @@ impl Heuristics {
             }
         }
     }
+}
+
+/// `pattern` with every `\\b` made an ASCII word boundary. Unicode boundaries force the
+/// regex engine off its lazy DFA as soon as the text holds a non-ASCII byte, which costs
+/// an order of magnitude in speed. The price: a boundary is not seen before a word that
+/// starts with an accented letter, so such alternatives are written without one.
+///
+/// Likewise `\\w` becomes "ASCII word character or any non-ASCII character": the Unicode
+/// class compiles to a large automaton that overflows the lazy DFA's cache on texts in
+/// several scripts, and the rules only need it to skip over words.
+fn ascii_boundaries(pattern: &str) -> String {
+    const WORD: &str = r"0-9A-Za-z_\x{80}-\x{10FFFF}";
+    pattern
+        .replace(r"\b", r"(?-u:\b)")
+        .replace(r"[\w", &format!("[{WORD}"))
+        .replace(r"\w", &format!("[{WORD}]"))
 }
 
 /// Noisy-or of the best score of each rule that hit: independent weak signals add up,
@@ -327,15 +374,96 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind_name: "INSTRUCTION_OVERRIDE",
         kind: PI,
         anchors: &[
-            "instruction",
-            "instrucciones",
-            "instruções",
-            "instrucoes",
-            "consignes",
-            "anweisungen",
-            "instruktionen",
-            "istruzioni",
-            "instruccions",
+            "instruction:",
+            "instruction :",
+            "instruction-",
+            "instruction -",
+            "instruction >",
+            "instruction follow",
+            "instruction are",
+            "instruction—",
+            "instruction —",
+            "instructions:",
+            "instructions :",
+            "instructions-",
+            "instructions -",
+            "instructions >",
+            "instructions follow",
+            "instructions are",
+            "instructions—",
+            "instructions —",
+            "instrucciones:",
+            "instrucciones :",
+            "instrucciones-",
+            "instrucciones -",
+            "instrucciones >",
+            "instrucciones follow",
+            "instrucciones are",
+            "instrucciones—",
+            "instrucciones —",
+            "instruções:",
+            "instruções :",
+            "instruções-",
+            "instruções -",
+            "instruções >",
+            "instruções follow",
+            "instruções are",
+            "instruções—",
+            "instruções —",
+            "instrucoes:",
+            "instrucoes :",
+            "instrucoes-",
+            "instrucoes -",
+            "instrucoes >",
+            "instrucoes follow",
+            "instrucoes are",
+            "instrucoes—",
+            "instrucoes —",
+            "consignes:",
+            "consignes :",
+            "consignes-",
+            "consignes -",
+            "consignes >",
+            "consignes follow",
+            "consignes are",
+            "consignes—",
+            "consignes —",
+            "anweisungen:",
+            "anweisungen :",
+            "anweisungen-",
+            "anweisungen -",
+            "anweisungen >",
+            "anweisungen follow",
+            "anweisungen are",
+            "anweisungen—",
+            "anweisungen —",
+            "instruktionen:",
+            "instruktionen :",
+            "instruktionen-",
+            "instruktionen -",
+            "instruktionen >",
+            "instruktionen follow",
+            "instruktionen are",
+            "instruktionen—",
+            "instruktionen —",
+            "istruzioni:",
+            "istruzioni :",
+            "istruzioni-",
+            "istruzioni -",
+            "istruzioni >",
+            "istruzioni follow",
+            "istruzioni are",
+            "istruzioni—",
+            "istruzioni —",
+            "instruccions:",
+            "instruccions :",
+            "instruccions-",
+            "instruccions -",
+            "instruccions >",
+            "instruccions follow",
+            "instruccions are",
+            "instruccions—",
+            "instruccions —",
             "your new",
             "your real",
             "your actual",
@@ -426,7 +554,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
             "vous êtes maintenant",
             "vous etes maintenant",
         ],
-        pattern: r"(?i)(?:\b(?:[aà]\s+partir\s+de\s+maintenant|d[eé]sormais|dor[eé]navant)\b[^.\n]{0,40}?\b(?:tu\s+(?:es|seras|agis\s+comme|ignores|n'as\s+plus|t'appelles)|vous\s+(?:[eê]tes|serez|agissez\s+comme|ignorez)|agis\s+comme|ignore)|\b(?:tu\s+es|vous\s+[eê]tes)\s+(?:maintenant|d[eé]sormais)\s+(?:un|une|le|la|mon|ma|DAN|libre))\b",
+        pattern: r"(?i)(?:(?:(?:\ba|à)\s+partir\s+de\s+maintenant|\bd[eé]sormais|\bdor[eé]navant)\b[^.\n]{0,40}?\b(?:tu\s+(?:es|seras|agis\s+comme|ignores|n'as\s+plus|t'appelles)|vous\s+(?:[eê]tes|serez|agissez\s+comme|ignorez)|agis\s+comme|ignore)|\b(?:tu\s+es|vous\s+[eê]tes)\s+(?:maintenant|d[eé]sormais)\s+(?:un|une|le|la|mon|ma|DAN|libre))\b",
         trusted: 0.6,
         untrusted: 0.88,
     },
@@ -526,18 +654,19 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind_name: "DAN_JAILBREAK",
         kind: JB,
         anchors: &[
-            "polic",
-            "guideline",
-            "restriction",
-            "filter",
-            "censor",
-            "rules",
-            "principles",
-            "constraints",
-            "ethic",
+            "openai",
+            "anthropic",
+            "ethical",
             "moral",
+            "content",
+            "safety",
+            "usage",
+            "programming",
+            "built-in",
+            "builtin",
+            "censorship",
         ],
-        pattern: r"(?i)\b(?:ignore|ignoring|bypass|bypassing|break|breaking|violate|violating|disregard|disregarding|not\s+(?:be\s+)?(?:bound|restricted|limited)\s+by|free\s+(?:from|of)|without|no|abandon|abandoning|override|doesn'?t\s+(?:follow|care\s+about|have)|don'?t\s+(?:follow|care\s+about|have)|never\s+(?:follow|refuse))\s+(?:the\s+|any\s+|all\s+|its\s+|your\s+|their\s+)?(?:openai|anthropic|ethical|moral|content|safety|usage|typical|normal|standard|programming|built-?in|censorship)\w*(?:'s)?\s+(?:\w+\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|filters|constraints|principles|limitations|boundaries|standards|guardrails)\b",
+        pattern: r"(?i)\b(?:ignore|ignoring|bypass|bypassing|break|breaking|violate|violating|disregard|disregarding|not\s+(?:be\s+)?(?:bound|restricted|limited)\s+by|free\s+(?:from|of)|without|no|abandon|abandoning|override|doesn'?t\s+(?:follow|care\s+about|have)|don'?t\s+(?:follow|care\s+about|have)|never\s+(?:follow|refuse))\s+(?:the\s+|any\s+|all\s+|its\s+|your\s+|their\s+)?(?:openai|anthropic|ethical|moral|content|safety|usage|programming|built-?in|censorship)\w*(?:'s)?\s+(?:\w+\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|filters|constraints|principles|limitations|boundaries|standards|guardrails)\b",
         trusted: 0.7,
         untrusted: 0.85,
     },
@@ -713,23 +842,116 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind_name: "PROMPT_EXTRACTION",
         kind: PI,
         anchors: &[
-            "prompt",
-            "instrucciones",
-            "instruções",
-            "instrucoes",
-            "instructions",
-            "consignes",
-            "anweisungen",
-            "istruzioni",
-            "instruccions",
+            "prompt del sistema",
+            "prompt de sistema",
+            "prompt inicial",
+            "prompt original",
+            "prompt oculta",
+            "prompt secreta",
             "mensaje del sistema",
+            "mensaje de sistema",
+            "mensaje inicial",
+            "mensaje original",
+            "mensaje oculta",
+            "mensaje secreta",
+            "instrucciones del sistema",
+            "instrucciones de sistema",
+            "instrucciones inicial",
+            "instrucciones original",
+            "instrucciones oculta",
+            "instrucciones secreta",
+            "prompt do sistema",
+            "prompt inicia",
+            "prompt origina",
             "mensagem do sistema",
+            "mensagem inicia",
+            "mensagem origina",
+            "mensagem oculta",
+            "mensagem secreta",
+            "instruções do sistema",
+            "instruções inicia",
+            "instruções origina",
+            "instruções oculta",
+            "instruções secreta",
+            "instrucoes do sistema",
+            "instrucoes inicia",
+            "instrucoes origina",
+            "instrucoes oculta",
+            "instrucoes secreta",
+            "prompt système",
+            "prompt systeme",
+            "prompt du syst",
+            "prompt initial",
+            "prompt cachée",
+            "prompt cachee",
+            "prompt secrète",
+            "prompt secrete",
             "message système",
+            "message systeme",
+            "message du syst",
+            "message initial",
+            "message original",
+            "message cachée",
+            "message cachee",
+            "message secrète",
+            "message secrete",
+            "instructions système",
+            "instructions systeme",
+            "instructions du syst",
+            "instructions initial",
+            "instructions original",
+            "instructions cachée",
+            "instructions cachee",
+            "instructions secrète",
+            "instructions secrete",
+            "consignes système",
+            "consignes systeme",
+            "consignes du syst",
+            "consignes initial",
+            "consignes original",
+            "consignes cachée",
+            "consignes cachee",
+            "consignes secrète",
+            "consignes secrete",
+            "systemprompt",
+            "system-prompt",
             "systemnachricht",
+            "systemanweisungen",
+            "anweisungen",
+            "prompt di sistema",
+            "prompt inizial",
+            "prompt nascost",
+            "prompt segret",
             "messaggio di sistema",
+            "messaggio del sistema",
+            "messaggio inizial",
+            "messaggio origina",
+            "messaggio nascost",
+            "messaggio segret",
+            "istruzioni di sistema",
+            "istruzioni del sistema",
+            "istruzioni inizial",
+            "istruzioni origina",
+            "istruzioni nascost",
+            "istruzioni segret",
+            "prompt inicials",
+            "prompt originals",
+            "prompt ocultes",
+            "prompt secretes",
             "missatge del sistema",
+            "missatge de sistema",
+            "missatge inicials",
+            "missatge originals",
+            "missatge ocultes",
+            "missatge secretes",
+            "instruccions del sistema",
+            "instruccions de sistema",
+            "instruccions inicials",
+            "instruccions originals",
+            "instruccions ocultes",
+            "instruccions secretes",
         ],
-        pattern: r"(?i)\b(?:muestra|mu[eé]strame|revela|rev[eé]lame|repite|rep[ií]teme|imprime|dime|dame|escribe|ens[eé][ñn]ame|comparte|mostre|mostra|mostrar|revele|repita|repete|imprima|diga|diga-me|me\s+diga|me\s+d[eê]|escreva|compartilhe|affiche|affichez|montre|montre-moi|montrez|r[eé]v[eè]le|r[eé]v[eé]lez|r[eé]p[eè]te|r[eé]p[eé]tez|imprime|dis-moi|dites-moi|donne-moi|donnez-moi|[eé]cris|partage|zeig|zeige|zeigen\s+Sie|gib|geben\s+Sie|verrate|verraten\s+Sie|wiederhole|wiederholen\s+Sie|drucke|nenne|schreib|schreibe|mostrami|rivela|rivelami|ripeti|stampa|dimmi|dammi|scrivi|condividi|mostra'm|repeteix|imprimeix|digues-me|dona'm|escriu|comparteix)\s+(?:\S+\s+){0,4}?(?:(?:prompt|mensaje|instrucciones)\s+(?:del?\s+sistema|iniciales|originales|ocultas|secretas)|(?:prompt|mensagem|instru[cç][oõ]es)\s+(?:do\s+sistema|iniciais|originais|ocultas|secretas)|(?:prompt|message|instructions|consignes)\s+(?:syst[eè]me|du\s+syst[eè]me|initiales?|originales?|cach[eé]es|secr[eè]tes)|(?:System-?prompt|Systemnachricht|Systemanweisungen|(?:urspr[uü]nglichen|anf[aä]nglichen|versteckten|geheimen)\s+(?:Anweisungen|Prompt))|(?:prompt|messaggio|istruzioni)\s+(?:di\s+sistema|del\s+sistema|iniziali|originali|nascoste|segrete)|(?:prompt|missatge|instruccions)\s+(?:del\s+sistema|de\s+sistema|inicials|originals|ocultes|secretes))",
+        pattern: r"(?i)\b(?:muestra|mu[eé]strame|revela|rev[eé]lame|repite|rep[ií]teme|imprime|dime|dame|escribe|ens[eé][ñn]ame|comparte|mostre|mostra|mostrar|revele|repita|repete|imprima|diga|diga-me|me\s+diga|me\s+d[eê]|escreva|compartilhe|affiche|affichez|montre|montre-moi|montrez|r[eé]v[eè]le|r[eé]v[eé]lez|r[eé]p[eè]te|r[eé]p[eé]tez|imprime|dis-moi|dites-moi|donne-moi|donnez-moi|\becris|écris|partage|zeig|zeige|zeigen\s+Sie|gib|geben\s+Sie|verrate|verraten\s+Sie|wiederhole|wiederholen\s+Sie|drucke|nenne|schreib|schreibe|mostrami|rivela|rivelami|ripeti|stampa|dimmi|dammi|scrivi|condividi|mostra'm|repeteix|imprimeix|digues-me|dona'm|escriu|comparteix)\s+(?:\S+\s+){0,4}?(?:(?:prompt|mensaje|instrucciones)\s+(?:del?\s+sistema|iniciales|originales|ocultas|secretas)|(?:prompt|mensagem|instru[cç][oõ]es)\s+(?:do\s+sistema|iniciais|originais|ocultas|secretas)|(?:prompt|message|instructions|consignes)\s+(?:syst[eè]me|du\s+syst[eè]me|initiales?|originales?|cach[eé]es|secr[eè]tes)|(?:System-?prompt|Systemnachricht|Systemanweisungen|(?:urspr[uü]nglichen|anf[aä]nglichen|versteckten|geheimen)\s+(?:Anweisungen|Prompt))|(?:prompt|messaggio|istruzioni)\s+(?:di\s+sistema|del\s+sistema|iniziali|originali|nascoste|segrete)|(?:prompt|missatge|instruccions)\s+(?:del\s+sistema|de\s+sistema|inicials|originals|ocultes|secretes))",
         trusted: 0.8,
         untrusted: 0.9,
     },
@@ -875,7 +1097,82 @@ pub(crate) static RULES: &[RuleSpec] = &[
     RuleSpec {
         kind_name: "TOOL_HIJACK",
         kind: PI,
-        anchors: &["tool", "function", "plugin"],
+        anchors: &[
+            "call the tool",
+            "call the function",
+            "call the plugin",
+            "call your tool",
+            "call your function",
+            "call your plugin",
+            "call tool",
+            "call function",
+            "call plugin",
+            "invoke the tool",
+            "invoke the function",
+            "invoke the plugin",
+            "invoke your tool",
+            "invoke your function",
+            "invoke your plugin",
+            "invoke tool",
+            "invoke function",
+            "invoke plugin",
+            "execute the tool",
+            "execute the function",
+            "execute the plugin",
+            "execute your tool",
+            "execute your function",
+            "execute your plugin",
+            "execute tool",
+            "execute function",
+            "execute plugin",
+            "run the tool",
+            "run the function",
+            "run the plugin",
+            "run your tool",
+            "run your function",
+            "run your plugin",
+            "run tool",
+            "run function",
+            "run plugin",
+            "use the tool",
+            "use the function",
+            "use the plugin",
+            "use your tool",
+            "use your function",
+            "use your plugin",
+            "use tool",
+            "use function",
+            "use plugin",
+            "trigger the tool",
+            "trigger the function",
+            "trigger the plugin",
+            "trigger your tool",
+            "trigger your function",
+            "trigger your plugin",
+            "trigger tool",
+            "trigger function",
+            "trigger plugin",
+            "tool with",
+            "tool to",
+            "tool and",
+            "tool on",
+            "tool passing",
+            "function with",
+            "function to",
+            "function and",
+            "function on",
+            "function passing",
+            "plugin with",
+            "plugin to",
+            "plugin and",
+            "plugin on",
+            "plugin passing",
+            "action with",
+            "action to",
+            "action and",
+            "action on",
+            "action passing",
+        ],
         pattern: r"(?i)\b(?:call|invoke|execute|run|use|trigger)\s+(?:the\s+|your\s+)?[`'\x22]?[a-z_][\w.-]{0,40}[`'\x22]?\s+(?:tool|function|plugin|action)\s+(?:with|to|and|on|passing)\b|\b(?:call|invoke|execute|trigger)\s+(?:the\s+|your\s+)?(?:tool|function|plugin)\s+[`'\x22]?[a-z_][\w.-]{0,40}",
         trusted: 0.15,
         untrusted: 0.7,
@@ -974,19 +1271,27 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind_name: "EXFILTRATION",
         kind: PI,
         anchors: &[
-            "send",
-            "forward",
-            "email",
-            "e-mail",
-            "post",
-            "upload",
-            "exfiltrate",
-            "transmit",
-            "leak",
-            "copy",
-            "submit",
-            "share",
-            "report",
+            "http",
+            "www.",
+            "@",
+            ".com",
+            ".net",
+            ".org",
+            ".io",
+            ".ru",
+            ".cn",
+            ".xyz",
+            ".biz",
+            ".info",
+            ".top",
+            ".site",
+            " url",
+            " address",
+            " server",
+            " endpoint",
+            " webhook",
+            " site",
+            " link",
         ],
         pattern: r"(?i)\b(?:send|forward|e-?mail|post|upload|exfiltrate|transmit|leak|copy|submit|share|report)\s+(?:all\s+(?:of\s+)?|the\s+|a\s+copy\s+of\s+(?:the\s+)?|every\s+|any\s+)?(?:user'?s?\s+|the\s+user'?s\s+|their\s+|this\s+|our\s+|my\s+|his\s+|her\s+|your\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:data|conversation|chat\s+(?:history|logs?)|credentials|passwords?|api\s+keys?|e-?mails?|inbox|files|documents|contacts|personal\s+(?:data|information|details)|history|session(?:\s+tokens?)?|tokens?|secrets?|cookies|credit\s+card\s+(?:numbers?|details)|ssh\s+keys?|system\s+prompt|messages|account\s+details|login\s+details)\s+(?:[\w-]+\s+){0,3}?to\s+(?:https?://|[\w.+-]+@[\w-]+\.|(?:this|the\s+following|my|our|an?\s+(?:external|remote))\s+(?:url|address|e-?mail|server|endpoint|webhook|site|link)|www\.|[\w-]+\.(?:com|net|org|io|ru|cn|xyz|biz|info|top|site)\b)",
         trusted: 0.35,
@@ -1012,20 +1317,8 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind_name: "EXFILTRATION",
         kind: PI,
         anchors: &[
-            "envía",
-            "envia",
-            "envie",
-            "envoie",
-            "envoyez",
-            "reenv",
-            "manda",
-            "encaminhe",
-            "transf",
-            "sende",
-            "schick",
-            "leite",
-            "invia",
-            "inoltra",
+            "http", "www.", "@", ".com", ".net", ".org", ".io", ".ru", ".cn", ".xyz", ".biz",
+            ".info", ".top", ".site",
         ],
         pattern: r"(?i)\b(?:env[ií]a|reenv[ií]a|manda|envie|envia|encaminhe|encaminha|envoie|envoyez|transf[eè]re|transf[eé]rez|sende|senden\s+Sie|schicke|schick|leite|invia|inoltra|reenvia)\s+(?:\S+\s+){0,5}?(?:datos|conversaci[oó]n|contrase[nñ]as?|credenciales|historial|dados|conversa|senhas?|credenciais|hist[oó]rico|donn[eé]es|conversation|mots?\s+de\s+passe|identifiants|historique|Daten|Konversation|Unterhaltung|Passw[oö]rter|Passwort|Zugangsdaten|Verlauf|dati|conversazione|password|credenziali|cronologia|dades|converses?|contrasenyes?|credencials|historial)\s+(?:\S+\s+){0,4}?(?:a|para|[aà]|an|al|ao|alla|all')\s+(?:https?://|[\w.+-]+@|www\.|[\w-]+\.(?:com|net|org|io|ru|cn|xyz)\b)",
         trusted: 0.35,
