@@ -1,7 +1,8 @@
 //! The built-in statistical classifier: logistic regression over hashed n-grams.
 //!
 //! The weights (`model/injection.bin`, embedded with `include_bytes!` and parsed once)
-//! are one signed byte per hash bucket plus a small header. A window's logit is
+//! are one signed byte per hash bucket (2^16 buckets, 64 KiB, small enough to stay in
+//! the L2 cache) plus a small header. A window's logit is
 //!
 //! ```text
 //! bias + untrusted_weight * [role is tool/document] + scale * Σ weight[bucket] / sqrt(n)
@@ -154,12 +155,12 @@ mod tests {
     #[test]
     fn corrupt_model_files_are_rejected() {
         assert_eq!(Model::parse(b"nope").unwrap_err(), ModelError::BadMagic);
-        static SHORT: [u8; 28] = *b"RPINJ001\x12\0\0\0\0\0\x80?\0\0\0\0\0\0\0\0abcd";
+        static SHORT: [u8; 28] = *b"RPINJ001\x10\0\0\0\0\0\x80?\0\0\0\0\0\0\0\0abcd";
         assert_eq!(Model::parse(&SHORT).unwrap_err(), ModelError::Truncated(28));
-        static WRONG: [u8; 24] = *b"RPINJ001\x10\0\0\0\0\0\x80?\0\0\0\0\0\0\0\0";
+        static WRONG: [u8; 24] = *b"RPINJ001\x12\0\0\0\0\0\x80?\0\0\0\0\0\0\0\0";
         assert_eq!(
             Model::parse(&WRONG).unwrap_err(),
-            ModelError::WrongBuckets(16)
+            ModelError::WrongBuckets(18)
         );
     }
 

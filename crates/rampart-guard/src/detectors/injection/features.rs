@@ -16,7 +16,7 @@
 //! inference cannot drift apart.
 
 /// log2 of the number of hash buckets.
-pub const BITS: u32 = 18;
+pub const BITS: u32 = 16;
 /// Number of hash buckets.
 pub const BUCKETS: usize = 1 << BITS;
 /// Bytes per block.

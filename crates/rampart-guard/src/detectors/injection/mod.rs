@@ -12,7 +12,7 @@
 //!
 //! 2. [`classifier`]: logistic regression over hashed word and byte n-grams
 //!    ([`features`]), scored over sliding 1 KiB windows in one allocation-free pass. The
-//!    weights (256 KiB of `i8`) are embedded and parsed once. Training code:
+//!    weights (64 KiB of `i8`) are embedded and parsed once. Training code:
 //!    `examples/train_injection.rs`; data generator: `training/generate.py`.
 //! 3. Scoring: `score = 1 − (1 − heuristic) · (1 − classifier)` (noisy-or), reported as
 //!    [`Detections::injection_score`]. When it reaches the policy's `injection_threshold`
@@ -34,11 +34,14 @@
 //! trained without it; full tables and the command in `bench/RESULTS.md`, section "Guard:
 //! prompt injection and jailbreak quality"):
 //!
-//! | `injection_threshold` | what it means |
-//! |---|---|
-//! | 0.5 (default) | every strong rule alone blocks; the classifier alone blocks at its calibrated 1 % false-positive point; two weak rules together block |
-//! | 0.35 | roughly the 5 % false-positive point of the combined score: more paraphrases caught, several per cent of role-play and security-discussion prompts blocked |
-//! | 0.8 | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks); the classifier alone rarely reaches it |
+//! | `injection_threshold` | held-out FPR | held-out TPR | what it means |
+//! |---|---:|---:|---|
+//! | 0.8 | < 0.5 % | ≈ 20 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks) |
+//! | 0.5 (default) | 1.2 % | 27.9 % | any strong rule alone; the classifier alone at its calibrated 1 % point; two weak rules together |
+//! | 0.30 | 5 % | 34.3 % | more paraphrases; several per cent of role-play and security-discussion prompts flagged |
+//!
+//! Over-defence at 0.5: XSTest 0.0 %, MITRE FRR 0.0 %, InjecGuard NotInject + wildguard
+//! 3.0 % (wildguard's "imagine you are an unrestricted AI" role-play prompts).
 //!
 //! The classifier generalises poorly to sources it never saw (see the results): the
 //! heuristics carry most of the detection, and the classifier mainly adds paraphrases
