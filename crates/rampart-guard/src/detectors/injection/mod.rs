@@ -34,14 +34,15 @@
 //! trained without it; full tables and the command in `bench/RESULTS.md`, section "Guard:
 //! prompt injection and jailbreak quality"):
 //!
-//! | `injection_threshold` | held-out FPR | held-out TPR | what it means |
+//! | `injection_threshold` | held-out TPR | held-out FPR | what it means |
 //! |---|---:|---:|---|
-//! | 0.8 | < 0.5 % | ≈ 20 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks) |
-//! | 0.5 (default) | 1.2 % | 27.9 % | any strong rule alone; the classifier alone at its calibrated 1 % point; two weak rules together |
-//! | 0.30 | 5 % | 34.3 % | more paraphrases; several per cent of role-play and security-discussion prompts flagged |
+//! | 0.8 | 17.1 % | 0.1 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks) |
+//! | 0.5 (default) | 24.1 % | 1.2 % | any strong rule alone; the classifier alone at its calibrated 1 % point; two weak rules together |
+//! | 0.3 | 32.4 % | 2.0 % | more paraphrases and weak-rule pairs; over-defence on InjecGuard rises to 1.8 % |
 //!
-//! Over-defence at 0.5: XSTest 0.0 %, MITRE FRR 0.0 %, InjecGuard NotInject + wildguard
-//! 3.0 % (wildguard's "imagine you are an unrestricted AI" role-play prompts).
+//! Over-defence at 0.5: InjecGuard NotInject + wildguard 0.7 %, XSTest 0.0 %, MITRE FRR
+//! 0.0 %. The highest false-positive rate is on machine-translated system prompts in
+//! languages the benign data barely covers (Hindi, Thai, Bengali).
 //!
 //! The classifier generalises poorly to sources it never saw (see the results): the
 //! heuristics carry most of the detection, and the classifier mainly adds paraphrases
