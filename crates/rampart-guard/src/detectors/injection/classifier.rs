@@ -8,7 +8,7 @@
 //! bias + untrusted_weight * [role is tool/document] + scale * Σ weight[bucket] / sqrt(n)
 //! ```
 //!
-//! over the `n` features of the window (see [`features`](super::features)). The text is
+//! over the `n` features of the window (see [`super::features`]). The text is
 //! scored in sliding windows of 1 KiB and the best window wins, so an instruction hidden in
 //! a long e-mail or web page is not diluted by the benign text around it. One pass, no
 //! allocation, constant memory.
