@@ -28,6 +28,9 @@ pub mod policy;
 mod session;
 mod stream;
 
+pub use detectors::injection::external::{
+    ExternalError, ExternalInjectionClassifier, OnExternalError,
+};
 pub use detectors::{DEFAULT_MAX_MATCH_LEN, Detections, Detector};
 pub use engine::{Context, Guard, Inspection};
 pub use error::{GuardError, PolicyError};

@@ -361,7 +361,18 @@ mod tests {
         for size in [1, 2, 3, 5, 16, 64, 300, 5000] {
             let (out, findings) = run_with(&guard, &chunked(&text, size), &mut Session::new());
             assert_eq!(out, whole.text, "chunk size {size}");
-            assert_eq!(findings, whole.findings, "chunk size {size}");
+            // Scores may differ: the injection classifier scores a window of context, and
+            // a stream step sees less of it. What was found, and where, may not.
+            let spans = |f: &[Finding]| -> Vec<(FindingKind, String, usize, usize)> {
+                f.iter()
+                    .map(|f| (f.kind, f.entity.clone(), f.start, f.end))
+                    .collect()
+            };
+            assert_eq!(
+                spans(&findings),
+                spans(&whole.findings),
+                "chunk size {size}"
+            );
         }
     }
 

@@ -11,7 +11,7 @@
 //! must say so, or a match split across stream chunks may be reported in two pieces.
 
 pub(crate) mod custom;
-mod injection;
+pub(crate) mod injection;
 mod invisible;
 pub(crate) mod output;
 mod pii;

