@@ -16,9 +16,11 @@ use super::{Detections, Detector};
 use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
+use aho_corasick::AhoCorasick;
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
 
 /// Below this score a candidate is dropped rather than reported.
 const MIN_SCORE: f32 = 0.5;
@@ -48,8 +50,10 @@ struct Candidate {
     score: f32,
 }
 
+/// Compile with ASCII classes and word boundaries: Unicode `\b` would make the regex
+/// engine fall back from its DFA on non-ASCII text, and every entity here is ASCII.
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex")
+    Regex::new(&format!("(?-u){pattern}")).expect("static regex")
 }
 
 const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre";
@@ -57,7 +61,7 @@ const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?
 impl PiiDetector {
     pub fn new() -> Self {
         let date = format!(
-            r"(?i)\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)\d{{2}}|(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}(?:st|nd|rd|th|º)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:del?\s+)?(?:19|20)\d{{2}}|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b"
+            r"(?i)\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)\d{{2}}|(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:del?\s+)?(?:19|20)\d{{2}}|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b"
         );
         PiiDetector {
             email: re(
@@ -119,8 +123,8 @@ impl PiiDetector {
         }
         for m in self.card.find_iter(text) {
             let digits = digits_of(m.as_str());
-            if let Some(score) = card_score(&digits, m.as_str()) {
-                let ctx = context_before(text, m.start(), CARD_WORDS);
+            let ctx = context_before(text, m.start(), &CARD_WORDS);
+            if let Some(score) = card_score(&digits, m.as_str(), ctx) {
                 out.push(cand(
                     m.start(),
                     m.end(),
@@ -136,7 +140,7 @@ impl PiiDetector {
                 continue;
             }
             let dashed = s.as_bytes().get(3) == Some(&b'-') && s.as_bytes().get(6) == Some(&b'-');
-            let ctx = context_before(text, m.start(), SSN_WORDS);
+            let ctx = context_before(text, m.start(), &SSN_WORDS);
             let score = match (dashed, ctx) {
                 (_, true) => 0.95,
                 (true, false) => 0.85,
@@ -161,7 +165,7 @@ impl PiiDetector {
         }
         for m in self.es_cif.find_iter(text) {
             if cif_valid(m.as_str()) {
-                let ctx = context_before(text, m.start(), CIF_WORDS);
+                let ctx = context_before(text, m.start(), &CIF_WORDS);
                 out.push(cand(
                     m.start(),
                     m.end(),
@@ -173,7 +177,7 @@ impl PiiDetector {
         for m in self.ipv4.find_iter(text) {
             if m.as_str().parse::<Ipv4Addr>().is_ok()
                 && !adjacent(text, m.start(), m.end(), |c| c == '.' || c.is_ascii_digit())
-                && !context_before_n(text, m.start(), 12, VERSION_WORDS)
+                && !context_before_n(text, m.start(), 12, &VERSION_WORDS)
             {
                 out.push(cand(m.start(), m.end(), "IP_ADDRESS", 0.85));
             }
@@ -184,7 +188,7 @@ impl PiiDetector {
             }
         }
         for m in self.date.find_iter(text) {
-            if date_valid(m.as_str()) && context_before_n(text, m.start(), 48, DOB_WORDS) {
+            if date_valid(m.as_str()) && context_before_n(text, m.start(), 48, &DOB_WORDS) {
                 out.push(cand(m.start(), m.end(), "DATE_OF_BIRTH", 0.85));
             }
         }
@@ -253,7 +257,7 @@ fn adjacent(text: &str, start: usize, end: usize, f: impl Fn(char) -> bool) -> b
     before.is_some_and(&f) || after.is_some_and(&f)
 }
 
-const CARD_WORDS: &[&str] = &[
+static CARD_WORDS: WordList = WordList::new(&[
     "card",
     "tarjeta",
     "visa",
@@ -267,24 +271,24 @@ const CARD_WORDS: &[&str] = &[
     "pan",
     "carte",
     "karte",
-];
-const SSN_WORDS: &[&str] = &[
+]);
+static SSN_WORDS: WordList = WordList::new(&[
     "ssn",
     "social security",
     "social sec",
     "ss#",
     "seguro social",
-];
-const CIF_WORDS: &[&str] = &[
+]);
+static CIF_WORDS: WordList = WordList::new(&[
     "cif",
     "nif",
     "empresa",
     "sociedad",
     "company",
     "razón social",
-];
-const VERSION_WORDS: &[&str] = &["version", "versión", "v.", "release", "build"];
-const DOB_WORDS: &[&str] = &[
+]);
+static VERSION_WORDS: WordList = WordList::new(&["version", "versión", "v.", "release", "build"]);
+static DOB_WORDS: WordList = WordList::new(&[
     "born",
     "birth",
     "dob",
@@ -300,8 +304,8 @@ const DOB_WORDS: &[&str] = &[
     "née le",
     "geboren",
     "geburtsdatum",
-];
-const PHONE_WORDS: &[&str] = &[
+]);
+static PHONE_WORDS: WordList = WordList::new(&[
     "phone",
     "tel",
     "móvil",
@@ -314,7 +318,6 @@ const PHONE_WORDS: &[&str] = &[
     "tél",
     "fax",
     "desk",
-    "office",
     "whatsapp",
     "contact",
     "número",
@@ -331,17 +334,57 @@ const PHONE_WORDS: &[&str] = &[
     "téléphone",
     "fijo",
     "celular",
-];
-const PHONE_WORDS_AFTER: &[&str] = &[
+]);
+/// Words that say a number is something else, even next to "number".
+static NOT_PHONE_WORDS: WordList = WordList::new(&[
+    "license",
+    "licence",
+    "licencia",
+    "account",
+    "cuenta",
+    "order",
+    "pedido",
+    "invoice",
+    "factura",
+    "card",
+    "tarjeta",
+    "passport",
+    "pasaporte",
+    "policy",
+    "póliza",
+    "ticket",
+    "tracking",
+    "located",
+    "address",
+    "dirección",
+    "domicilio",
+    "ssn",
+    "iban",
+    "serial",
+    "license number",
+    "licence number",
+    "card number",
+    "account number",
+    "order number",
+    "tracking number",
+    "serial number",
+    "policy number",
+    "passport number",
+    "id number",
+    "número de cuenta",
+    "número de tarjeta",
+    "número de pedido",
+]);
+static PHONE_WORDS_AFTER: WordList = WordList::new(&[
     "office", "fax", "mobile", "cell", "home", "work", "phone", "móvil",
-];
+]);
 
 /// Whether one of `words` occurs (case-insensitively) in the 40 bytes before `start`.
-fn context_before(text: &str, start: usize, words: &[&str]) -> bool {
+fn context_before(text: &str, start: usize, words: &WordList) -> bool {
     context_before_n(text, start, 40, words)
 }
 
-fn context_before_n(text: &str, start: usize, window: usize, words: &[&str]) -> bool {
+fn context_before_n(text: &str, start: usize, window: usize, words: &WordList) -> bool {
     let mut from = start.saturating_sub(window);
     while !text.is_char_boundary(from) {
         from += 1;
@@ -349,7 +392,20 @@ fn context_before_n(text: &str, start: usize, window: usize, words: &[&str]) -> 
     contains_any(&text[from..start], words)
 }
 
-fn context_after(text: &str, end: usize, words: &[&str]) -> bool {
+/// Where the last of `words` ends in the 40 bytes before `start`, if any.
+fn last_word_before(text: &str, start: usize, words: &WordList) -> Option<usize> {
+    let mut from = start.saturating_sub(40);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    words
+        .matcher()
+        .find_overlapping_iter(&text[from..start])
+        .map(|m| m.end())
+        .max()
+}
+
+fn context_after(text: &str, end: usize, words: &WordList) -> bool {
     let mut to = (end + 16).min(text.len());
     while !text.is_char_boundary(to) {
         to -= 1;
@@ -357,9 +413,33 @@ fn context_after(text: &str, end: usize, words: &[&str]) -> bool {
     contains_any(&text[end..to], words)
 }
 
-fn contains_any(window: &str, words: &[&str]) -> bool {
-    let lower = window.to_lowercase();
-    words.iter().any(|w| lower.contains(w))
+fn contains_any(window: &str, words: &WordList) -> bool {
+    words.matcher().is_match(window)
+}
+
+/// Context words, matched ASCII-case-insensitively with one automaton per list.
+#[derive(Debug)]
+struct WordList {
+    words: &'static [&'static str],
+    matcher: OnceLock<AhoCorasick>,
+}
+
+impl WordList {
+    const fn new(words: &'static [&'static str]) -> Self {
+        WordList {
+            words,
+            matcher: OnceLock::new(),
+        }
+    }
+
+    fn matcher(&self) -> &AhoCorasick {
+        self.matcher.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(self.words)
+                .expect("static word list")
+        })
+    }
 }
 
 fn email_ok(s: &str) -> bool {
@@ -465,9 +545,9 @@ fn luhn(digits: &str) -> bool {
 }
 
 /// The score of a Luhn-valid number in a known issuer range with that issuer's length.
-fn card_score(digits: &str, raw: &str) -> Option<f32> {
+fn card_score(digits: &str, raw: &str, context: bool) -> Option<f32> {
     let len = digits.len();
-    if !(13..=19).contains(&len) || !luhn(digits) {
+    if !(12..=19).contains(&len) || !luhn(digits) {
         return None;
     }
     // Separators, if any, must group the digits the way cards are printed (4-4-4-4,
@@ -484,21 +564,25 @@ fn card_score(digits: &str, raw: &str) -> Option<f32> {
         return None;
     }
     let p = |n: usize| digits[..n].parse::<u32>().unwrap_or(0);
+    let maestro = matches!(p(2), 50 | 56..=69) || matches!(p(4), 604 | 6390);
     let known = match digits.as_bytes()[0] {
+        _ if len < 13 => false,
         b'4' => matches!(len, 13 | 16 | 19),
-        b'5' => (51..=55).contains(&p(2)) && len == 16 || (56..=59).contains(&p(2)),
+        b'5' => (51..=55).contains(&p(2)) && len == 16 || maestro,
         b'2' => (2221..=2720).contains(&p(4)) && len == 16 || p(4) == 2131 && len == 15,
         b'3' => {
             (matches!(p(2), 34 | 37) && len == 15)
                 || ((300..=305).contains(&p(3)) || matches!(p(2), 36 | 38 | 39)) && len >= 14
-                || (3528..=3589).contains(&p(4)) && len >= 16
+                || p(2) == 35 && len >= 16
         }
-        b'6' => {
-            p(4) == 6011 || (644..=649).contains(&p(3)) || p(2) == 65 || p(2) == 62 || p(2) == 67
-        }
+        b'6' => maestro || p(4) == 6011 || (644..=649).contains(&p(3)) || p(2) == 65,
         b'1' => p(4) == 1800 && len == 15,
         _ => false,
     };
+    // Twelve-digit Maestro numbers look like any reference: only with card context.
+    if !known && maestro && len >= 12 && context {
+        return Some(0.9);
+    }
     known.then_some(if groups.len() > 1 { 0.95 } else { 0.9 })
 }
 
@@ -611,8 +695,11 @@ fn phone_score(text: &str, start: usize, end: usize) -> Option<f32> {
     {
         return None;
     }
-    // Directly after `.`, `,`, `/` or `-`: part of a longer number, a path or a decimal.
-    if text[..start].ends_with(['.', ',', '/', '-']) {
+    // Directly after `1.`, `1,`, `1/` or `1-`: part of a longer number, a path or a decimal.
+    let mut before = text[..start].chars().rev();
+    if matches!(before.next(), Some('.' | ',' | '/' | '-'))
+        && before.next().is_some_and(|c| c.is_ascii_alphanumeric())
+    {
         return None;
     }
     if looks_like_date_or_time(number) || number.contains("..") || number.contains("--") {
@@ -634,20 +721,26 @@ fn phone_score(text: &str, start: usize, end: usize) -> Option<f32> {
     let singles = groups
         .iter()
         .enumerate()
-        .filter(|(i, g)| g.len() == 1 && *i != 0 && !(number.contains("(0)") && **g == "0"))
+        .filter(|(i, g)| g.len() == 1 && *i != 0 && !(international && *i <= 2))
         .count();
     if singles > 0 {
         return None;
     }
+    // The nearer word decides: "license number" is not a phone, "Accountant ... Phone:" is.
+    let positive_at = last_word_before(text, start, &PHONE_WORDS);
+    let negative_at = last_word_before(text, start, &NOT_PHONE_WORDS);
+    let negative = negative_at.is_some() && negative_at >= positive_at;
     let context =
-        context_before(text, start, PHONE_WORDS) || context_after(text, end, PHONE_WORDS_AFTER);
-    let unseparated = groups.len() == 1;
+        !negative && (positive_at.is_some() || context_after(text, end, &PHONE_WORDS_AFTER));
     let strong = international && digits.len() >= 8 || strong_national_format(number);
-    let score = match (strong, context, unseparated) {
-        (true, true, _) => 0.95,
-        (true, false, _) => 0.8,
-        (false, true, _) => 0.75,
-        (false, false, _) => return None,
+    if negative && !international {
+        return None;
+    }
+    let score = match (strong, context) {
+        (true, true) => 0.95,
+        (true, false) => 0.8,
+        (false, true) => 0.75,
+        (false, false) => return None,
     };
     Some(score)
 }
@@ -677,7 +770,7 @@ fn looks_like_date_or_time(s: &str) -> bool {
 
 /// National formats that are phone numbers without any context.
 fn strong_national_format(n: &str) -> bool {
-    static FORMATS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static FORMATS: OnceLock<Regex> = OnceLock::new();
     let re = FORMATS.get_or_init(|| {
         re(r"(?x)^(?:
             # US / NANP: (202) 555-0143, 202-555-0143, 202.555.0143, 001-202-555-0143, 1-202-555-0143
