@@ -802,9 +802,11 @@ mod tests {
     use rampart_core::Role;
 
     fn found(s: &str) -> Vec<(String, String)> {
+        static DETECTOR: std::sync::OnceLock<PiiDetector> = std::sync::OnceLock::new();
         let n = Normalized::new(s);
         let mut out = Detections::default();
-        PiiDetector::new()
+        DETECTOR
+            .get_or_init(PiiDetector::new)
             .detect(&n, &Context::input(Role::User), &mut out)
             .unwrap();
         out.findings
