@@ -39,6 +39,24 @@ pub struct PiiDetector {
     ipv6: Regex,
     mac: Regex,
     date: Regex,
+    /// The digit-bearing patterns above, in [`NUMERIC`] order: one pass over a window
+    /// says which of them can match there at all.
+    numeric_set: regex::RegexSet,
+}
+
+/// Index of each digit-bearing pattern in [`PiiDetector::numeric_set`].
+mod numeric {
+    pub const IPV6: usize = 0;
+    pub const MAC: usize = 1;
+    pub const IBAN: usize = 2;
+    pub const CARD: usize = 3;
+    pub const SSN: usize = 4;
+    pub const NIF: usize = 5;
+    pub const NIE: usize = 6;
+    pub const CIF: usize = 7;
+    pub const IPV4: usize = 8;
+    pub const PHONE: usize = 9;
+    pub const DATE: usize = 10;
 }
 
 /// A candidate finding in byte offsets of the normalised text.
@@ -63,7 +81,7 @@ impl PiiDetector {
         let date = format!(
             r"(?i)\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)\d{{2}}|(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:del?\s+)?(?:19|20)\d{{2}}|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b"
         );
-        PiiDetector {
+        let mut d = PiiDetector {
             email: re(
                 r"\b[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b",
             ),
@@ -82,12 +100,19 @@ impl PiiDetector {
                 r"(?i)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b",
             ),
             date: re(&date),
-        }
+            numeric_set: regex::RegexSet::empty(),
+        };
+        let patterns = [
+            &d.ipv6, &d.mac, &d.iban, &d.card, &d.ssn, &d.es_nif, &d.es_nie, &d.es_cif, &d.ipv4,
+            &d.phone, &d.date,
+        ]
+        .map(Regex::as_str);
+        d.numeric_set = regex::RegexSet::new(patterns).expect("static regex set");
+        d
     }
 
     fn candidates(&self, text: &str, out: &mut Vec<Candidate>) {
         let bytes = text.as_bytes();
-        let has_digit = bytes.iter().any(u8::is_ascii_digit);
         if bytes.contains(&b'@') {
             for m in self.email.find_iter(text) {
                 if email_ok(m.as_str()) {
@@ -95,8 +120,24 @@ impl PiiDetector {
                 }
             }
         }
-        if bytes.contains(&b':') {
-            for m in self.ipv6.find_iter(text) {
+        // Every other entity holds a digit: search only around digits, so prose with a
+        // few numbers costs one byte scan instead of a dozen regex passes.
+        for (start, end) in digit_windows(text) {
+            self.numeric_candidates(text, start, end, out);
+        }
+    }
+
+    /// Candidates of the entities that contain digits, in `text[start..end]` (matches
+    /// are found in `text[..end]` from `start`, so word boundaries see the real context).
+    fn numeric_candidates(&self, text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
+        let window = &text[..end];
+        let hits = self.numeric_set.matches(&text[start..end]);
+        if !hits.matched_any() {
+            return;
+        }
+        let hit = |i: usize| hits.matched(i);
+        if hit(numeric::IPV6) {
+            for m in find_from(&self.ipv6, window, start) {
                 let s = m.as_str();
                 if s.len() >= 6
                     && ipv6_ok(text, m.start(), m.end())
@@ -106,93 +147,170 @@ impl PiiDetector {
                 }
             }
         }
-        if bytes.contains(&b':') || bytes.contains(&b'-') || bytes.contains(&b'.') {
-            for m in self.mac.find_iter(text) {
+        if hit(numeric::MAC) {
+            for m in find_from(&self.mac, window, start) {
                 if !adjacent(text, m.start(), m.end(), |c| c == ':' || c == '-') {
                     out.push(cand(m.start(), m.end(), "MAC_ADDRESS", 0.85));
                 }
             }
         }
-        if !has_digit {
-            return;
-        }
-        for m in self.iban.find_iter(text) {
-            if let Some(end) = iban_end(m.as_str()) {
-                out.push(cand(m.start(), m.start() + end, "IBAN_CODE", 0.98));
+        if hit(numeric::IBAN) {
+            for m in find_from(&self.iban, window, start) {
+                if let Some(end) = iban_end(m.as_str()) {
+                    out.push(cand(m.start(), m.start() + end, "IBAN_CODE", 0.98));
+                }
             }
         }
-        for m in self.card.find_iter(text) {
-            let digits = digits_of(m.as_str());
-            let ctx = context_before(text, m.start(), &CARD_WORDS);
-            if let Some(score) = card_score(&digits, m.as_str(), ctx) {
-                out.push(cand(
-                    m.start(),
-                    m.end(),
-                    "CREDIT_CARD",
-                    if ctx { 0.99 } else { score },
-                ));
+        if hit(numeric::CARD) {
+            for m in find_from(&self.card, window, start) {
+                let digits = digits_of(m.as_str());
+                let ctx = context_before(text, m.start(), &CARD_WORDS);
+                if let Some(score) = card_score(&digits, m.as_str(), ctx) {
+                    out.push(cand(
+                        m.start(),
+                        m.end(),
+                        "CREDIT_CARD",
+                        if ctx { 0.99 } else { score },
+                    ));
+                }
             }
         }
-        for m in self.ssn.find_iter(text) {
-            let s = m.as_str();
-            let digits = digits_of(s);
-            if !ssn_valid(&digits) || adjacent(text, m.start(), m.end(), |c| c == '-') {
-                continue;
-            }
-            let dashed = s.as_bytes().get(3) == Some(&b'-') && s.as_bytes().get(6) == Some(&b'-');
-            let ctx = context_before(text, m.start(), &SSN_WORDS);
-            let score = match (dashed, ctx) {
-                (_, true) => 0.95,
-                (true, false) => 0.85,
-                (false, false) => continue,
-            };
-            out.push(cand(m.start(), m.end(), "US_SSN", score));
-        }
-        for m in self.es_nif.find_iter(text) {
-            let s = m.as_str();
-            let digits = digits_of(s);
-            let letter = s.chars().last().map(|c| c.to_ascii_uppercase());
-            if let (Ok(n), Some(l)) = (digits.parse::<u32>(), letter)
-                && dni_letter(n) == l
-            {
-                out.push(cand(m.start(), m.end(), "ES_NIF", 0.95));
+        if hit(numeric::SSN) {
+            for m in find_from(&self.ssn, window, start) {
+                let s = m.as_str();
+                let digits = digits_of(s);
+                if !ssn_valid(&digits) || adjacent(text, m.start(), m.end(), |c| c == '-') {
+                    continue;
+                }
+                let dashed =
+                    s.as_bytes().get(3) == Some(&b'-') && s.as_bytes().get(6) == Some(&b'-');
+                let ctx = context_before(text, m.start(), &SSN_WORDS);
+                let score = match (dashed, ctx) {
+                    (_, true) => 0.95,
+                    (true, false) => 0.85,
+                    (false, false) => continue,
+                };
+                out.push(cand(m.start(), m.end(), "US_SSN", score));
             }
         }
-        for m in self.es_nie.find_iter(text) {
-            if nie_valid(m.as_str()) {
-                out.push(cand(m.start(), m.end(), "ES_NIE", 0.95));
+        if hit(numeric::NIF) {
+            for m in find_from(&self.es_nif, window, start) {
+                let s = m.as_str();
+                let digits = digits_of(s);
+                let letter = s.chars().last().map(|c| c.to_ascii_uppercase());
+                if let (Ok(n), Some(l)) = (digits.parse::<u32>(), letter)
+                    && dni_letter(n) == l
+                {
+                    out.push(cand(m.start(), m.end(), "ES_NIF", 0.95));
+                }
             }
         }
-        for m in self.es_cif.find_iter(text) {
-            if cif_valid(m.as_str()) {
-                let ctx = context_before(text, m.start(), &CIF_WORDS);
-                out.push(cand(
-                    m.start(),
-                    m.end(),
-                    "ES_CIF",
-                    if ctx { 0.95 } else { 0.85 },
-                ));
+        if hit(numeric::NIE) {
+            for m in find_from(&self.es_nie, window, start) {
+                if nie_valid(m.as_str()) {
+                    out.push(cand(m.start(), m.end(), "ES_NIE", 0.95));
+                }
             }
         }
-        for m in self.ipv4.find_iter(text) {
-            if m.as_str().parse::<Ipv4Addr>().is_ok()
-                && !adjacent(text, m.start(), m.end(), |c| c == '.' || c.is_ascii_digit())
-                && !context_before_n(text, m.start(), 12, &VERSION_WORDS)
-            {
-                out.push(cand(m.start(), m.end(), "IP_ADDRESS", 0.85));
+        if hit(numeric::CIF) {
+            for m in find_from(&self.es_cif, window, start) {
+                if cif_valid(m.as_str()) {
+                    let ctx = context_before(text, m.start(), &CIF_WORDS);
+                    out.push(cand(
+                        m.start(),
+                        m.end(),
+                        "ES_CIF",
+                        if ctx { 0.95 } else { 0.85 },
+                    ));
+                }
             }
         }
-        for m in self.phone.find_iter(text) {
-            if let Some(score) = phone_score(text, m.start(), m.end()) {
-                out.push(cand(m.start(), m.end(), "PHONE_NUMBER", score));
+        if hit(numeric::IPV4) {
+            for m in find_from(&self.ipv4, window, start) {
+                if m.as_str().parse::<Ipv4Addr>().is_ok()
+                    && !adjacent(text, m.start(), m.end(), |c| c == '.' || c.is_ascii_digit())
+                    && !context_before_n(text, m.start(), 12, &VERSION_WORDS)
+                {
+                    out.push(cand(m.start(), m.end(), "IP_ADDRESS", 0.85));
+                }
             }
         }
-        for m in self.date.find_iter(text) {
-            if date_valid(m.as_str()) && context_before_n(text, m.start(), 48, &DOB_WORDS) {
-                out.push(cand(m.start(), m.end(), "DATE_OF_BIRTH", 0.85));
+        if hit(numeric::PHONE) {
+            for m in find_from(&self.phone, window, start) {
+                if let Some(score) = phone_score(text, m.start(), m.end()) {
+                    out.push(cand(m.start(), m.end(), "PHONE_NUMBER", score));
+                }
+            }
+        }
+        if hit(numeric::DATE) {
+            for m in find_from(&self.date, window, start) {
+                if date_valid(m.as_str()) && context_before_n(text, m.start(), 48, &DOB_WORDS) {
+                    out.push(cand(m.start(), m.end(), "DATE_OF_BIRTH", 0.85));
+                }
             }
         }
     }
+}
+
+/// Matches of `re` in `hay` that start at or after byte `start`.
+fn find_from<'t>(
+    re: &'t Regex,
+    hay: &'t str,
+    start: usize,
+) -> impl Iterator<Item = regex::Match<'t>> + 't {
+    let mut pos = start;
+    std::iter::from_fn(move || {
+        if pos > hay.len() {
+            return None;
+        }
+        let m = re.find_at(hay, pos)?;
+        pos = if m.end() > pos { m.end() } else { pos + 1 };
+        while pos < hay.len() && !hay.is_char_boundary(pos) {
+            pos += 1;
+        }
+        Some(m)
+    })
+}
+
+/// Byte ranges of `text` around its digits (wide enough for the longest entity), merged,
+/// extended to whitespace so that a window edge never falls inside a token.
+fn digit_windows(text: &str) -> Vec<(usize, usize)> {
+    const REACH: usize = 56;
+    let b = text.as_bytes();
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let mut s = i.saturating_sub(REACH);
+        let mut e = (i + REACH).min(b.len());
+        // Widen to whitespace (bounded), then to character boundaries.
+        let mut k = 0;
+        while s > 0 && !b[s - 1].is_ascii_whitespace() && k < 64 {
+            s -= 1;
+            k += 1;
+        }
+        k = 0;
+        while e < b.len() && !b[e].is_ascii_whitespace() && k < 64 {
+            e += 1;
+            k += 1;
+        }
+        while !text.is_char_boundary(s) {
+            s -= 1;
+        }
+        while !text.is_char_boundary(e) {
+            e += 1;
+        }
+        match windows.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => windows.push((s, e)),
+        }
+        // Skip ahead: digits inside this window are already covered.
+        i = (i + 1).max(e.saturating_sub(REACH));
+    }
+    windows
 }
 
 fn cand(start: usize, end: usize, entity: &'static str, score: f32) -> Candidate {

@@ -22,7 +22,7 @@ use super::{Detections, Detector};
 use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
 
@@ -506,9 +506,13 @@ struct Rule {
 #[derive(Debug)]
 pub struct SecretDetector {
     rules: Vec<Rule>,
-    /// Every anchor literal of every rule; pattern `i` belongs to rule `anchor_rule[i]`.
+    /// The anchor literals of case-sensitive rules; pattern `i` belongs to rule
+    /// `anchor_rule[i]`. Case-insensitive rules (`(?i)`) have their own automaton, so
+    /// that `SK` (Twilio) does not fire on every "ask".
     anchors: AhoCorasick,
     anchor_rule: Vec<usize>,
+    anchors_nocase: AhoCorasick,
+    anchor_rule_nocase: Vec<usize>,
     /// `key = value` assignments, JSON/YAML members, XML elements.
     assignment: Regex,
     assignment_anchors: AhoCorasick,
@@ -523,8 +527,8 @@ impl Default for SecretDetector {
 impl SecretDetector {
     pub fn new() -> Self {
         let mut rules = Vec::with_capacity(RULES.len());
-        let mut literals = Vec::new();
-        let mut anchor_rule = Vec::new();
+        let (mut literals, mut anchor_rule) = (Vec::new(), Vec::new());
+        let (mut literals_nocase, mut anchor_rule_nocase) = (Vec::new(), Vec::new());
         for (i, spec) in RULES.iter().enumerate() {
             rules.push(Rule {
                 entity: spec.entity,
@@ -534,15 +538,25 @@ impl SecretDetector {
                 check: spec.check,
             });
             for a in spec.anchors {
-                literals.push(*a);
-                anchor_rule.push(i);
+                if spec.pattern.starts_with("(?i)") {
+                    literals_nocase.push(*a);
+                    anchor_rule_nocase.push(i);
+                } else {
+                    literals.push(*a);
+                    anchor_rule.push(i);
+                }
             }
         }
-        let anchors = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&literals)
-            .expect("static anchors");
+        let build = |literals: &[&str], nocase: bool| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(nocase)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(literals)
+                .expect("static anchors")
+        };
+        let anchors = build(&literals, false);
+        let anchors_nocase = build(&literals_nocase, true);
         // The key: an identifier (possibly quoted, possibly `$`/`@`-prefixed); the
         // operator: any of the assignment spellings of config files and languages; the
         // value: quoted or bare. Unicode mode for `contraseña`, so no `\b` here.
@@ -550,14 +564,13 @@ impl SecretDetector {
             r#"(?i)([A-Za-z_$@][A-Za-z0-9_.\-ñ]*)["'`]?\]?(?:[ \t]+(?:string|str|const|char\*?))?[ \t]*(=|:=|::=|:::=|\?=|\.=|\+=|=>|:|,)[ \t]*@?(?:"([^"\n]+)"|'([^'\n]+)'|`([^`\n]+)`|([^\s"'`,;<>(){}\[\]]{3,}))|<([A-Za-z_][A-Za-z0-9_.\-]*)>\s*([^<\s]{6,})\s*</"#,
         ))
         .expect("static regex");
-        let assignment_anchors = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(SECRET_KEY_WORDS)
-            .expect("static words");
+        let assignment_anchors = build(SECRET_KEY_WORDS, true);
         SecretDetector {
             rules,
             anchors,
             anchor_rule,
+            anchors_nocase,
+            anchor_rule_nocase,
             assignment,
             assignment_anchors,
         }
@@ -568,6 +581,10 @@ impl SecretDetector {
         let mut any = false;
         for m in self.anchors.find_overlapping_iter(text) {
             triggered[self.anchor_rule[m.pattern().as_usize()]] = true;
+            any = true;
+        }
+        for m in self.anchors_nocase.find_overlapping_iter(text) {
+            triggered[self.anchor_rule_nocase[m.pattern().as_usize()]] = true;
             any = true;
         }
         if any {
