@@ -1240,3 +1240,88 @@ mod tests {
         assert_eq!(f[0].0, "AWS_ACCESS_KEY");
     }
 }
+
+#[cfg(test)]
+mod odd_input_tests {
+    //! Detectors on hostile input: bounded time, no panic.
+    use super::super::pii::PiiDetector;
+    use super::*;
+    use rampart_core::Role;
+    use std::time::{Duration, Instant};
+
+    fn run_all(s: &str) -> usize {
+        let n = Normalized::new(s);
+        let mut out = Detections::default();
+        let ctx = Context::input(Role::User);
+        SecretDetector::new().detect(&n, &ctx, &mut out).unwrap();
+        PiiDetector::new().detect(&n, &ctx, &mut out).unwrap();
+        out.findings.len()
+    }
+
+    fn bounded(s: &str, limit: Duration) -> usize {
+        let t = Instant::now();
+        let found = run_all(s);
+        assert!(t.elapsed() < limit, "took {:?}", t.elapsed());
+        found
+    }
+
+    #[test]
+    fn megabytes_on_one_line_of_digits_and_keys() {
+        // 2 MB keeps the unoptimised test build under a minute on a shared machine; the
+        // normaliser's own test takes a 10 MB line.
+        let line = "key=AKIAIOSFODNN7EXAMPLE 4111111111111111 +34612345678 a@b.es "
+            .repeat(2 * 1024 * 1024 / 60);
+        assert!(bounded(&line, Duration::from_secs(120)) > 0);
+    }
+
+    #[test]
+    fn thousands_of_combining_marks_and_invisibles() {
+        let s = format!(
+            "pass{}word={}",
+            "\u{0301}".repeat(10_000),
+            "\u{200B}".repeat(10_000)
+        );
+        bounded(&s, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn deeply_nested_encodings_are_bounded() {
+        let mut s = "password=hunter2hunter".to_owned();
+        for _ in 0..12 {
+            s = base64(s.as_bytes());
+        }
+        bounded(&s, Duration::from_secs(20));
+        // Three levels are decoded: the secret inside is still found.
+        let mut s = "api_key = Zf3D0LXCM3EIMbgJpUNnkRtOfOueHznB".to_owned();
+        for _ in 0..3 {
+            s = base64(s.as_bytes());
+        }
+        assert!(bounded(&s, Duration::from_secs(20)) > 0);
+    }
+
+    #[test]
+    fn unterminated_pem_and_unbalanced_quotes() {
+        let s = format!("-----BEGIN RSA PRIVATE KEY-----\n{}", "A".repeat(1 << 20));
+        bounded(&s, Duration::from_secs(60));
+        let s = "password=\"".repeat(100_000);
+        bounded(&s, Duration::from_secs(60));
+    }
+
+    fn base64(b: &[u8]) -> String {
+        const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in b.chunks(3) {
+            let v = (c[0] as u32) << 16
+                | (*c.get(1).unwrap_or(&0) as u32) << 8
+                | *c.get(2).unwrap_or(&0) as u32;
+            for k in 0..4 {
+                if k <= c.len() {
+                    out.push(T[(v >> (18 - 6 * k) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+}
