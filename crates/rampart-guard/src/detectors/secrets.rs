@@ -513,10 +513,14 @@ pub struct SecretDetector {
     anchor_rule: Vec<usize>,
     anchors_nocase: AhoCorasick,
     anchor_rule_nocase: Vec<usize>,
-    /// `key = value` assignments, JSON/YAML members, XML elements.
+    /// `key = value` assignments, JSON/YAML members, XML elements. Their anchors (the
+    /// words of [`SECRET_KEY_WORDS`]) share the case-insensitive automaton under the rule
+    /// index [`ASSIGNMENT`].
     assignment: Regex,
-    assignment_anchors: AhoCorasick,
 }
+
+/// The pseudo-rule index of keyed assignments in `anchor_rule_nocase`.
+const ASSIGNMENT: usize = usize::MAX;
 
 impl Default for SecretDetector {
     fn default() -> Self {
@@ -556,6 +560,10 @@ impl SecretDetector {
                 .expect("static anchors")
         };
         let anchors = build(&literals, false);
+        for w in SECRET_KEY_WORDS {
+            literals_nocase.push(w);
+            anchor_rule_nocase.push(ASSIGNMENT);
+        }
         let anchors_nocase = build(&literals_nocase, true);
         // The key: an identifier (possibly quoted, possibly `$`/`@`-prefixed); the
         // operator: any of the assignment spellings of config files and languages; the
@@ -564,7 +572,6 @@ impl SecretDetector {
             r#"(?i)([A-Za-z_$@][A-Za-z0-9_.\-ñ]*)["'`]?\]?(?:[ \t]+(?:string|str|const|char\*?))?[ \t]*(=|:=|::=|:::=|\?=|\.=|\+=|=>|:|,)[ \t]*@?(?:"([^"\n]+)"|'([^'\n]+)'|`([^`\n]+)`|([^\s"'`,;<>(){}\[\]]{3,}))|<([A-Za-z_][A-Za-z0-9_.\-]*)>\s*([^<\s]{6,})\s*</"#,
         ))
         .expect("static regex");
-        let assignment_anchors = build(SECRET_KEY_WORDS, true);
         SecretDetector {
             rules,
             anchors,
@@ -572,7 +579,6 @@ impl SecretDetector {
             anchors_nocase,
             anchor_rule_nocase,
             assignment,
-            assignment_anchors,
         }
     }
 
@@ -583,9 +589,15 @@ impl SecretDetector {
             triggered[self.anchor_rule[m.pattern().as_usize()]] = true;
             any = true;
         }
+        let mut assignment = false;
         for m in self.anchors_nocase.find_overlapping_iter(text) {
-            triggered[self.anchor_rule_nocase[m.pattern().as_usize()]] = true;
-            any = true;
+            match self.anchor_rule_nocase[m.pattern().as_usize()] {
+                ASSIGNMENT => assignment = true,
+                rule => {
+                    triggered[rule] = true;
+                    any = true;
+                }
+            }
         }
         if any {
             for (rule, _) in self.rules.iter().zip(&triggered).filter(|(_, t)| **t) {
@@ -610,7 +622,7 @@ impl SecretDetector {
                 }
             }
         }
-        if self.assignment_anchors.is_match(text) {
+        if assignment {
             self.assignments(text, false, out);
         }
     }
