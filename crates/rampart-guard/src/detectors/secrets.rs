@@ -1179,6 +1179,35 @@ mod tests {
     }
 
     #[test]
+    fn cloud_connection_strings_and_webhooks() {
+        let key = format!(
+            "{}==",
+            "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq"
+                .repeat(2)
+                .get(..86)
+                .unwrap()
+        );
+        let conn = format!(
+            "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={key};EndpointSuffix=core.windows.net"
+        );
+        let f = found(&conn);
+        assert_eq!(f[0].0, "AZURE_STORAGE_KEY", "{f:?}");
+        let hook =
+            "https://hooks.slack.com/services/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";
+        assert_eq!(found(hook)[0].0, "SLACK_WEBHOOK");
+        one(
+            "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+            "NPM_TOKEN",
+            "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+        );
+        one(
+            "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
+            "GCP_API_KEY",
+            "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
+        );
+    }
+
+    #[test]
     fn pem_private_keys_including_openssh_and_escaped_newlines() {
         let pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACDx\n-----END OPENSSH PRIVATE KEY-----";
         one(&format!("here:\n{pem}\nthanks"), "PRIVATE_KEY", pem);
@@ -1335,5 +1364,41 @@ mod odd_input_tests {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod through_the_engine {
+    //! The normaliser and these detectors as the engine uses them.
+    use crate::{Context, Guard, Policy, Role, Session};
+
+    #[test]
+    fn base64_wrapped_key_is_redacted_as_a_whole_blob() {
+        // base64("aws key AKIAIOSFODNN7EXAMPLE")
+        let r = Guard::new(Policy::default())
+            .unwrap()
+            .inspect(
+                "run with YXdzIGtleSBBS0lBSU9TRk9ETk43RVhBTVBMRQ== please",
+                Context::input(Role::User),
+                &mut Session::new(),
+            )
+            .unwrap();
+        assert_eq!(r.text, "run with [AWS_ACCESS_KEY] please");
+    }
+
+    #[test]
+    fn zero_width_split_email_is_pseudonymised_whole() {
+        let mut s = Session::new();
+        let r = Guard::new(Policy::default())
+            .unwrap()
+            .inspect(
+                "mail an\u{200B}a@example.es",
+                Context::input(Role::User),
+                &mut s,
+            )
+            .unwrap();
+        // The e-mail span covers the zero-width character, so one token replaces both.
+        assert_eq!(r.text, "mail <EMAIL_ADDRESS_1>");
+        assert!(r.findings.iter().any(|f| f.entity == "ZERO_WIDTH"));
     }
 }
