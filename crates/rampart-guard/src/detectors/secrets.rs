@@ -1429,6 +1429,27 @@ mod through_the_engine {
     use crate::{Context, Guard, Policy, Role, Session};
 
     #[test]
+    fn pem_key_streamed_in_small_chunks_is_redacted_whole() {
+        let body: String = (0..40)
+            .map(|i| format!("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC{i:02}\n"))
+            .collect();
+        let answer = format!(
+            "Here is the key:\n-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\nKeep it safe."
+        );
+        let guard = Guard::new(Policy::default()).unwrap();
+        let mut session = Session::new();
+        let mut stream = guard.stream(Context::output());
+        let mut out = String::new();
+        let chars: Vec<char> = answer.chars().collect();
+        for chunk in chars.chunks(7) {
+            let chunk: String = chunk.iter().collect();
+            out.push_str(&stream.push(&chunk, &mut session).unwrap().emit);
+        }
+        out.push_str(&stream.finish(&mut session).unwrap().emit);
+        assert_eq!(out, "Here is the key:\n[PRIVATE_KEY]\nKeep it safe.");
+    }
+
+    #[test]
     fn base64_wrapped_key_is_redacted_as_a_whole_blob() {
         // base64("aws key AKIAIOSFODNN7EXAMPLE")
         let r = Guard::new(Policy::default())
