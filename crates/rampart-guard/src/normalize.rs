@@ -254,11 +254,16 @@ impl<'a> Normalized<'a> {
                 continue;
             }
             if c.is_ascii() && chars.get(i + 1).is_none_or(|n| n.is_ascii()) {
-                // Nothing can combine with it: skip the cluster buffer.
+                // A run of ASCII that nothing can combine with: copy it as is.
                 flush_cluster(&mut cluster, cluster_cp, &mut text, Some(&mut map));
-                text.push(c);
-                map.push(i as u32);
-                i += 1;
+                while i < chars.len()
+                    && chars[i].is_ascii()
+                    && chars.get(i + 1).is_none_or(|n| n.is_ascii())
+                {
+                    text.push(chars[i]);
+                    map.push(i as u32);
+                    i += 1;
+                }
                 continue;
             }
             let ccc = canonical_combining_class(c);

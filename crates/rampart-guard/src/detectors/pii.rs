@@ -16,9 +16,11 @@ use super::{Detections, Detector};
 use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
+use aho_corasick::AhoCorasick;
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
 
 /// Below this score a candidate is dropped rather than reported.
 const MIN_SCORE: f32 = 0.5;
@@ -37,6 +39,24 @@ pub struct PiiDetector {
     ipv6: Regex,
     mac: Regex,
     date: Regex,
+    /// The digit-bearing patterns above, in [`NUMERIC`] order: one pass over a window
+    /// says which of them can match there at all.
+    numeric_set: regex::RegexSet,
+}
+
+/// Index of each digit-bearing pattern in [`PiiDetector::numeric_set`].
+mod numeric {
+    pub const IPV6: usize = 0;
+    pub const MAC: usize = 1;
+    pub const IBAN: usize = 2;
+    pub const CARD: usize = 3;
+    pub const SSN: usize = 4;
+    pub const NIF: usize = 5;
+    pub const NIE: usize = 6;
+    pub const CIF: usize = 7;
+    pub const IPV4: usize = 8;
+    pub const PHONE: usize = 9;
+    pub const DATE: usize = 10;
 }
 
 /// A candidate finding in byte offsets of the normalised text.
@@ -48,8 +68,10 @@ struct Candidate {
     score: f32,
 }
 
+/// Compile with ASCII classes and word boundaries: Unicode `\b` would make the regex
+/// engine fall back from its DFA on non-ASCII text, and every entity here is ASCII.
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex")
+    Regex::new(&format!("(?-u){pattern}")).expect("static regex")
 }
 
 const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre";
@@ -57,9 +79,9 @@ const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?
 impl PiiDetector {
     pub fn new() -> Self {
         let date = format!(
-            r"(?i)\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)\d{{2}}|(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}(?:st|nd|rd|th|º)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:del?\s+)?(?:19|20)\d{{2}}|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b"
+            r"(?i)\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)\d{{2}}|(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:del?\s+)?(?:19|20)\d{{2}}|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b"
         );
-        PiiDetector {
+        let mut d = PiiDetector {
             email: re(
                 r"\b[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b",
             ),
@@ -78,12 +100,19 @@ impl PiiDetector {
                 r"(?i)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b",
             ),
             date: re(&date),
-        }
+            numeric_set: regex::RegexSet::empty(),
+        };
+        let patterns = [
+            &d.ipv6, &d.mac, &d.iban, &d.card, &d.ssn, &d.es_nif, &d.es_nie, &d.es_cif, &d.ipv4,
+            &d.phone, &d.date,
+        ]
+        .map(Regex::as_str);
+        d.numeric_set = regex::RegexSet::new(patterns).expect("static regex set");
+        d
     }
 
     fn candidates(&self, text: &str, out: &mut Vec<Candidate>) {
         let bytes = text.as_bytes();
-        let has_digit = bytes.iter().any(u8::is_ascii_digit);
         if bytes.contains(&b'@') {
             for m in self.email.find_iter(text) {
                 if email_ok(m.as_str()) {
@@ -91,8 +120,24 @@ impl PiiDetector {
                 }
             }
         }
-        if bytes.contains(&b':') {
-            for m in self.ipv6.find_iter(text) {
+        // Every other entity holds a digit: search only around digits, so prose with a
+        // few numbers costs one byte scan instead of a dozen regex passes.
+        for (start, end) in digit_windows(text) {
+            self.numeric_candidates(text, start, end, out);
+        }
+    }
+
+    /// Candidates of the entities that contain digits, in `text[start..end]` (matches
+    /// are found in `text[..end]` from `start`, so word boundaries see the real context).
+    fn numeric_candidates(&self, text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
+        let window = &text[..end];
+        let hits = self.numeric_set.matches(&text[start..end]);
+        if !hits.matched_any() {
+            return;
+        }
+        let hit = |i: usize| hits.matched(i);
+        if hit(numeric::IPV6) {
+            for m in find_from(&self.ipv6, window, start) {
                 let s = m.as_str();
                 if s.len() >= 6
                     && ipv6_ok(text, m.start(), m.end())
@@ -102,93 +147,170 @@ impl PiiDetector {
                 }
             }
         }
-        if bytes.contains(&b':') || bytes.contains(&b'-') || bytes.contains(&b'.') {
-            for m in self.mac.find_iter(text) {
+        if hit(numeric::MAC) {
+            for m in find_from(&self.mac, window, start) {
                 if !adjacent(text, m.start(), m.end(), |c| c == ':' || c == '-') {
                     out.push(cand(m.start(), m.end(), "MAC_ADDRESS", 0.85));
                 }
             }
         }
-        if !has_digit {
-            return;
-        }
-        for m in self.iban.find_iter(text) {
-            if let Some(end) = iban_end(m.as_str()) {
-                out.push(cand(m.start(), m.start() + end, "IBAN_CODE", 0.98));
+        if hit(numeric::IBAN) {
+            for m in find_from(&self.iban, window, start) {
+                if let Some(end) = iban_end(m.as_str()) {
+                    out.push(cand(m.start(), m.start() + end, "IBAN_CODE", 0.98));
+                }
             }
         }
-        for m in self.card.find_iter(text) {
-            let digits = digits_of(m.as_str());
-            if let Some(score) = card_score(&digits, m.as_str()) {
-                let ctx = context_before(text, m.start(), CARD_WORDS);
-                out.push(cand(
-                    m.start(),
-                    m.end(),
-                    "CREDIT_CARD",
-                    if ctx { 0.99 } else { score },
-                ));
+        if hit(numeric::CARD) {
+            for m in find_from(&self.card, window, start) {
+                let digits = digits_of(m.as_str());
+                let ctx = context_before(text, m.start(), &CARD_WORDS);
+                if let Some(score) = card_score(&digits, m.as_str(), ctx) {
+                    out.push(cand(
+                        m.start(),
+                        m.end(),
+                        "CREDIT_CARD",
+                        if ctx { 0.99 } else { score },
+                    ));
+                }
             }
         }
-        for m in self.ssn.find_iter(text) {
-            let s = m.as_str();
-            let digits = digits_of(s);
-            if !ssn_valid(&digits) || adjacent(text, m.start(), m.end(), |c| c == '-') {
-                continue;
-            }
-            let dashed = s.as_bytes().get(3) == Some(&b'-') && s.as_bytes().get(6) == Some(&b'-');
-            let ctx = context_before(text, m.start(), SSN_WORDS);
-            let score = match (dashed, ctx) {
-                (_, true) => 0.95,
-                (true, false) => 0.85,
-                (false, false) => continue,
-            };
-            out.push(cand(m.start(), m.end(), "US_SSN", score));
-        }
-        for m in self.es_nif.find_iter(text) {
-            let s = m.as_str();
-            let digits = digits_of(s);
-            let letter = s.chars().last().map(|c| c.to_ascii_uppercase());
-            if let (Ok(n), Some(l)) = (digits.parse::<u32>(), letter)
-                && dni_letter(n) == l
-            {
-                out.push(cand(m.start(), m.end(), "ES_NIF", 0.95));
+        if hit(numeric::SSN) {
+            for m in find_from(&self.ssn, window, start) {
+                let s = m.as_str();
+                let digits = digits_of(s);
+                if !ssn_valid(&digits) || adjacent(text, m.start(), m.end(), |c| c == '-') {
+                    continue;
+                }
+                let dashed =
+                    s.as_bytes().get(3) == Some(&b'-') && s.as_bytes().get(6) == Some(&b'-');
+                let ctx = context_before(text, m.start(), &SSN_WORDS);
+                let score = match (dashed, ctx) {
+                    (_, true) => 0.95,
+                    (true, false) => 0.85,
+                    (false, false) => continue,
+                };
+                out.push(cand(m.start(), m.end(), "US_SSN", score));
             }
         }
-        for m in self.es_nie.find_iter(text) {
-            if nie_valid(m.as_str()) {
-                out.push(cand(m.start(), m.end(), "ES_NIE", 0.95));
+        if hit(numeric::NIF) {
+            for m in find_from(&self.es_nif, window, start) {
+                let s = m.as_str();
+                let digits = digits_of(s);
+                let letter = s.chars().last().map(|c| c.to_ascii_uppercase());
+                if let (Ok(n), Some(l)) = (digits.parse::<u32>(), letter)
+                    && dni_letter(n) == l
+                {
+                    out.push(cand(m.start(), m.end(), "ES_NIF", 0.95));
+                }
             }
         }
-        for m in self.es_cif.find_iter(text) {
-            if cif_valid(m.as_str()) {
-                let ctx = context_before(text, m.start(), CIF_WORDS);
-                out.push(cand(
-                    m.start(),
-                    m.end(),
-                    "ES_CIF",
-                    if ctx { 0.95 } else { 0.85 },
-                ));
+        if hit(numeric::NIE) {
+            for m in find_from(&self.es_nie, window, start) {
+                if nie_valid(m.as_str()) {
+                    out.push(cand(m.start(), m.end(), "ES_NIE", 0.95));
+                }
             }
         }
-        for m in self.ipv4.find_iter(text) {
-            if m.as_str().parse::<Ipv4Addr>().is_ok()
-                && !adjacent(text, m.start(), m.end(), |c| c == '.' || c.is_ascii_digit())
-                && !context_before_n(text, m.start(), 12, VERSION_WORDS)
-            {
-                out.push(cand(m.start(), m.end(), "IP_ADDRESS", 0.85));
+        if hit(numeric::CIF) {
+            for m in find_from(&self.es_cif, window, start) {
+                if cif_valid(m.as_str()) {
+                    let ctx = context_before(text, m.start(), &CIF_WORDS);
+                    out.push(cand(
+                        m.start(),
+                        m.end(),
+                        "ES_CIF",
+                        if ctx { 0.95 } else { 0.85 },
+                    ));
+                }
             }
         }
-        for m in self.phone.find_iter(text) {
-            if let Some(score) = phone_score(text, m.start(), m.end()) {
-                out.push(cand(m.start(), m.end(), "PHONE_NUMBER", score));
+        if hit(numeric::IPV4) {
+            for m in find_from(&self.ipv4, window, start) {
+                if m.as_str().parse::<Ipv4Addr>().is_ok()
+                    && !adjacent(text, m.start(), m.end(), |c| c == '.' || c.is_ascii_digit())
+                    && !context_before_n(text, m.start(), 12, &VERSION_WORDS)
+                {
+                    out.push(cand(m.start(), m.end(), "IP_ADDRESS", 0.85));
+                }
             }
         }
-        for m in self.date.find_iter(text) {
-            if date_valid(m.as_str()) && context_before_n(text, m.start(), 48, DOB_WORDS) {
-                out.push(cand(m.start(), m.end(), "DATE_OF_BIRTH", 0.85));
+        if hit(numeric::PHONE) {
+            for m in find_from(&self.phone, window, start) {
+                if let Some(score) = phone_score(text, m.start(), m.end()) {
+                    out.push(cand(m.start(), m.end(), "PHONE_NUMBER", score));
+                }
+            }
+        }
+        if hit(numeric::DATE) {
+            for m in find_from(&self.date, window, start) {
+                if date_valid(m.as_str()) && context_before_n(text, m.start(), 48, &DOB_WORDS) {
+                    out.push(cand(m.start(), m.end(), "DATE_OF_BIRTH", 0.85));
+                }
             }
         }
     }
+}
+
+/// Matches of `re` in `hay` that start at or after byte `start`.
+fn find_from<'t>(
+    re: &'t Regex,
+    hay: &'t str,
+    start: usize,
+) -> impl Iterator<Item = regex::Match<'t>> + 't {
+    let mut pos = start;
+    std::iter::from_fn(move || {
+        if pos > hay.len() {
+            return None;
+        }
+        let m = re.find_at(hay, pos)?;
+        pos = if m.end() > pos { m.end() } else { pos + 1 };
+        while pos < hay.len() && !hay.is_char_boundary(pos) {
+            pos += 1;
+        }
+        Some(m)
+    })
+}
+
+/// Byte ranges of `text` around its digits (wide enough for the longest entity), merged,
+/// extended to whitespace so that a window edge never falls inside a token.
+fn digit_windows(text: &str) -> Vec<(usize, usize)> {
+    const REACH: usize = 56;
+    let b = text.as_bytes();
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let mut s = i.saturating_sub(REACH);
+        let mut e = (i + REACH).min(b.len());
+        // Widen to whitespace (bounded), then to character boundaries.
+        let mut k = 0;
+        while s > 0 && !b[s - 1].is_ascii_whitespace() && k < 64 {
+            s -= 1;
+            k += 1;
+        }
+        k = 0;
+        while e < b.len() && !b[e].is_ascii_whitespace() && k < 64 {
+            e += 1;
+            k += 1;
+        }
+        while !text.is_char_boundary(s) {
+            s -= 1;
+        }
+        while !text.is_char_boundary(e) {
+            e += 1;
+        }
+        match windows.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => windows.push((s, e)),
+        }
+        // Skip ahead: digits inside this window are already covered.
+        i = (i + 1).max(e.saturating_sub(REACH));
+    }
+    windows
 }
 
 fn cand(start: usize, end: usize, entity: &'static str, score: f32) -> Candidate {
@@ -253,7 +375,7 @@ fn adjacent(text: &str, start: usize, end: usize, f: impl Fn(char) -> bool) -> b
     before.is_some_and(&f) || after.is_some_and(&f)
 }
 
-const CARD_WORDS: &[&str] = &[
+static CARD_WORDS: WordList = WordList::new(&[
     "card",
     "tarjeta",
     "visa",
@@ -267,24 +389,24 @@ const CARD_WORDS: &[&str] = &[
     "pan",
     "carte",
     "karte",
-];
-const SSN_WORDS: &[&str] = &[
+]);
+static SSN_WORDS: WordList = WordList::new(&[
     "ssn",
     "social security",
     "social sec",
     "ss#",
     "seguro social",
-];
-const CIF_WORDS: &[&str] = &[
+]);
+static CIF_WORDS: WordList = WordList::new(&[
     "cif",
     "nif",
     "empresa",
     "sociedad",
     "company",
     "razón social",
-];
-const VERSION_WORDS: &[&str] = &["version", "versión", "v.", "release", "build"];
-const DOB_WORDS: &[&str] = &[
+]);
+static VERSION_WORDS: WordList = WordList::new(&["version", "versión", "v.", "release", "build"]);
+static DOB_WORDS: WordList = WordList::new(&[
     "born",
     "birth",
     "dob",
@@ -300,8 +422,8 @@ const DOB_WORDS: &[&str] = &[
     "née le",
     "geboren",
     "geburtsdatum",
-];
-const PHONE_WORDS: &[&str] = &[
+]);
+static PHONE_WORDS: WordList = WordList::new(&[
     "phone",
     "tel",
     "móvil",
@@ -314,7 +436,6 @@ const PHONE_WORDS: &[&str] = &[
     "tél",
     "fax",
     "desk",
-    "office",
     "whatsapp",
     "contact",
     "número",
@@ -331,20 +452,60 @@ const PHONE_WORDS: &[&str] = &[
     "téléphone",
     "fijo",
     "celular",
-];
-const PHONE_WORDS_AFTER: &[&str] = &[
+]);
+/// Words that say a number is something else, even next to "number".
+static NOT_PHONE_WORDS: WordList = WordList::new(&[
+    "license",
+    "licence",
+    "licencia",
+    "account",
+    "cuenta",
+    "order",
+    "pedido",
+    "invoice",
+    "factura",
+    "card",
+    "tarjeta",
+    "passport",
+    "pasaporte",
+    "policy",
+    "póliza",
+    "ticket",
+    "tracking",
+    "located",
+    "address",
+    "dirección",
+    "domicilio",
+    "ssn",
+    "iban",
+    "serial",
+    "license number",
+    "licence number",
+    "card number",
+    "account number",
+    "order number",
+    "tracking number",
+    "serial number",
+    "policy number",
+    "passport number",
+    "id number",
+    "número de cuenta",
+    "número de tarjeta",
+    "número de pedido",
+]);
+static PHONE_WORDS_AFTER: WordList = WordList::new(&[
     "office", "fax", "mobile", "cell", "home", "work", "phone", "móvil",
-];
+]);
 
 /// Whether one of `words` occurs (case-insensitively) in the 40 bytes before `start`.
-fn context_before(text: &str, start: usize, words: &[&str]) -> bool {
+fn context_before(text: &str, start: usize, words: &WordList) -> bool {
     context_before_n(text, start, 40, words)
 }
 
 /// Context never crosses a paragraph break: that is also the separator before decoded
 /// segments, and a word at the end of the text must not lend its context to a value
 /// decoded from elsewhere (nor may a stream's chunking change what is found).
-fn context_before_n(text: &str, start: usize, window: usize, words: &[&str]) -> bool {
+fn context_before_n(text: &str, start: usize, window: usize, words: &WordList) -> bool {
     let mut from = start.saturating_sub(window);
     while !text.is_char_boundary(from) {
         from += 1;
@@ -354,7 +515,24 @@ fn context_before_n(text: &str, start: usize, window: usize, words: &[&str]) -> 
     contains_any(window, words)
 }
 
-fn context_after(text: &str, end: usize, words: &[&str]) -> bool {
+/// Where the last of `words` ends in the 40 bytes before `start`, if any.
+fn last_word_before(text: &str, start: usize, words: &WordList) -> Option<usize> {
+    let mut from = start.saturating_sub(40);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = &text[from..start];
+    // Not across a paragraph break (see `context_before_n`); offsets stay window-relative,
+    // which is all the comparison between two word lists needs.
+    let window = window.rfind("\n\n").map_or(window, |i| &window[i + 2..]);
+    words
+        .matcher()
+        .find_overlapping_iter(window)
+        .map(|m| m.end())
+        .max()
+}
+
+fn context_after(text: &str, end: usize, words: &WordList) -> bool {
     let mut to = (end + 16).min(text.len());
     while !text.is_char_boundary(to) {
         to -= 1;
@@ -364,9 +542,33 @@ fn context_after(text: &str, end: usize, words: &[&str]) -> bool {
     contains_any(window, words)
 }
 
-fn contains_any(window: &str, words: &[&str]) -> bool {
-    let lower = window.to_lowercase();
-    words.iter().any(|w| lower.contains(w))
+fn contains_any(window: &str, words: &WordList) -> bool {
+    words.matcher().is_match(window)
+}
+
+/// Context words, matched ASCII-case-insensitively with one automaton per list.
+#[derive(Debug)]
+struct WordList {
+    words: &'static [&'static str],
+    matcher: OnceLock<AhoCorasick>,
+}
+
+impl WordList {
+    const fn new(words: &'static [&'static str]) -> Self {
+        WordList {
+            words,
+            matcher: OnceLock::new(),
+        }
+    }
+
+    fn matcher(&self) -> &AhoCorasick {
+        self.matcher.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(self.words)
+                .expect("static word list")
+        })
+    }
 }
 
 fn email_ok(s: &str) -> bool {
@@ -472,9 +674,9 @@ fn luhn(digits: &str) -> bool {
 }
 
 /// The score of a Luhn-valid number in a known issuer range with that issuer's length.
-fn card_score(digits: &str, raw: &str) -> Option<f32> {
+fn card_score(digits: &str, raw: &str, context: bool) -> Option<f32> {
     let len = digits.len();
-    if !(13..=19).contains(&len) || !luhn(digits) {
+    if !(12..=19).contains(&len) || !luhn(digits) {
         return None;
     }
     // Separators, if any, must group the digits the way cards are printed (4-4-4-4,
@@ -491,21 +693,25 @@ fn card_score(digits: &str, raw: &str) -> Option<f32> {
         return None;
     }
     let p = |n: usize| digits[..n].parse::<u32>().unwrap_or(0);
+    let maestro = matches!(p(2), 50 | 56..=69) || matches!(p(4), 604 | 6390);
     let known = match digits.as_bytes()[0] {
+        _ if len < 13 => false,
         b'4' => matches!(len, 13 | 16 | 19),
-        b'5' => (51..=55).contains(&p(2)) && len == 16 || (56..=59).contains(&p(2)),
+        b'5' => (51..=55).contains(&p(2)) && len == 16 || maestro,
         b'2' => (2221..=2720).contains(&p(4)) && len == 16 || p(4) == 2131 && len == 15,
         b'3' => {
             (matches!(p(2), 34 | 37) && len == 15)
                 || ((300..=305).contains(&p(3)) || matches!(p(2), 36 | 38 | 39)) && len >= 14
-                || (3528..=3589).contains(&p(4)) && len >= 16
+                || p(2) == 35 && len >= 16
         }
-        b'6' => {
-            p(4) == 6011 || (644..=649).contains(&p(3)) || p(2) == 65 || p(2) == 62 || p(2) == 67
-        }
+        b'6' => maestro || p(4) == 6011 || (644..=649).contains(&p(3)) || p(2) == 65,
         b'1' => p(4) == 1800 && len == 15,
         _ => false,
     };
+    // Twelve-digit Maestro numbers look like any reference: only with card context.
+    if !known && maestro && len >= 12 && context {
+        return Some(0.9);
+    }
     known.then_some(if groups.len() > 1 { 0.95 } else { 0.9 })
 }
 
@@ -618,8 +824,11 @@ fn phone_score(text: &str, start: usize, end: usize) -> Option<f32> {
     {
         return None;
     }
-    // Directly after `.`, `,`, `/` or `-`: part of a longer number, a path or a decimal.
-    if text[..start].ends_with(['.', ',', '/', '-']) {
+    // Directly after `1.`, `1,`, `1/` or `1-`: part of a longer number, a path or a decimal.
+    let mut before = text[..start].chars().rev();
+    if matches!(before.next(), Some('.' | ',' | '/' | '-'))
+        && before.next().is_some_and(|c| c.is_ascii_alphanumeric())
+    {
         return None;
     }
     if looks_like_date_or_time(number) || number.contains("..") || number.contains("--") {
@@ -641,20 +850,26 @@ fn phone_score(text: &str, start: usize, end: usize) -> Option<f32> {
     let singles = groups
         .iter()
         .enumerate()
-        .filter(|(i, g)| g.len() == 1 && *i != 0 && !(number.contains("(0)") && **g == "0"))
+        .filter(|(i, g)| g.len() == 1 && *i != 0 && !(international && *i <= 2))
         .count();
     if singles > 0 {
         return None;
     }
+    // The nearer word decides: "license number" is not a phone, "Accountant ... Phone:" is.
+    let positive_at = last_word_before(text, start, &PHONE_WORDS);
+    let negative_at = last_word_before(text, start, &NOT_PHONE_WORDS);
+    let negative = negative_at.is_some() && negative_at >= positive_at;
     let context =
-        context_before(text, start, PHONE_WORDS) || context_after(text, end, PHONE_WORDS_AFTER);
-    let unseparated = groups.len() == 1;
+        !negative && (positive_at.is_some() || context_after(text, end, &PHONE_WORDS_AFTER));
     let strong = international && digits.len() >= 8 || strong_national_format(number);
-    let score = match (strong, context, unseparated) {
-        (true, true, _) => 0.95,
-        (true, false, _) => 0.8,
-        (false, true, _) => 0.75,
-        (false, false, _) => return None,
+    if negative && !international {
+        return None;
+    }
+    let score = match (strong, context) {
+        (true, true) => 0.95,
+        (true, false) => 0.8,
+        (false, true) => 0.75,
+        (false, false) => return None,
     };
     Some(score)
 }
@@ -684,7 +899,7 @@ fn looks_like_date_or_time(s: &str) -> bool {
 
 /// National formats that are phone numbers without any context.
 fn strong_national_format(n: &str) -> bool {
-    static FORMATS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static FORMATS: OnceLock<Regex> = OnceLock::new();
     let re = FORMATS.get_or_init(|| {
         re(r"(?x)^(?:
             # US / NANP: (202) 555-0143, 202-555-0143, 202.555.0143, 001-202-555-0143, 1-202-555-0143
@@ -716,9 +931,11 @@ mod tests {
     use rampart_core::Role;
 
     fn found(s: &str) -> Vec<(String, String)> {
+        static DETECTOR: std::sync::OnceLock<PiiDetector> = std::sync::OnceLock::new();
         let n = Normalized::new(s);
         let mut out = Detections::default();
-        PiiDetector::new()
+        DETECTOR
+            .get_or_init(PiiDetector::new)
             .detect(&n, &Context::input(Role::User), &mut out)
             .unwrap();
         out.findings
