@@ -12,6 +12,7 @@ pub mod formats;
 pub mod output;
 pub mod report;
 mod scanner;
+pub mod sources;
 pub mod zipread;
 
 pub use error::ScanError;

@@ -153,6 +153,11 @@ impl Scanner {
 }
 
 impl Scanner {
+    /// The options this scanner was built with.
+    pub fn options(&self) -> &ScanOptions {
+        &self.options
+    }
+
     /// Scan content already in memory (fuzzing, downloaded objects), reported under
     /// `display`; returns its report followed by the reports of its members.
     pub fn scan_bytes(&self, display: &str, bytes: &[u8]) -> Vec<FileReport> {
