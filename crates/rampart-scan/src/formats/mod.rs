@@ -83,6 +83,7 @@ pub fn registry() -> Vec<Box<dyn Analyzer>> {
         // Generic containers last: every more specific format above claims its files first.
         Box::new(archive::Zip),
         Box::new(archive::Tar),
+        Box::new(archive::SevenZ),
         Box::new(archive::Compressed),
     ]
 }
