@@ -494,6 +494,8 @@ fn walk_tar<R: Read>(
                 .at(format!("member {}", printable(&name))),
             );
         }
+        // `tar -C dir .` writes `./a/b`; report `outer!/a/b`.
+        let name = name.trim_start_matches("./").to_owned();
         let size = entry.size();
         if size > limits.max_member_bytes {
             findings.push(not_scanned(&name, size, limits));
