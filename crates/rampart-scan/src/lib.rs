@@ -10,6 +10,7 @@
 mod error;
 pub mod formats;
 pub mod output;
+pub mod pickle;
 pub mod report;
 mod scanner;
 pub mod sources;

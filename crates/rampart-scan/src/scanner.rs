@@ -59,10 +59,20 @@ impl Scanner {
 
     /// Scan every target; a target that cannot be scanned becomes an `error` entry.
     pub fn scan(&self, targets: &[String]) -> ScanReport {
+        self.scan_with_progress(targets, &mut |_| {})
+    }
+
+    /// [`Scanner::scan`], calling `progress` with each report as soon as its file is done
+    /// (for progress bars).
+    pub fn scan_with_progress(
+        &self,
+        targets: &[String],
+        progress: &mut dyn FnMut(&FileReport),
+    ) -> ScanReport {
         let started = Instant::now();
         let mut report = ScanReport::default();
         for target in targets {
-            self.scan_local(Path::new(target), &mut report.files);
+            self.scan_local(Path::new(target), &mut report.files, progress);
         }
         report.summarise(started.elapsed().as_millis() as u64);
         report
@@ -70,7 +80,12 @@ impl Scanner {
 
     /// Scan a file, or every file below a directory. Symbolic links are not followed, so
     /// link loops cannot trap the walk.
-    fn scan_local(&self, path: &Path, out: &mut Vec<FileReport>) {
+    fn scan_local(
+        &self,
+        path: &Path,
+        out: &mut Vec<FileReport>,
+        progress: &mut dyn FnMut(&FileReport),
+    ) {
         let display = path.display().to_string();
         let meta = match std::fs::symlink_metadata(path) {
             Ok(m) => m,
@@ -110,11 +125,15 @@ impl Scanner {
             };
             entries.sort();
             for entry in entries {
-                self.scan_local(&entry, out);
+                self.scan_local(&entry, out, progress);
             }
             return;
         }
+        let before = out.len();
         out.extend(self.scan_file(path, meta.len()));
+        for f in &out[before..] {
+            progress(f);
+        }
     }
 
     /// Scan one local file; returns its report followed by the reports of its members.

@@ -122,6 +122,13 @@ pub enum Anomaly {
     PrependedData { bytes: u64 },
     /// The declared entry count of the end record disagrees with the central directory.
     EntryCountMismatch { declared: u64, found: u64 },
+    /// The declared sizes of a member exceed the compression-ratio limit (a zip bomb),
+    /// whether or not anyone reads it.
+    CompressionRatio {
+        member: String,
+        compressed: u64,
+        uncompressed: u64,
+    },
 }
 
 impl fmt::Display for Anomaly {
@@ -160,6 +167,14 @@ impl fmt::Display for Anomaly {
             Anomaly::EntryCountMismatch { declared, found } => write!(
                 f,
                 "end record declares {declared} members but the central directory has {found}"
+            ),
+            Anomaly::CompressionRatio {
+                member,
+                compressed,
+                uncompressed,
+            } => write!(
+                f,
+                "member `{member}` declares {uncompressed} bytes compressed into {compressed}: a zip bomb"
             ),
         }
     }
@@ -601,6 +616,24 @@ impl ZipArchive {
             pos += (n - 3) as u64;
         }
         Ok(None)
+    }
+
+    /// Members whose *declared* sizes exceed the compression-ratio limit (zip bombs),
+    /// found without decompressing anything. Not part of [`ZipArchive::anomalies`], so
+    /// that callers which read members anyway report each bomb once.
+    pub fn declared_bombs(&self, limits: &Limits) -> Vec<Anomaly> {
+        self.members
+            .iter()
+            .filter(|m| {
+                m.uncompressed_size > RATIO_FLOOR
+                    && m.uncompressed_size / m.compressed_size.max(1) > limits.max_compression_ratio
+            })
+            .map(|m| Anomaly::CompressionRatio {
+                member: m.name(),
+                compressed: m.compressed_size,
+                uncompressed: m.uncompressed_size,
+            })
+            .collect()
     }
 
     fn check_members(&mut self) {

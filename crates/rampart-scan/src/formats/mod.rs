@@ -16,9 +16,13 @@ use std::io::{Cursor, Read, Seek};
 pub mod archive;
 pub mod gguf;
 pub mod jinja;
+pub mod joblib;
 pub mod keras;
+pub mod numpy;
 pub mod onnx;
+pub mod pickle;
 pub mod protowire;
+pub mod pytorch;
 pub mod safetensors;
 pub mod tensorflow;
 
@@ -75,8 +79,18 @@ pub fn registry() -> Vec<Box<dyn Analyzer>> {
         Box::new(safetensors::Safetensors),
         Box::new(gguf::Gguf),
         Box::new(keras::KerasH5),
-        // Zip-based model formats, before generic archives.
+        Box::new(numpy::Npy),
+        // Zip- and tar-based model formats, before generic archives.
+        Box::new(pytorch::PyTorchZip),
+        Box::new(numpy::Npz),
         Box::new(keras::KerasV3),
+        Box::new(pytorch::PyTorchTar),
+        // Pickle-based formats; generic pickle last among them: its sniffer accepts any
+        // stream that parses as a pickle.
+        Box::new(pytorch::PyTorchLegacy),
+        Box::new(joblib::Joblib),
+        Box::new(joblib::ZlibPickle),
+        Box::new(pickle::Pickle),
         // Schema-less protobuf, sniffed by field structure (SavedModel's is narrower).
         Box::new(tensorflow::SavedModel),
         Box::new(onnx::Onnx),
