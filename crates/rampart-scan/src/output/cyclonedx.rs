@@ -194,7 +194,8 @@ mod tests {
         // Every format name an analyser reports is classified (a new analyser must be
         // added to MODEL_FORMATS or be a container).
         for a in crate::formats::registry() {
-            let container = ["zip", "tar", "7z", "compressed"].contains(&a.format());
+            let container =
+                ["zip", "tar", "7z", "compressed", "tokenizer-config"].contains(&a.format());
             assert!(
                 container || MODEL_FORMATS.contains(&a.format()),
                 "{}",
