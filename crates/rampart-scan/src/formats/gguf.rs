@@ -367,10 +367,7 @@ impl<R: Read> Parser<R> {
             {
                 // A huge element count times the block size overflows: treat it as
                 // running past the file.
-                spans.push((
-                    offset,
-                    (elements / block).checked_mul(size).unwrap_or(u64::MAX),
-                ));
+                spans.push((offset, (elements / block).saturating_mul(size)));
             }
         }
         // Tensor data starts at the next multiple of the alignment after the infos.
