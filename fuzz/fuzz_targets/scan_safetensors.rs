@@ -9,8 +9,9 @@ use std::sync::LazyLock;
 static SCANNER: LazyLock<Scanner> = LazyLock::new(|| Scanner::new(ScanOptions::default()));
 
 fuzz_target!(|data: &[u8]| {
+    // The sniffer needs at least a two-byte header (`{` plus one byte).
     let (data_len, header) = match data {
-        [a, b, rest @ ..] => (usize::from(u16::from_le_bytes([*a, *b])), rest),
+        [a, b, rest @ ..] if !rest.is_empty() => (usize::from(u16::from_le_bytes([*a, *b])), rest),
         _ => return,
     };
     let mut file = (header.len() as u64 + 1).to_le_bytes().to_vec();
