@@ -13,6 +13,7 @@ pub mod output;
 pub mod pickle;
 pub mod report;
 mod scanner;
+pub mod sources;
 pub mod zipread;
 
 pub use error::ScanError;

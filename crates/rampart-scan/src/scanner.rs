@@ -171,6 +171,65 @@ impl Scanner {
     }
 }
 
+impl Scanner {
+    /// The options this scanner was built with.
+    pub fn options(&self) -> &ScanOptions {
+        &self.options
+    }
+
+    /// Scan content already in memory (fuzzing, downloaded objects), reported under
+    /// `display`; returns its report followed by the reports of its members.
+    pub fn scan_bytes(&self, display: &str, bytes: &[u8]) -> Vec<FileReport> {
+        self.scan_reader(
+            display,
+            &mut std::io::Cursor::new(bytes),
+            bytes.len() as u64,
+        )
+    }
+
+    /// Scan content behind any seekable reader (a remote object read by ranges), reported
+    /// under `display`. With `hash`, the whole content is read once more for SHA-256.
+    pub fn scan_reader(
+        &self,
+        display: &str,
+        reader: &mut dyn formats::ReadSeek,
+        len: u64,
+    ) -> Vec<FileReport> {
+        let mut cx = ScanContext::new(&self.analyzers, &self.options.limits);
+        let mut report = formats::analyze_content(&mut cx, display.to_owned(), reader, len);
+        if self.options.hash && report.error.is_none() {
+            match sha256_reader(reader) {
+                Ok(h) => report.sha256 = Some(h),
+                Err(e) => {
+                    report =
+                        FileReport::error(report.path, &report.format, format!("cannot hash: {e}"))
+                }
+            }
+        }
+        let mut reports = vec![report];
+        reports.extend(cx.take_members());
+        reports
+    }
+}
+
+fn sha256_reader(reader: &mut dyn formats::ReadSeek) -> std::io::Result<String> {
+    reader.rewind()?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// SHA-256 of a file, hex-encoded, streamed in large blocks.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut file = File::open(path)?;

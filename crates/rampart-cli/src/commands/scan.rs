@@ -3,7 +3,7 @@
 
 use clap::ValueEnum;
 use rampart_core::Severity;
-use rampart_scan::{FileReport, ScanOptions, ScanReport, Scanner, Verdict};
+use rampart_scan::{FileReport, ScanOptions, ScanReport, Scanner, Verdict, sources};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -31,11 +31,20 @@ use std::time::Duration;
 ///   rampart scan --format sarif ./models > rampart.sarif    # GitHub code scanning
 ///
 ///   rampart scan --format cyclonedx --hash ./models > ml-bom.json
+///
+///   rampart scan hf://org/model@main           # Hugging Face Hub (token from HF_TOKEN)
+///
+///   rampart scan https://models.example.com/model.safetensors
+///
+/// Remote targets are read with HTTP range requests, so only metadata is downloaded.
+/// Addresses on loopback, link-local and private networks are refused unless
+/// --allow-private-network is given (HF_ENDPOINT points hf:// at a private Hub mirror).
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     /// Files or directories to scan (directories are walked recursively; symbolic links
-    /// are reported, not followed).
+    /// are reported, not followed), `hf://org/name[@revision]` repositories or `https://`
+    /// URLs.
     #[arg(required = true, value_name = "TARGET")]
     targets: Vec<String>,
 
@@ -53,6 +62,11 @@ pub struct Args {
     /// cost metadata, not tensor bytes).
     #[arg(long)]
     hash: bool,
+
+    /// Allow remote targets on loopback, link-local and private addresses (a Hub mirror
+    /// or artifact store inside your network). Off by default against SSRF.
+    #[arg(long)]
+    allow_private_network: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,12 +84,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     let progress =
         (args.format == OutputFormat::Human && std::io::stderr().is_terminal()).then(progress_bar);
-    let report = scanner.scan_with_progress(&args.targets, &mut |f: &FileReport| {
-        if let Some(bar) = &progress {
-            bar.inc(1);
-            bar.set_message(f.path.clone());
-        }
-    });
+    let report = if args.targets.iter().any(|t| sources::is_remote(t)) {
+        let remote = sources::RemoteOptions {
+            allow_private_network: args.allow_private_network,
+            ..sources::RemoteOptions::from_env()
+        };
+        sources::scan_targets(&scanner, &args.targets, &remote)
+    } else {
+        scanner.scan_with_progress(&args.targets, &mut |f: &FileReport| {
+            if let Some(bar) = &progress {
+                bar.inc(1);
+                bar.set_message(f.path.clone());
+            }
+        })
+    };
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

@@ -1,4 +1,4 @@
-//! Archives and compressed streams: zip, tar, gzip, bzip2 and xz (and tar inside them).
+//! Archives and compressed streams: zip, tar, 7z, gzip, bzip2 and xz (and tar inside them).
 //!
 //! Each member is scanned as its own entry, `outer!/inner/path`, through
 //! [`ScanContext::scan_member`], so nesting (a zip in a tar.gz in a zip) is followed up to
@@ -32,6 +32,9 @@ const RATIO_FLOOR: u64 = 1 << 20;
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const BZIP2_MAGIC: &[u8] = b"BZh";
 const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0];
+const SEVEN_Z_MAGIC: &[u8] = &[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c];
+/// Largest 7z header read (file list and coder settings); real ones are kilobytes.
+const MAX_7Z_HEADER: u64 = 64 << 20;
 
 /// A generic zip archive (after the zip-based model formats in the registry).
 #[derive(Debug, Default)]
@@ -291,6 +294,119 @@ impl Analyzer for Compressed {
     }
 }
 
+/// A 7z archive (LZMA/LZMA2, solid or not).
+#[derive(Debug, Default)]
+pub struct SevenZ;
+
+impl Analyzer for SevenZ {
+    fn format(&self) -> &'static str {
+        "7z"
+    }
+
+    fn sniff(&self, head: &[u8], _len: u64) -> bool {
+        head.starts_with(SEVEN_Z_MAGIC)
+    }
+
+    fn analyze(
+        &self,
+        input: &mut Input<'_>,
+        cx: &mut ScanContext<'_>,
+    ) -> Result<Vec<Finding>, ScanError> {
+        // The start header (offset 12) gives the next header's offset and size; refuse a
+        // header larger than any real archive's before the reader allocates for it.
+        let next_header_size = input
+            .head
+            .get(20..28)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+            .ok_or_else(|| ScanError::Malformed("7z: truncated start header".into()))?;
+        if next_header_size > MAX_7Z_HEADER.min(input.len) {
+            return Err(ScanError::Limit(format!(
+                "7z header of {next_header_size} bytes exceeds {}",
+                MAX_7Z_HEADER.min(input.len)
+            )));
+        }
+        let limits = cx.limits.clone();
+        let path = input.path.to_owned();
+        let len = input.len;
+        let mut archive =
+            sevenz_rust2::SevenZReader::new(&mut *input.reader, sevenz_rust2::Password::empty())
+                .map_err(|e| ScanError::Malformed(format!("7z: {e}")))?;
+        let mut findings = Vec::new();
+        let listed = archive.archive().files.len();
+        if listed > limits.max_members {
+            findings.push(Finding::new(
+                Severity::Medium,
+                "archive.too-many-members",
+                format!(
+                    "{listed} members, more than {}; the rest were not scanned",
+                    limits.max_members
+                ),
+            ));
+        }
+        let total_cap = limits
+            .max_member_bytes
+            .saturating_mul(TOTAL_BUDGET_FACTOR)
+            .min(
+                len.max(1)
+                    .saturating_mul(limits.max_compression_ratio)
+                    .max(RATIO_FLOOR),
+            );
+        let mut total = 0u64;
+        let mut count = 0usize;
+        let mut members: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut stop: Option<Finding> = None;
+        let result = archive.for_each_entries(|entry, reader| {
+            if entry.is_directory() || !entry.has_stream() {
+                return Ok(true);
+            }
+            count += 1;
+            if count > limits.max_members {
+                return Ok(false);
+            }
+            let name = entry.name().to_owned();
+            if escapes(&name) {
+                findings.push(
+                    Finding::new(
+                        Severity::Medium,
+                        "archive.path-traversal",
+                        "member path is absolute or climbs with `..`: extracting it writes outside the target directory",
+                    )
+                    .at(format!("member {}", printable(&name))),
+                );
+            }
+            let mut bytes = Vec::new();
+            let cap = limits.max_member_bytes.min(total_cap.saturating_sub(total));
+            reader.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+            total += bytes.len() as u64;
+            if bytes.len() as u64 > cap {
+                stop = Some(if cap < limits.max_member_bytes {
+                    ratio_finding("7z", &limits)
+                } else {
+                    not_scanned(&name, entry.size(), &limits)
+                });
+                return Ok(false);
+            }
+            members.push((name, bytes));
+            // Members are scanned after the walk, so at most one member's bytes beyond
+            // the ones already kept are held; keep that bounded too.
+            Ok(total < total_cap)
+        });
+        if let Err(e) = result {
+            findings.push(Finding::new(
+                Severity::Medium,
+                "archive.malformed",
+                format!("7z stream broken after {} members: {e}", members.len()),
+            ));
+        }
+        findings.extend(stop);
+        for (name, bytes) in members {
+            cx.scan_member(&path, &name, &bytes);
+        }
+        Ok(findings)
+    }
+}
+
 fn ratio_finding(kind: &str, limits: &Limits) -> Finding {
     Finding::new(
         Severity::High,
@@ -378,6 +494,8 @@ fn walk_tar<R: Read>(
                 .at(format!("member {}", printable(&name))),
             );
         }
+        // `tar -C dir .` writes `./a/b`; report `outer!/a/b`.
+        let name = name.trim_start_matches("./").to_owned();
         let size = entry.size();
         if size > limits.max_member_bytes {
             findings.push(not_scanned(&name, size, limits));
@@ -689,6 +807,36 @@ mod tests {
             "{:?}",
             r[0]
         );
+    }
+
+    #[test]
+    fn seven_z_members_are_scanned_and_bombs_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/evil.gguf"), evil_gguf()).unwrap();
+        std::fs::write(dir.path().join("src/ok.safetensors"), safetensors_bytes()).unwrap();
+        let archive = dir.path().join("a.7z");
+        sevenz_rust2::compress_to_path(dir.path().join("src"), &archive).unwrap();
+        let r = scan(&std::fs::read(&archive).unwrap());
+        assert_eq!(r[0].format, "7z");
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert!(
+            r.iter()
+                .any(|f| f.path.ends_with("!/evil.gguf") && f.verdict == Verdict::Malicious)
+        );
+        assert!(
+            r.iter()
+                .any(|f| f.path.ends_with("!/ok.safetensors") && f.verdict == Verdict::Clean)
+        );
+
+        std::fs::remove_dir_all(dir.path().join("src")).unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/zeros"), vec![0u8; 4 << 20]).unwrap();
+        sevenz_rust2::compress_to_path(dir.path().join("src"), &archive).unwrap();
+        let bomb = std::fs::read(&archive).unwrap();
+        assert!(bomb.len() < 100_000);
+        let r = scan(&bomb);
+        assert_eq!(r[0].findings[0].rule, "archive.bomb", "{:?}", r[0]);
     }
 
     #[test]

@@ -365,7 +365,9 @@ impl<R: Read> Parser<R> {
             if let Some((block, size)) = ggml_block(ggml_type)
                 && elements.is_multiple_of(block)
             {
-                spans.push((offset, elements / block * size));
+                // A huge element count times the block size overflows: treat it as
+                // running past the file.
+                spans.push((offset, (elements / block).saturating_mul(size)));
             }
         }
         // Tensor data starts at the next multiple of the alignment after the infos.
@@ -545,6 +547,23 @@ mod tests {
         f.extend(7u32.to_le_bytes());
         let r = scan(&f);
         assert_eq!(r.verdict, Verdict::Clean, "{r:?}");
+    }
+
+    /// Found by `cargo fuzz run scan_gguf` (crash-912bfe28): a tensor of ~2^62 F32
+    /// elements made `elements / block * size` overflow and panic.
+    #[test]
+    fn regression_fuzz_tensor_byte_size_overflow_is_out_of_bounds_not_a_panic() {
+        let mut f = b"GGUF".to_vec();
+        f.extend(3u32.to_le_bytes());
+        f.extend(1u64.to_le_bytes()); // one tensor
+        f.extend(0u64.to_le_bytes()); // no metadata
+        write::string(&mut f, "t");
+        f.extend(1u32.to_le_bytes());
+        f.extend((1u64 << 62).to_le_bytes());
+        f.extend(0u32.to_le_bytes()); // F32
+        f.extend(0u64.to_le_bytes());
+        let r = scan(&f);
+        assert_eq!(r.findings[0].rule, "gguf.tensor-out-of-bounds", "{r:?}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod protowire;
 pub mod pytorch;
 pub mod safetensors;
 pub mod tensorflow;
+pub mod tokenizer_config;
 
 /// A readable, seekable view of one file or member.
 pub trait ReadSeek: Read + Seek {}
@@ -94,9 +95,12 @@ pub fn registry() -> Vec<Box<dyn Analyzer>> {
         // Schema-less protobuf, sniffed by field structure (SavedModel's is narrower).
         Box::new(tensorflow::SavedModel),
         Box::new(onnx::Onnx),
+        // JSON carrying a chat template.
+        Box::new(tokenizer_config::TokenizerConfig),
         // Generic containers last: every more specific format above claims its files first.
         Box::new(archive::Zip),
         Box::new(archive::Tar),
+        Box::new(archive::SevenZ),
         Box::new(archive::Compressed),
     ]
 }

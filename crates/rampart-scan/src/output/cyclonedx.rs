@@ -16,8 +16,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 const MODEL_FORMATS: &[&str] = &[
     "pickle",
     "pytorch",
+    "pytorch-legacy",
+    "pytorch-tar",
     "numpy",
+    "numpy-npz",
     "joblib",
+    "joblib-zlib",
     "safetensors",
     "gguf",
     "onnx",
@@ -187,6 +191,17 @@ mod tests {
         assert_eq!(comps[0]["type"], "machine-learning-model");
         assert_eq!(comps[0]["name"], "evil.pt");
         assert_eq!(comps[2]["type"], "file");
+        // Every format name an analyser reports is classified (a new analyser must be
+        // added to MODEL_FORMATS or be a container).
+        for a in crate::formats::registry() {
+            let container =
+                ["zip", "tar", "7z", "compressed", "tokenizer-config"].contains(&a.format());
+            assert!(
+                container || MODEL_FORMATS.contains(&a.format()),
+                "{}",
+                a.format()
+            );
+        }
         assert_eq!(comps[1]["hashes"][0]["alg"], "SHA-256");
         assert!(comps[0].get("hashes").is_none());
         let prop = |c: &Value, n: &str| {

@@ -150,12 +150,19 @@ fn rule_help(rule: &str) -> &'static str {
 /// `/` are percent-encoded.
 fn artifact_uri(path: &str) -> String {
     let trimmed = path.trim_start_matches("./");
+    // Remote objects (`hf://org/name@sha/file`, `https://…`) are already absolute URIs.
+    let is_url = trimmed.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    });
     let mut out = String::with_capacity(trimmed.len() + 8);
     if trimmed.starts_with('/') {
         out.push_str("file://");
     }
     for b in trimmed.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) || (is_url && b":@".contains(&b)) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -259,6 +266,19 @@ mod tests {
             results[0]["partialFingerprints"],
             results[1]["partialFingerprints"]
         );
+    }
+
+    #[test]
+    fn remote_paths_stay_absolute_uris() {
+        assert_eq!(
+            artifact_uri("hf://acme/tiny@0123abc/dir/model file.bin"),
+            "hf://acme/tiny@0123abc/dir/model%20file.bin"
+        );
+        assert_eq!(
+            artifact_uri("https://h.example/a:b"),
+            "https://h.example/a:b"
+        );
+        assert_eq!(artifact_uri("dir/a:b@c"), "dir/a%3Ab%40c");
     }
 
     #[test]

@@ -1,0 +1,204 @@
+//! The HTTP client every remote source uses, with its SSRF guard.
+//!
+//! A scan target is often chosen by someone else (a pull request, a model card, a CI
+//! variable), so fetching it must not become a way to reach the scanning machine's
+//! neighbours: loopback, private (RFC 1918, unique-local), link-local (cloud metadata at
+//! 169.254.169.254), carrier-grade NAT, multicast and unspecified addresses are refused
+//! unless `allow_private_network` is set. The check runs on every address a name resolves
+//! to — inside the client's DNS resolver, so the address that is checked is the one that is
+//! connected to (no DNS-rebinding window) — and on IP-literal hosts of the first URL and of
+//! every redirect.
+
+use super::SourceError;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Whether an address is outside the public internet.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_private_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_v4(v4);
+            }
+            let seg0 = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (seg0 & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (seg0 & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
+                || (seg0 == 0x64 && v6.segments()[1] == 0xff9b) // NAT64 64:ff9b::/96 → v4
+                || seg0 == 0x2002 // 6to4 embeds an IPv4 address
+                || v6 == Ipv6Addr::from([0u16, 0, 0, 0, 0, 0, 0, 1])
+        }
+    }
+}
+
+fn is_private_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || a == 0
+        || (a == 100 && (64..=127).contains(&b)) // carrier-grade NAT 100.64/10
+        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
+        || (a == 198 && (18..=19).contains(&b)) // benchmarking
+        || a >= 240 // reserved
+}
+
+/// Refuse an IP-literal host that is private (names are checked by the resolver).
+pub fn check_url(url: &reqwest::Url, allow_private: bool) -> Result<(), SourceError> {
+    match url.scheme() {
+        "https" | "http" => {}
+        other => {
+            return Err(SourceError::Refused(format!(
+                "scheme `{other}` is not fetched"
+            )));
+        }
+    }
+    if allow_private {
+        return Ok(());
+    }
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+        Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+        Some(url::Host::Domain(d)) => d.parse::<IpAddr>().ok(),
+        None => return Err(SourceError::Refused("URL has no host".into())),
+    };
+    match ip {
+        Some(ip) if is_private(ip) => Err(SourceError::Refused(format!(
+            "{ip} is a loopback, private or link-local address (use --allow-private-network to allow it)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Resolves names with the system resolver and drops private addresses, failing the
+/// connection when none is left.
+#[derive(Debug)]
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> = (host.as_str(), 0).to_socket_addrs()?.collect();
+            let allowed: Vec<SocketAddr> = addrs
+                .iter()
+                .copied()
+                .filter(|a| allow || !is_private(a.ip()))
+                .collect();
+            if allowed.is_empty() || (!allow && allowed.len() != addrs.len()) {
+                // Refuse a name that resolves to any private address at all: mixing a
+                // public and a private answer is a rebinding trick.
+                let refused: Box<dyn std::error::Error + Send + Sync> = format!(
+                    "`{host}` resolves to a loopback, private or link-local address (use --allow-private-network to allow it)"
+                )
+                .into();
+                return Err(refused);
+            }
+            let iter: Addrs = Box::new(allowed.into_iter());
+            Ok(iter)
+        })
+    }
+}
+
+/// An HTTP error as a person needs it: what failed and why (the resolver's refusal, a TLS
+/// or connection error), without the URL, which may carry signed-query credentials.
+pub fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// A blocking client with the guard, bounded timeouts and redirects re-checked per hop.
+pub fn client(
+    allow_private: bool,
+    timeout: Duration,
+) -> Result<reqwest::blocking::Client, SourceError> {
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 10 {
+            attempt.error("more than 10 redirects")
+        } else if let Err(e) = check_url(attempt.url(), allow_private) {
+            attempt.error(e.to_string())
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::blocking::Client::builder()
+        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        .redirect(policy)
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(timeout)
+        .user_agent(concat!("rampart-scan/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| SourceError::Http(format!("cannot build the HTTP client: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_loopback_link_local_and_mapped_addresses_are_private() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a9fe:a9fe",
+        ] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+        ] {
+            assert!(!is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn ip_literal_urls_are_checked_and_other_schemes_refused() {
+        let u = |s: &str| reqwest::Url::parse(s).unwrap();
+        assert!(check_url(&u("http://127.0.0.1:8080/x"), false).is_err());
+        assert!(check_url(&u("http://[::1]/x"), false).is_err());
+        assert!(check_url(&u("http://169.254.169.254/latest/meta-data"), false).is_err());
+        assert!(check_url(&u("http://127.0.0.1:8080/x"), true).is_ok());
+        assert!(check_url(&u("https://huggingface.co/x"), false).is_ok());
+        assert!(check_url(&u("file:///etc/passwd"), true).is_err());
+    }
+}
