@@ -70,9 +70,10 @@ pub struct Args {
     /// `input`: text on its way to a model; `output`: a model's answer.
     #[arg(long, value_enum, default_value_t = DirectionArg::Input)]
     direction: DirectionArg,
-    /// Who wrote the text. With --jsonl, the default for lines without "role".
-    #[arg(long, value_enum, default_value_t = RoleArg::User)]
-    role: RoleArg,
+    /// Who wrote the text (default: user for input, assistant for output). With --jsonl,
+    /// the default for lines without "role".
+    #[arg(long, value_enum)]
+    role: Option<RoleArg>,
     /// Read one JSON object per line and write one verdict per line.
     #[arg(long)]
     jsonl: bool,
@@ -133,6 +134,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         DirectionArg::Input => Direction::Input,
         DirectionArg::Output => Direction::Output,
     };
+    let role = args.role.map_or(
+        match direction {
+            Direction::Input => Role::User,
+            Direction::Output => Role::Assistant,
+        },
+        Role::from,
+    );
     let input: Box<dyn Read> = match args.input.as_deref() {
         None => Box::new(io::stdin().lock()),
         Some(p) if p.as_os_str() == "-" => Box::new(io::stdin().lock()),
@@ -140,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     if args.jsonl {
         let stdout = io::stdout().lock();
-        let summary = run_jsonl(&guard, direction, args.role.into(), input, stdout)?;
+        let summary = run_jsonl(&guard, direction, role, input, stdout)?;
         if summary.errors > 0 {
             eprintln!(
                 "rampart guard: {} of {} lines could not be inspected (see their \"error\")",
@@ -156,7 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ColorArg::Never => false,
         ColorArg::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    run_plain(&guard, direction, args.role.into(), input, colour)
+    run_plain(&guard, direction, role, input, colour)
 }
 
 fn context(direction: Direction, role: Role) -> Context {

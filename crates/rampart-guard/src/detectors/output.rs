@@ -149,7 +149,24 @@ impl Detector for ExfiltrationDetector {
                 .push(Finding::new(FindingKind::Exfiltration, entity, s, e, score));
         };
         if haystack.contains('[') {
-            for c in self.markdown.captures_iter(haystack) {
+            for m in self.markdown.find_iter(haystack) {
+                let Some(c) = bounded_captures(&self.markdown, haystack, m) else {
+                    // Longer than any construct we parse: a URL of kilobytes is data.
+                    let image = m.as_str().starts_with('!');
+                    let url = m.as_str().split_once("](").map_or("", |(_, u)| u);
+                    let url = &url[..floor_char_boundary(url, MAX_URL)];
+                    if let Some(score) =
+                        self.judge_url(url.trim_start_matches([' ', '\t', '<']), image)
+                    {
+                        let entity = if image {
+                            "MARKDOWN_IMAGE_EXFILTRATION"
+                        } else {
+                            "LINK_EXFILTRATION"
+                        };
+                        push(m.start(), m.end(), entity, score);
+                    }
+                    continue;
+                };
                 let (Some(all), Some(url)) = (c.get(0), c.get(2)) else {
                     continue;
                 };
@@ -163,8 +180,12 @@ impl Detector for ExfiltrationDetector {
                     push(all.start(), all.end(), entity, score);
                 }
             }
-            for c in self.reference.captures_iter(haystack) {
-                let (Some(all), Some(url)) = (c.get(0), c.get(1)) else {
+            for m in self.reference.find_iter(haystack) {
+                let c = bounded_captures(&self.reference, haystack, m);
+                let (Some(all), Some(url)) = (
+                    c.as_ref().and_then(|c| c.get(0)),
+                    c.as_ref().and_then(|c| c.get(1)),
+                ) else {
                     continue;
                 };
                 // A reference definition may serve an image (`![x][ref]`): judge it as
@@ -176,7 +197,10 @@ impl Detector for ExfiltrationDetector {
             }
         }
         if haystack.contains('<') {
-            for c in self.html_url.captures_iter(haystack) {
+            for m in self.html_url.find_iter(haystack) {
+                let Some(c) = bounded_captures(&self.html_url, haystack, m) else {
+                    continue;
+                };
                 let (Some(all), Some(tag), Some(url)) = (c.get(0), c.get(1), c.get(2)) else {
                     continue;
                 };
@@ -259,6 +283,19 @@ impl Detector for ExfiltrationDetector {
         }
         text.len() - start
     }
+}
+
+/// The capture groups of match `m`, searched in at most [`MAX_MATCH`] bytes from its
+/// start: capture extraction is much slower than finding a match, so it never runs over
+/// megabytes of one unterminated construct. `None` if the bounded prefix does not match.
+fn bounded_captures<'h>(
+    re: &Regex,
+    haystack: &'h str,
+    m: regex::Match<'h>,
+) -> Option<regex::Captures<'h>> {
+    let end = floor_char_boundary(haystack, m.end().min(m.start() + MAX_MATCH));
+    re.captures_at(&haystack[..end], m.start())
+        .filter(|c| c.get(0).is_some_and(|all| all.start() == m.start()))
 }
 
 /// The offset of the first `[` in `line` (the last line of a stream's pending text) that
