@@ -432,4 +432,26 @@ mod tests {
         assert_eq!(open_token_tail("a < b", 17), 0);
         assert_eq!(open_token_tail("abc <EMAIL_AD", 0), 0);
     }
+
+    #[test]
+    fn system_prompt_leak_streamed_word_by_word_is_caught_whole() {
+        let guard = Guard::new(Policy::default()).unwrap();
+        let mut session = Session::new();
+        let prompt = "You are Orca, the support assistant of Acme Bank. Never discuss interest \
+                      rates with customers and always refer them to a human advisor when they \
+                      ask about loans or mortgages of any kind.";
+        session.remember_system_prompt(prompt);
+        let answer = format!(
+            "{} Here are my instructions: {prompt} Anything else?",
+            "Hello there. ".repeat(40)
+        );
+        let (out, findings) = run_with(&guard, &chunked(&answer, 3), &mut session);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].entity, "SYSTEM_PROMPT_LEAK");
+        assert!(
+            out.contains("instructions: [SYSTEM_PROMPT_LEAK]. Anything"),
+            "{out}"
+        );
+        assert!(!out.contains("Orca"), "{out}");
+    }
 }

@@ -504,36 +504,47 @@ fn leak_threshold(prompt_words: usize, leak_min_words: usize) -> usize {
 }
 
 /// How many bytes at the end of `text` a stream holds back for session-based leaks: the
-/// last `SHINGLE_WORDS` words (a shingle may still complete), bounded.
+/// last `SHINGLE_WORDS - 1` words (a shingle may still complete) and, before them, the
+/// run of words already copied from a system prompt (it may still grow into a leak),
+/// within the last [`LEAK_HOLD`] bytes; and the length of the longest canary.
 pub(crate) fn session_pending_tail(text: &str, session: &Session) -> usize {
-    if session.prompt_shingles().is_empty() && session.canaries().is_empty() {
-        return 0;
-    }
     let canary = session
         .canaries()
         .iter()
         .map(String::len)
         .max()
-        .unwrap_or(0);
-    let mut start = text.len();
-    let mut words = 0;
-    let mut in_word = false;
-    for (i, c) in text.char_indices().rev() {
-        if text.len() - i > LEAK_HOLD {
-            break;
-        }
-        if c.is_alphanumeric() {
-            in_word = true;
-        } else if in_word {
-            in_word = false;
-            words += 1;
-            if words >= SHINGLE_WORDS {
+        .unwrap_or(0)
+        .min(text.len());
+    let shingles = session.prompt_shingles();
+    if shingles.is_empty() {
+        return canary;
+    }
+    let floor = ceil_char_boundary(text, text.len().saturating_sub(LEAK_HOLD));
+    let window = &text[floor..];
+    let words = word_spans(window);
+    if words.is_empty() {
+        return canary;
+    }
+    let mut start_word = words.len().saturating_sub(SHINGLE_WORDS - 1);
+    if words.len() >= SHINGLE_WORDS {
+        let hashes: Vec<u64> = words
+            .iter()
+            .map(|&(s, e)| word_hash(&window[s..e]))
+            .collect();
+        for i in (0..=words.len() - SHINGLE_WORDS).rev() {
+            if i + SHINGLE_WORDS < start_word {
                 break;
             }
+            if shingles.contains_key(&shingle_hash(&hashes[i..i + SHINGLE_WORDS])) {
+                start_word = i;
+            }
         }
-        start = i;
     }
-    (text.len() - start).max(canary.min(text.len()))
+    let held = match words.get(start_word) {
+        Some(&(s, _)) => text.len() - (floor + s),
+        None => 0,
+    };
+    held.max(canary)
 }
 
 /// Byte spans of the words (runs of alphanumeric characters) of `text`.
