@@ -8,7 +8,7 @@
 
 use anyhow::Context as _;
 use rampart_core::{Decision, Direction, Finding, Role};
-use rampart_guard::{Context, Guard, Inspection, Policy, Session};
+use rampart_guard::{Context, Guard, GuardMode, Inspection, Policy, Session};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
@@ -36,7 +36,7 @@ Examples:
   #     \"redacted\":\"mail <EMAIL_ADDRESS_1>\"}
 
 JSON lines: each input line is {\"id\", \"text\", \"role\"?} (role: system, user, assistant,
-tool, document; default --role). Each output line is {\"id\", \"decision\":
+tool, document; default --role; a missing id becomes the line number). Each output line is {\"id\", \"decision\":
 allow|redact|block, \"injection_score\", \"findings\": [{\"kind\", \"type\", \"start\", \"end\",
 \"score\"}], \"redacted\"}; start/end are Unicode code-point offsets into \"text\". A line
 that cannot be read gives {\"id\", \"line\", \"error\"} on its output line; blank lines are
@@ -52,7 +52,8 @@ Policy: a TOML file; every key has a default, so an empty file is the default po
   pattern = '\\bEMP-[0-9]{6}\\b'
 See the rampart_guard::policy documentation for every key.
 
-Exit status: plain mode 0 when the text is allowed or redacted, 1 when it is blocked;
+Exit status: plain mode 0 when the text is allowed or redacted, 1 when it is blocked
+(0 in monitor mode, which reports what it would block);
 --jsonl 0 when every line was inspected (the verdicts are in the output); 2 on errors
 (unreadable input or policy, or any bad line in --jsonl).";
 
@@ -196,11 +197,20 @@ fn run_plain(
         .inspect_bytes(&bytes, context(direction, role), &mut session)
         .context("inspection failed (a caller must treat this text as blocked)")?;
     let text = String::from_utf8_lossy(&bytes);
-    let report = plain_report(&inspection, &text, direction, role, colour);
+    let mut report = plain_report(&inspection, &text, direction, role, colour);
+    match guard.policy().mode {
+        GuardMode::Monitor => report.insert_str(
+            0,
+            "(monitor mode: the verdict is what enforce mode would do; the text is unchanged)\n",
+        ),
+        GuardMode::Off => report.insert_str(0, "(policy mode off: nothing was inspected)\n"),
+        _ => {}
+    }
     let mut out = io::stdout().lock();
     out.write_all(report.as_bytes())?;
     out.flush()?;
-    Ok(if inspection.decision == Decision::Block {
+    let monitor = guard.policy().mode == GuardMode::Monitor;
+    Ok(if inspection.decision == Decision::Block && !monitor {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
