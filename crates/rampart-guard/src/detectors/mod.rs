@@ -12,6 +12,7 @@
 
 pub(crate) mod custom;
 mod injection;
+mod invisible;
 pub(crate) mod output;
 mod pii;
 mod secrets;
@@ -73,6 +74,7 @@ pub(crate) fn registry(policy: &Policy) -> Result<Vec<Box<dyn Detector>>, GuardE
         Box::new(injection::InjectionDetector::new(
             policy.injection_threshold,
         )),
+        Box::new(invisible::InvisibleDetector::new()),
         Box::new(pii::PiiDetector::new()),
         Box::new(secrets::SecretDetector::new()),
         Box::new(output::ExfiltrationDetector::new(&policy.exfiltration)?),

@@ -1,0 +1,13 @@
+//! Errors of the audit crate. They never carry record contents.
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    #[error("unsupported storage url `{0}`: expected sqlite://PATH or sqlite::memory:")]
+    UnsupportedStorage(String),
+    #[error("audit store: {0}")]
+    Store(#[from] sqlx::Error),
+    /// A stored record cannot be read back (corruption or a newer format).
+    #[error("audit record {seq} is unreadable: {reason}")]
+    Corrupt { seq: i64, reason: String },
+}

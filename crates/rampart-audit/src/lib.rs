@@ -1,0 +1,21 @@
+//! Rampart's audit log: one [`AuditRecord`] per gateway request, kept in an append-only,
+//! hash-chained store.
+//!
+//! - [`record`]: what a record holds (never prompts, completions, keys or matched values).
+//! - [`chain`]: the SHA-256 chain over records and its [`chain::Verifier`].
+//! - [`store`]: the [`store::AuditStore`] trait and the SQLite store.
+//! - [`writer`]: the non-blocking [`AuditWriter`] the request path uses.
+//!
+//! This crate does not depend on the gateway; the gateway adapts it to its `AuditSink`.
+
+pub mod chain;
+pub mod error;
+pub mod record;
+pub mod store;
+pub mod writer;
+
+pub use chain::VerifyReport;
+pub use error::AuditError;
+pub use record::{AuditRecord, FindingSummary};
+pub use store::{AuditStore, StoredRecord};
+pub use writer::{AuditWriter, WriterStats, WriterTask};

@@ -1,0 +1,156 @@
+//! [`AuditRecord`]: what the audit log keeps about one request. It names who called, what
+//! was asked of which model and provider, what the guard decided and why (finding kinds
+//! and types), and what it cost; it never holds prompts, completions, keys or matched
+//! values.
+
+use rampart_core::{Decision, Direction, Finding, FindingKind};
+use serde::{Deserialize, Serialize};
+
+/// One finding as the audit log keeps it: its family, entity type and direction; no
+/// position, no value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingSummary {
+    pub kind: FindingKind,
+    #[serde(rename = "type")]
+    pub entity: String,
+    /// Whether it was found on the way to the model or back; `None` when unknown.
+    pub direction: Option<Direction>,
+}
+
+impl FindingSummary {
+    pub fn new(finding: &Finding, direction: Direction) -> Self {
+        FindingSummary {
+            kind: finding.kind,
+            entity: finding.entity.clone(),
+            direction: Some(direction),
+        }
+    }
+}
+
+/// One request through the gateway. Field order is the canonical JSON order that the hash
+/// chain covers: append new fields at the end, with `#[serde(default)]`, never reorder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// When the request arrived, milliseconds since the Unix epoch (UTC).
+    pub time_ms: i64,
+    pub request_id: String,
+    pub tenant: Option<String>,
+    pub key_id: Option<String>,
+    /// The API surface called, e.g. `openai.chat_completions`, `anthropic.messages`.
+    pub surface: String,
+    /// The client-facing model name.
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub deployment: Option<String>,
+    /// The guard's decision for the request as a whole.
+    pub decision: Decision,
+    /// Why a request was refused before or outside the guard, as a short code such as
+    /// `unauthenticated`, `rate_limited`, `model_not_allowed`, `upstream_error`.
+    pub reason: Option<String>,
+    pub findings: Vec<FindingSummary>,
+    /// The HTTP status returned to the client.
+    pub status: u16,
+    pub tokens_in: Option<u64>,
+    pub tokens_out: Option<u64>,
+    pub upstream_latency_ms: Option<u64>,
+    /// Time spent in Rampart itself (total minus upstream), microseconds.
+    pub gateway_overhead_us: Option<u64>,
+}
+
+impl AuditRecord {
+    /// A record with the required fields; the rest start empty.
+    pub fn new(time_ms: i64, request_id: impl Into<String>, surface: impl Into<String>) -> Self {
+        AuditRecord {
+            time_ms,
+            request_id: request_id.into(),
+            tenant: None,
+            key_id: None,
+            surface: surface.into(),
+            model: None,
+            provider: None,
+            deployment: None,
+            decision: Decision::Allow,
+            reason: None,
+            findings: Vec::new(),
+            status: 200,
+            tokens_in: None,
+            tokens_out: None,
+            upstream_latency_ms: None,
+            gateway_overhead_us: None,
+        }
+    }
+
+    /// The exact bytes the hash chain covers: serde_json of the struct (fields in
+    /// declaration order, no whitespace, `None` as `null`).
+    pub fn canonical_json(&self) -> Vec<u8> {
+        // Serialising plain strings, integers and enums cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// Formats milliseconds since the epoch as RFC 3339 UTC with milliseconds.
+pub fn format_time_ms(time_ms: i64) -> String {
+    let secs = time_ms.div_euclid(1000);
+    let millis = time_ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_keep_kind_type_and_direction_only() {
+        let finding = Finding::new(FindingKind::Secret, "AWS_ACCESS_KEY", 10, 30, 0.99);
+        let summary = FindingSummary::new(&finding, Direction::Output);
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "secret", "type": "AWS_ACCESS_KEY", "direction": "output"})
+        );
+    }
+
+    #[test]
+    fn canonical_json_is_stable_and_ordered() {
+        let mut record = AuditRecord::new(1_795_314_025_123, "req-1", "openai.chat_completions");
+        record.findings.push(FindingSummary {
+            kind: FindingKind::Pii,
+            entity: "EMAIL_ADDRESS".into(),
+            direction: Some(Direction::Input),
+        });
+        let json = String::from_utf8(record.canonical_json()).unwrap();
+        assert!(
+            json.starts_with(r#"{"time_ms":1795314025123,"request_id":"req-1","tenant":null,"#),
+            "{json}"
+        );
+        assert_eq!(record.canonical_json(), record.clone().canonical_json());
+        let back: AuditRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, record);
+    }
+
+    #[test]
+    fn time_formats_as_rfc3339_millis() {
+        assert_eq!(
+            format_time_ms(1_795_314_025_123),
+            "2026-11-22T02:20:25.123Z"
+        );
+        assert_eq!(format_time_ms(0), "1970-01-01T00:00:00.000Z");
+    }
+}

@@ -1,0 +1,58 @@
+//! Where audit records live. [`AuditStore`] is the seam: SQLite now
+//! ([`sqlite::SqliteAuditStore`]), PostgreSQL or an object store later. A store appends
+//! records with their chain hashes, lists the newest, and walks the chain to verify it.
+
+pub mod sqlite;
+
+use crate::chain::VerifyReport;
+use crate::error::AuditError;
+use crate::record::{AuditRecord, format_time_ms};
+use async_trait::async_trait;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A record as stored: its place in the chain and its hashes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRecord {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub record: AuditRecord,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl StoredRecord {
+    /// The record as JSON for `rampart audit list`, with an RFC 3339 `time` beside
+    /// `time_ms`.
+    pub fn to_listing_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            object.insert(
+                "time".to_owned(),
+                serde_json::Value::String(format_time_ms(self.record.time_ms)),
+            );
+        }
+        value
+    }
+}
+
+/// An append-only, hash-chained store of audit records.
+#[async_trait]
+pub trait AuditStore: Send + Sync + std::fmt::Debug {
+    /// Appends records in order, in one transaction, extending the chain.
+    async fn append(&self, records: &[AuditRecord]) -> Result<(), AuditError>;
+    /// The newest `limit` records, newest first.
+    async fn list(&self, limit: u32) -> Result<Vec<StoredRecord>, AuditError>;
+    /// Walks the whole chain from the first record.
+    async fn verify(&self) -> Result<VerifyReport, AuditError>;
+}
+
+/// Opens the audit store named by a storage URL (`[storage] url` of the gateway config),
+/// creating the database and its table when missing.
+pub async fn open(url: &str) -> Result<Arc<dyn AuditStore>, AuditError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteAuditStore::open(url).await?))
+    } else {
+        Err(AuditError::UnsupportedStorage(url.to_owned()))
+    }
+}

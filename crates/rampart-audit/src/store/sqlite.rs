@@ -1,0 +1,239 @@
+//! The SQLite audit store. Appends run in `BEGIN IMMEDIATE` transactions, so that two
+//! processes writing the same file (two gateways, or a gateway and a test) still extend
+//! one chain in order; SQL triggers refuse `UPDATE` and `DELETE`.
+
+use super::{AuditStore, StoredRecord};
+use crate::chain::{self, Verifier, VerifyReport};
+use crate::error::AuditError;
+use crate::record::AuditRecord;
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Embedded migrations, applied in order, each once (recorded in
+/// `rampart_audit_migrations`). Append only.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "audit_records",
+    include_str!("../../migrations/sqlite/0001_audit_records.sql"),
+)];
+
+/// Rows fetched per round trip while verifying, so memory stays flat on a large log.
+const VERIFY_PAGE: i64 = 1_000;
+/// The most records `list` returns, whatever is asked.
+pub const MAX_LIST: u32 = 100_000;
+
+#[derive(Debug, Clone)]
+pub struct SqliteAuditStore {
+    pool: SqlitePool,
+}
+
+async fn open_pool(url: &str) -> Result<SqlitePool, sqlx::Error> {
+    let memory = url.contains(":memory:") || url.contains("mode=memory");
+    let mut options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .busy_timeout(Duration::from_secs(5))
+        .disable_statement_logging();
+    if !memory {
+        // NORMAL in WAL mode: a power cut may lose the last transactions, never corrupt
+        // the file or the chain.
+        options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
+    }
+    let pool = if memory {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        SqlitePoolOptions::new().max_connections(2)
+    };
+    pool.connect_with(options).await
+}
+
+async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS rampart_audit_migrations \
+         (version INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    for (version, name, sql) in MIGRATIONS {
+        let applied = sqlx::query("SELECT 1 FROM rampart_audit_migrations WHERE version = ?")
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !applied {
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO rampart_audit_migrations (version, name) VALUES (?, ?)")
+                .bind(version)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+}
+
+impl SqliteAuditStore {
+    pub async fn open(url: &str) -> Result<Self, AuditError> {
+        let pool = open_pool(url).await?;
+        migrate(&pool).await?;
+        Ok(SqliteAuditStore { pool })
+    }
+
+    /// Uses an existing pool (shared with other Rampart tables), applying migrations.
+    pub async fn with_pool(pool: SqlitePool) -> Result<Self, AuditError> {
+        migrate(&pool).await?;
+        Ok(SqliteAuditStore { pool })
+    }
+}
+
+fn decode(row: &SqliteRow) -> Result<StoredRecord, AuditError> {
+    let seq: i64 = row.try_get("seq")?;
+    let json: String = row.try_get("record")?;
+    let record = serde_json::from_str(&json).map_err(|e| AuditError::Corrupt {
+        seq,
+        reason: format!(
+            "record is not valid JSON of an audit record ({})",
+            e.classify_name()
+        ),
+    })?;
+    Ok(StoredRecord {
+        seq,
+        record,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    /// The error category only: serde messages can quote the offending content.
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "io",
+            serde_json::error::Category::Syntax => "syntax",
+            serde_json::error::Category::Data => "wrong shape",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+#[async_trait]
+impl AuditStore for SqliteAuditStore {
+    async fn append(&self, records: &[AuditRecord]) -> Result<(), AuditError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let last = sqlx::query("SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (mut seq, mut prev) = match last {
+            None => (0, chain::GENESIS),
+            Some(row) => {
+                let seq: i64 = row.try_get("seq")?;
+                let hash: String = row.try_get("hash")?;
+                let prev = chain::from_hex(&hash).ok_or_else(|| AuditError::Corrupt {
+                    seq,
+                    reason: "stored hash is not 64 hex digits".to_owned(),
+                })?;
+                (seq, prev)
+            }
+        };
+        for record in records {
+            let json = record.canonical_json();
+            let hash = chain::link(&prev, &json);
+            seq += 1;
+            // The JSON of plain strings and numbers is valid UTF-8.
+            let text = String::from_utf8_lossy(&json);
+            sqlx::query(
+                "INSERT INTO audit_records (seq, time_ms, request_id, tenant, key_id, record, prev_hash, hash) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(seq)
+            .bind(record.time_ms)
+            .bind(&record.request_id)
+            .bind(&record.tenant)
+            .bind(&record.key_id)
+            .bind(text.as_ref())
+            .bind(chain::to_hex(&prev))
+            .bind(chain::to_hex(&hash))
+            .execute(&mut *tx)
+            .await?;
+            prev = hash;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list(&self, limit: u32) -> Result<Vec<StoredRecord>, AuditError> {
+        sqlx::query(
+            "SELECT seq, record, prev_hash, hash FROM audit_records ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(i64::from(limit.min(MAX_LIST)))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+    }
+
+    async fn verify(&self) -> Result<VerifyReport, AuditError> {
+        let mut verifier = Verifier::default();
+        let mut after = i64::MIN;
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, time_ms, request_id, tenant, key_id, record, prev_hash, hash \
+                 FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?",
+            )
+            .bind(after)
+            .bind(VERIFY_PAGE)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get("seq")?;
+            for row in &rows {
+                let seq: i64 = row.try_get("seq")?;
+                let json: String = row.try_get("record")?;
+                let prev_hash: String = row.try_get("prev_hash")?;
+                let hash: String = row.try_get("hash")?;
+                if !verifier.push(seq, &prev_hash, &hash, json.as_bytes()) {
+                    return Ok(verifier.finish());
+                }
+                // The query columns are copies; a copy that disagrees misleads searches.
+                let consistent = serde_json::from_str::<AuditRecord>(&json).is_ok_and(|r| {
+                    row.try_get::<i64, _>("time_ms")
+                        .is_ok_and(|t| t == r.time_ms)
+                        && row
+                            .try_get::<String, _>("request_id")
+                            .is_ok_and(|v| v == r.request_id)
+                        && row
+                            .try_get::<Option<String>, _>("tenant")
+                            .is_ok_and(|v| v == r.tenant)
+                        && row
+                            .try_get::<Option<String>, _>("key_id")
+                            .is_ok_and(|v| v == r.key_id)
+                });
+                if !consistent {
+                    verifier.fail(seq, "query columns disagree with the hashed record");
+                    return Ok(verifier.finish());
+                }
+            }
+        }
+        Ok(verifier.finish())
+    }
+}

@@ -1,0 +1,406 @@
+//! `rampart keys` and `rampart audit` driven through the real binary in a temp dir.
+
+use rampart_audit::{AuditRecord, FindingSummary};
+use rampart_core::{Decision, FindingKind};
+use serde_json::Value;
+use sqlx::Connection;
+use std::path::Path;
+use std::process::{Command, Output};
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    /// A directory with a gateway-style config whose storage is a SQLite file in it.
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("rampart.toml"),
+            "[server]\nlisten = \"127.0.0.1:8787\"\n\n[storage]\nurl = \"sqlite://rampart.db\"\n\n\
+             [[providers]]\nname = \"openai\"\nkind = \"openai\"\nbase_url = \"https://api.openai.com/v1\"\n\
+             api_key = \"${OPENAI_API_KEY}\"\n\n[guard]\nmode = \"enforce\"\n",
+        )
+        .expect("write config");
+        Sandbox { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn db_url(&self) -> String {
+        format!("sqlite://{}", self.path().join("rampart.db").display())
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("RAMPART_CONFIG")
+            .output()
+            .expect("run rampart")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn keys_create_list_revoke_round_trip() {
+    let sb = Sandbox::new();
+    let created = sb.json(&[
+        "keys",
+        "create",
+        "--config",
+        "rampart.toml",
+        "--tenant",
+        "acme",
+        "--name",
+        "billing",
+        "--models",
+        "gpt-4o-mini,claude-sonnet",
+        "--rpm",
+        "60",
+        "--tpm",
+        "100000",
+        "--expires",
+        "2099-01-01",
+        "--json",
+    ]);
+    let id = created["id"].as_str().expect("id").to_owned();
+    let key = created["key"].as_str().expect("key").to_owned();
+    assert!(id.starts_with("key_"));
+    assert!(key.starts_with("rk-") && key.len() >= 40, "{key}");
+    assert_eq!(
+        created["models"],
+        serde_json::json!(["gpt-4o-mini", "claude-sonnet"])
+    );
+    assert_eq!(created["expires_at"], "2099-01-01T00:00:00Z");
+    assert_eq!(created["rpm"], 60);
+
+    // A second key in human form: printed once, on stdout.
+    let out = sb.run(&[
+        "keys",
+        "create",
+        "-c",
+        "rampart.toml",
+        "--tenant",
+        "beta",
+        "--name",
+        "ci",
+    ]);
+    assert!(out.status.success());
+    let human = text(&out.stdout);
+    let second_key = human
+        .split_whitespace()
+        .find(|w| w.starts_with("rk-") && w.len() > 20)
+        .expect("key printed")
+        .to_owned();
+    assert!(human.contains("only time the key is shown"));
+
+    let listed = sb.json(&["keys", "list", "--config", "rampart.toml", "--json"]);
+    let listed = listed.as_array().expect("array");
+    assert_eq!(listed.len(), 2);
+    let listing = serde_json::to_string(listed).expect("json");
+    for secret in [&key, &second_key] {
+        assert!(!listing.contains(&secret[3..]), "list shows a key");
+        assert!(listed.iter().all(|k| k.get("key").is_none()));
+    }
+    let table = text(&sb.run(&["keys", "list", "-c", "rampart.toml"]).stdout);
+    assert!(table.contains(&id) && table.contains("active") && !table.contains(&key[3..]));
+
+    let out = sb.run(&["keys", "revoke", "--config", "rampart.toml", &id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = sb.json(&["keys", "list", "--config", "rampart.toml", "--json"]);
+    let revoked = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == id.as_str())
+        .expect("still listed");
+    assert_eq!(revoked["status"], "revoked");
+    assert!(revoked["revoked_at"].is_string());
+
+    // The database holds neither key in clear.
+    let mut bytes = std::fs::read(sb.path().join("rampart.db")).unwrap();
+    bytes.extend(std::fs::read(sb.path().join("rampart.db-wal")).unwrap_or_default());
+    for secret in [&key, &second_key] {
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    }
+}
+
+#[test]
+fn bad_input_gets_an_error_that_says_what_to_do() {
+    let sb = Sandbox::new();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["keys", "revoke", "-c", "rampart.toml", "key_missing"],
+            "rampart keys list",
+        ),
+        (
+            &[
+                "keys",
+                "create",
+                "-c",
+                "rampart.toml",
+                "--tenant",
+                "acme",
+                "--name",
+                "x",
+                "--expires",
+                "soon",
+            ],
+            "YYYY-MM-DD",
+        ),
+        (
+            &[
+                "keys",
+                "create",
+                "-c",
+                "rampart.toml",
+                "--tenant",
+                "acme",
+                "--name",
+                "x",
+                "--expires",
+                "2001-01-01",
+            ],
+            "in the past",
+        ),
+        (
+            &[
+                "keys",
+                "create",
+                "-c",
+                "rampart.toml",
+                "--tenant",
+                "a b",
+                "--name",
+                "x",
+            ],
+            "tenant",
+        ),
+        (&["keys", "list", "-c", "missing.toml"], "missing.toml"),
+    ];
+    for (args, needle) in cases {
+        let out = sb.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    std::fs::write(sb.path().join("badstorage.toml"), "[storage]\nurl = 5\n").unwrap();
+    let out = sb.run(&["keys", "list", "-c", "badstorage.toml"]);
+    assert!(
+        text(&out.stderr).contains("[storage] url must be a string"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(sb.path().join("broken.toml"), "[storage\nurl=").unwrap();
+    let out = sb.run(&["audit", "list", "-c", "broken.toml", "--json"]);
+    assert!(text(&out.stderr).contains("not valid TOML"));
+}
+
+#[test]
+fn a_config_without_storage_uses_the_gateway_default() {
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.path().join("sub")).unwrap();
+    std::fs::write(
+        sb.path().join("sub/minimal.toml"),
+        "[server]\nlisten = \"127.0.0.1:8787\"\n",
+    )
+    .unwrap();
+    let created = sb.json(&[
+        "keys",
+        "create",
+        "-c",
+        "sub/minimal.toml",
+        "--tenant",
+        "t",
+        "--name",
+        "n",
+        "--json",
+    ]);
+    assert!(created["key"].is_string());
+    // Relative to the working directory, like the gateway: the same file as rampart.toml's.
+    let listed = sb.json(&["keys", "list", "-c", "rampart.toml", "--json"]);
+    assert_eq!(listed[0]["id"], created["id"]);
+}
+
+#[test]
+fn storage_url_variables_are_interpolated() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.path().join("env.toml"),
+        "[storage]\nurl = \"sqlite://${RAMPART_TEST_DB_NAME}.db\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args([
+            "keys", "create", "-c", "env.toml", "--tenant", "t", "--name", "n", "--json",
+        ])
+        .current_dir(sb.path())
+        .env("RAMPART_TEST_DB_NAME", "from_env")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(sb.path().join("from_env.db").exists());
+    let out = sb.run(&["keys", "list", "-c", "env.toml"]);
+    assert!(
+        text(&out.stderr).contains("RAMPART_TEST_DB_NAME"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+fn audit_record(i: i64) -> AuditRecord {
+    let mut r = AuditRecord::new(
+        1_795_314_025_000 + i,
+        format!("req-{i}"),
+        "openai.chat_completions",
+    );
+    r.tenant = Some("acme".into());
+    r.key_id = Some("key_abc".into());
+    r.model = Some("gpt-4o-mini".into());
+    r.decision = if i == 2 {
+        Decision::Block
+    } else {
+        Decision::Allow
+    };
+    if i == 2 {
+        r.findings = vec![FindingSummary {
+            kind: FindingKind::PromptInjection,
+            entity: "INSTRUCTION_OVERRIDE".into(),
+            direction: Some(rampart_core::Direction::Input),
+        }];
+        r.status = 400;
+    }
+    r
+}
+
+async fn seed_audit(url: &str, count: i64) {
+    let store = rampart_audit::store::open(url)
+        .await
+        .expect("open audit store");
+    let records: Vec<_> = (0..count).map(audit_record).collect();
+    store.append(&records).await.expect("append");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn audit_list_and_verify_read_what_the_gateway_wrote() {
+    let sb = Sandbox::new();
+    assert_eq!(
+        sb.json(&["audit", "list", "--config", "rampart.toml", "--json"]),
+        serde_json::json!([])
+    );
+    seed_audit(&sb.db_url(), 5).await;
+
+    let listed = sb.json(&[
+        "audit",
+        "list",
+        "--config",
+        "rampart.toml",
+        "--limit",
+        "3",
+        "--json",
+    ]);
+    let listed = listed.as_array().expect("array");
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[0]["request_id"], "req-4");
+    assert_eq!(listed[2]["request_id"], "req-2");
+    assert_eq!(listed[2]["decision"], "block");
+    assert_eq!(
+        listed[2]["findings"][0],
+        serde_json::json!({"kind": "prompt_injection", "type": "INSTRUCTION_OVERRIDE", "direction": "input"})
+    );
+    assert_eq!(listed[0]["time"], "2026-11-22T02:20:25.004Z");
+    for field in [
+        "seq",
+        "hash",
+        "prev_hash",
+        "tenant",
+        "key_id",
+        "surface",
+        "model",
+        "provider",
+        "status",
+        "tokens_in",
+        "tokens_out",
+        "upstream_latency_ms",
+        "gateway_overhead_us",
+    ] {
+        assert!(listed[0].get(field).is_some(), "missing {field}");
+    }
+    let table = text(&sb.run(&["audit", "list", "-c", "rampart.toml"]).stdout);
+    assert!(
+        table.contains("prompt_injection:INSTRUCTION_OVERRIDE"),
+        "{table}"
+    );
+
+    let out = sb.run(&["audit", "verify", "--config", "rampart.toml"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("intact: 5 records"),
+        "{}",
+        text(&out.stdout)
+    );
+    let report = sb.json(&["audit", "verify", "-c", "rampart.toml", "--json"]);
+    assert_eq!(report["intact"], true);
+    assert_eq!(report["head"], listed[0]["hash"]);
+
+    // Someone with the file drops the trigger and rewrites the blocked request as allowed.
+    let mut conn = sqlx::SqliteConnection::connect(&sb.db_url()).await.unwrap();
+    sqlx::raw_sql(
+        "DROP TRIGGER audit_records_no_update; \
+         UPDATE audit_records SET record = replace(record, '\"decision\":\"block\"', '\"decision\":\"allow\"') WHERE seq = 3;",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let out = sb.run(&["audit", "verify", "--config", "rampart.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("BROKEN at record 3"),
+        "{}",
+        text(&out.stdout)
+    );
+    let report: Value = serde_json::from_slice(
+        &sb.run(&["audit", "verify", "-c", "rampart.toml", "--json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(report["intact"], false);
+    assert_eq!(report["broken_at"], 3);
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let sb = Sandbox::new();
+    for (args, needle) in [
+        (&["keys", "--help"][..], "rampart keys create --config"),
+        (&["keys", "create", "--help"][..], "--expires"),
+        (&["audit", "--help"][..], "rampart audit verify --config"),
+        (&["audit", "list", "--help"][..], "--limit"),
+    ] {
+        let out = sb.run(args);
+        assert!(out.status.success());
+        assert!(text(&out.stdout).contains(needle), "{args:?}");
+    }
+}

@@ -1,0 +1,25 @@
+//! Rampart's control plane for callers: who is calling and how much they may do.
+//!
+//! - API keys ([`key`], [`record`], [`keyring`]): `rk-…` keys from the OS CSPRNG, stored
+//!   only as SHA-256 in a [`store::KeyStore`] (SQLite now), created, listed, revoked and
+//!   authenticated by a [`Keyring`]. Revocation and expiry are checked on every
+//!   authentication.
+//! - Limits ([`limits`]): a [`limits::Limiter`] trait with an in-memory GCRA implementation
+//!   for requests and tokens per minute, per key and per tenant, plus daily and monthly
+//!   token budgets, answering with the numbers of the `x-ratelimit-*` headers.
+//! - Time ([`clock`]): an injectable [`clock::Clock`] so tests move time by hand.
+//!
+//! This crate does not depend on the gateway; the gateway adapts these types to its
+//! pipeline traits.
+
+pub mod clock;
+pub mod error;
+pub mod key;
+pub mod keyring;
+pub mod limits;
+pub mod record;
+pub mod store;
+
+pub use error::IdentityError;
+pub use keyring::{CreatedKey, Keyring};
+pub use record::{KeyRecord, NewKey};
