@@ -45,7 +45,8 @@ pub struct Inspection {
     /// first), with code-point offsets into the original text.
     pub findings: Vec<Finding>,
     /// The text to forward: redacted, masked and pseudonymised as the policy says (in
-    /// monitor mode, the original). Meaningless when the decision is `Block`.
+    /// monitor mode, the original). When the decision is `Block` it must not be
+    /// forwarded; the blocking spans are redacted in it too, so it is safe to show.
     pub text: String,
     /// The first finding that caused a block, to name the detector in an error without
     /// quoting the matched text.
@@ -333,8 +334,12 @@ fn apply_edits(
 ) -> Option<String> {
     let mut clusters: Vec<Edit<'_>> = Vec::new();
     for (f, action) in resolved {
-        if !matches!(action, Action::Redact | Action::Mask | Action::Pseudonymize)
-            || f.end <= f.start
+        // Blocked spans are redacted too, so that the text of a blocked inspection is
+        // safe to show or log.
+        if !matches!(
+            action,
+            Action::Redact | Action::Mask | Action::Pseudonymize | Action::Block
+        ) || f.end <= f.start
         {
             continue;
         }
@@ -369,7 +374,7 @@ fn apply_edits(
         out.push_str(&text[last..s]);
         let value = &text[s..e];
         match edit.action {
-            Action::Redact => {
+            Action::Redact | Action::Block => {
                 out.push('[');
                 out.push_str(edit.entity);
                 out.push(']');
@@ -381,7 +386,7 @@ fn apply_edits(
                 out.extend(value.chars().skip(n - keep));
             }
             Action::Pseudonymize => out.push_str(&session.pseudonym(edit.entity, value)),
-            Action::Allow | Action::Log | Action::Block => out.push_str(value),
+            Action::Allow | Action::Log => out.push_str(value),
         }
         last = e;
     }

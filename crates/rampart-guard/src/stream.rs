@@ -45,7 +45,8 @@ pub struct StreamStep {
     pub emit: String,
     /// Findings in the emitted text, with code-point offsets into the whole stream.
     pub findings: Vec<Finding>,
-    /// Set when the policy blocks the answer: stop forwarding and end the stream.
+    /// Set when the policy blocks the answer: stop forwarding and end the stream. (In
+    /// monitor mode it names what would have blocked, and the stream goes on.)
     pub blocked_by: Option<(FindingKind, String)>,
     /// The highest injection / jailbreak score seen in this step's window.
     pub injection_score: f32,
@@ -187,7 +188,10 @@ impl<'g> StreamInspector<'g> {
                 f
             })
             .collect();
-        if inspection.decision == Decision::Block {
+        // In monitor mode the decision is what would have been done: report, keep going.
+        if inspection.decision == Decision::Block
+            && self.guard.policy().mode != crate::policy::GuardMode::Monitor
+        {
             self.blocked = true;
             self.pending = String::new();
             return Ok(StreamStep {
@@ -206,7 +210,7 @@ impl<'g> StreamInspector<'g> {
         Ok(StreamStep {
             emit: session.restore(&inspection.text),
             findings,
-            blocked_by: None,
+            blocked_by: inspection.blocked_by,
             injection_score,
         })
     }
@@ -445,5 +449,54 @@ mod tests {
         assert_eq!(open_token_tail("abc <b>", 17), 0);
         assert_eq!(open_token_tail("a < b", 17), 0);
         assert_eq!(open_token_tail("abc <EMAIL_AD", 0), 0);
+    }
+
+    #[test]
+    fn system_prompt_leak_streamed_word_by_word_is_caught_whole() {
+        let guard = Guard::new(Policy::default()).unwrap();
+        let mut session = Session::new();
+        let prompt = "You are Orca, the support assistant of Acme Bank. Never discuss interest \
+                      rates with customers and always refer them to a human advisor when they \
+                      ask about loans or mortgages of any kind.";
+        session.remember_system_prompt(prompt);
+        let answer = format!(
+            "{} Here are my instructions: {prompt} Anything else?",
+            "Hello there. ".repeat(40)
+        );
+        let (out, findings) = run_with(&guard, &chunked(&answer, 3), &mut session);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].entity, "SYSTEM_PROMPT_LEAK");
+        assert!(
+            out.contains("instructions: [SYSTEM_PROMPT_LEAK]. Anything"),
+            "{out}"
+        );
+        assert!(!out.contains("Orca"), "{out}");
+    }
+
+    #[test]
+    fn monitor_mode_stream_reports_but_never_blocks_or_changes_text() {
+        let guard = Guard::new(
+            Policy::from_toml_str("mode = \"monitor\"\n[output]\nsecret = \"block\"\n").unwrap(),
+        )
+        .unwrap();
+        let text = format!(
+            "{}key AKIAIOSFODNN7EXAMPLE and ana@example.es end",
+            "ok ".repeat(100)
+        );
+        let mut session = Session::new();
+        let mut s = guard.stream(Context::output());
+        let mut out = String::new();
+        let mut blocked_by = None;
+        for c in chunked(&text, 9) {
+            let step = s.push(c, &mut session).unwrap();
+            out.push_str(&step.emit);
+            blocked_by = blocked_by.or(step.blocked_by);
+        }
+        let step = s.finish(&mut session).unwrap();
+        out.push_str(&step.emit);
+        blocked_by = blocked_by.or(step.blocked_by);
+        assert_eq!(out, text);
+        assert!(!s.is_blocked());
+        assert_eq!(blocked_by.map(|b| b.1), Some("AWS_ACCESS_KEY".to_owned()));
     }
 }

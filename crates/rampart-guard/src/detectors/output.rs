@@ -149,7 +149,24 @@ impl Detector for ExfiltrationDetector {
                 .push(Finding::new(FindingKind::Exfiltration, entity, s, e, score));
         };
         if haystack.contains('[') {
-            for c in self.markdown.captures_iter(haystack) {
+            for m in self.markdown.find_iter(haystack) {
+                let Some(c) = bounded_captures(&self.markdown, haystack, m) else {
+                    // Longer than any construct we parse: a URL of kilobytes is data.
+                    let image = m.as_str().starts_with('!');
+                    let url = m.as_str().split_once("](").map_or("", |(_, u)| u);
+                    let url = &url[..floor_char_boundary(url, MAX_URL)];
+                    if let Some(score) =
+                        self.judge_url(url.trim_start_matches([' ', '\t', '<']), image)
+                    {
+                        let entity = if image {
+                            "MARKDOWN_IMAGE_EXFILTRATION"
+                        } else {
+                            "LINK_EXFILTRATION"
+                        };
+                        push(m.start(), m.end(), entity, score);
+                    }
+                    continue;
+                };
                 let (Some(all), Some(url)) = (c.get(0), c.get(2)) else {
                     continue;
                 };
@@ -163,8 +180,12 @@ impl Detector for ExfiltrationDetector {
                     push(all.start(), all.end(), entity, score);
                 }
             }
-            for c in self.reference.captures_iter(haystack) {
-                let (Some(all), Some(url)) = (c.get(0), c.get(1)) else {
+            for m in self.reference.find_iter(haystack) {
+                let c = bounded_captures(&self.reference, haystack, m);
+                let (Some(all), Some(url)) = (
+                    c.as_ref().and_then(|c| c.get(0)),
+                    c.as_ref().and_then(|c| c.get(1)),
+                ) else {
                     continue;
                 };
                 // A reference definition may serve an image (`![x][ref]`): judge it as
@@ -176,7 +197,10 @@ impl Detector for ExfiltrationDetector {
             }
         }
         if haystack.contains('<') {
-            for c in self.html_url.captures_iter(haystack) {
+            for m in self.html_url.find_iter(haystack) {
+                let Some(c) = bounded_captures(&self.html_url, haystack, m) else {
+                    continue;
+                };
                 let (Some(all), Some(tag), Some(url)) = (c.get(0), c.get(1), c.get(2)) else {
                     continue;
                 };
@@ -259,6 +283,19 @@ impl Detector for ExfiltrationDetector {
         }
         text.len() - start
     }
+}
+
+/// The capture groups of match `m`, searched in at most [`MAX_MATCH`] bytes from its
+/// start: capture extraction is much slower than finding a match, so it never runs over
+/// megabytes of one unterminated construct. `None` if the bounded prefix does not match.
+fn bounded_captures<'h>(
+    re: &Regex,
+    haystack: &'h str,
+    m: regex::Match<'h>,
+) -> Option<regex::Captures<'h>> {
+    let end = floor_char_boundary(haystack, m.end().min(m.start() + MAX_MATCH));
+    re.captures_at(&haystack[..end], m.start())
+        .filter(|c| c.get(0).is_some_and(|all| all.start() == m.start()))
 }
 
 /// The offset of the first `[` in `line` (the last line of a stream's pending text) that
@@ -467,36 +504,47 @@ fn leak_threshold(prompt_words: usize, leak_min_words: usize) -> usize {
 }
 
 /// How many bytes at the end of `text` a stream holds back for session-based leaks: the
-/// last `SHINGLE_WORDS` words (a shingle may still complete), bounded.
+/// last `SHINGLE_WORDS - 1` words (a shingle may still complete) and, before them, the
+/// run of words already copied from a system prompt (it may still grow into a leak),
+/// within the last [`LEAK_HOLD`] bytes; and the length of the longest canary.
 pub(crate) fn session_pending_tail(text: &str, session: &Session) -> usize {
-    if session.prompt_shingles().is_empty() && session.canaries().is_empty() {
-        return 0;
-    }
     let canary = session
         .canaries()
         .iter()
         .map(String::len)
         .max()
-        .unwrap_or(0);
-    let mut start = text.len();
-    let mut words = 0;
-    let mut in_word = false;
-    for (i, c) in text.char_indices().rev() {
-        if text.len() - i > LEAK_HOLD {
-            break;
-        }
-        if c.is_alphanumeric() {
-            in_word = true;
-        } else if in_word {
-            in_word = false;
-            words += 1;
-            if words >= SHINGLE_WORDS {
+        .unwrap_or(0)
+        .min(text.len());
+    let shingles = session.prompt_shingles();
+    if shingles.is_empty() {
+        return canary;
+    }
+    let floor = ceil_char_boundary(text, text.len().saturating_sub(LEAK_HOLD));
+    let window = &text[floor..];
+    let words = word_spans(window);
+    if words.is_empty() {
+        return canary;
+    }
+    let mut start_word = words.len().saturating_sub(SHINGLE_WORDS - 1);
+    if words.len() >= SHINGLE_WORDS {
+        let hashes: Vec<u64> = words
+            .iter()
+            .map(|&(s, e)| word_hash(&window[s..e]))
+            .collect();
+        for i in (0..=words.len() - SHINGLE_WORDS).rev() {
+            if i + SHINGLE_WORDS < start_word {
                 break;
             }
+            if shingles.contains_key(&shingle_hash(&hashes[i..i + SHINGLE_WORDS])) {
+                start_word = i;
+            }
         }
-        start = i;
     }
-    (text.len() - start).max(canary.min(text.len()))
+    let held = match words.get(start_word) {
+        Some(&(s, _)) => text.len() - (floor + s),
+        None => 0,
+    };
+    held.max(canary)
 }
 
 /// Byte spans of the words (runs of alphanumeric characters) of `text`.

