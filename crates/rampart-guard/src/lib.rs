@@ -28,7 +28,7 @@ pub mod policy;
 mod session;
 mod stream;
 
-pub use detectors::Detector;
+pub use detectors::{DEFAULT_MAX_MATCH_LEN, Detections, Detector};
 pub use engine::{Context, Guard, Inspection};
 pub use error::{GuardError, PolicyError};
 pub use policy::{Action, GuardMode, Policy};

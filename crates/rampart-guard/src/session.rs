@@ -5,6 +5,7 @@
 //! value back into the answer. The vault lives in memory for one request and is dropped
 //! with it: nothing is persisted.
 
+use crate::detectors::output::{SHINGLE_WORDS, shingle_hash, word_hash, word_spans};
 use std::collections::HashMap;
 
 /// Per-request state of the guard.
@@ -13,8 +14,13 @@ pub struct Session {
     by_value: HashMap<(String, String), String>,
     /// `(token, value)` in the order tokens were issued.
     tokens: Vec<(String, String)>,
+    /// Token → index into `tokens`, for restoring in one pass.
+    by_token: HashMap<String, usize>,
     counters: HashMap<String, usize>,
     system_prompts: Vec<String>,
+    /// Shingle hash → word count of the (shortest) system prompt it comes from.
+    shingles: HashMap<u64, u32>,
+    canaries: Vec<String>,
 }
 
 impl Session {
@@ -33,24 +39,40 @@ impl Session {
         *n += 1;
         let token = format!("<{entity}_{n}>");
         self.by_value.insert(key, token.clone());
+        self.by_token.insert(token.clone(), self.tokens.len());
         self.tokens.push((token.clone(), value.to_owned()));
         token
     }
 
-    /// `text` with every token of this session replaced by the value it stands for.
+    /// `text` with every token of this session replaced by the value it stands for, in
+    /// one pass: each `<` starts a candidate that is looked up whole, so
+    /// `<EMAIL_ADDRESS_12>` is never read as `<EMAIL_ADDRESS_1>`, and a restored value is
+    /// never scanned again.
     pub fn restore(&self, text: &str) -> String {
         if self.tokens.is_empty() || !text.contains('<') {
             return text.to_owned();
         }
-        let mut out = text.to_owned();
-        // Longest tokens first, so `<EMAIL_ADDRESS_12>` is not read as `<EMAIL_ADDRESS_1>`.
-        let mut tokens: Vec<&(String, String)> = self.tokens.iter().collect();
-        tokens.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
-        for (token, value) in tokens {
-            if out.contains(token.as_str()) {
-                out = out.replace(token.as_str(), value);
+        let longest = self.longest_token();
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(open) = rest.find('<') {
+            out.push_str(&rest[..open]);
+            let candidate = &rest[open..];
+            let close = candidate.as_bytes()[..candidate.len().min(longest)]
+                .iter()
+                .position(|b| *b == b'>');
+            match close.and_then(|c| self.by_token.get(&candidate[..=c]).map(|i| (c, *i))) {
+                Some((c, i)) => {
+                    out.push_str(&self.tokens[i].1);
+                    rest = &candidate[c + 1..];
+                }
+                None => {
+                    out.push('<');
+                    rest = &candidate[1..];
+                }
             }
         }
+        out.push_str(rest);
         out
     }
 
@@ -67,8 +89,33 @@ impl Session {
 
     /// Remember a system prompt of this request, so that the output side can notice when
     /// an answer leaks it.
+    /// Its word shingles are hashed once here, so that checking an answer costs one
+    /// hash lookup per word.
     pub fn remember_system_prompt(&mut self, text: &str) {
+        let words = word_spans(text);
+        let hashes: Vec<u64> = words.iter().map(|&(s, e)| word_hash(&text[s..e])).collect();
+        let count = u32::try_from(words.len()).unwrap_or(u32::MAX);
+        for window in hashes.windows(SHINGLE_WORDS) {
+            let entry = self.shingles.entry(shingle_hash(window)).or_insert(count);
+            *entry = (*entry).min(count);
+        }
         self.system_prompts.push(text.to_owned());
+    }
+
+    /// Add a canary token: a string planted in a system prompt that must never appear in
+    /// an answer (reported as `exfiltration` / `SYSTEM_PROMPT_LEAK`).
+    pub fn add_canary(&mut self, token: &str) {
+        if !token.is_empty() {
+            self.canaries.push(token.to_owned());
+        }
+    }
+
+    pub(crate) fn canaries(&self) -> &[String] {
+        &self.canaries
+    }
+
+    pub(crate) fn prompt_shingles(&self) -> &HashMap<u64, u32> {
+        &self.shingles
     }
 
     pub fn system_prompts(&self) -> &[String] {
@@ -103,5 +150,13 @@ mod tests {
             s.pseudonym("PHONE_NUMBER", &format!("+3460000000{i:02}"));
         }
         assert_eq!(s.restore("<PHONE_NUMBER_12>"), "+346000000011");
+    }
+
+    #[test]
+    fn restored_value_that_looks_like_a_token_is_not_restored_again() {
+        let mut s = Session::new();
+        s.pseudonym("A", "<B_1>");
+        s.pseudonym("B", "secret");
+        assert_eq!(s.restore("<A_1> <B_1> <C_1> <"), "<B_1> secret <C_1> <");
     }
 }

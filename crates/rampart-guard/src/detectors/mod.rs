@@ -3,8 +3,17 @@
 //! A detector is one file implementing [`Detector`] plus one line in [`registry`]. Each
 //! reads the normalised text and appends findings with code-point offsets into the
 //! original text; the engine, not the detector, decides what to do with them.
+//!
+//! The streaming inspector asks every detector how much of the end of a text could still
+//! become part of a match once more text arrives ([`Detector::pending_tail`]); it never
+//! holds back more than [`Detector::max_match_len`] bytes for a detector. A detector
+//! whose matches can be longer than the default bound of [`DEFAULT_MAX_MATCH_LEN`] bytes
+//! must say so, or a match split across stream chunks may be reported in two pieces.
 
+pub(crate) mod custom;
 mod injection;
+mod invisible;
+pub(crate) mod output;
 mod pii;
 mod secrets;
 
@@ -13,6 +22,11 @@ use crate::error::GuardError;
 use crate::normalize::Normalized;
 use crate::policy::Policy;
 use rampart_core::Finding;
+
+/// The longest match, in bytes of original text, assumed for a detector that does not
+/// declare its own bound: longer than any key, card, IBAN, phone number or e-mail address
+/// the built-in rules look for.
+pub const DEFAULT_MAX_MATCH_LEN: usize = 256;
 
 /// What detectors report for one text.
 #[derive(Debug, Default)]
@@ -35,15 +49,56 @@ pub trait Detector: Send + Sync + std::fmt::Debug {
         ctx: &Context,
         out: &mut Detections,
     ) -> Result<(), GuardError>;
+
+    /// An upper bound on the length of one match, in bytes of the original text. The
+    /// streaming inspector relies on it: a match can only straddle the point where it
+    /// emits text if it is longer than this.
+    fn max_match_len(&self) -> usize {
+        DEFAULT_MAX_MATCH_LEN
+    }
+
+    /// How many bytes at the end of `text` (a stream's pending text, in `ctx`'s
+    /// direction) could still become part of a match when more text is appended. Must
+    /// be sound (never too short) and at most [`Detector::max_match_len`]; the default
+    /// holds back the whole bound. Detectors that know their syntax can do much better,
+    /// e.g. "only the trailing word".
+    fn pending_tail(&self, text: &str, ctx: &Context) -> usize {
+        let _ = ctx;
+        self.max_match_len().min(text.len())
+    }
 }
 
 /// Every detector the policy asks for, compiled once.
 pub(crate) fn registry(policy: &Policy) -> Result<Vec<Box<dyn Detector>>, GuardError> {
-    Ok(vec![
+    let mut detectors: Vec<Box<dyn Detector>> = vec![
         Box::new(injection::InjectionDetector::new(
             policy.injection_threshold,
         )),
+        Box::new(invisible::InvisibleDetector::new()),
         Box::new(pii::PiiDetector::new()),
         Box::new(secrets::SecretDetector::new()),
-    ])
+        Box::new(output::ExfiltrationDetector::new(&policy.exfiltration)?),
+    ];
+    if let Some(custom) = custom::CustomDetector::new(policy)? {
+        detectors.push(Box::new(custom));
+    }
+    Ok(detectors)
+}
+
+/// The byte offset where the trailing run of non-white-space characters of `text`
+/// starts, looking back at most `limit` bytes (then `text.len() - limit`, moved to a
+/// character boundary).
+pub(crate) fn trailing_word_start(text: &str, limit: usize) -> usize {
+    let floor = text.len().saturating_sub(limit);
+    let mut start = text.len();
+    for (i, c) in text[..].char_indices().rev() {
+        if i < floor {
+            break;
+        }
+        if c.is_whitespace() {
+            break;
+        }
+        start = i;
+    }
+    start
 }

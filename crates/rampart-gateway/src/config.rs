@@ -1,0 +1,898 @@
+//! The gateway's TOML configuration.
+//!
+//! Every table refuses unknown keys, every optional key has a documented default, and
+//! string values may use `${VAR}` to read an environment variable (`$$` is a literal `$`),
+//! so secrets stay out of the file. [`Config::from_toml`] reports errors as
+//! `FILE:LINE:COLUMN: message` naming the key; [`Config::validate`] checks what the types
+//! cannot (references between sections, kind-specific keys) with the same line numbers.
+//!
+//! ```toml
+//! [server]
+//! listen = "127.0.0.1:8787"
+//!
+//! [storage]
+//! url = "sqlite://rampart.db"
+//!
+//! [[providers]]
+//! name = "openai"
+//! kind = "openai"
+//! base_url = "https://api.openai.com/v1"
+//! api_key = "${OPENAI_API_KEY}"
+//!
+//! [[models]]
+//! name = "gpt-4o-mini"
+//! provider = "openai"
+//! upstream_model = "gpt-4o-mini"
+//!
+//! [guard]
+//! mode = "enforce"   # enforce | monitor | off
+//! ```
+
+use rampart_guard::{GuardMode, Policy};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// A configuration that cannot be used. The message names the key and, when known, the
+/// file, line and column; it never quotes a value (it may be a secret).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{location}: {message}")]
+    Invalid { location: String, message: String },
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub storage: StorageConfig,
+    #[serde(default)]
+    pub providers: Vec<Spanned<ProviderConfig>>,
+    #[serde(default)]
+    pub models: Vec<Spanned<ModelConfig>>,
+    #[serde(default)]
+    pub guard: GuardConfig,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// Where the config was read from (for error messages and reload).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+    #[serde(skip)]
+    text: String,
+}
+
+/// `[server]`: the main listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on. Default `127.0.0.1:8787`.
+    #[serde(default = "default_listen")]
+    pub listen: Spanned<Interpolated>,
+    /// Largest request body accepted, in bytes. Default 4 MiB; larger bodies get 413.
+    #[serde(default = "default_body_limit")]
+    pub body_limit: usize,
+    #[serde(default)]
+    pub timeouts: ServerTimeouts,
+    /// Inbound TLS; plain HTTP when absent.
+    pub tls: Option<TlsConfig>,
+    /// Serve `/healthz`, `/readyz` and `/metrics` on their own listener instead of the main one.
+    pub admin: Option<AdminConfig>,
+    /// Seconds to wait for in-flight requests on shutdown. Default 30.
+    #[serde(default = "default_shutdown_grace")]
+    pub shutdown_grace_secs: u64,
+    /// Seconds between checks of the config file for changes (0 disables). Default 2.
+    #[serde(default = "default_reload_poll")]
+    pub reload_poll_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: default_listen(),
+            body_limit: default_body_limit(),
+            timeouts: ServerTimeouts::default(),
+            tls: None,
+            admin: None,
+            shutdown_grace_secs: default_shutdown_grace(),
+            reload_poll_secs: default_reload_poll(),
+        }
+    }
+}
+
+fn default_listen() -> Spanned<Interpolated> {
+    Spanned::new(0..0, Interpolated("127.0.0.1:8787".into()))
+}
+fn default_body_limit() -> usize {
+    4 * 1024 * 1024
+}
+fn default_shutdown_grace() -> u64 {
+    30
+}
+fn default_reload_poll() -> u64 {
+    2
+}
+
+/// `[server.timeouts]`, in seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerTimeouts {
+    /// Time allowed to receive request headers. Default 10.
+    #[serde(default = "ten")]
+    pub header_secs: u64,
+    /// Time allowed to receive the request body. Default 30.
+    #[serde(default = "thirty")]
+    pub body_secs: u64,
+    /// Time allowed for a whole request, all upstream attempts included (streams: until the
+    /// first byte of the answer). Default 300.
+    #[serde(default = "three_hundred")]
+    pub request_secs: u64,
+}
+
+impl Default for ServerTimeouts {
+    fn default() -> Self {
+        ServerTimeouts {
+            header_secs: 10,
+            body_secs: 30,
+            request_secs: 300,
+        }
+    }
+}
+
+fn ten() -> u64 {
+    10
+}
+fn thirty() -> u64 {
+    30
+}
+fn sixty() -> u64 {
+    60
+}
+fn three_hundred() -> u64 {
+    300
+}
+
+/// `[server.tls]`: inbound TLS, optionally requiring client certificates (mTLS).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain.
+    pub cert: Interpolated,
+    /// PEM private key.
+    pub key: Interpolated,
+    /// PEM bundle of CAs whose client certificates are accepted; when set, clients must
+    /// present one.
+    pub client_ca: Option<Interpolated>,
+}
+
+/// `[server.admin]`: a separate listener for health and metrics.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    pub listen: Spanned<Interpolated>,
+}
+
+/// `[storage]`: where keys and audit records live (used by `rampart-identity` and
+/// `rampart-audit`). Default `sqlite://rampart.db`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    #[serde(default = "default_storage_url")]
+    pub url: Interpolated,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            url: default_storage_url(),
+        }
+    }
+}
+
+fn default_storage_url() -> Interpolated {
+    Interpolated("sqlite://rampart.db".into())
+}
+
+/// The upstream protocols Rampart speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    Openai,
+    AzureOpenai,
+    Anthropic,
+    Bedrock,
+    OpenaiCompatible,
+    /// Deterministic, offline, in-process answers for trials and tests.
+    Mock,
+}
+
+impl ProviderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Openai => "openai",
+            ProviderKind::AzureOpenai => "azure_openai",
+            ProviderKind::Anthropic => "anthropic",
+            ProviderKind::Bedrock => "bedrock",
+            ProviderKind::OpenaiCompatible => "openai_compatible",
+            ProviderKind::Mock => "mock",
+        }
+    }
+}
+
+/// `[[providers]]`: one upstream account or endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    pub name: Spanned<String>,
+    pub kind: ProviderKind,
+    /// Base URL as in the provider's SDK: OpenAI's includes `/v1`, Anthropic's does not,
+    /// Azure's is `https://RESOURCE.openai.azure.com`. Defaults per kind where one exists.
+    pub base_url: Option<Interpolated>,
+    /// The provider credential. Never sent anywhere but to this provider.
+    pub api_key: Option<Secret>,
+    /// Azure OpenAI `api-version` query parameter. Default `2024-10-21`.
+    pub api_version: Option<Interpolated>,
+    /// Azure: send the key as `Authorization: Bearer` (Entra ID token) instead of `api-key`.
+    #[serde(default)]
+    pub azure_bearer: bool,
+    /// AWS region (Bedrock).
+    pub region: Option<Interpolated>,
+    /// AWS credentials (Bedrock).
+    pub credentials: Option<AwsCredentials>,
+    /// PEM bundle of CAs trusted for this provider, added to the system roots.
+    pub ca_bundle: Option<Interpolated>,
+    #[serde(default)]
+    pub timeouts: ProviderTimeouts,
+    /// Retries after the first attempt on 429, 5xx and connection errors. Default 2.
+    #[serde(default = "two")]
+    pub max_retries: u32,
+    /// Accept a client's own provider key in `x-upstream-api-key` for this provider.
+    /// Default false: provider keys presented by clients are refused.
+    #[serde(default)]
+    pub allow_client_key: bool,
+}
+
+fn two() -> u32 {
+    2
+}
+
+/// `[providers.credentials]`: static AWS credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsCredentials {
+    pub access_key_id: Secret,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+}
+
+/// `[providers.timeouts]`, in seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderTimeouts {
+    /// TCP + TLS connect. Default 10.
+    #[serde(default = "ten")]
+    pub connect_secs: u64,
+    /// One attempt, until the response headers (and for non-streamed answers the whole
+    /// body). Default 60.
+    #[serde(default = "sixty")]
+    pub attempt_secs: u64,
+    /// Longest silence between two chunks of a streamed answer. Default 60.
+    #[serde(default = "sixty")]
+    pub idle_secs: u64,
+}
+
+impl Default for ProviderTimeouts {
+    fn default() -> Self {
+        ProviderTimeouts {
+            connect_secs: 10,
+            attempt_secs: 60,
+            idle_secs: 60,
+        }
+    }
+}
+
+impl ProviderTimeouts {
+    pub fn connect(&self) -> Duration {
+        Duration::from_secs(self.connect_secs)
+    }
+    pub fn attempt(&self) -> Duration {
+        Duration::from_secs(self.attempt_secs)
+    }
+    pub fn idle(&self) -> Duration {
+        Duration::from_secs(self.idle_secs)
+    }
+}
+
+/// `[[models]]`: a client-facing model name and where it is served.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    pub name: Spanned<String>,
+    /// Shorthand for a single deployment.
+    pub provider: Option<Spanned<String>>,
+    pub upstream_model: Option<String>,
+    /// Several deployments, picked by weight, falling back in turn.
+    #[serde(default)]
+    pub deployments: Vec<Spanned<DeploymentConfig>>,
+}
+
+/// One place a model is served.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentConfig {
+    pub provider: Spanned<String>,
+    pub upstream_model: String,
+    /// Relative share of traffic. Default 1.
+    #[serde(default = "one")]
+    pub weight: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl ModelConfig {
+    /// The deployments of this model, whichever way they were written.
+    pub fn deployments(&self) -> Vec<DeploymentConfig> {
+        if let Some(provider) = &self.provider {
+            return vec![DeploymentConfig {
+                provider: provider.clone(),
+                upstream_model: self
+                    .upstream_model
+                    .clone()
+                    .unwrap_or_else(|| self.name.get_ref().clone()),
+                weight: 1,
+            }];
+        }
+        self.deployments
+            .iter()
+            .map(|d| d.get_ref().clone())
+            .collect()
+    }
+}
+
+/// `[guard]`: the guard engine's mode and policy.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GuardConfig {
+    /// `enforce` (default), `monitor` or `off`. Overrides the policy's own `mode`.
+    pub mode: Option<GuardMode>,
+    /// A policy file (the `rampart guard` policy format), relative to this config.
+    pub policy_file: Option<Interpolated>,
+    /// An inline policy, same shape as a policy file.
+    pub policy: Option<Policy>,
+}
+
+/// `[auth]`: how clients authenticate.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Static keys, stored as the SHA-256 of the key in lower-case hex.
+    #[serde(default)]
+    pub keys: Vec<Spanned<StaticKeyConfig>>,
+}
+
+/// `[[auth.keys]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticKeyConfig {
+    pub id: String,
+    pub tenant: String,
+    /// A human-readable name. Default: the id.
+    pub name: Option<String>,
+    /// `sha256(key)` as 64 hex characters.
+    pub sha256: Spanned<String>,
+    /// Models this key may use; all when absent.
+    pub models: Option<Vec<String>>,
+    /// Requests per minute for this key (in-memory limiter).
+    pub rpm: Option<u32>,
+    /// Tokens per minute for this key (in-memory limiter).
+    pub tpm: Option<u32>,
+}
+
+/// `[limits]`: defaults of the built-in in-memory limiter, applied to keys that set none.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub default_rpm: Option<u32>,
+    pub default_tpm: Option<u32>,
+}
+
+/// A string that may contain `${VAR}` references, expanded when the config is read.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Interpolated(pub String);
+
+impl fmt::Debug for Interpolated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl Interpolated {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Interpolated {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        interpolate(&raw)
+            .map(Interpolated)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A credential: interpolated like any string, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The clear value, for building the upstream request only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Interpolated::deserialize(d).map(|i| Secret(i.0))
+    }
+}
+
+/// Expand `${VAR}` from the environment; `$$` is a literal `$`.
+pub fn interpolate(raw: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some(body) = after.strip_prefix('{') {
+            let end = body
+                .find('}')
+                .ok_or_else(|| "unclosed `${` in value".to_owned())?;
+            let name = &body[..end];
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("invalid environment variable name `{name}`"));
+            }
+            match std::env::var(name) {
+                Ok(v) => out.push_str(&v),
+                Err(_) => return Err(format!("environment variable `{name}` is not set")),
+            }
+            rest = &body[end + 1..];
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+impl Config {
+    /// Read, parse and validate a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = Config::from_toml(&text, &path.display().to_string())?;
+        config.source = Some(path.to_owned());
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parse `text` (named `origin` in errors) without validating it.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            location: locate(origin, text, e.span()),
+            message: e.message().trim().to_owned(),
+        })?;
+        config.text = text.to_owned();
+        config.source = Some(PathBuf::from(origin));
+        Ok(config)
+    }
+
+    fn origin(&self) -> String {
+        self.source
+            .as_ref()
+            .map_or_else(|| "config".to_owned(), |p| p.display().to_string())
+    }
+
+    fn invalid(&self, span: Range<usize>, key: &str, message: impl fmt::Display) -> ConfigError {
+        let span = (span.end > 0).then_some(span);
+        ConfigError::Invalid {
+            location: locate(&self.origin(), &self.text, span),
+            message: format!("`{key}`: {message}"),
+        }
+    }
+
+    /// Check what the types cannot: addresses parse, names are unique, references resolve,
+    /// each provider kind has the keys it needs, key hashes are well formed.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let listen = &self.server.listen;
+        if listen.get_ref().0.parse::<SocketAddr>().is_err() {
+            return Err(self.invalid(
+                listen.span(),
+                "server.listen",
+                "expected an address such as 127.0.0.1:8787",
+            ));
+        }
+        if let Some(admin) = &self.server.admin
+            && admin.listen.get_ref().0.parse::<SocketAddr>().is_err()
+        {
+            return Err(self.invalid(
+                admin.listen.span(),
+                "server.admin.listen",
+                "expected an address such as 127.0.0.1:9090",
+            ));
+        }
+        if self.server.body_limit == 0 {
+            return Err(self.invalid(0..0, "server.body_limit", "must be greater than 0"));
+        }
+        let mut names = std::collections::HashSet::new();
+        for p in &self.providers {
+            let name = &p.get_ref().name;
+            if !names.insert(name.get_ref().as_str()) {
+                return Err(self.invalid(name.span(), "providers.name", "duplicate provider name"));
+            }
+            self.validate_provider(p)?;
+        }
+        let mut models = std::collections::HashSet::new();
+        for m in &self.models {
+            let model = m.get_ref();
+            if !models.insert(model.name.get_ref().as_str()) {
+                return Err(self.invalid(model.name.span(), "models.name", "duplicate model name"));
+            }
+            match (&model.provider, model.deployments.is_empty()) {
+                (Some(_), false) => {
+                    return Err(self.invalid(
+                        m.span(),
+                        "models.deployments",
+                        "give either `provider` or `deployments`, not both",
+                    ));
+                }
+                (None, true) => {
+                    return Err(self.invalid(
+                        m.span(),
+                        "models.provider",
+                        "missing: give `provider` (and `upstream_model`) or `deployments`",
+                    ));
+                }
+                _ => {}
+            }
+            let refs = model
+                .provider
+                .iter()
+                .chain(model.deployments.iter().map(|d| &d.get_ref().provider));
+            for r in refs {
+                if !names.contains(r.get_ref().as_str()) {
+                    return Err(self.invalid(
+                        r.span(),
+                        "models.provider",
+                        format!("no provider named `{}` in [[providers]]", r.get_ref()),
+                    ));
+                }
+            }
+            if model.deployments.iter().all(|d| d.get_ref().weight == 0)
+                && !model.deployments.is_empty()
+            {
+                return Err(self.invalid(
+                    m.span(),
+                    "models.deployments.weight",
+                    "at least one deployment needs a weight above 0",
+                ));
+            }
+        }
+        let mut key_ids = std::collections::HashSet::new();
+        for k in &self.auth.keys {
+            let key = k.get_ref();
+            if !key_ids.insert(key.id.as_str()) {
+                return Err(self.invalid(k.span(), "auth.keys.id", "duplicate key id"));
+            }
+            let hash = key.sha256.get_ref();
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(self.invalid(
+                    key.sha256.span(),
+                    "auth.keys.sha256",
+                    "expected the SHA-256 of the key as 64 hex characters (`printf %s KEY | sha256sum`)",
+                ));
+            }
+        }
+        if let Some(policy) = &self.guard.policy {
+            policy
+                .validate()
+                .map_err(|e| self.invalid(0..0, "guard.policy", e))?;
+        }
+        Ok(())
+    }
+
+    fn validate_provider(&self, p: &Spanned<ProviderConfig>) -> Result<(), ConfigError> {
+        let cfg = p.get_ref();
+        let need = |ok: bool, key: &str, why: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(self.invalid(
+                    p.span(),
+                    &format!("providers.{key}"),
+                    format!(
+                        "missing: a `{}` provider needs it ({why})",
+                        cfg.kind.as_str()
+                    ),
+                ))
+            }
+        };
+        match cfg.kind {
+            ProviderKind::Openai | ProviderKind::Anthropic => {
+                need(cfg.api_key.is_some(), "api_key", "the provider's API key")?
+            }
+            ProviderKind::AzureOpenai => {
+                need(
+                    cfg.base_url.is_some(),
+                    "base_url",
+                    "https://RESOURCE.openai.azure.com",
+                )?;
+                need(
+                    cfg.api_key.is_some(),
+                    "api_key",
+                    "the resource key or a bearer token",
+                )?;
+            }
+            ProviderKind::OpenaiCompatible => need(
+                cfg.base_url.is_some(),
+                "base_url",
+                "e.g. http://127.0.0.1:8000/v1",
+            )?,
+            ProviderKind::Bedrock => {
+                need(cfg.region.is_some(), "region", "e.g. us-east-1")?;
+                need(
+                    cfg.credentials.is_some(),
+                    "credentials",
+                    "access_key_id and secret_access_key",
+                )?;
+            }
+            ProviderKind::Mock => {}
+        }
+        if let Some(url) = &cfg.base_url
+            && !(url.0.starts_with("http://") || url.0.starts_with("https://"))
+        {
+            return Err(self.invalid(
+                p.span(),
+                "providers.base_url",
+                "expected an http:// or https:// URL",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The listen address (validated).
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server
+            .listen
+            .get_ref()
+            .0
+            .parse()
+            .map_err(|_| self.invalid(self.server.listen.span(), "server.listen", "bad address"))
+    }
+
+    /// The guard policy: the policy file or inline policy (default policy otherwise), with
+    /// `[guard] mode` applied on top.
+    pub fn guard_policy(&self) -> Result<Policy, ConfigError> {
+        let mut policy = match (&self.guard.policy_file, &self.guard.policy) {
+            (Some(_), Some(_)) => {
+                return Err(self.invalid(
+                    0..0,
+                    "guard.policy_file",
+                    "give either `policy_file` or an inline `[guard.policy]`, not both",
+                ));
+            }
+            (Some(file), None) => {
+                let path = self.relative_path(file.as_str());
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    self.invalid(
+                        0..0,
+                        "guard.policy_file",
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                })?;
+                Policy::from_toml_str(&text).map_err(|e| ConfigError::Invalid {
+                    location: path.display().to_string(),
+                    message: e.to_string(),
+                })?
+            }
+            (None, Some(p)) => p.clone(),
+            (None, None) => Policy::default(),
+        };
+        if let Some(mode) = self.guard.mode {
+            policy.mode = mode;
+        }
+        Ok(policy)
+    }
+
+    /// A path from the config, relative to the config file's folder.
+    pub fn relative_path(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        match self.source.as_ref().and_then(|s| s.parent()) {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p.to_owned(),
+        }
+    }
+}
+
+/// `origin:LINE:COLUMN` for a byte span of `text` (1-based), or `origin` alone.
+fn locate(origin: &str, text: &str, span: Option<Range<usize>>) -> String {
+    let Some(span) = span else {
+        return origin.to_owned();
+    };
+    let start = span.start.min(text.len());
+    let before = text.get(..start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{origin}:{line}:{column}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISSUE_EXAMPLE: &str = r#"
+[server]
+listen = "127.0.0.1:8787"
+
+[storage]
+url = "sqlite://rampart.db"
+
+[[providers]]
+name = "openai"
+kind = "openai"
+base_url = "https://api.openai.com/v1"
+api_key = "${RAMPART_TEST_OPENAI_KEY}"
+
+[[providers]]
+name = "anthropic"
+kind = "anthropic"
+base_url = "https://api.anthropic.com"
+api_key = "${RAMPART_TEST_ANTHROPIC_KEY}"
+
+[[models]]
+name = "gpt-4o-mini"
+provider = "openai"
+upstream_model = "gpt-4o-mini"
+
+[[models]]
+name = "claude-sonnet"
+provider = "anthropic"
+upstream_model = "claude-sonnet-4-5"
+
+[guard]
+mode = "enforce"   # enforce | monitor | off
+"#;
+
+    #[test]
+    fn issue_example_loads_with_its_variables_set_and_fails_without() {
+        let err = Config::from_toml(ISSUE_EXAMPLE, "rampart.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("rampart.toml:12:"), "{msg}");
+        assert!(msg.contains("RAMPART_TEST_OPENAI_KEY"), "{msg}");
+        let text = ISSUE_EXAMPLE
+            .replace("${RAMPART_TEST_OPENAI_KEY}", "${HOME}")
+            .replace("${RAMPART_TEST_ANTHROPIC_KEY}", "${HOME}");
+        // HOME is set in every test environment; it stands in for the two API keys.
+        let config = Config::from_toml(&text, "rampart.toml").unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.providers.len(), 2);
+        assert_eq!(
+            config.models[1].get_ref().deployments()[0].upstream_model,
+            "claude-sonnet-4-5"
+        );
+        assert_eq!(config.guard_policy().unwrap().mode, GuardMode::Enforce);
+        assert_eq!(config.server.body_limit, 4 * 1024 * 1024);
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_the_line() {
+        let err = Config::from_toml(
+            "[server]\nlisten = \"127.0.0.1:1\"\nlisten_port = 3\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("c.toml:3:1:"), "{err}");
+        assert!(err.contains("listen_port"), "{err}");
+    }
+
+    #[test]
+    fn bad_enum_value_names_the_line() {
+        let err = Config::from_toml("[guard]\n\nmode = \"loud\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml:3:"), "{err}");
+        assert!(err.contains("loud") || err.contains("enforce"), "{err}");
+    }
+
+    #[test]
+    fn model_with_unknown_provider_is_refused_at_its_line() {
+        let text = "[[providers]]\nname = \"m\"\nkind = \"mock\"\n\n[[models]]\nname = \"x\"\nprovider = \"nope\"\n";
+        let config = Config::from_toml(text, "c.toml").unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.starts_with("c.toml:7:"), "{err}");
+        assert!(
+            err.contains("models.provider") && err.contains("nope"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn provider_missing_its_key_is_refused() {
+        let text = "[[providers]]\nname = \"o\"\nkind = \"openai\"\n";
+        let err = Config::from_toml(text, "c.toml")
+            .unwrap()
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("providers.api_key"), "{err}");
+    }
+
+    #[test]
+    fn malformed_key_hash_is_refused() {
+        let text = "[[auth.keys]]\nid = \"k\"\ntenant = \"t\"\nsha256 = \"abc\"\n";
+        let err = Config::from_toml(text, "c.toml")
+            .unwrap()
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().starts_with("c.toml:4:"), "{err}");
+    }
+
+    #[test]
+    fn interpolation_handles_escapes_and_refuses_bad_names() {
+        assert_eq!(interpolate("a$$b$c").unwrap(), "a$b$c");
+        assert!(interpolate("${A-B}").is_err());
+        assert!(interpolate("${UNCLOSED").is_err());
+        assert!(
+            interpolate("${RAMPART_SURELY_UNSET_VARIABLE}")
+                .unwrap_err()
+                .contains("RAMPART_SURELY_UNSET_VARIABLE")
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("sk-live-123");
+        assert!(!format!("{s:?}").contains("sk-live"));
+    }
+
+    #[test]
+    fn inline_policy_deserialises_and_mode_overrides_it() {
+        let text = "[guard]\nmode = \"monitor\"\n[guard.policy]\nmode = \"enforce\"\n[guard.policy.input]\npii = \"redact\"\n";
+        let config = Config::from_toml(text, "c.toml").unwrap();
+        let policy = config.guard_policy().unwrap();
+        assert_eq!(policy.mode, GuardMode::Monitor);
+        assert_eq!(policy.input.pii, rampart_guard::Action::Redact);
+    }
+}

@@ -1,0 +1,54 @@
+//! Rampart's data plane: the OpenAI- and Anthropic-compatible gateway behind `rampart serve`.
+//!
+//! A request goes through named phases, in this order, with one [`pipeline::RequestCtx`]
+//! carried from the first to the last (see `pipeline.rs`, where the order is written once):
+//!
+//! ```text
+//! authenticate → authorize → limit → guard_input → route → upstream → guard_output → respond → audit
+//! ```
+//!
+//! Three phases are seams with small traits, so other crates can supply their own
+//! implementation: [`Authenticator`] (who is calling), [`Limiter`] (may they, now) and
+//! [`AuditSink`] (what happened). The built-in ones read static keys from the config,
+//! allow everything unless limits are configured, and log one JSON line per request.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = rampart_gateway::Config::load(std::path::Path::new("examples/quickstart.toml"))?;
+//! rampart_gateway::Server::new(config, rampart_gateway::Seams::default())?
+//!     .serve(rampart_gateway::shutdown_signal())
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+pub mod audit;
+pub mod auth;
+pub mod canonical;
+pub mod config;
+pub mod control;
+pub mod error;
+pub mod guard;
+pub mod limit;
+pub mod metrics;
+pub mod pipeline;
+pub mod providers;
+pub mod routing;
+pub mod runtime;
+pub mod server;
+pub mod surfaces;
+pub mod telemetry;
+pub mod translate;
+
+pub use audit::{AuditError, AuditFinding, AuditRecord, AuditSink, LogAuditSink};
+pub use auth::{AuthError, Authenticator, Principal, StaticKeys};
+pub use config::{Config, ConfigError};
+pub use limit::{InMemoryLimiter, LimitKind, LimitStatus, Limiter, RetryAfter};
+pub use runtime::Seams;
+pub use server::{Server, ServerError, serve_blocking, shutdown_signal};
+pub use telemetry::init_logging;
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed, sendable future: what the seam traits return, so they stay object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

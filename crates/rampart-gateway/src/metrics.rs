@@ -1,0 +1,98 @@
+//! Prometheus metrics, all prefixed `rampart_`.
+//!
+//! - `rampart_requests_total{surface, model, status}`
+//! - `rampart_guard_blocks_total{detector, direction}` and
+//!   `rampart_guard_redactions_total{detector, direction}` (`detector` is the finding kind)
+//! - `rampart_guard_errors_total`, `rampart_audit_failures_total`
+//! - `rampart_tokens_total{model, direction}`
+//! - `rampart_upstream_latency_seconds{provider}` (histogram, one per attempt)
+//! - `rampart_gateway_overhead_seconds` (histogram: request time minus upstream time)
+//!
+//! The recorder is installed once per process; [`render`] produces the exposition text.
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use rampart_guard::{Action, Direction, FindingKind};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Install the recorder (idempotent). Returns false when another recorder was installed.
+pub fn install() -> bool {
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("rampart_gateway_overhead_seconds".into()),
+                    &[
+                        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                    ],
+                )
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full("rampart_upstream_latency_seconds".into()),
+                        &[
+                            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                            60.0,
+                        ],
+                    )
+                })
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            Some(handle)
+        })
+        .is_some()
+}
+
+/// The Prometheus text exposition.
+pub fn render() -> String {
+    HANDLE
+        .get()
+        .and_then(|h| h.as_ref())
+        .map(|h| {
+            h.run_upkeep();
+            h.render()
+        })
+        .unwrap_or_default()
+}
+
+pub fn request(surface: &'static str, model: &str, status: u16) {
+    metrics::counter!("rampart_requests_total", "surface" => surface, "model" => model.to_owned(), "status" => status.to_string())
+        .increment(1);
+}
+
+pub fn finding(kind: FindingKind, direction: Direction, action: Action) {
+    let name = match action {
+        Action::Block => "rampart_guard_blocks_total",
+        Action::Redact | Action::Mask | Action::Pseudonymize => "rampart_guard_redactions_total",
+        _ => return,
+    };
+    metrics::counter!(name, "detector" => kind.as_str(), "direction" => direction.as_str())
+        .increment(1);
+}
+
+pub fn guard_error() {
+    metrics::counter!("rampart_guard_errors_total").increment(1);
+}
+
+pub fn audit_failure() {
+    metrics::counter!("rampart_audit_failures_total").increment(1);
+}
+
+pub fn tokens(model: &str, input: u64, output: u64) {
+    metrics::counter!("rampart_tokens_total", "model" => model.to_owned(), "direction" => "input")
+        .increment(input);
+    metrics::counter!("rampart_tokens_total", "model" => model.to_owned(), "direction" => "output")
+        .increment(output);
+}
+
+pub fn upstream_latency(provider: &str, d: Duration) {
+    metrics::histogram!("rampart_upstream_latency_seconds", "provider" => provider.to_owned())
+        .record(d.as_secs_f64());
+}
+
+pub fn overhead(d: Duration) {
+    metrics::histogram!("rampart_gateway_overhead_seconds").record(d.as_secs_f64());
+}

@@ -1,0 +1,685 @@
+//! The request pipeline: named phases over one per-request context.
+//!
+//! ```text
+//!   authenticate ─► ingress ─► authorize ─► limit ─► guard_input ─► route/upstream
+//!        │          (parse,     (model      (rpm,     (every text     (deployments,
+//!        │          validate)    allowed)    tpm)      with its role)  retries, fallback)
+//!        ▼                                                               │
+//!   audit ◄── respond ◄── guard_output (whole answer, or chunk by chunk) ◄┘
+//! ```
+//!
+//! [`handle`] runs them in this order for every surface; each phase is a function below
+//! that reads and fills the [`RequestCtx`]. A phase refuses by returning an [`ApiError`],
+//! which `respond` renders in the surface's shape; `audit` runs for every request, refused
+//! or not, when it is over (for a stream, when the stream ends or the client leaves).
+
+use crate::audit::AuditRecord;
+use crate::auth::{self, Principal};
+use crate::canonical;
+use crate::error::ApiError;
+use crate::guard::{Flow, InputGuard, StreamGuard, Tally};
+use crate::limit::LimitStatus;
+use crate::providers::{ChatCall, ChatReply};
+use crate::routing::{self, ModelRoute};
+use crate::runtime::Runtime;
+use crate::surfaces::{self, ChatIngress, Surface};
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use rampart_guard::Session;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Everything one request carries from phase to phase.
+#[derive(Debug)]
+pub struct RequestCtx {
+    pub request_id: String,
+    pub surface: Surface,
+    pub started: Instant,
+    pub time: String,
+    pub principal: Option<Principal>,
+    /// Client-facing model name.
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub deployment: Option<String>,
+    pub tally: Tally,
+    pub session: Session,
+    pub limits: Vec<LimitStatus>,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub upstream: Option<Duration>,
+    pub status: u16,
+    pub error: Option<&'static str>,
+    /// A client's own provider key (`x-upstream-api-key`), used only where allowed.
+    pub client_key: Option<String>,
+}
+
+impl RequestCtx {
+    pub fn new(surface: Surface, headers: &HeaderMap) -> Self {
+        let request_id = headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+            .map_or_else(|| canonical::new_id("req_"), str::to_owned);
+        RequestCtx {
+            request_id,
+            surface,
+            started: Instant::now(),
+            time: crate::audit::now_rfc3339(),
+            principal: None,
+            model: None,
+            provider: None,
+            deployment: None,
+            tally: Tally::default(),
+            session: Session::new(),
+            limits: Vec::new(),
+            tokens_in: 0,
+            tokens_out: 0,
+            upstream: None,
+            status: 200,
+            error: None,
+            client_key: None,
+        }
+    }
+
+    fn record(&self) -> AuditRecord {
+        let total = self.started.elapsed();
+        let overhead = total.saturating_sub(self.upstream.unwrap_or_default());
+        AuditRecord {
+            time: self.time.clone(),
+            request_id: self.request_id.clone(),
+            tenant: self.principal.as_ref().map(|p| p.tenant.clone()),
+            key_id: self.principal.as_ref().map(|p| p.key_id.clone()),
+            surface: self.surface.name(),
+            model: self.model.clone(),
+            provider: self.provider.clone(),
+            deployment: self.deployment.clone(),
+            decision: self.tally.decision,
+            findings: self.tally.findings.clone(),
+            status: self.status,
+            error: self.error.map(str::to_owned),
+            tokens_in: self.tokens_in,
+            tokens_out: self.tokens_out,
+            upstream_latency_ms: self.upstream.map(|d| d.as_secs_f64() * 1000.0),
+            gateway_overhead_ms: overhead.as_secs_f64() * 1000.0,
+        }
+    }
+}
+
+/// Audits the request when dropped, so a client that leaves mid-request is still recorded.
+struct AuditOnDrop {
+    rt: Arc<Runtime>,
+    ctx: Option<RequestCtx>,
+}
+
+impl Drop for AuditOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut ctx) = self.ctx.take() {
+            ctx.status = 499;
+            ctx.error.get_or_insert("client_closed_request");
+            audit(&self.rt, ctx);
+        }
+    }
+}
+
+/// The `audit` phase: metrics, one log line, one record to the sink.
+fn audit(rt: &Arc<Runtime>, ctx: RequestCtx) {
+    let record = ctx.record();
+    let model = ctx.model.as_deref().unwrap_or("");
+    crate::metrics::request(ctx.surface.name(), model, ctx.status);
+    if ctx.tokens_in + ctx.tokens_out > 0 {
+        crate::metrics::tokens(model, ctx.tokens_in, ctx.tokens_out);
+    }
+    crate::metrics::overhead(Duration::from_secs_f64(record.gateway_overhead_ms / 1000.0));
+    tracing::info!(
+        request_id = %ctx.request_id, surface = ctx.surface.name(), model,
+        status = ctx.status, decision = %ctx.tally.decision, error = ctx.error,
+        findings = ctx.tally.findings.len(), tokens_in = ctx.tokens_in, tokens_out = ctx.tokens_out,
+        upstream_ms = record.upstream_latency_ms, overhead_ms = record.gateway_overhead_ms,
+        "request"
+    );
+    if let (Some(p), true) = (&ctx.principal, ctx.tokens_in + ctx.tokens_out > 0) {
+        let limiter = rt.limiter.clone();
+        let p = p.clone();
+        let tokens = ctx.tokens_in + ctx.tokens_out;
+        let model = model.to_owned();
+        tokio::spawn(async move { limiter.record(&p, &model, tokens).await });
+    }
+    let sink = rt.audit.clone();
+    tokio::spawn(async move {
+        if let Err(e) = sink.record(record).await {
+            crate::metrics::audit_failure();
+            tracing::error!(error = %e, "audit record lost");
+        }
+    });
+}
+
+/// Run the pipeline for one request.
+pub async fn handle(
+    rt: Arc<Runtime>,
+    surface: Surface,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let ctx = RequestCtx::new(surface, &headers);
+    let request_id = ctx.request_id.clone();
+    let mut holder = AuditOnDrop {
+        rt: rt.clone(),
+        ctx: Some(ctx),
+    };
+    let result = match holder.ctx.as_mut() {
+        Some(ctx) => run(&rt, ctx, &headers, body).await,
+        None => Err(ApiError::internal("request context lost")),
+    };
+    let mut response = match result {
+        Ok(Outcome::Done(resp)) => resp,
+        Ok(Outcome::Streaming(resp)) => {
+            // The stream task owns the context now and audits it when the stream ends.
+            holder.ctx = None;
+            resp
+        }
+        Err(e) => {
+            if let Some(ctx) = holder.ctx.as_mut() {
+                ctx.status = e.status.as_u16();
+                ctx.error.get_or_insert(e.code);
+            }
+            e.render(surface.shape())
+        }
+    };
+    if let Some(mut ctx) = holder.ctx.take() {
+        ctx.status = response.status().as_u16();
+        crate::limit::insert_headers(response.headers_mut(), &ctx.limits);
+        audit(&rt, ctx);
+    }
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+enum Outcome {
+    Done(Response),
+    Streaming(Response),
+}
+
+async fn run(
+    rt: &Arc<Runtime>,
+    ctx: &mut RequestCtx,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Outcome, ApiError> {
+    if let Surface::Unknown(_) = ctx.surface {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Unknown route: Rampart forwards only the APIs it inspects.",
+        ));
+    }
+    authenticate(rt, ctx, headers).await?;
+    if ctx.surface == Surface::Models {
+        return Ok(Outcome::Done(models(rt, ctx, headers)));
+    }
+    let body = ingress(rt, body).await?;
+    match ctx.surface {
+        Surface::Embeddings => embeddings(rt, ctx, body).await.map(Outcome::Done),
+        Surface::CountTokens => count_tokens(rt, ctx, &body).map(Outcome::Done),
+        surface => {
+            let mut req = surfaces::parse_chat(surface, &body)?;
+            ctx.model = Some(req.model.clone());
+            let route = authorize(rt, ctx, &req.model, headers)?;
+            let estimate =
+                canonical::estimate_tokens(canonical::request_text_bytes(&req.canonical));
+            limit(rt, ctx, estimate).await?;
+            guard_input(rt, ctx, |g| g.chat(&mut req.canonical))?;
+            ctx.tokens_in =
+                canonical::estimate_tokens(canonical::request_text_bytes(&req.canonical));
+            let (reply, started) = upstream(rt, ctx, route, &req).await?;
+            match reply {
+                ChatReply::Complete(resp) => {
+                    respond(rt, ctx, surface, &req, resp, started).map(Outcome::Done)
+                }
+                ChatReply::Stream(stream) => Ok(Outcome::Streaming(respond_stream(
+                    rt, ctx, surface, req, stream, started,
+                ))),
+            }
+        }
+    }
+}
+
+/// Phase `authenticate`: the presented key → a principal, or 401.
+async fn authenticate(
+    rt: &Runtime,
+    ctx: &mut RequestCtx,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    let key = auth::presented_key(headers).map_err(ApiError::unauthenticated)?;
+    let Some(key) = key else {
+        ctx.error = Some("unauthenticated");
+        return Err(ApiError::unauthenticated(
+            "Missing API key: send `Authorization: Bearer KEY` or `x-api-key: KEY` with a Rampart key.",
+        ));
+    };
+    let principal = rt.authenticator.authenticate(key).await.map_err(|e| {
+        tracing::error!(error = %e, "authentication unavailable");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "auth_unavailable",
+            "Authentication is unavailable; try again shortly.",
+        )
+    })?;
+    match principal {
+        Some(p) => {
+            ctx.principal = Some(p);
+            ctx.client_key = headers
+                .get("x-upstream-api-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            Ok(())
+        }
+        None if auth::looks_like_provider_key(key) => {
+            ctx.error = Some("provider_key_refused");
+            Err(ApiError::unauthenticated(
+                "This looks like a provider's API key. Rampart does not accept provider keys from clients; use a Rampart key.",
+            ))
+        }
+        None => {
+            ctx.error = Some("unauthenticated");
+            Err(ApiError::unauthenticated("Invalid API key."))
+        }
+    }
+}
+
+/// Read the body within the size limit and the body timeout, and parse it as JSON
+/// (serde_json bounds nesting at 128 levels).
+async fn ingress(rt: &Runtime, body: Body) -> Result<Value, ApiError> {
+    let limit = rt.config.server.body_limit;
+    let limited = http_body_util::Limited::new(body, limit);
+    let collected =
+        tokio::time::timeout(rt.body_timeout(), http_body_util::BodyExt::collect(limited))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    "The request body was not received in time.",
+                )
+            })?;
+    let bytes = match collected {
+        Ok(c) => c.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request_too_large",
+                format!("The request body exceeds the limit of {limit} bytes."),
+            ));
+        }
+        Err(_) => return Err(ApiError::invalid("body", "could not read the request body")),
+    };
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let what = if e.to_string().contains("recursion limit") {
+            "nested too deeply".to_owned()
+        } else {
+            format!("not valid JSON ({e})")
+        };
+        ApiError::invalid("body", what)
+    })
+}
+
+/// Phase `authorize`: the model exists and this key may use it.
+fn authorize<'r>(
+    rt: &'r Runtime,
+    ctx: &mut RequestCtx,
+    model: &str,
+    headers: &HeaderMap,
+) -> Result<&'r ModelRoute, ApiError> {
+    let Some(route) = rt.models.get(model) else {
+        ctx.error = Some("model_not_found");
+        return Err(ApiError::model_not_found(model));
+    };
+    if !ctx.principal.as_ref().is_some_and(|p| p.may_use(model)) {
+        ctx.error = Some("model_not_allowed");
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "model_not_allowed",
+            format!("This key may not use the model `{model}`."),
+        )
+        .with_param("model"));
+    }
+    if ctx.client_key.is_some()
+        && !route
+            .deployments
+            .iter()
+            .all(|d| rt.client_key_providers.contains(&d.provider_name))
+    {
+        ctx.error = Some("client_key_refused");
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "client_key_refused",
+            "Client-supplied provider keys are not accepted for this model.",
+        ));
+    }
+    let _ = headers;
+    Ok(route)
+}
+
+/// Phase `limit`: requests and tokens per minute.
+async fn limit(rt: &Runtime, ctx: &mut RequestCtx, estimated_tokens: u64) -> Result<(), ApiError> {
+    let (Some(p), Some(model)) = (&ctx.principal, &ctx.model) else {
+        return Ok(());
+    };
+    match rt.limiter.check(p, model, estimated_tokens).await {
+        Ok(statuses) => {
+            ctx.limits = statuses;
+            Ok(())
+        }
+        Err(denial) => {
+            ctx.error = Some("rate_limited");
+            Err(ApiError::rate_limited(denial))
+        }
+    }
+}
+
+/// Phase `guard_input`.
+fn guard_input(
+    rt: &Runtime,
+    ctx: &mut RequestCtx,
+    f: impl FnOnce(&mut InputGuard<'_>) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let mut g = InputGuard {
+        guard: &rt.guard,
+        session: &mut ctx.session,
+        tally: &mut ctx.tally,
+    };
+    f(&mut g).inspect_err(|e| {
+        if e.code == "rampart_blocked" {
+            ctx.error = Some("blocked");
+        }
+    })
+}
+
+/// Phases `route` and `upstream`: pick deployments, call with retries and fallback.
+async fn upstream(
+    rt: &Runtime,
+    ctx: &mut RequestCtx,
+    route: &ModelRoute,
+    req: &ChatIngress,
+) -> Result<(ChatReply, Instant), ApiError> {
+    let deadline = Instant::now() + rt.request_timeout();
+    let started = Instant::now();
+    let client_key = ctx.client_key.clone();
+    let result = routing::call_with_fallback(route, deadline, |dep| {
+        let mut body = req.canonical.clone();
+        body["model"] = Value::String(dep.upstream_model.clone());
+        Some(ChatCall {
+            body,
+            stream: req.stream,
+            client_key: client_key.clone(),
+        })
+    })
+    .await;
+    ctx.upstream = Some(started.elapsed());
+    match result {
+        Ok((dep, reply, _attempts)) => {
+            ctx.provider = Some(dep.provider_name.clone());
+            ctx.deployment = Some(dep.upstream_model.clone());
+            Ok((reply, started))
+        }
+        Err(e) => {
+            ctx.error = Some("upstream_error");
+            Err(upstream_error(e))
+        }
+    }
+}
+
+fn upstream_error(e: crate::providers::UpstreamError) -> ApiError {
+    match e.status {
+        // The provider refused the request itself: the client can fix it.
+        Some(s @ (400 | 404 | 413 | 422)) => ApiError::new(
+            StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST),
+            "upstream_rejected",
+            e.message,
+        ),
+        Some(504) => ApiError::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", e.message),
+        Some(429) | Some(503) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream_unavailable",
+            e.message,
+        ),
+        Some(401 | 403) => ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "upstream_auth",
+            "The provider refused Rampart's credentials; check the provider key in the config.",
+        ),
+        _ => ApiError::new(StatusCode::BAD_GATEWAY, "upstream_error", e.message),
+    }
+}
+
+/// Phases `guard_output` and `respond` for a complete answer.
+fn respond(
+    rt: &Runtime,
+    ctx: &mut RequestCtx,
+    surface: Surface,
+    req: &ChatIngress,
+    mut resp: Value,
+    _started: Instant,
+) -> Result<Response, ApiError> {
+    if let Some((p, c)) = canonical::usage_of(&resp) {
+        if p > 0 {
+            ctx.tokens_in = p;
+        }
+        ctx.tokens_out = c;
+    }
+    crate::guard::output_complete(&rt.guard, &mut resp, &mut ctx.session, &mut ctx.tally)?;
+    let body = surfaces::render_chat(surface, &resp, req);
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// Phases `guard_output` and `respond` for a stream: a task reads the provider's chunks,
+/// inspects and renders them, and sends them to the client as they come. When the client
+/// leaves, the channel closes, the task stops and drops the upstream request.
+fn respond_stream(
+    rt: &Arc<Runtime>,
+    ctx: &mut RequestCtx,
+    surface: Surface,
+    req: ChatIngress,
+    mut upstream: crate::providers::ChunkStream,
+    started: Instant,
+) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(32);
+    let placeholder = RequestCtx::new(ctx.surface, &HeaderMap::new());
+    let mut ctx = std::mem::replace(ctx, placeholder);
+    let limits = ctx.limits.clone();
+    let rt = rt.clone();
+    tokio::spawn(async move {
+        let guard = rt.guard.clone();
+        let mut sg = StreamGuard::new(&guard);
+        let mut renderer = surfaces::renderer(surface, &req, ctx.tokens_in);
+        let mut client_gone = false;
+        let mut failed = false;
+        let mut guard_time = Duration::ZERO;
+        'outer: loop {
+            let next = tokio::select! {
+                _ = tx.closed() => { client_gone = true; break }
+                n = upstream.next() => n,
+            };
+            let mut out = Vec::new();
+            match next {
+                None => break,
+                Some(Err(e)) => {
+                    ctx.error = Some("upstream_error");
+                    out.extend(renderer.error(&upstream_error(e)));
+                    failed = true;
+                }
+                Some(Ok(mut chunk)) => {
+                    if let Some((p, c)) = canonical::usage_of(&chunk) {
+                        if p > 0 {
+                            ctx.tokens_in = p;
+                        }
+                        ctx.tokens_out = c;
+                    }
+                    let t = Instant::now();
+                    let flow = sg.chunk(&mut chunk, &mut ctx.session, &mut ctx.tally);
+                    guard_time += t.elapsed();
+                    match flow {
+                        Ok(Flow::Continue) => out.extend(renderer.chunk(&chunk)),
+                        Ok(Flow::Blocked) => {
+                            ctx.error = Some("output_blocked");
+                            out.extend(renderer.chunk(&chunk));
+                            out.extend(renderer.finish());
+                            for b in out {
+                                if tx.send(b).await.is_err() {
+                                    client_gone = true;
+                                    break;
+                                }
+                            }
+                            break 'outer;
+                        }
+                        Err(e) => {
+                            ctx.error = Some("guard_error");
+                            out.extend(renderer.error(&e));
+                            failed = true;
+                        }
+                    }
+                }
+            }
+            for b in out {
+                if tx.send(b).await.is_err() {
+                    client_gone = true;
+                    break 'outer;
+                }
+            }
+            if failed {
+                break;
+            }
+        }
+        if !client_gone && !failed && ctx.error != Some("output_blocked") {
+            let mut out = Vec::new();
+            match sg.finish(&mut ctx.session, &mut ctx.tally) {
+                Ok(Some(tail)) => out.extend(renderer.chunk(&tail)),
+                Ok(None) => {}
+                Err(e) => out.extend(renderer.error(&e)),
+            }
+            out.extend(renderer.finish());
+            for b in out {
+                if tx.send(b).await.is_err() {
+                    client_gone = true;
+                    break;
+                }
+            }
+        }
+        drop(upstream);
+        // Upstream time for a stream: from the call until its end, less the guard's work.
+        ctx.upstream = Some(started.elapsed().saturating_sub(guard_time));
+        if client_gone {
+            ctx.status = 499;
+            ctx.error.get_or_insert("client_closed_request");
+        }
+        audit(&rt, ctx);
+    });
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, std::convert::Infallible>(b), rx))
+    }));
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    crate::limit::insert_headers(h, &limits);
+    resp
+}
+
+/// `/v1/embeddings`.
+async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<Response, ApiError> {
+    let (model, mut req) = surfaces::openai::parse_embeddings(&body)?;
+    ctx.model = Some(model.clone());
+    let route = authorize(rt, ctx, &model, &HeaderMap::new())?;
+    let text_bytes: usize = match req.get("input") {
+        Some(Value::String(s)) => s.len(),
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::len).sum(),
+        _ => 0,
+    };
+    limit(rt, ctx, canonical::estimate_tokens(text_bytes)).await?;
+    guard_input(rt, ctx, |g| g.embeddings(&mut req))?;
+    let base64 = req.get("encoding_format").and_then(Value::as_str) == Some("base64");
+    req["encoding_format"] = json!("float");
+    let started = Instant::now();
+    let result =
+        routing::embeddings_with_fallback(route, Instant::now() + rt.request_timeout(), &req).await;
+    ctx.upstream = Some(started.elapsed());
+    let (dep, resp) = result.map_err(|e| {
+        ctx.error = Some("upstream_error");
+        upstream_error(e)
+    })?;
+    ctx.provider = Some(dep.provider_name.clone());
+    ctx.deployment = Some(dep.upstream_model.clone());
+    ctx.tokens_in = resp
+        .pointer("/usage/prompt_tokens")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    Ok(json_response(
+        StatusCode::OK,
+        &surfaces::openai::render_embeddings(resp, &model, base64),
+    ))
+}
+
+/// `/v1/messages/count_tokens`: an estimate computed here; the text goes nowhere.
+fn count_tokens(rt: &Runtime, ctx: &mut RequestCtx, body: &Value) -> Result<Response, ApiError> {
+    let mut probe = body.clone();
+    if probe.get("max_tokens").is_none() {
+        probe["max_tokens"] = json!(1);
+    }
+    let req = surfaces::anthropic::parse(&probe)?;
+    ctx.model = Some(req.model.clone());
+    authorize(rt, ctx, &req.model, &HeaderMap::new())?;
+    let tokens = canonical::estimate_tokens(canonical::request_text_bytes(&req.canonical));
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"input_tokens": tokens}),
+    ))
+}
+
+/// `GET /v1/models`: the models this key may use, in OpenAI's shape (or Anthropic's when
+/// the client sends `anthropic-version`).
+fn models(rt: &Runtime, ctx: &RequestCtx, headers: &HeaderMap) -> Response {
+    let allowed: Vec<&String> = rt
+        .model_names
+        .iter()
+        .filter(|m| ctx.principal.as_ref().is_some_and(|p| p.may_use(m)))
+        .collect();
+    let body = if headers.contains_key("anthropic-version") {
+        let data: Vec<Value> = allowed
+            .iter()
+            .map(|m| json!({"type": "model", "id": m, "display_name": m, "created_at": "1970-01-01T00:00:00Z"}))
+            .collect();
+        json!({"data": data, "has_more": false,
+            "first_id": allowed.first(), "last_id": allowed.last()})
+    } else {
+        let data: Vec<Value> = allowed
+            .iter()
+            .map(|m| json!({"id": m, "object": "model", "created": 0, "owned_by": "rampart"}))
+            .collect();
+        json!({"object": "list", "data": data})
+    };
+    json_response(StatusCode::OK, &body)
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    (
+        status,
+        [(http::header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response()
+}

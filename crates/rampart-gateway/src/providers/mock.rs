@@ -1,0 +1,257 @@
+//! `mock`: a deterministic, offline model inside the gateway, for the quick start and tests.
+//!
+//! Every answer says it comes from the mock. The upstream model picks the behaviour:
+//! - `echo`: answers with the text of the last message it received, so a reader can see
+//!   exactly what reached the model after the guard (a redacted secret stays redacted).
+//! - anything else: a fixed greeting that counts the words of the last message.
+//!
+//! With `tools` in the request and no tool result yet, it calls the first tool, filling each
+//! required string parameter with `"mock"`; after a tool result it reports that result.
+//! Streamed answers are split into word-sized chunks. Embeddings are unit vectors derived
+//! from a hash of the input, so equal inputs give equal vectors.
+
+use super::{ChatCall, ChatReply, Provider, UpstreamError};
+use crate::BoxFuture;
+use crate::canonical::{self, content_text};
+use crate::config::ProviderKind;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug)]
+pub struct MockProvider;
+
+/// Dimensions of the mock's embedding vectors.
+const EMBEDDING_DIMS: usize = 16;
+
+impl MockProvider {
+    fn answer(body: &Value) -> (Option<String>, Vec<Value>, &'static str) {
+        let model = body.get("model").and_then(Value::as_str).unwrap_or("mock");
+        let messages = body
+            .get("messages")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let last = messages.last();
+        let last_role = last
+            .and_then(|m| m.get("role"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let last_text = last
+            .and_then(|m| m.get("content"))
+            .map(content_text)
+            .unwrap_or_default();
+        let tools = body
+            .get("tools")
+            .and_then(Value::as_array)
+            .filter(|t| !t.is_empty());
+        if last_role == "tool" {
+            return (
+                Some(format!("[mock] The tool returned: {last_text}")),
+                Vec::new(),
+                "stop",
+            );
+        }
+        if let Some(tool) = tools.and_then(|t| t.first())
+            && body.get("tool_choice").and_then(Value::as_str) != Some("none")
+        {
+            let f = tool.get("function").unwrap_or(&Value::Null);
+            let name = f.get("name").and_then(Value::as_str).unwrap_or("tool");
+            let mut args = serde_json::Map::new();
+            if let Some(required) = f.pointer("/parameters/required").and_then(Value::as_array) {
+                for r in required.iter().filter_map(Value::as_str) {
+                    args.insert(r.to_owned(), json!("mock"));
+                }
+            }
+            let call = json!({
+                "id": canonical::new_id("call_"),
+                "type": "function",
+                "function": {"name": name, "arguments": Value::Object(args).to_string()},
+            });
+            return (None, vec![call], "tool_calls");
+        }
+        let text = if model == "echo" {
+            last_text
+        } else {
+            format!(
+                "Hello from Rampart's mock model (offline, deterministic). Your message had {} words.",
+                last_text.split_whitespace().count()
+            )
+        };
+        (Some(text), Vec::new(), "stop")
+    }
+}
+
+impl Provider for MockProvider {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Mock
+    }
+
+    fn chat(&self, call: ChatCall) -> BoxFuture<'_, Result<ChatReply, UpstreamError>> {
+        let body = call.body;
+        Box::pin(async move {
+            let model = body
+                .get("model")
+                .and_then(Value::as_str)
+                .unwrap_or("mock")
+                .to_owned();
+            let (content, tool_calls, finish) = MockProvider::answer(&body);
+            let prompt_tokens = canonical::estimate_tokens(canonical::request_text_bytes(&body));
+            let completion_tokens = canonical::estimate_tokens(
+                content.as_ref().map_or(0, String::len)
+                    + tool_calls
+                        .iter()
+                        .map(|c| c.to_string().len())
+                        .sum::<usize>(),
+            );
+            if !call.stream {
+                return Ok(ChatReply::Complete(canonical::completion(
+                    &model,
+                    content,
+                    tool_calls,
+                    finish,
+                    prompt_tokens,
+                    completion_tokens,
+                )));
+            }
+            let id = canonical::new_id("chatcmpl-");
+            let mut chunks = vec![canonical::chunk(
+                &id,
+                &model,
+                json!({"role": "assistant", "content": ""}),
+                None,
+            )];
+            if let Some(text) = &content {
+                for piece in text.split_inclusive(' ') {
+                    chunks.push(canonical::chunk(
+                        &id,
+                        &model,
+                        json!({"content": piece}),
+                        None,
+                    ));
+                }
+            }
+            for (i, call) in tool_calls.iter().enumerate() {
+                let mut head = call.clone();
+                head["index"] = json!(i);
+                head["function"]["arguments"] = json!("");
+                chunks.push(canonical::chunk(
+                    &id,
+                    &model,
+                    json!({"tool_calls": [head]}),
+                    None,
+                ));
+                let args = call
+                    .pointer("/function/arguments")
+                    .cloned()
+                    .unwrap_or(json!(""));
+                chunks.push(canonical::chunk(
+                    &id,
+                    &model,
+                    json!({"tool_calls": [{"index": i, "function": {"arguments": args}}]}),
+                    None,
+                ));
+            }
+            chunks.push(canonical::chunk(&id, &model, json!({}), Some(finish)));
+            chunks.push(canonical::usage_chunk(
+                &id,
+                &model,
+                prompt_tokens,
+                completion_tokens,
+            ));
+            let stream = futures_util::stream::iter(chunks.into_iter().map(Ok));
+            Ok(ChatReply::Stream(Box::pin(stream)))
+        })
+    }
+
+    fn embeddings(&self, body: Value) -> BoxFuture<'_, Result<Value, UpstreamError>> {
+        Box::pin(async move {
+            let model = body
+                .get("model")
+                .and_then(Value::as_str)
+                .unwrap_or("mock")
+                .to_owned();
+            let inputs: Vec<String> = match body.get("input") {
+                Some(Value::String(s)) => vec![s.clone()],
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let mut tokens = 0;
+            let data: Vec<Value> = inputs
+                .iter()
+                .enumerate()
+                .map(|(i, text)| {
+                    tokens += canonical::estimate_tokens(text.len());
+                    json!({"object": "embedding", "index": i, "embedding": embed(text)})
+                })
+                .collect();
+            Ok(json!({
+                "object": "list",
+                "data": data,
+                "model": model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }))
+        })
+    }
+}
+
+/// A deterministic unit vector for `text`.
+fn embed(text: &str) -> Vec<f32> {
+    let digest = Sha256::digest(text.as_bytes());
+    let raw: Vec<f32> = digest
+        .chunks(2)
+        .take(EMBEDDING_DIMS)
+        .map(|b| (f32::from(u16::from_be_bytes([b[0], b[1]])) / 32768.0) - 1.0)
+        .collect();
+    let norm = raw
+        .iter()
+        .map(|x| x * x)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::EPSILON);
+    raw.into_iter().map(|x| x / norm).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn echo_returns_the_last_message() {
+        let body = json!({"model": "echo", "messages": [{"role": "user", "content": "hi [AWS_ACCESS_KEY]"}]});
+        let ChatReply::Complete(v) = MockProvider
+            .chat(ChatCall {
+                body,
+                stream: false,
+                client_key: None,
+            })
+            .await
+            .unwrap()
+        else {
+            panic!("expected a complete answer")
+        };
+        assert_eq!(v["choices"][0]["message"]["content"], "hi [AWS_ACCESS_KEY]");
+    }
+
+    #[test]
+    fn tools_are_called_with_required_arguments() {
+        let body = json!({"model": "mock", "messages": [{"role": "user", "content": "weather?"}],
+            "tools": [{"type": "function", "function": {"name": "get_weather",
+              "parameters": {"type": "object", "required": ["city"]}}}]});
+        let (content, calls, finish) = MockProvider::answer(&body);
+        assert!(content.is_none());
+        assert_eq!(finish, "tool_calls");
+        assert_eq!(calls[0]["function"]["arguments"], "{\"city\":\"mock\"}");
+    }
+
+    #[test]
+    fn embeddings_are_deterministic_unit_vectors() {
+        let a = embed("x");
+        assert_eq!(a, embed("x"));
+        assert_ne!(a, embed("y"));
+        let norm: f32 = a.iter().map(|x| x * x).sum();
+        assert!((norm - 1.0).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,123 @@
+//! Everything a request needs, compiled from one config: the guard, the providers, the
+//! model routes and the three seams. A reload builds a new [`Runtime`] and swaps it in;
+//! requests in flight keep the `Arc` of the one they started with.
+
+use crate::audit::{AuditSink, LogAuditSink};
+use crate::auth::{Authenticator, StaticKeys};
+use crate::config::{Config, ConfigError};
+use crate::limit::{InMemoryLimiter, Limiter};
+use crate::routing::{Breaker, Deployment, ModelRoute};
+use rampart_guard::Guard;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Implementations of the seams supplied by the caller (e.g. `rampart-identity` and
+/// `rampart-audit`). `None` uses the built-in one built from the config. They survive
+/// config reloads unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct Seams {
+    pub authenticator: Option<Arc<dyn Authenticator>>,
+    pub limiter: Option<Arc<dyn Limiter>>,
+    pub audit: Option<Arc<dyn AuditSink>>,
+}
+
+/// One compiled configuration.
+#[derive(Debug)]
+pub struct Runtime {
+    pub config: Config,
+    pub guard: Arc<Guard>,
+    pub models: HashMap<String, ModelRoute>,
+    /// Model names in config order, for `/v1/models`.
+    pub model_names: Vec<String>,
+    pub authenticator: Arc<dyn Authenticator>,
+    pub limiter: Arc<dyn Limiter>,
+    pub audit: Arc<dyn AuditSink>,
+    /// Providers that accept a client's own key (`allow_client_key`).
+    pub client_key_providers: Vec<String>,
+}
+
+impl Runtime {
+    /// Compile `config` (already validated). Fails on what only building can find:
+    /// unreadable policy files or CA bundles.
+    pub fn build(config: Config, seams: &Seams) -> Result<Runtime, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            location: config
+                .source
+                .as_ref()
+                .map_or_else(|| "config".into(), |p| p.display().to_string()),
+            message,
+        };
+        let policy = config.guard_policy()?;
+        let guard = Guard::new(policy).map_err(|e| invalid(format!("`guard`: {e}")))?;
+        let mut providers = HashMap::new();
+        let mut client_key_providers = Vec::new();
+        for p in &config.providers {
+            let p = p.get_ref();
+            let built = crate::providers::build(p)
+                .map_err(|e| invalid(format!("provider `{}`: {e}", p.name.get_ref())))?;
+            if p.allow_client_key {
+                client_key_providers.push(p.name.get_ref().clone());
+            }
+            providers.insert(p.name.get_ref().clone(), (built, p.clone()));
+        }
+        let mut models = HashMap::new();
+        let mut model_names = Vec::new();
+        for m in &config.models {
+            let m = m.get_ref();
+            let name = m.name.get_ref().clone();
+            let mut deployments = Vec::new();
+            for d in m.deployments() {
+                let Some((provider, pc)) = providers.get(d.provider.get_ref()) else {
+                    return Err(invalid(format!(
+                        "model `{name}`: no provider named `{}`",
+                        d.provider.get_ref()
+                    )));
+                };
+                deployments.push(Arc::new(Deployment {
+                    provider_name: d.provider.get_ref().clone(),
+                    provider: provider.clone(),
+                    upstream_model: d.upstream_model.clone(),
+                    weight: d.weight,
+                    max_retries: pc.max_retries,
+                    attempt_timeout: pc.timeouts.attempt(),
+                    breaker: Breaker::default(),
+                }));
+            }
+            model_names.push(name.clone());
+            models.insert(name.clone(), ModelRoute { name, deployments });
+        }
+        let authenticator = seams
+            .authenticator
+            .clone()
+            .unwrap_or_else(|| Arc::new(StaticKeys::from_config(&config.auth)));
+        let limiter = seams.limiter.clone().unwrap_or_else(|| {
+            Arc::new(InMemoryLimiter::new(
+                config.limits.default_rpm,
+                config.limits.default_tpm,
+            ))
+        });
+        let audit = seams
+            .audit
+            .clone()
+            .unwrap_or_else(|| Arc::new(LogAuditSink));
+        Ok(Runtime {
+            config,
+            guard: Arc::new(guard),
+            models,
+            model_names,
+            authenticator,
+            limiter,
+            audit,
+            client_key_providers,
+        })
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.server.timeouts.request_secs)
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.server.timeouts.body_secs)
+    }
+}

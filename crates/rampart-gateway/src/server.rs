@@ -1,0 +1,537 @@
+//! Listeners, TLS, hot reload and graceful shutdown.
+//!
+//! [`Server::serve`] binds the main listener (plain HTTP or TLS, optionally requiring
+//! client certificates) and, when configured, an admin listener for `/healthz`, `/readyz`
+//! and `/metrics`. The compiled [`Runtime`] sits behind a lock: a reload (SIGHUP, or a
+//! change of the config file seen by polling) builds a new one and swaps it in; requests
+//! in flight finish on the runtime they started with. A config that fails to load or
+//! validate is logged and refused, and the old one keeps serving. On shutdown, listeners
+//! close, `/readyz` turns 503, and in-flight requests get `shutdown_grace_secs` to finish.
+
+use crate::config::{Config, ConfigError};
+use crate::error::{ApiError, Shape};
+use crate::pipeline;
+use crate::runtime::{Runtime, Seams};
+use crate::surfaces::Surface;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use http::{HeaderMap, Method, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// The server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("TLS: {0}")]
+    Tls(String),
+}
+
+/// State shared by every connection.
+#[derive(Debug)]
+pub struct Shared {
+    runtime: RwLock<Arc<Runtime>>,
+    ready: AtomicBool,
+    seams: Seams,
+    source: Option<PathBuf>,
+}
+
+impl Shared {
+    /// The runtime new requests use.
+    pub fn current(&self) -> Arc<Runtime> {
+        self.runtime
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reload the config file; on any error keep the old runtime.
+    pub fn reload(&self) -> Result<(), ConfigError> {
+        let Some(path) = &self.source else {
+            return Ok(());
+        };
+        let config = Config::load(path)?;
+        let old = self.current();
+        if config.server.listen.get_ref() != old.config.server.listen.get_ref() {
+            tracing::warn!("`server.listen` changed: the new address takes effect after a restart");
+        }
+        let runtime = Runtime::build(config, &self.seams)?;
+        *self.runtime.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(runtime);
+        Ok(())
+    }
+}
+
+/// A configured gateway, ready to serve.
+#[derive(Debug)]
+pub struct Server {
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// Compile `config` (validated by [`Config::load`]) with the given seams.
+    pub fn new(config: Config, seams: Seams) -> Result<Server, ServerError> {
+        config.validate()?;
+        let source = config.source.clone().filter(|p| p.exists());
+        let runtime = Runtime::build(config, &seams)?;
+        crate::metrics::install();
+        Ok(Server {
+            shared: Arc::new(Shared {
+                runtime: RwLock::new(Arc::new(runtime)),
+                ready: AtomicBool::new(true),
+                seams,
+                source,
+            }),
+        })
+    }
+
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// The router of the main listener (with health and metrics unless an admin listener
+    /// is configured).
+    pub fn router(&self) -> Router {
+        let admin_elsewhere = self.shared.current().config.server.admin.is_some();
+        router(self.shared.clone(), !admin_elsewhere)
+    }
+
+    /// Bind the listeners and serve until `shutdown` completes.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let rt = self.shared.current();
+        let addr = rt.config.listen_addr()?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        self.serve_on(listener, shutdown).await
+    }
+
+    /// Serve on an already bound listener (tests bind port 0).
+    pub async fn serve_on(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let rt = self.shared.current();
+        let config = &rt.config;
+        let tls = match &config.server.tls {
+            Some(t) => Some(tls_acceptor(
+                &config.relative_path(t.cert.as_str()),
+                &config.relative_path(t.key.as_str()),
+                t.client_ca
+                    .as_ref()
+                    .map(|c| config.relative_path(c.as_str())),
+            )?),
+            None => None,
+        };
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut tasks = Vec::new();
+        if let Some(admin) = &config.server.admin {
+            let addr: SocketAddr = admin.listen.get_ref().as_str().parse().map_err(|_| {
+                ServerError::Config(ConfigError::Invalid {
+                    location: "server.admin.listen".into(),
+                    message: "bad address".into(),
+                })
+            })?;
+            let admin_listener = TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServerError::Bind { addr, source })?;
+            tracing::info!(%addr, "admin listener ready");
+            let app = admin_router(self.shared.clone());
+            tasks.push(tokio::spawn(accept_loop(
+                admin_listener,
+                app,
+                None,
+                stop_rx.clone(),
+                config.server.timeouts.header_secs,
+                config.server.shutdown_grace_secs,
+            )));
+        }
+        let local = listener.local_addr().ok();
+        tracing::info!(addr = ?local, tls = tls.is_some(), version = env!("CARGO_PKG_VERSION"), "rampart gateway listening");
+        let main = tokio::spawn(accept_loop(
+            listener,
+            self.router(),
+            tls,
+            stop_rx.clone(),
+            config.server.timeouts.header_secs,
+            config.server.shutdown_grace_secs,
+        ));
+        let reloader = tokio::spawn(watch_config(
+            self.shared.clone(),
+            config.server.reload_poll_secs,
+            stop_rx.clone(),
+        ));
+        drop(rt);
+        shutdown.await;
+        tracing::info!("shutting down: no new connections, finishing requests in flight");
+        self.shared.ready.store(false, Ordering::SeqCst);
+        let _ = stop_tx.send(true);
+        let _ = main.await;
+        for t in tasks {
+            let _ = t.await;
+        }
+        reloader.abort();
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+type Acceptor = tokio_rustls::TlsAcceptor;
+
+fn tls_acceptor(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    client_ca: Option<PathBuf>,
+) -> Result<Acceptor, ServerError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|i| i.collect::<Result<_, _>>())
+        .map_err(|e| ServerError::Tls(format!("certificate {}: {e}", cert.display())))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| ServerError::Tls(format!("private key {}: {e}", key.display())))?;
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ServerError::Tls(e.to_string()))?;
+    let builder = match client_ca {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_file_iter(&ca)
+                .map_err(|e| ServerError::Tls(format!("client_ca {}: {e}", ca.display())))?
+            {
+                let c =
+                    c.map_err(|e| ServerError::Tls(format!("client_ca {}: {e}", ca.display())))?;
+                roots
+                    .add(c)
+                    .map_err(|e| ServerError::Tls(format!("client_ca {}: {e}", ca.display())))?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|e| ServerError::Tls(e.to_string()))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(certs, key)
+        .map_err(|e| ServerError::Tls(e.to_string()))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    tls: Option<Acceptor>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    header_secs: u64,
+    grace_secs: u64,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(header_secs.max(1)));
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop.changed() => break,
+        };
+        let (stream, _peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = TowerToHyperService::new(app.clone());
+        let watcher = graceful.watcher();
+        let builder = builder.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let result = match tls {
+                Some(acceptor) => {
+                    let tls_stream = match tokio::time::timeout(
+                        Duration::from_secs(header_secs.max(1)),
+                        acceptor.accept(stream),
+                    )
+                    .await
+                    {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => return,
+                    };
+                    let conn = builder
+                        .serve_connection_with_upgrades(TokioIo::new(tls_stream), svc)
+                        .into_owned();
+                    watcher.watch(conn).await
+                }
+                None => {
+                    let conn = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+                        .into_owned();
+                    watcher.watch(conn).await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(grace_secs), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over: closing connections still open");
+    }
+}
+
+/// Reload on SIGHUP and when the config file changes.
+async fn watch_config(
+    shared: Arc<Shared>,
+    poll_secs: u64,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let Some(path) = shared.source.clone() else {
+        return;
+    };
+    let fingerprint = |p: &std::path::Path| {
+        std::fs::read(p)
+            .ok()
+            .map(|b| crate::auth::key_hash(&String::from_utf8_lossy(&b)))
+    };
+    let mut last = fingerprint(&path);
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let poll = Duration::from_secs(poll_secs.max(1));
+    loop {
+        #[cfg(unix)]
+        let hup_fut = async {
+            match hup.as_mut() {
+                Some(h) => {
+                    h.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let hup_fut = std::future::pending::<()>();
+        let reason = tokio::select! {
+            _ = stop.changed() => return,
+            _ = hup_fut => "SIGHUP",
+            _ = tokio::time::sleep(poll), if poll_secs > 0 => {
+                let now = fingerprint(&path);
+                if now == last { continue; }
+                "file change"
+            }
+        };
+        last = fingerprint(&path);
+        match shared.reload() {
+            Ok(()) => tracing::info!(reason, "configuration reloaded"),
+            Err(e) => {
+                tracing::error!(reason, error = %e, "new configuration refused; the previous one keeps serving")
+            }
+        }
+    }
+}
+
+fn router(shared: Arc<Shared>, with_admin: bool) -> Router {
+    let mut r = Router::new()
+        .route(
+            "/v1/chat/completions",
+            any(|s, m, h, b| surface(s, m, h, b, Surface::Chat)),
+        )
+        .route(
+            "/v1/completions",
+            any(|s, m, h, b| surface(s, m, h, b, Surface::Completions)),
+        )
+        .route(
+            "/v1/responses",
+            any(|s, m, h, b| surface(s, m, h, b, Surface::Responses)),
+        )
+        .route(
+            "/v1/embeddings",
+            any(|s, m, h, b| surface(s, m, h, b, Surface::Embeddings)),
+        )
+        .route(
+            "/v1/models",
+            any(|s, m, h, b| surface(s, m, h, b, Surface::Models)),
+        )
+        .route(
+            "/v1/messages",
+            any(|s, m, h, b| surface(s, m, h, b, Surface::Messages)),
+        )
+        .route(
+            "/v1/messages/count_tokens",
+            any(|s, m, h, b| surface(s, m, h, b, Surface::CountTokens)),
+        );
+    if with_admin {
+        r = r
+            .route("/healthz", get(healthz))
+            .route("/readyz", get(readyz))
+            .route("/metrics", get(metrics));
+    }
+    r.fallback(not_found).with_state(shared)
+}
+
+fn admin_router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(shared)
+}
+
+async fn surface(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Body,
+    surface: Surface,
+) -> Response {
+    let want = if surface == Surface::Models {
+        Method::GET
+    } else {
+        Method::POST
+    };
+    if method != want {
+        let mut resp = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("Use {want} for this path."),
+        )
+        .render(surface.shape());
+        if let Ok(v) = http::HeaderValue::from_str(want.as_str()) {
+            resp.headers_mut().insert(http::header::ALLOW, v);
+        }
+        return resp;
+    }
+    pipeline::handle(shared.current(), surface, headers, body).await
+}
+
+async fn not_found(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let shape = if headers.contains_key("anthropic-version") || headers.contains_key("x-api-key") {
+        Shape::Anthropic
+    } else {
+        Shape::OpenAi
+    };
+    let _ = pipeline::handle(
+        shared.current(),
+        Surface::Unknown(shape),
+        headers,
+        Body::empty(),
+    )
+    .await;
+    ApiError::not_found_route(method.as_str(), uri.path()).render(shape)
+}
+
+async fn healthz() -> Response {
+    (
+        StatusCode::OK,
+        [(http::header::CONTENT_TYPE, "application/json")],
+        r#"{"status":"ok"}"#,
+    )
+        .into_response()
+}
+
+async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
+    if shared.ready.load(Ordering::SeqCst) {
+        (
+            StatusCode::OK,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            r#"{"status":"ready"}"#,
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            r#"{"status":"shutting_down"}"#,
+        )
+            .into_response()
+    }
+}
+
+async fn metrics() -> Response {
+    (
+        StatusCode::OK,
+        [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::render(),
+    )
+        .into_response()
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// Start a multi-threaded runtime, serve `config` with `seams` until Ctrl-C or SIGTERM,
+/// then stop gracefully. For binaries that have no runtime of their own.
+pub fn serve_blocking(config: Config, seams: Seams) -> Result<(), ServerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("rampart")
+        .build()
+        .map_err(|e| ServerError::Bind {
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            source: e,
+        })?;
+    runtime.block_on(async move { Server::new(config, seams)?.serve(shutdown_signal()).await })
+}

