@@ -26,12 +26,24 @@ const ATTEMPTS: u32 = 4;
 /// Counters of the writer, shared with its handles.
 #[derive(Debug, Default)]
 pub struct WriterStats {
+    accepted: AtomicU64,
     written: AtomicU64,
     dropped: AtomicU64,
     failed: AtomicU64,
 }
 
 impl WriterStats {
+    /// Records taken into the buffer.
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+    /// Records accepted but neither written nor given up yet: what a graceful shutdown
+    /// waits for.
+    pub fn pending(&self) -> u64 {
+        self.accepted()
+            .saturating_sub(self.written())
+            .saturating_sub(self.failed())
+    }
     /// Records committed to the store.
     pub fn written(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
@@ -82,7 +94,10 @@ impl AuditWriter {
     /// or writer stopped); the drop is counted and logged.
     pub fn record(&self, record: AuditRecord) -> bool {
         match self.sender.try_send(record) {
-            Ok(()) => true,
+            Ok(()) => {
+                self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+                true
+            }
             Err(_) => {
                 let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
                 if dropped.is_power_of_two() {
@@ -98,6 +113,19 @@ impl AuditWriter {
 
     pub fn stats(&self) -> &Arc<WriterStats> {
         &self.stats
+    }
+
+    /// Waits until every accepted record is written or given up, at most `limit`. For
+    /// graceful shutdown when other handles may still be alive. Returns whether it drained.
+    pub async fn drain(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.stats.pending() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
     }
 }
 

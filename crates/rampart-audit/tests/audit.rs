@@ -201,9 +201,13 @@ async fn the_writer_persists_every_record_it_accepted() {
             tokio::task::yield_now().await;
         }
     }
+    assert!(writer.drain(std::time::Duration::from_secs(10)).await);
+    assert_eq!(writer.stats().pending(), 0);
+    assert_eq!(writer.stats().written(), accepted);
     let stats = writer.stats().clone();
     drop(writer);
     task.finish().await;
+    assert_eq!(stats.accepted(), accepted);
     assert_eq!(stats.written(), accepted);
     assert_eq!(stats.written() + stats.dropped(), 1_000);
     let report = store.verify().await.unwrap();

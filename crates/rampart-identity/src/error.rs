@@ -5,7 +5,9 @@
 #[non_exhaustive]
 pub enum IdentityError {
     /// The storage URL names a database this build cannot use.
-    #[error("unsupported storage url `{0}`: expected sqlite://PATH or sqlite::memory:")]
+    #[error(
+        "unsupported storage url `{0}`: expected sqlite://PATH, sqlite::memory: or postgres://…"
+    )]
     UnsupportedStorage(String),
     /// The database could not be reached or a query failed.
     #[error("key store: {0}")]

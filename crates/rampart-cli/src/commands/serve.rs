@@ -21,7 +21,71 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     rampart_gateway::init_logging();
     let config = rampart_gateway::Config::load(&args.config)?;
-    rampart_gateway::serve_blocking(config, rampart_gateway::Seams::default())
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("rampart")
+        .build()
+        .context("starting the async runtime")?;
+    runtime
+        .block_on(serve(config))
         .with_context(|| format!("serving {}", args.config.display()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Audit records buffered between the request path and the SQLite writer.
+const AUDIT_BUFFER: usize = 16_384;
+
+/// Serves with the control plane behind the seams: keys from `rampart keys create` (and
+/// the config's static `[[auth.keys]]`), GCRA limits, and the hash-chained audit log, all
+/// in the database of `[storage] url`.
+async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
+    use rampart_gateway::control::{AuditLogSink, GcraLimiter, KeyringAuthenticator, QuotaBook};
+    use rampart_gateway::{Authenticator, Seams, StaticKeys};
+    use std::sync::Arc;
+
+    let url = config.storage.url.as_str().to_owned();
+    let keyring = rampart_identity::Keyring::open(&url)
+        .await
+        .context("opening the key store of [storage] url")?;
+    let audit_store = rampart_audit::store::open(&url)
+        .await
+        .context("opening the audit log of [storage] url")?;
+    let (writer, writer_task) = rampart_audit::AuditWriter::spawn(audit_store, AUDIT_BUFFER);
+
+    let quotas = Arc::new(QuotaBook::default());
+    let mut stored = KeyringAuthenticator::new(keyring, Arc::clone(&quotas));
+    // Static keys are read once: a reload that changes `[[auth.keys]]` needs a restart.
+    let static_keys = StaticKeys::from_config(&config.auth);
+    if !static_keys.is_empty() {
+        stored = stored.after(Arc::new(static_keys));
+    }
+    let authenticator: Arc<dyn Authenticator> = Arc::new(stored);
+    let limiter = GcraLimiter::new(
+        Arc::new(rampart_identity::limits::memory::MemoryLimiter::new()),
+        quotas,
+        config.limits.default_rpm,
+        config.limits.default_tpm,
+        rampart_identity::limits::Quota::default(),
+    );
+    let seams = Seams {
+        authenticator: Some(authenticator),
+        limiter: Some(Arc::new(limiter)),
+        audit: Some(Arc::new(AuditLogSink::new(writer.clone()))),
+    };
+    let served = async {
+        rampart_gateway::Server::new(config, seams)?
+            .serve(rampart_gateway::shutdown_signal())
+            .await
+    }
+    .await;
+    // Requests are over: write what is still buffered before the process exits.
+    if !writer.drain(std::time::Duration::from_secs(10)).await {
+        eprintln!(
+            "warning: {} audit records were still unwritten at shutdown",
+            writer.stats().pending()
+        );
+    }
+    drop(writer);
+    drop(writer_task);
+    Ok(served?)
 }

@@ -13,6 +13,7 @@
 
 pub mod gcra;
 pub mod memory;
+pub mod redis;
 
 use async_trait::async_trait;
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! Where keys live. [`KeyStore`] is the seam: SQLite ([`sqlite::SqliteKeyStore`]) for one
-//! machine now, PostgreSQL for many replicas later, behind the same five operations.
+//! machine, PostgreSQL ([`postgres::PgKeyStore`]) for many replicas, behind the same five
+//! operations.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::error::IdentityError;
@@ -30,6 +32,8 @@ pub trait KeyStore: Send + Sync + std::fmt::Debug {
 pub async fn open(url: &str) -> Result<Arc<dyn KeyStore>, IdentityError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteKeyStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgKeyStore::open(url).await?))
     } else {
         Err(IdentityError::UnsupportedStorage(url.to_owned()))
     }

@@ -1,0 +1,428 @@
+//! The control plane behind the pipeline's seams: `rampart-identity` keys and limits and
+//! the `rampart-audit` log, adapted to [`Authenticator`], [`Limiter`] and [`AuditSink`].
+//!
+//! - [`KeyringAuthenticator`]: keys created with `rampart keys create`, looked up by
+//!   SHA-256 in the store on every request (revocation is immediate).
+//! - [`GcraLimiter`]: GCRA requests/tokens per minute per key and per tenant, plus the
+//!   key's daily/monthly token budgets, which the authenticator hands over through a shared
+//!   [`QuotaBook`] (the [`Principal`] carries only `rpm`/`tpm`).
+//! - [`AuditLogSink`]: one hash-chained record per request through the non-blocking
+//!   [`AuditWriter`].
+//!
+//! Owned by the control-plane crates' maintainers; the rest of the gateway only sees the
+//! seam traits.
+
+use crate::BoxFuture;
+use crate::audit::{AuditError, AuditRecord, AuditSink};
+use crate::auth::{AuthError, Authenticator, Principal};
+use crate::limit::{LimitKind, LimitStatus, Limiter, RetryAfter};
+use rampart_audit::{AuditWriter, FindingSummary};
+use rampart_identity::limits::{self as id_limits, Dimension, LimitDecision, Quota, Subject};
+use rampart_identity::{KeyRecord, Keyring};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The token budgets of recently authenticated keys, shared from the authenticator to the
+/// limiter. Bounded by the number of keys in the store.
+#[derive(Debug, Default)]
+pub struct QuotaBook {
+    budgets: Mutex<HashMap<String, Budgets>>,
+}
+
+/// A key's daily and monthly token budgets.
+type Budgets = (Option<u64>, Option<u64>);
+
+impl QuotaBook {
+    fn remember(&self, record: &KeyRecord) {
+        let budgets = (record.daily_token_budget, record.monthly_token_budget);
+        let mut map = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
+        if budgets == (None, None) {
+            map.remove(&record.id);
+        } else if map.get(&record.id) != Some(&budgets) {
+            map.insert(record.id.clone(), budgets);
+        }
+    }
+
+    fn budgets(&self, key_id: &str) -> Budgets {
+        let map = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key_id).copied().unwrap_or((None, None))
+    }
+}
+
+/// Authenticates keys from a `rampart-identity` [`Keyring`], after an optional
+/// authenticator asked first (the config's static `[[auth.keys]]`).
+#[derive(Debug, Clone)]
+pub struct KeyringAuthenticator {
+    keyring: Keyring,
+    quotas: Arc<QuotaBook>,
+    first: Option<Arc<dyn Authenticator>>,
+}
+
+impl KeyringAuthenticator {
+    pub fn new(keyring: Keyring, quotas: Arc<QuotaBook>) -> Self {
+        KeyringAuthenticator {
+            keyring,
+            quotas,
+            first: None,
+        }
+    }
+
+    /// Asks `first` before the store (e.g. [`crate::StaticKeys`] from the config).
+    pub fn after(mut self, first: Arc<dyn Authenticator>) -> Self {
+        self.first = Some(first);
+        self
+    }
+}
+
+impl Authenticator for KeyringAuthenticator {
+    fn authenticate<'a>(
+        &'a self,
+        presented_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Principal>, AuthError>> {
+        Box::pin(async move {
+            if let Some(first) = &self.first
+                && let Some(principal) = first.authenticate(presented_key).await?
+            {
+                return Ok(Some(principal));
+            }
+            let record = self
+                .keyring
+                .authenticate(presented_key)
+                .await
+                // The error names the store problem, never the key.
+                .map_err(|e| AuthError::Unavailable(e.to_string()))?;
+            Ok(record.map(|r| {
+                self.quotas.remember(&r);
+                Principal {
+                    tpm: r.tpm.map(|t| u32::try_from(t).unwrap_or(u32::MAX)),
+                    rpm: r.rpm,
+                    key_id: r.id,
+                    tenant: r.tenant,
+                    name: r.name,
+                    models: r.models,
+                }
+            }))
+        })
+    }
+}
+
+/// Per-key and per-tenant GCRA limits with token budgets, over any
+/// `rampart-identity` limiter (in memory, or Redis for many replicas).
+#[derive(Debug, Clone)]
+pub struct GcraLimiter {
+    inner: Arc<dyn id_limits::Limiter>,
+    quotas: Arc<QuotaBook>,
+    default_rpm: Option<u32>,
+    default_tpm: Option<u32>,
+    tenant_quota: Quota,
+}
+
+impl GcraLimiter {
+    /// `default_rpm`/`default_tpm` apply to keys without their own (`[limits]`);
+    /// `tenant_quota` to every tenant.
+    pub fn new(
+        inner: Arc<dyn id_limits::Limiter>,
+        quotas: Arc<QuotaBook>,
+        default_rpm: Option<u32>,
+        default_tpm: Option<u32>,
+        tenant_quota: Quota,
+    ) -> Self {
+        GcraLimiter {
+            inner,
+            quotas,
+            default_rpm,
+            default_tpm,
+            tenant_quota,
+        }
+    }
+
+    fn key_quota(&self, principal: &Principal) -> Quota {
+        let (daily, monthly) = self.quotas.budgets(&principal.key_id);
+        Quota {
+            requests_per_minute: principal.rpm.or(self.default_rpm).map(u64::from),
+            tokens_per_minute: principal.tpm.or(self.default_tpm).map(u64::from),
+            daily_tokens: daily,
+            monthly_tokens: monthly,
+        }
+    }
+}
+
+fn statuses(status: &id_limits::RateLimitStatus) -> Vec<LimitStatus> {
+    let mut out = Vec::with_capacity(2);
+    for (kind, window) in [
+        (LimitKind::Requests, status.requests),
+        (LimitKind::Tokens, status.tokens),
+    ] {
+        if let Some(w) = window {
+            out.push(LimitStatus {
+                kind,
+                limit: w.limit,
+                remaining: w.remaining,
+                reset: w.reset,
+            });
+        }
+    }
+    out
+}
+
+impl Limiter for GcraLimiter {
+    fn check<'a>(
+        &'a self,
+        principal: &'a Principal,
+        _model: &'a str,
+        estimated_tokens: u64,
+    ) -> BoxFuture<'a, Result<Vec<LimitStatus>, RetryAfter>> {
+        Box::pin(async move {
+            let key_quota = self.key_quota(principal);
+            let subject = Subject {
+                key_id: &principal.key_id,
+                key_quota: &key_quota,
+                tenant: &principal.tenant,
+                tenant_quota: &self.tenant_quota,
+            };
+            match self.inner.check(subject, estimated_tokens).await {
+                Ok(LimitDecision::Allowed(status)) => Ok(statuses(&status)),
+                Ok(LimitDecision::Denied(denial)) => {
+                    let kind = match denial.dimension {
+                        Dimension::RequestsPerMinute => LimitKind::Requests,
+                        _ => LimitKind::Tokens,
+                    };
+                    let window = match kind {
+                        LimitKind::Requests => denial.status.requests,
+                        _ => denial.status.tokens,
+                    };
+                    let status = match (denial.dimension, window) {
+                        (Dimension::RequestsPerMinute | Dimension::TokensPerMinute, Some(w)) => {
+                            LimitStatus {
+                                kind,
+                                limit: w.limit,
+                                remaining: w.remaining,
+                                reset: w.reset,
+                            }
+                        }
+                        // A budget: its size, nothing left, back at the next period.
+                        (dimension, _) => LimitStatus {
+                            kind,
+                            limit: budget_of(&denial, dimension, &key_quota, &self.tenant_quota),
+                            remaining: 0,
+                            reset: denial.retry_after,
+                        },
+                    };
+                    Err(RetryAfter {
+                        reason: denial.message(),
+                        status,
+                        retry_after: denial.retry_after,
+                    })
+                }
+                // Fail closed: a limiter that cannot answer refuses.
+                Err(err) => {
+                    tracing::error!(error = %err, "limiter unavailable; refusing request");
+                    Err(RetryAfter {
+                        reason: "rate limiter unavailable".to_owned(),
+                        status: LimitStatus {
+                            kind: LimitKind::Requests,
+                            limit: 0,
+                            remaining: 0,
+                            reset: Duration::from_secs(1),
+                        },
+                        retry_after: Duration::from_secs(1),
+                    })
+                }
+            }
+        })
+    }
+
+    fn record<'a>(
+        &'a self,
+        principal: &'a Principal,
+        _model: &'a str,
+        tokens: u64,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let key_quota = self.key_quota(principal);
+            let subject = Subject {
+                key_id: &principal.key_id,
+                key_quota: &key_quota,
+                tenant: &principal.tenant,
+                tenant_quota: &self.tenant_quota,
+            };
+            if let Err(err) = self.inner.record(subject, tokens).await {
+                tracing::error!(error = %err, "limiter unavailable; tokens not charged");
+            }
+        })
+    }
+}
+
+fn budget_of(denial: &id_limits::Denial, dimension: Dimension, key: &Quota, tenant: &Quota) -> u64 {
+    let quota = match denial.scope {
+        id_limits::Scope::Key => key,
+        id_limits::Scope::Tenant => tenant,
+    };
+    match dimension {
+        Dimension::DailyTokens => quota.daily_tokens,
+        Dimension::MonthlyTokens => quota.monthly_tokens,
+        Dimension::RequestsPerMinute => quota.requests_per_minute,
+        Dimension::TokensPerMinute => quota.tokens_per_minute,
+    }
+    .unwrap_or(0)
+}
+
+/// Writes each request's record to the hash-chained audit log without blocking.
+#[derive(Debug, Clone)]
+pub struct AuditLogSink {
+    writer: AuditWriter,
+}
+
+impl AuditLogSink {
+    pub fn new(writer: AuditWriter) -> Self {
+        AuditLogSink { writer }
+    }
+}
+
+/// `2026-11-22T02:20:25.123Z` → milliseconds since the epoch.
+fn parse_time_ms(time: &str) -> Option<i64> {
+    let (seconds, fraction) = match time.split_once('.') {
+        Some((s, f)) => (format!("{s}Z"), f.trim_end_matches('Z')),
+        None => (time.to_owned(), ""),
+    };
+    let secs = rampart_identity::clock::parse_utc_date(&seconds).ok()?;
+    let millis: i64 = match fraction.len() {
+        0 => 0,
+        _ => format!("{:0<3}", &fraction[..fraction.len().min(3)])
+            .parse()
+            .ok()?,
+    };
+    Some(secs * 1000 + millis)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn convert(record: AuditRecord) -> rampart_audit::AuditRecord {
+    let findings = record
+        .findings
+        .iter()
+        .map(|f| FindingSummary {
+            kind: f.kind,
+            entity: f.entity.clone(),
+            direction: match f.direction {
+                "input" => Some(rampart_core::Direction::Input),
+                "output" => Some(rampart_core::Direction::Output),
+                _ => None,
+            },
+        })
+        .collect();
+    let mut out = rampart_audit::AuditRecord::new(
+        parse_time_ms(&record.time).unwrap_or_else(now_ms),
+        record.request_id,
+        record.surface,
+    );
+    out.tenant = record.tenant;
+    out.key_id = record.key_id;
+    out.model = record.model;
+    out.provider = record.provider;
+    out.deployment = record.deployment;
+    out.decision = record.decision;
+    out.reason = record.error;
+    out.findings = findings;
+    out.status = record.status;
+    out.tokens_in = Some(record.tokens_in);
+    out.tokens_out = Some(record.tokens_out);
+    out.upstream_latency_ms = record
+        .upstream_latency_ms
+        .map(|ms| ms.max(0.0).round() as u64);
+    out.gateway_overhead_us = Some((record.gateway_overhead_ms.max(0.0) * 1000.0).round() as u64);
+    out
+}
+
+impl AuditSink for AuditLogSink {
+    fn record(&self, record: AuditRecord) -> BoxFuture<'_, Result<(), AuditError>> {
+        let accepted = self.writer.record(convert(record));
+        Box::pin(async move {
+            if accepted {
+                Ok(())
+            } else {
+                Err(AuditError::Unavailable(
+                    "audit buffer full; record dropped".to_owned(),
+                ))
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_times_parse_to_milliseconds() {
+        assert_eq!(
+            parse_time_ms("2026-11-22T02:20:25.123Z"),
+            Some(1_795_314_025_123)
+        );
+        assert_eq!(
+            parse_time_ms("2026-11-22T02:20:25Z"),
+            Some(1_795_314_025_000)
+        );
+        assert_eq!(
+            parse_time_ms("2026-11-22T02:20:25.5Z"),
+            Some(1_795_314_025_500)
+        );
+        assert_eq!(parse_time_ms("yesterday"), None);
+    }
+
+    #[tokio::test]
+    async fn a_spent_daily_budget_is_a_429_on_the_token_headers() {
+        let quotas = Arc::new(QuotaBook::default());
+        quotas.remember(&KeyRecord {
+            id: "key_b".into(),
+            prefix: "rk-xxxxxx".into(),
+            tenant: "acme".into(),
+            name: "budgeted".into(),
+            role: "user".into(),
+            models: None,
+            rpm: Some(100),
+            tpm: None,
+            daily_token_budget: Some(1_000),
+            monthly_token_budget: None,
+            expires_at: None,
+            created_at: 0,
+            revoked_at: None,
+        });
+        let limiter = GcraLimiter::new(
+            Arc::new(rampart_identity::limits::memory::MemoryLimiter::new()),
+            quotas,
+            None,
+            None,
+            Quota::default(),
+        );
+        let principal = Principal {
+            key_id: "key_b".into(),
+            tenant: "acme".into(),
+            name: "budgeted".into(),
+            models: None,
+            rpm: Some(100),
+            tpm: None,
+        };
+        let allowed = limiter.check(&principal, "m", 10).await.unwrap();
+        assert_eq!(allowed[0].kind, LimitKind::Requests);
+        assert_eq!((allowed[0].limit, allowed[0].remaining), (100, 99));
+        limiter.record(&principal, "m", 1_000).await;
+        let refused = limiter.check(&principal, "m", 1).await.unwrap_err();
+        assert_eq!(refused.status.kind, LimitKind::Tokens);
+        assert_eq!((refused.status.limit, refused.status.remaining), (1_000, 0));
+        assert!(
+            refused.retry_after > Duration::ZERO
+                && refused.retry_after <= Duration::from_secs(86_400)
+        );
+        assert!(
+            refused.reason.contains("daily tokens"),
+            "{}",
+            refused.reason
+        );
+    }
+}

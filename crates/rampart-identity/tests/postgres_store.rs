@@ -1,0 +1,64 @@
+//! The keyring over a real PostgreSQL. Runs when `RAMPART_TEST_POSTGRES_URL` is set (e.g.
+//! `postgres://postgres@127.0.0.1:5432/test`), and says it skipped otherwise.
+
+use rampart_identity::{Keyring, NewKey};
+
+fn url() -> Option<String> {
+    let url = std::env::var("RAMPART_TEST_POSTGRES_URL").ok();
+    if url.is_none() {
+        eprintln!(
+            "skipped: set RAMPART_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run the PostgreSQL key store tests"
+        );
+    }
+    url
+}
+
+#[tokio::test]
+async fn keys_round_trip_and_revocation_is_seen_by_another_replica() {
+    let Some(url) = url() else { return };
+    let cli = Keyring::open(&url).await.expect("connect and migrate");
+    let gateway = Keyring::open(&url).await.expect("second replica");
+    let tenant = rampart_identity::key::new_id("t").expect("random tenant");
+    let created = cli
+        .create(NewKey {
+            tenant: tenant.clone(),
+            name: "pg test".into(),
+            models: Some(vec!["gpt-4o-mini".into()]),
+            rpm: Some(60),
+            tpm: Some(5_000_000_000),
+            ..NewKey::default()
+        })
+        .await
+        .expect("create");
+    let record = gateway
+        .authenticate(created.key.expose())
+        .await
+        .expect("lookup")
+        .expect("fresh key authenticates");
+    assert_eq!(record.tenant, tenant);
+    assert_eq!(record.tpm, Some(5_000_000_000));
+    assert_eq!(
+        record.models.as_deref(),
+        Some(&["gpt-4o-mini".to_owned()][..])
+    );
+    assert!(
+        cli.list()
+            .await
+            .unwrap()
+            .iter()
+            .any(|k| k.id == created.record.id)
+    );
+
+    cli.revoke(&created.record.id).await.expect("revoke");
+    assert!(
+        gateway
+            .authenticate(created.key.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        cli.revoke("key_absent").await,
+        Err(rampart_identity::IdentityError::NotFound(_))
+    ));
+}
