@@ -81,9 +81,15 @@ fn jsonl_verdicts_have_the_exact_contract_shape() {
     );
     let stdout = String::from_utf8(out.stdout.clone()).unwrap();
     let raw: Vec<&str> = stdout.lines().collect();
+    // The injection score comes from a trained classifier and is only bounded here; every
+    // other byte of the line, field order included, is the contract.
+    let (head, rest) = raw[0].split_once(r#""injection_score":"#).unwrap();
+    let (score, tail) = rest.split_once(',').unwrap();
+    assert_eq!(head, r#"{"id":"e","decision":"redact","#);
+    assert!(score.parse::<f32>().unwrap() < 0.2, "{score}");
     assert_eq!(
-        raw[0],
-        r#"{"id":"e","decision":"redact","injection_score":0.0,"findings":[{"kind":"custom","type":"EMPLOYEE_ID","start":11,"end":21,"score":0.75}],"redacted":"Empleado ñ [EMPLOYEE_ID] ok"}"#
+        tail,
+        r#""findings":[{"kind":"custom","type":"EMPLOYEE_ID","start":11,"end":21,"score":0.75}],"redacted":"Empleado ñ [EMPLOYEE_ID] ok"}"#
     );
     for line in &raw {
         assert_eq!(
@@ -116,8 +122,11 @@ fn jsonl_verdicts_have_the_exact_contract_shape() {
     assert_eq!(v[3]["decision"], "block");
     assert_eq!(v[3]["findings"][0]["kind"], "prompt_injection");
     assert!(v[3]["injection_score"].as_f64().unwrap() >= 0.5);
+    assert!(v[4]["injection_score"].as_f64().unwrap() < 0.2);
+    let mut plain = v[4].clone();
+    plain["injection_score"] = json!(0.0);
     assert_eq!(
-        v[4],
+        plain,
         json!({"id":"d","decision":"allow","injection_score":0.0,"findings":[],"redacted":"hello"})
     );
 }
