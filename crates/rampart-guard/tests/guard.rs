@@ -208,6 +208,20 @@ values = ["support@acme.example"]
         out.push_str(&step.emit);
         findings.extend(step.findings);
         assert_eq!(out, expected, "case {case}: {text:?}");
-        assert_eq!(findings, whole.findings, "case {case}: {text:?}");
+        // Scores may differ, and the classifier's window-level finding may not appear:
+        // it scores up to 1 KiB of context and a stream step sees less of it (a known gap,
+        // see ARCHITECTURE.md; on output it is logged, so the emitted text is unaffected).
+        // Every other finding, and where it is, may not differ.
+        let spans = |f: &[rampart_guard::Finding]| -> Vec<(rampart_guard::FindingKind, String, usize, usize)> {
+            f.iter()
+                .filter(|f| f.entity != "INJECTION_CLASSIFIER")
+                .map(|f| (f.kind, f.entity.clone(), f.start, f.end))
+                .collect()
+        };
+        assert_eq!(
+            spans(&findings),
+            spans(&whole.findings),
+            "case {case}: {text:?}"
+        );
     }
 }
