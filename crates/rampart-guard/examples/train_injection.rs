@@ -17,6 +17,8 @@
 //!    the held-out benign scores, prints the report (Markdown), trains on everything and
 //!    writes the quantised model.
 //!
+//! Every text is featurised and scored as the detector sees it: `Normalized::text()`.
+//!
 //! Deterministic: fixed seed, fixed row order, no threads.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -33,6 +35,7 @@ mod heuristics;
 #[path = "../src/detectors/injection/classifier.rs"]
 mod classifier;
 
+use rampart_guard::normalize::Normalized;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -106,14 +109,18 @@ fn load(path: &str, rows: &mut Vec<Row>) {
             continue;
         }
         let label = s("label");
+        // The detector featurises `Normalized::text()` (NFKC, confusables folded,
+        // invisible characters dropped, decoded blobs appended), so training must too.
+        let raw = s("text");
+        let text = Normalized::new(&raw).text().to_owned();
         rows.push(Row {
             attack: label != "benign",
             untrusted: s("context") == "indirect",
             group: group_of(&source),
             lang: s("lang"),
             label,
-            windows: windows_of(&s("text")),
-            text: s("text"),
+            windows: windows_of(&text),
+            text,
         });
     }
 }

@@ -632,11 +632,17 @@ fn find_blobs(s: &str, out: &mut Vec<(Encoding, usize, usize, String)>) {
             continue;
         }
         let start = i;
-        let mut all = B64 | HEX | B64URL;
         while i < b.len() && CLASS[b[i] as usize] != 0 {
-            all &= CLASS[b[i] as usize];
             i += 1;
         }
+        // Most runs are ordinary words, far below the minimum blob length: skip them
+        // before computing which alphabets the run fits.
+        if i - start < MIN_HEX_RUN.min(MIN_BASE64_RUN) {
+            continue;
+        }
+        let all = b[start..i]
+            .iter()
+            .fold(B64 | HEX | B64URL, |all, &c| all & CLASS[c as usize]);
         let mut end = i;
         // Padding belongs to the blob.
         while end < b.len() && b[end] == b'=' && end - i < 2 {

@@ -506,20 +506,20 @@ struct Rule {
 #[derive(Debug)]
 pub struct SecretDetector {
     rules: Vec<Rule>,
-    /// The anchor literals of case-sensitive rules; pattern `i` belongs to rule
-    /// `anchor_rule[i]`. Case-insensitive rules (`(?i)`) have their own automaton, so
-    /// that `SK` (Twilio) does not fire on every "ask".
+    /// The anchor literals of every rule, in one ASCII-case-insensitive automaton so that
+    /// a text is walked once; pattern `i` belongs to rule `anchor_rule[i]`. A literal of a
+    /// case-sensitive rule is kept in `anchor_exact[i]` and a hit must equal it byte for
+    /// byte, so that `SK` (Twilio) does not fire on every "ask".
     anchors: AhoCorasick,
     anchor_rule: Vec<usize>,
-    anchors_nocase: AhoCorasick,
-    anchor_rule_nocase: Vec<usize>,
+    anchor_exact: Vec<Option<&'static str>>,
     /// `key = value` assignments, JSON/YAML members, XML elements. Their anchors (the
-    /// words of [`SECRET_KEY_WORDS`]) share the case-insensitive automaton under the rule
-    /// index [`ASSIGNMENT`].
+    /// words of [`SECRET_KEY_WORDS`]) share the automaton under the rule index
+    /// [`ASSIGNMENT`].
     assignment: Regex,
 }
 
-/// The pseudo-rule index of keyed assignments in `anchor_rule_nocase`.
+/// The pseudo-rule index of keyed assignments in `anchor_rule`.
 const ASSIGNMENT: usize = usize::MAX;
 
 impl Default for SecretDetector {
@@ -531,8 +531,8 @@ impl Default for SecretDetector {
 impl SecretDetector {
     pub fn new() -> Self {
         let mut rules = Vec::with_capacity(RULES.len());
-        let (mut literals, mut anchor_rule) = (Vec::new(), Vec::new());
-        let (mut literals_nocase, mut anchor_rule_nocase) = (Vec::new(), Vec::new());
+        let (mut literals, mut anchor_rule, mut anchor_exact) =
+            (Vec::new(), Vec::new(), Vec::new());
         for (i, spec) in RULES.iter().enumerate() {
             rules.push(Rule {
                 entity: spec.entity,
@@ -541,30 +541,24 @@ impl SecretDetector {
                 score: spec.score,
                 check: spec.check,
             });
+            let nocase = spec.pattern.starts_with("(?i)");
             for a in spec.anchors {
-                if spec.pattern.starts_with("(?i)") {
-                    literals_nocase.push(*a);
-                    anchor_rule_nocase.push(i);
-                } else {
-                    literals.push(*a);
-                    anchor_rule.push(i);
-                }
+                literals.push(*a);
+                anchor_rule.push(i);
+                anchor_exact.push((!nocase).then_some(*a));
             }
         }
-        let build = |literals: &[&str], nocase: bool| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(nocase)
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(literals)
-                .expect("static anchors")
-        };
-        let anchors = build(&literals, false);
         for w in SECRET_KEY_WORDS {
-            literals_nocase.push(w);
-            anchor_rule_nocase.push(ASSIGNMENT);
+            literals.push(w);
+            anchor_rule.push(ASSIGNMENT);
+            anchor_exact.push(None);
         }
-        let anchors_nocase = build(&literals_nocase, true);
+        let anchors = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&literals)
+            .expect("static anchors");
         // The key: an identifier (possibly quoted, possibly `$`/`@`-prefixed); the
         // operator: any of the assignment spellings of config files and languages; the
         // value: quoted or bare. Unicode mode for `contraseña`, so no `\b` here.
@@ -576,8 +570,7 @@ impl SecretDetector {
             rules,
             anchors,
             anchor_rule,
-            anchors_nocase,
-            anchor_rule_nocase,
+            anchor_exact,
             assignment,
         }
     }
@@ -585,13 +578,16 @@ impl SecretDetector {
     fn candidates(&self, text: &str, out: &mut Vec<(usize, usize, &'static str, f32)>) {
         let mut triggered = vec![false; self.rules.len()];
         let mut any = false;
-        for m in self.anchors.find_overlapping_iter(text) {
-            triggered[self.anchor_rule[m.pattern().as_usize()]] = true;
-            any = true;
-        }
         let mut assignment = false;
-        for m in self.anchors_nocase.find_overlapping_iter(text) {
-            match self.anchor_rule_nocase[m.pattern().as_usize()] {
+        let bytes = text.as_bytes();
+        for m in self.anchors.find_overlapping_iter(text) {
+            let p = m.pattern().as_usize();
+            if let Some(exact) = self.anchor_exact[p]
+                && &bytes[m.start()..m.end()] != exact.as_bytes()
+            {
+                continue;
+            }
+            match self.anchor_rule[p] {
                 ASSIGNMENT => assignment = true,
                 rule => {
                     triggered[rule] = true;

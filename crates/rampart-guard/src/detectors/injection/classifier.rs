@@ -86,47 +86,89 @@ impl Model {
             } else {
                 0.0
             };
-        // Per-block (sum of weights, feature count) for the last WINDOW_BLOCKS blocks.
-        let mut ring = [(0i64, 0u32); WINDOW_BLOCKS];
-        let mut block = 0usize;
-        let mut best = (f32::NEG_INFINITY, (0usize, 0usize));
-        let mut close = |b: usize, ring: &mut [(i64, u32); WINDOW_BLOCKS], all: bool| {
-            if b + 1 < WINDOW_BLOCKS && !all {
-                return;
-            }
-            let (sum, n) = ring
-                .iter()
-                .fold((0i64, 0u32), |(s, c), (bs, bc)| (s + bs, c + bc));
-            let logit = if n == 0 {
-                base
-            } else {
-                base + self.scale * sum as f32 / (n as f32).sqrt()
-            };
-            if logit > best.0 {
-                let first = (b + 1).saturating_sub(WINDOW_BLOCKS);
-                best = (logit, (first * BLOCK, ((b + 1) * BLOCK).min(bytes.len())));
-            }
+        // A fixed-size view of the weights: the bucket index is below `BUCKETS` by
+        // construction, so the lookup in the hot loop needs no bounds check.
+        let weights: &[u8; BUCKETS] = match self.weights.try_into() {
+            Ok(w) => w,
+            Err(_) => return (sigmoid(base), (0, 0)),
         };
+        let mut windows = Windows {
+            base,
+            scale: self.scale,
+            len: bytes.len(),
+            ring: [(0, 0); WINDOW_BLOCKS],
+            block: 0,
+            sum: 0,
+            count: 0,
+            best: (f32::NEG_INFINITY, (0, 0)),
+        };
+        // The per-feature work is two additions; block changes (one per `BLOCK` bytes)
+        // go through `Windows::advance`, out of line, so that this closure inlines.
         features::visit(bytes, |b, bucket| {
-            while block < b {
-                close(block, &mut ring, false);
-                block += 1;
-                ring[block % WINDOW_BLOCKS] = (0, 0);
+            if b != windows.block {
+                windows.advance(b);
             }
-            let slot = &mut ring[block % WINDOW_BLOCKS];
-            slot.0 += i64::from(self.weights[bucket as usize] as i8);
-            slot.1 += 1;
+            windows.sum += i64::from(weights[(bucket as usize) & (BUCKETS - 1)] as i8);
+            windows.count += 1;
         });
         // Blocks after the last feature (trailing white space) add nothing; close the
         // last block that has one, and score short texts as one window.
         let blocks = features::block_count(bytes.len());
-        close(
-            block,
-            &mut ring,
-            blocks < WINDOW_BLOCKS || block + 1 < WINDOW_BLOCKS,
-        );
-        let (logit, span) = best;
+        windows.ring[windows.block % WINDOW_BLOCKS] = (windows.sum, windows.count);
+        let all = blocks < WINDOW_BLOCKS || windows.block + 1 < WINDOW_BLOCKS;
+        windows.close(windows.block, all);
+        let (logit, span) = windows.best;
         (sigmoid(logit), span)
+    }
+}
+
+/// The sliding-window state of [`Model::score`]: per-block (sum of weights, feature
+/// count) of the last [`WINDOW_BLOCKS`] blocks, the running sums of the current block, and
+/// the best window so far.
+struct Windows {
+    base: f32,
+    scale: f32,
+    len: usize,
+    ring: [(i64, u32); WINDOW_BLOCKS],
+    block: usize,
+    sum: i64,
+    count: u32,
+    best: (f32, (usize, usize)),
+}
+
+impl Windows {
+    /// The features now fall in block `b` (> the current one): store the current block,
+    /// close it and any empty blocks in between, and start `b`.
+    #[inline(never)]
+    fn advance(&mut self, b: usize) {
+        self.ring[self.block % WINDOW_BLOCKS] = (self.sum, self.count);
+        while self.block < b {
+            self.close(self.block, false);
+            self.block += 1;
+            self.ring[self.block % WINDOW_BLOCKS] = (0, 0);
+        }
+        self.sum = 0;
+        self.count = 0;
+    }
+
+    /// Score the window that ends with block `b` (only once it is full, unless `all`).
+    fn close(&mut self, b: usize, all: bool) {
+        if b + 1 < WINDOW_BLOCKS && !all {
+            return;
+        }
+        let (sum, n) = self
+            .ring
+            .iter()
+            .fold((0i64, 0u32), |(s, c), (bs, bc)| (s + bs, c + bc));
+        let logit = if n == 0 {
+            self.base
+        } else {
+            self.base + self.scale * sum as f32 / (n as f32).sqrt()
+        };
+        if logit > self.best.0 {
+            let first = (b + 1).saturating_sub(WINDOW_BLOCKS);
+            self.best = (logit, (first * BLOCK, ((b + 1) * BLOCK).min(self.len)));
+        }
     }
 }
 

@@ -36,11 +36,11 @@
 //!
 //! | `injection_threshold` | held-out TPR | held-out FPR | what it means |
 //! |---|---:|---:|---|
-//! | 0.8 | 17.1 % | 0.1 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks) |
-//! | 0.5 (default) | 24.1 % | 1.2 % | any strong rule alone; the classifier alone at its calibrated 1 % point; two weak rules together |
-//! | 0.3 | 32.4 % | 2.0 % | more paraphrases and weak-rule pairs; over-defence on InjecGuard rises to 1.8 % |
+//! | 0.8 | 17.7 % | 0.2 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks) |
+//! | 0.5 (default) | 25.1 % | 1.2 % | any strong rule alone; the classifier alone at its calibrated 1 % point; two weak rules together |
+//! | 0.3 | 33.6 % | 2.4 % | more paraphrases and weak-rule pairs; over-defence on InjecGuard rises to 1.9 % |
 //!
-//! Over-defence at 0.5: InjecGuard NotInject + wildguard 0.7 %, XSTest 0.0 %, MITRE FRR
+//! Over-defence at 0.5: InjecGuard NotInject + wildguard 0.8 %, XSTest 0.0 %, MITRE FRR
 //! 0.0 %. The highest false-positive rate is on machine-translated system prompts in
 //! languages the benign data barely covers (Hindi, Thai, Bengali).
 //!
