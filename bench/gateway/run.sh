@@ -21,7 +21,9 @@ UP=127.0.0.1:18080 GW=127.0.0.1:18787 LL=127.0.0.1:14000
 KEY=rk-bench-not-a-secret
 
 command -v oha >/dev/null || cargo install oha --locked
-cargo build --release -p rampart-cli -p rampart-gateway --example bench_upstream
+# Two builds: with `--example`, cargo builds only the example, not the packages' binaries.
+cargo build --release -p rampart-cli
+cargo build --release -p rampart-gateway --example bench_upstream
 target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 
 pids=()
