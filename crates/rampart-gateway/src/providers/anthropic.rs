@@ -2,7 +2,7 @@
 //! `anthropic-version: 2023-06-01`). The base URL does not include `/v1`, as in their SDK.
 
 use super::sse::SseParser;
-use super::{ChatCall, ChatReply, ChunkStream, Provider, UpstreamError};
+use super::{ChatCall, ChatReply, ChunkStream, Provider, UpstreamError, next_chunk};
 use crate::BoxFuture;
 use crate::config::{ProviderConfig, ProviderKind, Secret};
 use crate::translate::anthropic as tr;
@@ -93,25 +93,16 @@ fn event_chunks(resp: reqwest::Response, idle: Duration) -> ChunkStream {
             if st.done {
                 return None;
             }
-            let events = match tokio::time::timeout(st.idle, st.resp.chunk()).await {
-                Err(_) => {
+            let events = match next_chunk(&mut st.resp, st.idle).await {
+                Err(e) => {
                     st.done = true;
-                    return Some((Err(UpstreamError::connect("provider stream stalled")), st));
+                    return Some((Err(e), st));
                 }
-                Ok(Err(e)) => {
-                    st.done = true;
-                    return Some((
-                        Err(UpstreamError::connect(format!(
-                            "provider stream broke: {e}"
-                        ))),
-                        st,
-                    ));
-                }
-                Ok(Ok(None)) => {
+                Ok(None) => {
                     st.done = true;
                     st.parser.finish().into_iter().collect()
                 }
-                Ok(Ok(Some(b))) => match st.parser.push(&b) {
+                Ok(Some(b)) => match st.parser.push(&b) {
                     Ok(evs) => evs,
                     Err(e) => {
                         st.done = true;

@@ -5,7 +5,7 @@
 
 use super::eventstream::Decoder;
 use super::sigv4::{Signer, amz_date_now};
-use super::{ChatCall, ChatReply, ChunkStream, Provider, UpstreamError};
+use super::{ChatCall, ChatReply, ChunkStream, Provider, UpstreamError, next_chunk};
 use crate::BoxFuture;
 use crate::config::{AwsCredentials, ProviderConfig, ProviderKind};
 use crate::translate::bedrock as tr;
@@ -143,25 +143,16 @@ fn frames(resp: reqwest::Response, model: &str, idle: Duration) -> ChunkStream {
             if st.done {
                 return None;
             }
-            let frames = match tokio::time::timeout(st.idle, st.resp.chunk()).await {
-                Err(_) => {
+            let frames = match next_chunk(&mut st.resp, st.idle).await {
+                Err(e) => {
                     st.done = true;
-                    return Some((Err(UpstreamError::connect("provider stream stalled")), st));
+                    return Some((Err(e), st));
                 }
-                Ok(Err(e)) => {
-                    st.done = true;
-                    return Some((
-                        Err(UpstreamError::connect(format!(
-                            "provider stream broke: {e}"
-                        ))),
-                        st,
-                    ));
-                }
-                Ok(Ok(None)) => {
+                Ok(None) => {
                     st.done = true;
                     Vec::new()
                 }
-                Ok(Ok(Some(b))) => match st.decoder.push(&b) {
+                Ok(Some(b)) => match st.decoder.push(&b) {
                     Ok(f) => f,
                     Err(e) => {
                         st.done = true;

@@ -222,3 +222,19 @@ pub(crate) fn unix_now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
+
+/// The next chunk of a streamed upstream body, or `None` at its end. A body that sends
+/// nothing for `idle` has stalled; both a stall and a broken connection end the stream
+/// with a connect-class error, so every streaming provider fails the same way.
+pub(crate) async fn next_chunk(
+    resp: &mut reqwest::Response,
+    idle: Duration,
+) -> Result<Option<bytes::Bytes>, UpstreamError> {
+    match tokio::time::timeout(idle, resp.chunk()).await {
+        Err(_) => Err(UpstreamError::connect("provider stream stalled")),
+        Ok(Err(e)) => Err(UpstreamError::connect(format!(
+            "provider stream broke: {e}"
+        ))),
+        Ok(Ok(chunk)) => Ok(chunk),
+    }
+}

@@ -6,7 +6,7 @@
 //! `data: [DONE]`.
 
 use super::sse::SseParser;
-use super::{ChatCall, ChatReply, ChunkStream, Provider, UpstreamError};
+use super::{ChatCall, ChatReply, ChunkStream, Provider, UpstreamError, next_chunk};
 use crate::BoxFuture;
 use crate::config::{ProviderConfig, ProviderKind};
 use serde_json::Value;
@@ -182,29 +182,19 @@ pub fn sse_chunks(resp: reqwest::Response, idle: Duration) -> ChunkStream {
             if st.done {
                 return None;
             }
-            let next = tokio::time::timeout(st.idle, st.resp.chunk()).await;
-            let bytes = match next {
-                Err(_) => {
+            let bytes = match next_chunk(&mut st.resp, st.idle).await {
+                Err(e) => {
                     st.done = true;
-                    return Some((Err(UpstreamError::connect("provider stream stalled")), st));
+                    return Some((Err(e), st));
                 }
-                Ok(Err(e)) => {
-                    st.done = true;
-                    return Some((
-                        Err(UpstreamError::connect(format!(
-                            "provider stream broke: {e}"
-                        ))),
-                        st,
-                    ));
-                }
-                Ok(Ok(None)) => {
+                Ok(None) => {
                     st.done = true;
                     match st.parser.finish() {
                         Some(ev) => vec![ev],
                         None => Vec::new(),
                     }
                 }
-                Ok(Ok(Some(b))) => match st.parser.push(&b) {
+                Ok(Some(b)) => match st.parser.push(&b) {
                     Ok(evs) => evs,
                     Err(e) => {
                         st.done = true;
