@@ -271,6 +271,13 @@ fn s3_bad_credentials_missing_bucket_and_private_endpoint_exit_2() {
     );
     assert_eq!(code, 2, "{v}");
     assert_eq!(v["files"][0]["verdict"], "error");
+    assert!(
+        v["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("access denied"),
+        "{v}"
+    );
     assert!(!v.to_string().contains("wrong-secret"));
 
     let (code, v) = scan_s3(
@@ -288,6 +295,54 @@ fn s3_bad_credentials_missing_bucket_and_private_endpoint_exit_2() {
         error.contains("AWS_ENDPOINT_URL") && error.contains("127.0.0.1"),
         "{error}"
     );
+}
+
+#[test]
+fn s3_credentials_and_region_come_from_the_aws_profile_files() {
+    let (_root, endpoint) = start_s3(&[("team/evil.pkl", EVIL_PROTO0)]);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        format!(
+            "[default]\naws_access_key_id = AKIAWRONGDEFAULT0001\naws_secret_access_key = nope\n\n\
+             [scanner]\naws_access_key_id = {TEST_ACCESS_KEY}\naws_secret_access_key = {TEST_SECRET_KEY}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[profile scanner]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let run = |profile: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["scan", "--format", "json", "--allow-private-network"])
+            .arg("s3://models/team")
+            .env("HOME", home.path())
+            .env("AWS_PROFILE", profile)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ALLOW_HTTP", "true")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+            .env_remove("AWS_CONFIG_FILE")
+            .output()
+            .expect("the rampart binary runs");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (out.status.code().unwrap_or(-1), v)
+    };
+    let (code, v) = run("scanner");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["files"][0]["path"], "s3://models/team/evil.pkl");
+    // The default profile's keys are wrong: the server refuses them.
+    let (code, v) = run("default");
+    assert_eq!(code, 2, "{v}");
+    let error = v["files"][0]["error"].as_str().unwrap();
+    assert!(error.contains("access denied"), "{error}");
 }
 
 const HUB_SHA: &str = "0123456789abcdef0123456789abcdef01234567";

@@ -373,6 +373,17 @@ fn store_error(target: &StoreTarget, e: object_store::Error) -> SourceError {
         }
         source = s.source();
     }
+    // Listing errors arrive as `Generic` with the HTTP status only in their text (the
+    // retry error that carries it is private to object_store).
+    let hint = match hint {
+        "" if detail.contains("403 Forbidden") || detail.contains("401 Unauthorized") => {
+            "access denied; check the credentials (environment, profile or instance role)"
+        }
+        "" if detail.contains("404 Not Found") || detail.contains("NoSuchBucket") => {
+            "bucket or object not found"
+        }
+        h => h,
+    };
     if hint.is_empty() {
         SourceError::Http(format!("{what}: {detail}"))
     } else {

@@ -207,10 +207,7 @@ fn missing_bucket_bad_credentials_and_empty_prefix_are_per_target_errors() {
     assert_eq!(report.files.len(), 2, "{:?}", report.files);
     let missing = report.files[0].error.as_deref().unwrap();
     assert!(missing.contains("s3://no-such-bucket/x"), "{missing}");
-    assert!(
-        missing.contains("not found") || missing.contains("NoSuchBucket"),
-        "{missing}"
-    );
+    assert!(missing.contains("bucket or object not found"), "{missing}");
     let empty = report.files[1].error.as_deref().unwrap();
     assert!(empty.contains("no objects found"), "{empty}");
     assert_eq!((report.summary.errors, report.summary.scanned), (2, 0));
@@ -223,10 +220,7 @@ fn missing_bucket_bad_credentials_and_empty_prefix_are_per_target_errors() {
     assert_eq!(denied.len(), 1, "{denied:?}");
     assert_eq!(denied[0].verdict, Verdict::Error);
     let e = denied[0].error.as_deref().unwrap();
-    assert!(
-        e.contains("access denied") || e.contains("SignatureDoesNotMatch"),
-        "{e}"
-    );
+    assert!(e.contains("access denied"), "{e}");
     // Secrets never reach a report.
     assert!(
         !serde_json::to_string(&denied)
