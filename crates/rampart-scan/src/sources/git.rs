@@ -11,7 +11,7 @@
 //! system or global config (so no user hooks, credential helpers or filters), hooks pointed
 //! at `/dev/null`, only the https protocol (http as well with `--allow-private-network`, for
 //! local mirrors and tests), no redirects, no submodules, no tags, no LFS smudging, no
-//! terminal prompts, symlinks checked out as plain files, and a time limit. The host is
+//! terminal prompts, symlinks checked out as plain files, a time limit and a disk bound. The host is
 //! resolved and checked by the SSRF guard first, and git is pinned to the checked addresses
 //! (`http.curloptResolve`), so DNS cannot answer differently in between.
 //!
@@ -129,6 +129,8 @@ struct Git<'a> {
     protocols: &'a [&'a str],
     resolve: Option<String>,
     deadline: Instant,
+    /// Bytes the clone directory may take (pack and checkout); git is stopped beyond it.
+    max_bytes: u64,
 }
 
 impl Git<'_> {
@@ -192,23 +194,35 @@ impl Git<'_> {
         };
         let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
         let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+        let command = args.first().copied().unwrap_or_default();
+        let mut next_size_check = Instant::now();
         let status = loop {
-            match child.try_wait() {
+            let stop = match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if Instant::now() >= self.deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(SourceError::Http(format!(
-                        "git {} did not finish in time",
-                        args.first().copied().unwrap_or_default()
-                    )));
+                    Some(format!("git {command} did not finish in time"))
                 }
-                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                Ok(None) if Instant::now() >= next_size_check => {
+                    next_size_check = Instant::now() + Duration::from_millis(250);
+                    (dir_size(self.dir, self.max_bytes) > self.max_bytes)
+                        .then(|| too_large(self.max_bytes).to_string())
+                }
+                Ok(None) => None,
                 Err(e) => return Err(SourceError::Http(format!("waiting for git: {e}"))),
+            };
+            if let Some(reason) = stop {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(SourceError::Http(reason));
             }
+            std::thread::sleep(Duration::from_millis(20));
         };
         let stdout = stdout.join().unwrap_or_default();
         let stderr = stderr.join().unwrap_or_default();
+        // Also after each command: a fast one can finish between two checks.
+        if dir_size(self.dir, self.max_bytes) > self.max_bytes {
+            return Err(too_large(self.max_bytes));
+        }
         if !status.success() {
             let msg = String::from_utf8_lossy(&stderr);
             let msg = msg
@@ -224,6 +238,36 @@ impl Git<'_> {
         }
         Ok(String::from_utf8_lossy(&stdout).trim().to_owned())
     }
+}
+
+fn too_large(max: u64) -> SourceError {
+    SourceError::Http(format!(
+        "the repository takes more than {max} bytes on disk (limit of this scan); stopped"
+    ))
+}
+
+/// Bytes of the files below `dir` (symbolic links not followed), counted until `stop` is
+/// passed.
+fn dir_size(dir: &Path, stop: u64) -> u64 {
+    let mut total = 0u64;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                total = total.saturating_add(meta.len());
+                if total > stop {
+                    return total;
+                }
+            }
+        }
+    }
+    total
 }
 
 /// Clone and scan one repository.
@@ -270,6 +314,7 @@ pub fn scan(
         protocols,
         resolve,
         deadline: Instant::now() + opts.clone_timeout,
+        max_bytes: opts.clone_max_bytes,
     };
     let rev = t.rev.as_deref().unwrap_or("HEAD");
     git.run(&["init", "--quiet", "--template=", "."])?;

@@ -58,6 +58,8 @@ pub struct RemoteOptions {
     pub timeout: Duration,
     /// Time allowed for fetching one `git+https://` repository.
     pub clone_timeout: Duration,
+    /// Disk a `git+https://` clone may take (pack and checkout) before it is stopped.
+    pub clone_max_bytes: u64,
     /// Object-store settings applied over the environment, as `object_store` names them
     /// (`aws_endpoint`, `aws_access_key_id`, `google_service_account`,
     /// `azure_storage_account_name`, …): for programs that configure the store themselves.
@@ -72,6 +74,7 @@ impl Default for RemoteOptions {
             hf_token: None,
             timeout: Duration::from_secs(60),
             clone_timeout: Duration::from_secs(600),
+            clone_max_bytes: 8 << 30,
             store_options: Vec::new(),
         }
     }

@@ -263,4 +263,14 @@ fn git_errors_and_ssrf_refusals_name_the_problem() {
     );
     let r = scan_remote(&scanner, &format!("git+{base}/missing.git"), &allow());
     assert_eq!(r[0].verdict, Verdict::Error);
+
+    // A repository larger than the disk bound is stopped, not fetched whole.
+    let small = RemoteOptions {
+        clone_max_bytes: 512,
+        ..allow()
+    };
+    let r = scan_remote(&scanner, &format!("git+{base}/repo.git"), &small);
+    assert_eq!(r.len(), 1, "{r:?}");
+    let e = r[0].error.as_deref().unwrap();
+    assert!(e.contains("more than 512 bytes"), "{e}");
 }
