@@ -11,9 +11,11 @@
 //! system or global config (so no user hooks, credential helpers or filters), hooks pointed
 //! at `/dev/null`, only the https protocol (http as well with `--allow-private-network`, for
 //! local mirrors and tests), no redirects, no submodules, no tags, no LFS smudging, no
-//! terminal prompts, symlinks checked out as plain files, a time limit and a disk bound. The host is
-//! resolved and checked by the SSRF guard first, and git is pinned to the checked addresses
-//! (`http.curloptResolve`), so DNS cannot answer differently in between.
+//! terminal prompts, symlinks checked out as plain files, a time limit and a disk bound.
+//! The host is resolved and checked by the SSRF guard first, and git is pinned to the
+//! checked addresses (`http.curloptResolve`), so DNS cannot answer differently in between.
+//! Private repositories need their token in the URL (`https://TOKEN@host/…`; reports drop
+//! it): the user's credential helpers are not consulted.
 //!
 //! Git LFS pointer files are reported as `git-lfs-pointer` with a finding that the object
 //! was not fetched: the model they stand for has not been scanned.
