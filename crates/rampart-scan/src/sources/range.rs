@@ -5,7 +5,7 @@
 //! Reads are served from a small cache of blocks; a block is fetched with one ranged
 //! request through a [`FetchRange`] (HTTP `Range: bytes=a-b` here, object-store range GETs
 //! in `cloud.rs`). Sequential reading (a pickle stream) doubles the block size up to
-//! [`MAX_BLOCK`] to keep the request count low. An HTTP server that ignores ranges and
+//! `MAX_BLOCK` (16 MiB) to keep the request count low. An HTTP server that ignores ranges and
 //! answers `200` is refused with a clear error rather than streaming whole objects
 //! silently.
 
