@@ -1,4 +1,7 @@
-//! `rampart scan` end to end: the real binary on fixtures generated here.
+//! `rampart scan` end to end: the real binary on fixtures generated here, and on remote
+//! targets served by local servers that speak the real protocols.
+// Test scaffolding (fixtures, the local servers): a failure to set it up aborts the test.
+#![allow(clippy::unwrap_used)]
 
 use rampart_scan::zipread::build::{Entry, zip};
 use std::path::Path;
@@ -132,4 +135,337 @@ fn sarif_and_cyclonedx_reports_carry_the_findings() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["bomFormat"], "CycloneDX");
     assert!(v.to_string().contains("pickle.dangerous-import"));
+}
+
+// Remote targets end to end: the binary against local servers that speak the real
+// protocols, configured the way a user configures it (environment variables and flags).
+
+const TEST_ACCESS_KEY: &str = "AKIARAMPARTCLITEST01";
+const TEST_SECRET_KEY: &str = "rampart-cli-test-secret-not-a-secret";
+
+/// Run `f` on a one-worker runtime in a background thread; `f` binds a listener on
+/// 127.0.0.1 and serves it. Returns the bound address.
+fn serve_in_background<F, Fut>(f: F) -> std::net::SocketAddr
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            f(listener).await;
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// A real S3-compatible server (s3s over s3s-fs, SigV4 with the test key) whose bucket
+/// `models` holds `objects`.
+fn start_s3(objects: &[(&str, &[u8])]) -> (tempfile::TempDir, String) {
+    let root = tempfile::tempdir().unwrap();
+    for (key, bytes) in objects {
+        let p = root.path().join("models").join(key);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let fs = s3s_fs::FileSystem::new(root.path()).unwrap();
+    let mut builder = s3s::service::S3ServiceBuilder::new(fs);
+    builder.set_auth(s3s::auth::SimpleAuth::from_single(
+        TEST_ACCESS_KEY,
+        TEST_SECRET_KEY,
+    ));
+    let service = builder.build();
+    let addr = serve_in_background(move |listener| async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let service = service.clone();
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (root, format!("http://{addr}"))
+}
+
+/// `rampart scan --format json ARGS` with AWS settings pointing at `endpoint`.
+fn scan_s3(endpoint: &str, secret: &str, args: &[&str]) -> (i32, serde_json::Value) {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("HOME", home.path())
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ALLOW_HTTP", "true")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .output()
+        .expect("the rampart binary runs");
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), v)
+}
+
+#[test]
+fn s3_prefix_scan_reports_each_object_and_exits_by_the_contract() {
+    let (_root, endpoint) = start_s3(&[
+        ("team/evil.pkl", EVIL_PROTO0),
+        ("team/ok.pkl", BENIGN_STATE_DICT),
+    ]);
+    let (code, v) = scan_s3(
+        &endpoint,
+        TEST_SECRET_KEY,
+        &["--allow-private-network", "s3://models/team"],
+    );
+    assert_eq!(code, 1, "{v}");
+    let files = v["files"].as_array().unwrap();
+    let verdict = |path: &str| {
+        files
+            .iter()
+            .find(|f| f["path"] == path)
+            .map(|f| f["verdict"].clone())
+    };
+    assert_eq!(
+        verdict("s3://models/team/evil.pkl"),
+        Some("malicious".into()),
+        "{v}"
+    );
+    assert_eq!(
+        verdict("s3://models/team/ok.pkl"),
+        Some("clean".into()),
+        "{v}"
+    );
+    assert_eq!(v["summary"]["scanned"], 2);
+
+    let (code, v) = scan_s3(
+        &endpoint,
+        TEST_SECRET_KEY,
+        &["--allow-private-network", "s3://models/team/ok.pkl"],
+    );
+    assert_eq!(
+        (code, v["files"][0]["verdict"].clone()),
+        (0, "clean".into()),
+        "{v}"
+    );
+}
+
+#[test]
+fn s3_bad_credentials_missing_bucket_and_private_endpoint_exit_2() {
+    let (_root, endpoint) = start_s3(&[("team/ok.pkl", BENIGN_STATE_DICT)]);
+    let (code, v) = scan_s3(
+        &endpoint,
+        "wrong-secret",
+        &["--allow-private-network", "s3://models/team"],
+    );
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["files"][0]["verdict"], "error");
+    assert!(
+        v["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("access denied"),
+        "{v}"
+    );
+    assert!(!v.to_string().contains("wrong-secret"));
+
+    let (code, v) = scan_s3(
+        &endpoint,
+        TEST_SECRET_KEY,
+        &["--allow-private-network", "s3://no-such-bucket/x"],
+    );
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["files"][0]["path"], "s3://no-such-bucket/x");
+
+    let (code, v) = scan_s3(&endpoint, TEST_SECRET_KEY, &["s3://models/team"]);
+    assert_eq!(code, 2, "{v}");
+    let error = v["files"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("AWS_ENDPOINT_URL") && error.contains("127.0.0.1"),
+        "{error}"
+    );
+}
+
+#[test]
+fn s3_credentials_and_region_come_from_the_aws_profile_files() {
+    let (_root, endpoint) = start_s3(&[("team/evil.pkl", EVIL_PROTO0)]);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        format!(
+            "[default]\naws_access_key_id = AKIAWRONGDEFAULT0001\naws_secret_access_key = nope\n\n\
+             [scanner]\naws_access_key_id = {TEST_ACCESS_KEY}\naws_secret_access_key = {TEST_SECRET_KEY}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[profile scanner]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let run = |profile: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["scan", "--format", "json", "--allow-private-network"])
+            .arg("s3://models/team")
+            .env("HOME", home.path())
+            .env("AWS_PROFILE", profile)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ALLOW_HTTP", "true")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+            .env_remove("AWS_CONFIG_FILE")
+            .output()
+            .expect("the rampart binary runs");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (out.status.code().unwrap_or(-1), v)
+    };
+    let (code, v) = run("scanner");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["files"][0]["path"], "s3://models/team/evil.pkl");
+    // The default profile's keys are wrong: the server refuses them.
+    let (code, v) = run("default");
+    assert_eq!(code, 2, "{v}");
+    let error = v["files"][0]["error"].as_str().unwrap();
+    assert!(error.contains("access denied"), "{error}");
+}
+
+const HUB_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// A mock Hugging Face Hub with one repository, `acme/tiny`, holding `evil.pkl`: the
+/// repository-info API and `resolve` with byte ranges, as the Hub documents them.
+fn start_hub() -> String {
+    use axum::extract::Path as UrlPath;
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::IntoResponse;
+    async fn info(
+        UrlPath((org, name, rev)): UrlPath<(String, String, String)>,
+    ) -> axum::response::Response {
+        if (org.as_str(), name.as_str(), rev.as_str()) != ("acme", "tiny", "main") {
+            return (
+                StatusCode::NOT_FOUND,
+                "{\"error\":\"Repository not found\"}",
+            )
+                .into_response();
+        }
+        let body = serde_json::json!({"id": "acme/tiny", "sha": HUB_SHA,
+            "siblings": [{"rfilename": "evil.pkl"}]});
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+    async fn resolve(
+        UrlPath((_org, _name, rev, path)): UrlPath<(String, String, String, String)>,
+        headers: HeaderMap,
+    ) -> axum::response::Response {
+        if rev != HUB_SHA || path != "evil.pkl" {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        let data = EVIL_PROTO0;
+        let start: usize = headers
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("bytes="))
+            .and_then(|v| v.split('-').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+            .min(data.len() - 1);
+        (
+            StatusCode::PARTIAL_CONTENT,
+            [(
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{}/{}", data.len() - 1, data.len()),
+            )],
+            data[start..].to_vec(),
+        )
+            .into_response()
+    }
+    let app = axum::Router::new()
+        .route(
+            "/api/models/{org}/{name}/revision/{rev}",
+            axum::routing::get(info),
+        )
+        .route(
+            "/{org}/{name}/resolve/{rev}/{*path}",
+            axum::routing::get(resolve),
+        );
+    let addr = serve_in_background(move |listener| async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn hf_target_reads_hf_endpoint_and_reports_pinned_paths() {
+    let endpoint = start_hub();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["scan", "--format", "json"])
+            .args(args)
+            .env("HF_ENDPOINT", &endpoint)
+            .env_remove("HF_TOKEN")
+            .output()
+            .expect("the rampart binary runs");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (out.status.code().unwrap_or(-1), v)
+    };
+    let (code, v) = run(&["--allow-private-network", "hf://acme/tiny"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        v["files"][0]["path"],
+        format!("hf://acme/tiny@{HUB_SHA}/evil.pkl")
+    );
+    assert_eq!(v["files"][0]["verdict"], "malicious");
+    assert_eq!(v["files"][0]["format"], "pickle");
+
+    let (code, v) = run(&["--allow-private-network", "hf://acme/missing"]);
+    assert_eq!(code, 2, "{v}");
+    assert!(
+        v["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not found")
+    );
+
+    // The mock is on loopback: refused without the flag.
+    let (code, v) = run(&["hf://acme/tiny"]);
+    assert_eq!(code, 2, "{v}");
+    assert!(
+        v["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-private-network")
+    );
+}
+
+#[test]
+fn git_target_without_a_git_program_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["scan", "--format", "json", "--allow-private-network"])
+        .arg("git+http://127.0.0.1:9/org/repo.git")
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("the rampart binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["files"][0]["path"], "git+http://127.0.0.1:9/org/repo.git");
+    let error = v["files"][0]["error"].as_str().unwrap();
+    assert!(error.contains("need the `git` program"), "{error}");
 }

@@ -36,15 +36,27 @@ use std::time::Duration;
 ///
 ///   rampart scan https://models.example.com/model.safetensors
 ///
-/// Remote targets are read with HTTP range requests, so only metadata is downloaded.
-/// Addresses on loopback, link-local and private networks are refused unless
-/// --allow-private-network is given (HF_ENDPOINT points hf:// at a private Hub mirror).
+///   rampart scan s3://bucket/models/llama    # every object under the folder
+///
+///   rampart scan git+https://git.example.com/org/repo.git@v1.0
+///
+/// Remote objects are read with range requests, so only metadata is downloaded; each
+/// object is its own report entry (s3://bucket/key, hf://org/name@<commit>/file).
+/// s3://, gs:// and az:// (abfs://) use each provider's standard credentials: the
+/// AWS_* variables (AWS_REGION, AWS_ENDPOINT_URL for S3-compatible servers,
+/// AWS_ALLOW_HTTP), ~/.aws/credentials and AWS_PROFILE, web identity and instance roles;
+/// GOOGLE_* and AZURE_* likewise. git+https:// repositories are cloned at depth 1 with
+/// the system git (no hooks, submodules, redirects or LFS downloads) and reported as
+/// git+https://host/repo.git@<commit>!/path; Git LFS pointers are reported as not
+/// fetched. Addresses on loopback, link-local and private networks (also a private
+/// AWS_ENDPOINT_URL or HF_ENDPOINT) are refused unless --allow-private-network is given.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     /// Files or directories to scan (directories are walked recursively; symbolic links
-    /// are reported, not followed), `hf://org/name[@revision]` repositories or `https://`
-    /// URLs.
+    /// are reported, not followed), `hf://org/name[@revision]` repositories, `https://`
+    /// URLs, `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix` or
+    /// `git+https://host/repo.git[@rev]`.
     #[arg(required = true, value_name = "TARGET")]
     targets: Vec<String>,
 
@@ -63,8 +75,9 @@ pub struct Args {
     #[arg(long)]
     hash: bool,
 
-    /// Allow remote targets on loopback, link-local and private addresses (a Hub mirror
-    /// or artifact store inside your network). Off by default against SSRF.
+    /// Allow remote targets on loopback, link-local and private addresses (a Hub mirror,
+    /// an S3-compatible store or a git server inside your network; also git+http://).
+    /// Off by default against SSRF.
     #[arg(long)]
     allow_private_network: bool,
 }

@@ -1,20 +1,29 @@
-//! Remote scan targets: `hf://org/name[@revision]`, `https://` URLs (and, later, `s3://`).
+//! Remote scan targets: `hf://org/name[@revision]` ([`huggingface`]), `https://` URLs,
+//! `s3://`, `gs://` and `az://` object stores ([`cloud`]) and `git+https://` repositories
+//! ([`git`]).
 //!
-//! Remote content is never downloaded whole: each object is read through
+//! Remote objects are never downloaded whole: each is read through
 //! [`range::RangeReader`], so analysers fetch only the metadata they read, and the report
 //! names each object by its remote address (`hf://org/name@<sha>/model.safetensors`,
-//! `https://host/path`). Every request goes through [`net`]'s SSRF guard: loopback,
-//! private and link-local addresses are refused unless
-//! [`RemoteOptions::allow_private_network`] is set (`--allow-private-network`).
+//! `https://host/path`, `s3://bucket/key`, `git+https://host/repo.git@<sha>!/path`; a git
+//! repository is the exception: it is cloned at depth 1 and scanned as a directory). Every
+//! connection goes through [`net`]'s SSRF guard: loopback, private and link-local addresses
+//! are refused unless [`RemoteOptions::allow_private_network`] is set
+//! (`--allow-private-network`).
 //!
 //! The HTTP client is `reqwest` (blocking, rustls with aws-lc-rs) behind the `remote`
-//! feature; without it, remote targets are reported as errors that say so. Call from a
-//! thread that is not running an async runtime (or inside `spawn_blocking`).
+//! feature, object stores are behind the `cloud` feature; without them, such targets are
+//! reported as errors that say so. Call from a thread that is not running an async runtime
+//! (or inside `spawn_blocking`).
 
 use crate::report::{FileReport, ScanReport};
 use crate::scanner::Scanner;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "cloud")]
+pub mod cloud;
+#[cfg(feature = "remote")]
+pub mod git;
 #[cfg(feature = "remote")]
 pub mod huggingface;
 #[cfg(feature = "remote")]
@@ -47,6 +56,14 @@ pub struct RemoteOptions {
     pub hf_token: Option<String>,
     /// Timeout of one HTTP request.
     pub timeout: Duration,
+    /// Time allowed for fetching one `git+https://` repository.
+    pub clone_timeout: Duration,
+    /// Disk a `git+https://` clone may take (pack and checkout) before it is stopped.
+    pub clone_max_bytes: u64,
+    /// Object-store settings applied over the environment, as `object_store` names them
+    /// (`aws_endpoint`, `aws_access_key_id`, `google_service_account`,
+    /// `azure_storage_account_name`, …): for programs that configure the store themselves.
+    pub store_options: Vec<(String, String)>,
 }
 
 impl Default for RemoteOptions {
@@ -56,6 +73,9 @@ impl Default for RemoteOptions {
             hf_endpoint: "https://huggingface.co".into(),
             hf_token: None,
             timeout: Duration::from_secs(60),
+            clone_timeout: Duration::from_secs(600),
+            clone_max_bytes: 8 << 30,
+            store_options: Vec::new(),
         }
     }
 }
@@ -85,8 +105,14 @@ pub fn is_remote(target: &str) -> bool {
         "https://",
         "http://",
         "s3://",
+        "s3a://",
         "gs://",
+        "az://",
+        "azure://",
+        "abfs://",
+        "abfss://",
         "git+https://",
+        "git+http://",
     ]
     .iter()
     .any(|p| target.starts_with(p))
@@ -125,6 +151,18 @@ fn scan_remote_inner(
     if target.starts_with("hf://") {
         return huggingface::scan(scanner, target, opts);
     }
+    if target.starts_with("git+") {
+        return git::scan(scanner, target, opts);
+    }
+    if is_object_store(target) {
+        #[cfg(feature = "cloud")]
+        return cloud::scan(scanner, target, opts);
+        #[cfg(not(feature = "cloud"))]
+        return Err(SourceError::Unsupported(format!(
+            "{}: this build has no object-store support (enable the `cloud` feature of rampart-scan)",
+            display_url(target)
+        )));
+    }
     if target.starts_with("https://") || target.starts_with("http://") {
         let url = reqwest::Url::parse(target)
             .map_err(|e| SourceError::BadTarget(format!("{}: {e}", display_url(target))))?;
@@ -135,9 +173,19 @@ fn scan_remote_inner(
         return Ok(scanner.scan_reader(&display_url(target), &mut reader, len));
     }
     Err(SourceError::Unsupported(format!(
-        "{}: this source is not supported yet (supported: hf://, https://)",
+        "{}: unknown source (supported: hf://, https://, s3://, gs://, az://, git+https://)",
         display_url(target)
     )))
+}
+
+/// Whether a target names an object store (`s3://`, `gs://`, Azure).
+#[cfg(feature = "remote")]
+fn is_object_store(target: &str) -> bool {
+    [
+        "s3://", "s3a://", "gs://", "az://", "azure://", "abfs://", "abfss://",
+    ]
+    .iter()
+    .any(|p| target.starts_with(p))
 }
 
 #[cfg(not(feature = "remote"))]

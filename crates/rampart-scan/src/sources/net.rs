@@ -92,24 +92,56 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             let host = name.as_str().to_owned();
             let addrs: Vec<SocketAddr> = (host.as_str(), 0).to_socket_addrs()?.collect();
-            let allowed: Vec<SocketAddr> = addrs
-                .iter()
-                .copied()
-                .filter(|a| allow || !is_private(a.ip()))
-                .collect();
-            if allowed.is_empty() || (!allow && allowed.len() != addrs.len()) {
-                // Refuse a name that resolves to any private address at all: mixing a
-                // public and a private answer is a rebinding trick.
-                let refused: Box<dyn std::error::Error + Send + Sync> = format!(
-                    "`{host}` resolves to a loopback, private or link-local address (use --allow-private-network to allow it)"
-                )
-                .into();
-                return Err(refused);
-            }
-            let iter: Addrs = Box::new(allowed.into_iter());
+            let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
+            check_resolved(&host, &ips, allow).map_err(
+                |e| -> Box<dyn std::error::Error + Send + Sync> { e.to_string().into() },
+            )?;
+            let iter: Addrs = Box::new(addrs.into_iter());
             Ok(iter)
         })
     }
+}
+
+/// Refuse a name whose addresses are private (unless allowed) or empty. A name that
+/// resolves to any private address at all is refused: mixing a public and a private
+/// answer is a rebinding trick.
+pub fn check_resolved(
+    host: &str,
+    addrs: &[IpAddr],
+    allow_private: bool,
+) -> Result<(), SourceError> {
+    if addrs.is_empty() {
+        return Err(SourceError::Http(format!("`{host}` has no address")));
+    }
+    if !allow_private && let Some(ip) = addrs.iter().find(|ip| is_private(**ip)) {
+        let what = if host.parse::<IpAddr>().is_ok() {
+            format!("`{host}` is")
+        } else {
+            format!("`{host}` resolves to {ip},")
+        };
+        return Err(SourceError::Refused(format!(
+            "{what} a loopback, private or link-local address (use --allow-private-network to allow it)"
+        )));
+    }
+    Ok(())
+}
+
+/// Resolve `host` (a name or an IP literal, IPv6 with or without brackets) and check every
+/// address; returns the addresses, so that a caller which connects through another program
+/// (git) can pin the ones that were checked.
+pub fn check_host(
+    host: &str,
+    port: u16,
+    allow_private: bool,
+) -> Result<Vec<SocketAddr>, SourceError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = (bare, port)
+        .to_socket_addrs()
+        .map_err(|e| SourceError::Http(format!("cannot resolve `{bare}`: {e}")))?
+        .collect();
+    let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
+    check_resolved(bare, &ips, allow_private)?;
+    Ok(addrs)
 }
 
 /// An HTTP error as a person needs it: what failed and why (the resolver's refusal, a TLS
@@ -200,5 +232,20 @@ mod tests {
         assert!(check_url(&u("http://127.0.0.1:8080/x"), true).is_ok());
         assert!(check_url(&u("https://huggingface.co/x"), false).is_ok());
         assert!(check_url(&u("file:///etc/passwd"), true).is_err());
+    }
+
+    #[test]
+    fn hosts_are_resolved_and_checked_with_the_host_named() {
+        let e = check_host("localhost", 80, false).unwrap_err().to_string();
+        assert!(
+            e.contains("`localhost`") && e.contains("--allow-private-network"),
+            "{e}"
+        );
+        assert!(check_host("[::1]", 80, false).is_err());
+        assert!(check_host("10.0.0.1", 80, false).is_err());
+        let addrs = check_host("127.0.0.1", 8080, true).unwrap();
+        assert_eq!(addrs, vec!["127.0.0.1:8080".parse::<SocketAddr>().unwrap()]);
+        // Resolution is not done for public literals beyond parsing.
+        assert!(check_host("1.1.1.1", 443, false).is_ok());
     }
 }

@@ -1,10 +1,11 @@
-//! `Read + Seek` over HTTP range requests, so analysers read a remote object's metadata
-//! (a safetensors header, a GGUF header, a zip's central directory) without downloading
-//! its tensors.
+//! `Read + Seek` over ranged reads of a remote object, so analysers read its metadata (a
+//! safetensors header, a GGUF header, a zip's central directory) without downloading its
+//! tensors.
 //!
-//! Reads are served from a small cache of blocks; a block is fetched with one
-//! `Range: bytes=a-b` request. Sequential reading (a pickle stream) doubles the block size
-//! up to [`MAX_BLOCK`] to keep the request count low. A server that ignores ranges and
+//! Reads are served from a small cache of blocks; a block is fetched with one ranged
+//! request through a [`FetchRange`] (HTTP `Range: bytes=a-b` here, object-store range GETs
+//! in `cloud.rs`). Sequential reading (a pickle stream) doubles the block size up to
+//! `MAX_BLOCK` (16 MiB) to keep the request count low. An HTTP server that ignores ranges and
 //! answers `200` is refused with a clear error rather than streaming whole objects
 //! silently.
 
@@ -17,11 +18,16 @@ const MIN_BLOCK: u64 = 256 * 1024;
 const MAX_BLOCK: u64 = 16 * 1024 * 1024;
 const CACHED_BLOCKS: usize = 8;
 
+/// One ranged read of a remote object.
+pub trait FetchRange {
+    /// Fetch at most `want` bytes from `start`; returns the object's total length and the
+    /// bytes (fewer than `want` at the end of the object).
+    fn fetch(&mut self, start: u64, want: u64) -> Result<(u64, Vec<u8>), SourceError>;
+}
+
 /// A remote object read by ranges.
 pub struct RangeReader {
-    client: Client,
-    url: String,
-    token: Option<String>,
+    source: Box<dyn FetchRange + Send>,
     len: u64,
     pos: u64,
     /// (start, bytes), most recently used last.
@@ -36,10 +42,58 @@ pub struct RangeReader {
 impl std::fmt::Debug for RangeReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RangeReader")
-            .field("url", &self.url)
             .field("len", &self.len)
             .field("fetched", &self.fetched)
             .finish_non_exhaustive()
+    }
+}
+
+/// Ranged `GET`s of one HTTP URL.
+struct HttpRanges {
+    client: Client,
+    url: String,
+    token: Option<String>,
+}
+
+impl FetchRange for HttpRanges {
+    fn fetch(&mut self, start: u64, want: u64) -> Result<(u64, Vec<u8>), SourceError> {
+        let end = start + want.max(1) - 1;
+        let mut req = self
+            .client
+            .get(&self.url)
+            .header(RANGE, format!("bytes={start}-{end}"));
+        if let Some(t) = &self.token {
+            req = req.header(AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let shown = super::display_url(&self.url);
+        let resp = req
+            .send()
+            .map_err(|e| SourceError::Http(format!("{shown}: {}", super::net::describe(e))))?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::RANGE_NOT_SATISFIABLE && start == 0 {
+            // An empty object.
+            return Ok((0, Vec::new()));
+        }
+        if status == reqwest::StatusCode::OK {
+            return Err(SourceError::Http(format!(
+                "{shown} does not support range requests; refusing to download the whole object"
+            )));
+        }
+        if status != reqwest::StatusCode::PARTIAL_CONTENT {
+            return Err(SourceError::Http(format!("{shown}: HTTP {status}")));
+        }
+        let total = resp
+            .headers()
+            .get(CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit('/').next())
+            .and_then(|t| t.parse::<u64>().ok())
+            .ok_or_else(|| SourceError::Http(format!("{shown}: no usable Content-Range")))?;
+        let mut body = Vec::with_capacity(want.min(MAX_BLOCK) as usize);
+        resp.take(want)
+            .read_to_end(&mut body)
+            .map_err(|e| SourceError::Http(e.to_string()))?;
+        Ok((total, body))
     }
 }
 
@@ -47,10 +101,19 @@ impl RangeReader {
     /// Open `url`, learning its length from the first range response. `token` is sent as
     /// a bearer token (reqwest drops it on redirects to another host).
     pub fn open(client: Client, url: &str, token: Option<String>) -> Result<Self, SourceError> {
-        let mut r = RangeReader {
+        let source = HttpRanges {
             client,
             url: url.to_owned(),
             token,
+        };
+        Self::with_source(Box::new(source))
+    }
+
+    /// Open an object behind any ranged reader; the first block is read at once (every
+    /// analyser starts with the head) and tells the object's length.
+    pub fn with_source(source: Box<dyn FetchRange + Send>) -> Result<Self, SourceError> {
+        let mut r = RangeReader {
+            source,
             len: 0,
             pos: 0,
             blocks: Vec::new(),
@@ -73,51 +136,11 @@ impl RangeReader {
         self.len == 0
     }
 
-    /// Fetch `[start, start + want)`; returns the object's total length and the bytes.
     fn fetch(&mut self, start: u64, want: u64) -> Result<(u64, Vec<u8>), SourceError> {
-        let end = start + want.max(1) - 1;
-        let mut req = self
-            .client
-            .get(&self.url)
-            .header(RANGE, format!("bytes={start}-{end}"));
-        if let Some(t) = &self.token {
-            req = req.header(AUTHORIZATION, format!("Bearer {t}"));
-        }
         self.requests += 1;
-        let resp = req.send().map_err(|e| {
-            SourceError::Http(format!(
-                "{}: {}",
-                super::display_url(&self.url),
-                super::net::describe(e)
-            ))
-        })?;
-        let status = resp.status();
-        if status == reqwest::StatusCode::RANGE_NOT_SATISFIABLE && start == 0 {
-            // An empty object.
-            return Ok((0, Vec::new()));
-        }
-        if status == reqwest::StatusCode::OK {
-            return Err(SourceError::Http(format!(
-                "{} does not support range requests; refusing to download the whole object",
-                self.url
-            )));
-        }
-        if status != reqwest::StatusCode::PARTIAL_CONTENT {
-            return Err(SourceError::Http(format!("{}: HTTP {status}", self.url)));
-        }
-        let total = resp
-            .headers()
-            .get(CONTENT_RANGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit('/').next())
-            .and_then(|t| t.parse::<u64>().ok())
-            .ok_or_else(|| SourceError::Http(format!("{}: no usable Content-Range", self.url)))?;
-        let mut body = Vec::with_capacity(want.min(MAX_BLOCK) as usize);
-        resp.take(want)
-            .read_to_end(&mut body)
-            .map_err(|e| SourceError::Http(e.to_string()))?;
-        self.fetched += body.len() as u64;
-        Ok((total, body))
+        let (total, bytes) = self.source.fetch(start, want)?;
+        self.fetched += bytes.len() as u64;
+        Ok((total, bytes))
     }
 
     fn block_for(&mut self, pos: u64) -> io::Result<usize> {

@@ -1,5 +1,7 @@
-//! Remote sources against a local mock of the Hugging Face Hub that speaks the documented
-//! HTTP API: `GET /api/models/{org}/{name}/revision/{rev}` (repository info with `sha` and
+//! Remote sources against local servers that speak the real protocols: an S3 server built
+//! on `s3s` (`s3.rs`), git's smart HTTP protocol through `git http-backend` (`git.rs`) and,
+//! here, a mock of the Hugging Face Hub built from its documented HTTP API:
+//! `GET /api/models/{org}/{name}/revision/{rev}` (repository info with `sha` and
 //! `siblings`), `GET /{org}/{name}/resolve/{sha}/{path}` (302 to a CDN path, as the Hub does
 //! for LFS files) and byte ranges on the CDN (`206` with `Content-Range`).
 #![cfg(feature = "remote")]
@@ -17,6 +19,11 @@ use rampart_scan::{ScanOptions, Scanner, Verdict};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+#[cfg(feature = "cloud")]
+mod s3;
+
+mod git;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 const TOKEN: &str = "hf_test_token_not_a_secret";
