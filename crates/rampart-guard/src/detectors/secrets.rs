@@ -650,6 +650,8 @@ impl SecretDetector {
                     continue;
                 }
             }
+            #[cfg(test)]
+            tests::ASSIGNMENT_CAPTURES.with(|c| c.set(c.get() + 1));
             // The same match, now with its groups: the leftmost-first match starting at
             // `m.start()` is `m` whatever came before it.
             let Some(caps) = self.assignment.captures_at(text, m.start()) else {
@@ -1169,6 +1171,44 @@ impl Detector for SecretDetector {
 mod tests {
     use super::*;
     use rampart_core::Role;
+
+    thread_local! {
+        /// How many assignment matches had their capture groups computed.
+        pub(super) static ASSIGNMENT_CAPTURES: std::cell::Cell<usize> =
+            const { std::cell::Cell::new(0) };
+    }
+
+    /// Capture-group runs of the assignment regex on `text`, and the findings.
+    fn assignment_captures(text: &str) -> (usize, usize) {
+        ASSIGNMENT_CAPTURES.with(|c| c.set(0));
+        let findings = found(text).len();
+        (ASSIGNMENT_CAPTURES.with(|c| c.get()), findings)
+    }
+
+    /// Markdown (README, ARCHITECTURE) is full of `word:` and `a, b` that the assignment
+    /// regex matches; capture groups and the key-name checks ran on every one of them
+    /// (0.6 MiB/s on the repository's own docs). Only a match that holds a key word may
+    /// cost more than the match search, so the work follows the key words, linearly.
+    #[test]
+    fn regression_markdown_assignment_work_follows_key_words() {
+        let block = "## Layout\n\n| crate | role: what it does | notes |\n|---|---|---|\n\
+                     | guard | detectors, policy, redaction | `no I/O` |\n\
+                     ├── crates/ ── gateway: proxy, routing, limits\n\
+                     Note: the engine, the session and the stream share one policy.\n\
+                     ```toml\nmode = \"enforce\"\nlevel: high, low\n```\n\
+                     The api token: see the docs.\n";
+        let (once, found_once) = assignment_captures(block);
+        let (many, found_many) = assignment_captures(&block.repeat(64));
+        // One key word ("token") per block; "role:", "gateway:", "Note:", "mode =", "level:"
+        // and the commas are matched but must not reach the capture groups.
+        assert_eq!(once, 1, "captures on one block");
+        assert_eq!(many, 64, "captures on 64 blocks");
+        assert_eq!((found_once, found_many), (0, 0));
+        // Key words still reach the captures, and secrets are still found.
+        let (n, f) =
+            assignment_captures("db_password: Xq9!vT2#pL7w and api_key = \"AbC9dEf8GhI7jKl6\"");
+        assert_eq!((n, f), (2, 2));
+    }
 
     fn found(s: &str) -> Vec<(String, String)> {
         static DETECTOR: std::sync::OnceLock<SecretDetector> = std::sync::OnceLock::new();
