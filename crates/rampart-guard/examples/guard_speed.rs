@@ -9,8 +9,9 @@
 //! cargo run --release -p rampart-guard --example guard_speed -- --mb 1  # shorter
 //! ```
 //!
-//! Under `valgrind --tool=callgrind` pass `--mb 1 --no-latency`: the instruction count per
-//! byte is stable on a loaded machine, unlike time.
+//! Under `valgrind --tool=callgrind` pass `--mb 1 --no-latency` (and `--text <name>` to
+//! profile one text): the instruction count per byte is stable on a loaded machine,
+//! unlike time.
 
 use rampart_guard::{Context, Guard, Policy, Role, Session};
 use std::time::Instant;
@@ -58,6 +59,19 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(16);
     let latency = !args.iter().any(|a| a == "--no-latency");
+    // `--text code`: only the texts whose name contains "code" (one profile per text).
+    let only = args
+        .iter()
+        .position(|a| a == "--text")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_default();
+    let texts = || {
+        texts()
+            .into_iter()
+            .filter(|(name, _)| name.contains(only.as_str()))
+            .collect::<Vec<_>>()
+    };
     let guard = Guard::new(Policy::default()).expect("default policy");
     let ctx = Context::input(Role::User);
     for (name, text) in texts() {
