@@ -231,6 +231,8 @@ impl<'a> Normalized<'a> {
         let mut cluster_cp = 0u32;
         let mut marks = 0usize;
         let mut i = 0usize;
+        // A char index and its byte offset in `original`.
+        let (mut known_char, mut known_byte) = (0usize, 0usize);
         while i < chars.len() {
             let c = chars[i];
             if let Some(kind) = invisible_kind(c) {
@@ -256,14 +258,24 @@ impl<'a> Normalized<'a> {
             if c.is_ascii() && chars.get(i + 1).is_none_or(|n| n.is_ascii()) {
                 // A run of ASCII that nothing can combine with: copy it as is.
                 flush_cluster(&mut cluster, cluster_cp, &mut text, Some(&mut map));
+                let run_start = i;
                 while i < chars.len()
                     && chars[i].is_ascii()
                     && chars.get(i + 1).is_none_or(|n| n.is_ascii())
                 {
-                    text.push(chars[i]);
-                    map.push(i as u32);
                     i += 1;
                 }
+                // One slice copy: the run's chars are its bytes. `known` tracks the byte
+                // offset of one char index and only moves forward, so finding it is
+                // linear over the whole text.
+                known_byte += chars[known_char..run_start]
+                    .iter()
+                    .map(|c| c.len_utf8())
+                    .sum::<usize>();
+                let run_end_byte = known_byte + (i - run_start);
+                text.push_str(&original[known_byte..run_end_byte]);
+                map.extend(run_start as u32..i as u32);
+                (known_char, known_byte) = (i, run_end_byte);
                 continue;
             }
             let ccc = canonical_combining_class(c);
