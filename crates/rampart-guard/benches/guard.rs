@@ -43,8 +43,13 @@ fn throughput(c: &mut Criterion, guard: &Guard) {
     group
         .measurement_time(Duration::from_secs(8))
         .sample_size(20);
-    for (name, seed) in [("prose_1MiB", PROSE), ("code_1MiB", CODE)] {
-        let text = sized(seed, 1 << 20);
+    // The markdown at two sizes: equal throughput says the cost is linear in the size.
+    for (name, seed, size) in [
+        ("prose_64KiB", PROSE, 64 << 10),
+        ("prose_1MiB", PROSE, 1 << 20),
+        ("code_1MiB", CODE, 1 << 20),
+    ] {
+        let text = sized(seed, size);
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(name, |b| {
             b.iter(|| {

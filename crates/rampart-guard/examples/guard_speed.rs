@@ -9,8 +9,9 @@
 //! cargo run --release -p rampart-guard --example guard_speed -- --mb 1  # shorter
 //! ```
 //!
-//! Under `valgrind --tool=callgrind` pass `--mb 1 --no-latency`: the instruction count per
-//! byte is stable on a loaded machine, unlike time.
+//! Under `valgrind --tool=callgrind` pass `--mb 1 --no-latency` (and `--text <name>` to
+//! profile one text): the instruction count per byte is stable on a loaded machine,
+//! unlike time.
 
 use rampart_guard::{Context, Guard, Policy, Role, Session};
 use std::time::Instant;
@@ -32,11 +33,20 @@ fn texts() -> Vec<(&'static str, String)> {
         "{}\nContact: ana.gomez@example.es, +34 612 345 678, IBAN ES91 2100 0418 4502 0005 1332.\nconfig: DB_PASSWORD=hunter2hunter AWS key AKIAIOSFODNN7EXAMPLE\n",
         prose
     );
+    // The repository's own docs: markdown with tables, box drawing, code spans and many
+    // `word:` / `a, b` shapes (the input on which the criterion bench once ran at
+    // 0.6 MiB/s).
+    let markdown = concat!(
+        include_str!("../../../README.md"),
+        include_str!("../../../ARCHITECTURE.md")
+    )
+    .to_owned();
     vec![
         ("ascii prose", prose),
         ("ascii code", code),
         ("spanish accents", spanish),
         ("prose + PII + secrets", mixed),
+        ("markdown docs", markdown),
     ]
 }
 
@@ -49,6 +59,19 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(16);
     let latency = !args.iter().any(|a| a == "--no-latency");
+    // `--text code`: only the texts whose name contains "code" (one profile per text).
+    let only = args
+        .iter()
+        .position(|a| a == "--text")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_default();
+    let texts = || {
+        texts()
+            .into_iter()
+            .filter(|(name, _)| name.contains(only.as_str()))
+            .collect::<Vec<_>>()
+    };
     let guard = Guard::new(Policy::default()).expect("default policy");
     let ctx = Context::input(Role::User);
     for (name, text) in texts() {

@@ -231,6 +231,8 @@ impl<'a> Normalized<'a> {
         let mut cluster_cp = 0u32;
         let mut marks = 0usize;
         let mut i = 0usize;
+        // A char index and its byte offset in `original`.
+        let (mut known_char, mut known_byte) = (0usize, 0usize);
         while i < chars.len() {
             let c = chars[i];
             if let Some(kind) = invisible_kind(c) {
@@ -256,14 +258,24 @@ impl<'a> Normalized<'a> {
             if c.is_ascii() && chars.get(i + 1).is_none_or(|n| n.is_ascii()) {
                 // A run of ASCII that nothing can combine with: copy it as is.
                 flush_cluster(&mut cluster, cluster_cp, &mut text, Some(&mut map));
+                let run_start = i;
                 while i < chars.len()
                     && chars[i].is_ascii()
                     && chars.get(i + 1).is_none_or(|n| n.is_ascii())
                 {
-                    text.push(chars[i]);
-                    map.push(i as u32);
                     i += 1;
                 }
+                // One slice copy: the run's chars are its bytes. `known` tracks the byte
+                // offset of one char index and only moves forward, so finding it is
+                // linear over the whole text.
+                known_byte += chars[known_char..run_start]
+                    .iter()
+                    .map(|c| c.len_utf8())
+                    .sum::<usize>();
+                let run_end_byte = known_byte + (i - run_start);
+                text.push_str(&original[known_byte..run_end_byte]);
+                map.extend(run_start as u32..i as u32);
+                (known_char, known_byte) = (i, run_end_byte);
                 continue;
             }
             let ccc = canonical_combining_class(c);
@@ -624,20 +636,33 @@ static CLASS: [u8; 256] = {
 
 /// Find encoded blobs in `s` and push `(encoding, byte start, byte end, decoded text)`.
 fn find_blobs(s: &str, out: &mut Vec<(Encoding, usize, usize, String)>) {
+    const MIN_RUN: usize = if MIN_HEX_RUN < MIN_BASE64_RUN {
+        MIN_HEX_RUN
+    } else {
+        MIN_BASE64_RUN
+    };
     let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if CLASS[b[i] as usize] == 0 {
-            i += 1;
+    let in_run = |i: usize| CLASS[b[i] as usize] != 0;
+    // Only runs of at least `MIN_RUN` alphabet bytes matter, and such a run covers every
+    // residue modulo `MIN_RUN`: probing one byte in `MIN_RUN` after the end of the last
+    // run finds them all, without visiting the bytes of the ordinary words in between.
+    let mut probe = MIN_RUN - 1;
+    while probe < b.len() {
+        if !in_run(probe) {
+            probe += MIN_RUN;
             continue;
         }
-        let start = i;
-        while i < b.len() && CLASS[b[i] as usize] != 0 {
+        let mut start = probe;
+        while start > 0 && in_run(start - 1) {
+            start -= 1;
+        }
+        let mut i = probe + 1;
+        while i < b.len() && in_run(i) {
             i += 1;
         }
-        // Most runs are ordinary words, far below the minimum blob length: skip them
-        // before computing which alphabets the run fits.
-        if i - start < MIN_HEX_RUN.min(MIN_BASE64_RUN) {
+        // `b[i]` is outside the alphabet (or the end): the next run starts after it.
+        probe = i + MIN_RUN;
+        if i - start < MIN_RUN {
             continue;
         }
         let all = b[start..i]
@@ -651,11 +676,10 @@ fn find_blobs(s: &str, out: &mut Vec<(Encoding, usize, usize, String)>) {
         let len = i - start;
         if len >= MIN_HEX_RUN
             && all & HEX != 0
-            && len % 2 == 0
+            && len.is_multiple_of(2)
             && let Some(d) = decode_hex(&b[start..i])
         {
             out.push((Encoding::Hex, start, i, d));
-            i = end;
             continue;
         }
         if len >= MIN_BASE64_RUN && all & (B64 | B64URL) != 0 {
@@ -664,7 +688,6 @@ fn find_blobs(s: &str, out: &mut Vec<(Encoding, usize, usize, String)>) {
                 out.push((Encoding::Base64, start, end, d));
             }
         }
-        i = end;
     }
     find_url_encoded(s, out);
     find_rot13(s, out);
@@ -757,31 +780,26 @@ fn find_url_encoded(s: &str, out: &mut Vec<(Encoding, usize, usize, String)>) {
 }
 
 fn memchr_percent(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'%')
+    memchr::memchr(b'%', b)
 }
 
 /// Text after the word "rot13" (or "rot-13", "rot 13"), read as rot13.
 fn find_rot13(s: &str, out: &mut Vec<(Encoding, usize, usize, String)>) {
     let b = s.as_bytes();
     let mut from = 0;
-    while let Some(p) = b[from..]
-        .iter()
-        .position(|&c| c == b'r' || c == b'R')
-        .map(|p| p + from)
-    {
-        from = p + 1;
-        let rest = &b[p..];
-        let len = if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case(b"rot13") {
-            5
-        } else if rest.len() >= 6
-            && rest[..3].eq_ignore_ascii_case(b"rot")
-            && matches!(rest[3], b'-' | b' ' | b'_')
-            && &rest[4..6] == b"13"
-        {
-            6
+    // Every spelling ends in "13", which is rarer in text than the letter r.
+    for q in memchr::memmem::find_iter(b, b"13") {
+        let rot_at = |p: usize| b[p..p + 3].eq_ignore_ascii_case(b"rot");
+        let (p, len) = if q >= 3 && rot_at(q - 3) {
+            (q - 3, 5)
+        } else if q >= 4 && matches!(b[q - 1], b'-' | b' ' | b'_') && rot_at(q - 4) {
+            (q - 4, 6)
         } else {
             continue;
         };
+        if p < from {
+            continue;
+        }
         let start = p + len;
         let mut end = (start + ROT13_WINDOW).min(b.len());
         while !s.is_char_boundary(end) {

@@ -131,6 +131,9 @@ impl PiiDetector {
     /// are found in `text[..end]` from `start`, so word boundaries see the real context).
     fn numeric_candidates(&self, text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
         let window = &text[..end];
+        if !numeric_shape(&text.as_bytes()[start..end]) {
+            return;
+        }
         let hits = self.numeric_set.matches(&text[start..end]);
         if !hits.matched_any() {
             return;
@@ -311,6 +314,80 @@ fn digit_windows(text: &str) -> Vec<(usize, usize)> {
         i = (i + 1).max(e.saturating_sub(REACH));
     }
     windows
+}
+
+/// Whether any pattern of [`PiiDetector::numeric_set`] could match in `w`: one byte pass
+/// over shapes every match must contain, so that the common window (a price, a year, a
+/// version, a list index) skips the pattern set's overlapping search. Each test is a
+/// necessary condition of some patterns, and every pattern is covered by one:
+///
+/// - four consecutive digits: every date (all spell a year `(19|20)\d{2}`); seven: the
+///   NIE and CIF;
+/// - a letter then two digits: the IBAN's country and check digits;
+/// - nine digits in a run of digits, spaces and dashes: the SSN, and the card's twelve;
+/// - in a run of digits and dots, eight digits (NIF) or four digits and three dots (IPv4);
+/// - in a run of the phone pattern's characters, two digits at least five bytes apart
+///   (`\d[\d \t().\-/]{4,24}\d`);
+/// - two colons (or dashes) with at most four hex digits between: IPv6 and the MAC's
+///   colon and dash forms; two dots with exactly four hex digits between: its dotted form.
+fn numeric_shape(w: &[u8]) -> bool {
+    let mut digits = 0usize; // consecutive digits
+    let mut dashed = 0usize; // digits in the current run of [0-9 -]
+    let (mut dotted, mut dots) = (0usize, 0usize); // digits and dots in the run of [0-9.]
+    let mut phone_first: Option<usize> = None; // first digit of the run of phone bytes
+    let mut hex = 0usize; // hex digits since `sep`
+    let mut sep: Option<u8> = None; // the ':', '-' or '.' before those hex digits
+    for (i, &c) in w.iter().enumerate() {
+        let digit = c.is_ascii_digit();
+        if digit {
+            digits += 1;
+            if digits >= 4 || (digits == 2 && i >= 2 && w[i - 2].is_ascii_alphabetic()) {
+                return true;
+            }
+        } else {
+            digits = 0;
+        }
+        if digit {
+            dashed += 1;
+            if dashed >= 9 {
+                return true;
+            }
+        } else if c != b' ' && c != b'-' {
+            dashed = 0;
+        }
+        if digit {
+            dotted += 1;
+        } else if c == b'.' {
+            dots += 1;
+        } else {
+            (dotted, dots) = (0, 0);
+        }
+        if dotted >= 8 || (dotted >= 4 && dots >= 3) {
+            return true;
+        }
+        if digit {
+            match phone_first {
+                Some(f) if i - f >= 5 => return true,
+                Some(_) => {}
+                None => phone_first = Some(i),
+            }
+        } else if !matches!(c, b' ' | b'\t' | b'(' | b')' | b'.' | b'-' | b'/') {
+            phone_first = None;
+        }
+        if matches!(c, b':' | b'-' | b'.') {
+            if sep == Some(c) && (if c == b'.' { hex == 4 } else { hex <= 4 }) {
+                return true;
+            }
+            sep = Some(c);
+            hex = 0;
+        } else if c.is_ascii_hexdigit() {
+            hex += 1;
+        } else {
+            hex = 0;
+            sep = None;
+        }
+    }
+    false
 }
 
 fn cand(start: usize, end: usize, entity: &'static str, score: f32) -> Candidate {
@@ -929,6 +1006,57 @@ fn strong_national_format(n: &str) -> bool {
 mod tests {
     use super::*;
     use rampart_core::Role;
+
+    /// The byte prefilter must never hide a window in which the pattern set matches:
+    /// random windows over the bytes the patterns care about (digits, hex letters,
+    /// separators, other letters, spaces), plus every entity of the unit tests.
+    #[test]
+    fn numeric_shape_never_hides_a_pattern_set_match() {
+        let detector = PiiDetector::new();
+        let alphabet =
+            b"0123456789012345678901234567890123456789abcdefABCDEFxyzXYZ:::---...  \t()/+";
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut matched, mut skipped) = (0, 0);
+        for _ in 0..200_000 {
+            let len = 4 + (next() % 40) as usize;
+            let w: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let w = std::str::from_utf8(&w).unwrap();
+            let set = detector.numeric_set.matches(w).matched_any();
+            assert!(numeric_shape(w.as_bytes()) || !set, "{w:?}");
+            matched += usize::from(set);
+            skipped += usize::from(!numeric_shape(w.as_bytes()));
+        }
+        // Both outcomes occur, so the property was exercised.
+        assert!(matched > 1_000 && skipped > 1_000, "{matched} {skipped}");
+        for w in [
+            "ES91 2100 0418 4502 0005 1332",
+            "4111 1111 1111 1111",
+            "123-45-6789",
+            "12.345.678-Z",
+            "X1234567L",
+            "B12345678",
+            "192.168.0.1",
+            "fe80::1",
+            "00:1A:2b:3C:4d:5E",
+            "00-1a-2b-3c-4d-5e",
+            "001a.2b3c.4d5e",
+            "+34 612 345 678",
+            "(555) 123-4567",
+            "3 de marzo de 1990",
+            "March 3rd, 1990",
+        ] {
+            assert!(detector.numeric_set.matches(w).matched_any(), "{w:?}");
+            assert!(numeric_shape(w.as_bytes()), "{w:?}");
+        }
+    }
 
     fn found(s: &str) -> Vec<(String, String)> {
         static DETECTOR: std::sync::OnceLock<PiiDetector> = std::sync::OnceLock::new();

@@ -18,11 +18,11 @@
 //! Overlapping candidates are resolved by score, so a key recognised by its provider rule
 //! is reported once, under the provider's type.
 
+use super::anchors::Anchors;
 use super::{Detections, Detector};
 use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
 
@@ -510,7 +510,7 @@ pub struct SecretDetector {
     /// a text is walked once; pattern `i` belongs to rule `anchor_rule[i]`. A literal of a
     /// case-sensitive rule is kept in `anchor_exact[i]` and a hit must equal it byte for
     /// byte, so that `SK` (Twilio) does not fire on every "ask".
-    anchors: AhoCorasick,
+    anchors: Anchors,
     anchor_rule: Vec<usize>,
     anchor_exact: Vec<Option<&'static str>>,
     /// `key = value` assignments, JSON/YAML members, XML elements. Their anchors (the
@@ -553,12 +553,7 @@ impl SecretDetector {
             anchor_rule.push(ASSIGNMENT);
             anchor_exact.push(None);
         }
-        let anchors = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&literals)
-            .expect("static anchors");
+        let anchors = Anchors::new(&literals).expect("static anchors");
         // The key: an identifier (possibly quoted, possibly `$`/`@`-prefixed); the
         // operator: any of the assignment spellings of config files and languages; the
         // value: quoted or bare. Unicode mode for `contraseña`, so no `\b` here.
@@ -578,17 +573,19 @@ impl SecretDetector {
     fn candidates(&self, text: &str, out: &mut Vec<(usize, usize, &'static str, f32)>) {
         let mut triggered = vec![false; self.rules.len()];
         let mut any = false;
-        let mut assignment = false;
+        // Where the key words are: an assignment can only name a secret if its match
+        // contains one (see `assignments`).
+        let mut key_words: Vec<(usize, usize)> = Vec::new();
         let bytes = text.as_bytes();
-        for m in self.anchors.find_overlapping_iter(text) {
-            let p = m.pattern().as_usize();
+        for m in self.anchors.hits(text) {
+            let p = m.pattern;
             if let Some(exact) = self.anchor_exact[p]
-                && &bytes[m.start()..m.end()] != exact.as_bytes()
+                && &bytes[m.start..m.end] != exact.as_bytes()
             {
                 continue;
             }
             match self.anchor_rule[p] {
-                ASSIGNMENT => assignment = true,
+                ASSIGNMENT => key_words.push((m.start, m.end)),
                 rule => {
                     triggered[rule] = true;
                     any = true;
@@ -618,13 +615,48 @@ impl SecretDetector {
                 }
             }
         }
-        if assignment {
-            self.assignments(text, false, out);
+        if !key_words.is_empty() {
+            key_words.sort_unstable();
+            self.assignments(text, Some(&key_words), out);
         }
     }
 
-    fn assignments(&self, text: &str, nested: bool, out: &mut Vec<Candidate>) {
-        for caps in self.assignment.captures_iter(text) {
+    /// Keyed assignments in `text`. With `key_words` (the spans of the key-word anchor
+    /// hits in `text`, sorted), this is the top-level scan: a match that is ASCII and
+    /// contains no key word cannot yield anything (its key, and the key of an assignment
+    /// nested in its quoted value, would need one for [`key_kind`] to accept it), so
+    /// only the cheap match search runs on it, not the capture groups nor `key_kind`.
+    /// Without, `text` is a quoted value being searched for a nested assignment.
+    fn assignments(
+        &self,
+        text: &str,
+        key_words: Option<&[(usize, usize)]>,
+        out: &mut Vec<Candidate>,
+    ) {
+        let nested = key_words.is_none();
+        let mut next_word = 0;
+        let mut at = 0;
+        while let Some(m) = self.assignment.find_at(text, at) {
+            at = m.end();
+            if let Some(words) = key_words {
+                while next_word < words.len() && words[next_word].0 < m.start() {
+                    next_word += 1;
+                }
+                let has_key_word = words[next_word..]
+                    .iter()
+                    .take_while(|w| w.0 < m.end())
+                    .any(|w| w.1 <= m.end());
+                if !has_key_word && m.as_str().is_ascii() {
+                    continue;
+                }
+            }
+            #[cfg(test)]
+            tests::ASSIGNMENT_CAPTURES.with(|c| c.set(c.get() + 1));
+            // The same match, now with its groups: the leftmost-first match starting at
+            // `m.start()` is `m` whatever came before it.
+            let Some(caps) = self.assignment.captures_at(text, m.start()) else {
+                continue;
+            };
             let key = caps.get(1).or_else(|| caps.get(7));
             let quoted = caps.get(3).or_else(|| caps.get(4)).or_else(|| caps.get(5));
             let value = quoted.or_else(|| caps.get(6)).or_else(|| caps.get(8));
@@ -643,7 +675,7 @@ impl SecretDetector {
                     && !nested
                 {
                     let mut inner = Vec::new();
-                    self.assignments(q.as_str(), true, &mut inner);
+                    self.assignments(q.as_str(), None, &mut inner);
                     out.extend(
                         inner
                             .into_iter()
@@ -721,7 +753,31 @@ enum KeyKind {
 
 /// What a key name says about its value, if it names a secret.
 fn key_kind(key: &str) -> Option<KeyKind> {
-    let k = key.trim_start_matches(['$', '@']).to_lowercase();
+    let k = key.trim_start_matches(['$', '@']);
+    let k = if k.is_ascii() {
+        k.to_ascii_lowercase()
+    } else {
+        k.to_lowercase()
+    };
+    const PASSWORD: &[&str] = &["pass", "pwd", "contraseña", "contrasena", "clave"];
+    const SECRET: &[&str] = &[
+        "key",
+        "token",
+        "secret",
+        "auth",
+        "credential",
+        "private",
+        "session",
+        "cookie",
+        "bearer",
+    ];
+    let password = PASSWORD.iter().any(|w| k.contains(w));
+    // `apikey`, `api_key` and `api-key` contain `key`.
+    let secret = SECRET.iter().any(|w| k.contains(w)) || k.ends_with("access");
+    // Most keys name nothing secret: answer before the longer exclusion lists.
+    if !password && !secret {
+        return None;
+    }
     // Names of things about a secret, not the secret itself.
     const NOT_VALUE: &[&str] = &[
         "id",
@@ -839,26 +895,10 @@ fn key_kind(key: &str) -> Option<KeyKind> {
     if NOT_SECRET_KEYS.iter().any(|s| k.contains(s)) {
         return None;
     }
-    const PASSWORD: &[&str] = &["pass", "pwd", "contraseña", "contrasena", "clave"];
-    if PASSWORD.iter().any(|w| k.contains(w)) {
+    if password {
         return Some(KeyKind::Password);
     }
-    const SECRET: &[&str] = &[
-        "key",
-        "token",
-        "secret",
-        "auth",
-        "credential",
-        "private",
-        "session",
-        "cookie",
-        "bearer",
-    ];
-    let api_key = k.contains("apikey") || k.contains("api_key") || k.contains("api-key");
-    if SECRET.iter().any(|w| k.contains(w)) || api_key || k.ends_with("access") {
-        return Some(KeyKind::Secret);
-    }
-    None
+    Some(KeyKind::Secret)
 }
 
 /// A password may be a word, but not a placeholder, a reference or a boolean.
@@ -1131,6 +1171,44 @@ impl Detector for SecretDetector {
 mod tests {
     use super::*;
     use rampart_core::Role;
+
+    thread_local! {
+        /// How many assignment matches had their capture groups computed.
+        pub(super) static ASSIGNMENT_CAPTURES: std::cell::Cell<usize> =
+            const { std::cell::Cell::new(0) };
+    }
+
+    /// Capture-group runs of the assignment regex on `text`, and the findings.
+    fn assignment_captures(text: &str) -> (usize, usize) {
+        ASSIGNMENT_CAPTURES.with(|c| c.set(0));
+        let findings = found(text).len();
+        (ASSIGNMENT_CAPTURES.with(|c| c.get()), findings)
+    }
+
+    /// Markdown (README, ARCHITECTURE) is full of `word:` and `a, b` that the assignment
+    /// regex matches; capture groups and the key-name checks ran on every one of them
+    /// (0.6 MiB/s on the repository's own docs). Only a match that holds a key word may
+    /// cost more than the match search, so the work follows the key words, linearly.
+    #[test]
+    fn regression_markdown_assignment_work_follows_key_words() {
+        let block = "## Layout\n\n| crate | role: what it does | notes |\n|---|---|---|\n\
+                     | guard | detectors, policy, redaction | `no I/O` |\n\
+                     ├── crates/ ── gateway: proxy, routing, limits\n\
+                     Note: the engine, the session and the stream share one policy.\n\
+                     ```toml\nmode = \"enforce\"\nlevel: high, low\n```\n\
+                     The api token: see the docs.\n";
+        let (once, found_once) = assignment_captures(block);
+        let (many, found_many) = assignment_captures(&block.repeat(64));
+        // One key word ("token") per block; "role:", "gateway:", "Note:", "mode =", "level:"
+        // and the commas are matched but must not reach the capture groups.
+        assert_eq!(once, 1, "captures on one block");
+        assert_eq!(many, 64, "captures on 64 blocks");
+        assert_eq!((found_once, found_many), (0, 0));
+        // Key words still reach the captures, and secrets are still found.
+        let (n, f) =
+            assignment_captures("db_password: Xq9!vT2#pL7w and api_key = \"AbC9dEf8GhI7jKl6\"");
+        assert_eq!((n, f), (2, 2));
+    }
 
     fn found(s: &str) -> Vec<(String, String)> {
         static DETECTOR: std::sync::OnceLock<SecretDetector> = std::sync::OnceLock::new();

@@ -12,7 +12,12 @@
 //! results, retrieved `document`s), where an instruction to the model is injection even
 //! when it is polite.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+// Included by path, not as `crate::detectors::anchors`: the training example compiles
+// this file on its own.
+#[path = "../anchors.rs"]
+mod anchors;
+
+use anchors::Anchors;
 use rampart_core::FindingKind;
 use regex::{Regex, RegexBuilder};
 
@@ -54,7 +59,7 @@ pub(crate) struct Hit {
 /// The compiled rule set.
 #[derive(Debug)]
 pub(crate) struct Heuristics {
-    anchors: AhoCorasick,
+    anchors: Anchors,
     /// For each anchor pattern id, the rules it triggers.
     anchor_rules: Vec<Vec<usize>>,
     rules: Vec<(&'static RuleSpec, Regex)>,
@@ -98,14 +103,9 @@ impl Heuristics {
                 }
             }
         }
+        // A full DFA: a few hundred kilobytes, the fastest per-byte search.
         #[allow(clippy::expect_used)]
-        let anchors = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            // A full DFA: a few hundred kilobytes, the fastest per-byte search.
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&anchor_list)
-            .expect("static anchor set");
+        let anchors = Anchors::new(&anchor_list).expect("static anchor set");
         Heuristics {
             anchors,
             anchor_rules,
@@ -119,13 +119,13 @@ impl Heuristics {
     pub fn anchor_stats(&self, text: &str) -> (usize, usize) {
         let mut covered = vec![0usize; self.rules.len()];
         let (mut anchors, mut windows) = (0, 0);
-        for m in self.anchors.find_overlapping_iter(text) {
+        for m in self.anchors.hits(text) {
             anchors += 1;
-            for &rule in &self.anchor_rules[m.pattern().as_usize()] {
-                if m.start() + WINDOW_AFTER / 2 < covered[rule] {
+            for &rule in &self.anchor_rules[m.pattern] {
+                if m.start + WINDOW_AFTER / 2 < covered[rule] {
                     continue;
                 }
-                covered[rule] = m.start() + WINDOW_AFTER;
+                covered[rule] = m.start + WINDOW_AFTER;
                 windows += 1;
             }
         }
@@ -141,9 +141,9 @@ impl Heuristics {
         // Per rule, the end of the window already searched.
         let mut covered = vec![0usize; self.rules.len()];
         let bytes = text.as_bytes();
-        for m in self.anchors.find_overlapping_iter(text) {
-            let p = m.start();
-            for &rule in &self.anchor_rules[m.pattern().as_usize()] {
+        for m in self.anchors.hits(text) {
+            let p = m.start;
+            for &rule in &self.anchor_rules[m.pattern] {
                 let (spec, re) = &self.rules[rule];
                 if spec.from_anchor {
                     // The anchor must start a word, as the rule's leading `\b` demands.
