@@ -55,59 +55,82 @@ fn mix(h: u64, b: u8) -> u64 {
 #[inline]
 pub fn visit(text: &[u8], mut f: impl FnMut(usize, u32)) {
     const SEED: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut word: u64 = SEED;
-    let mut word_len = 0usize;
-    // Whether the current word began with a non-ASCII byte (only those are chunked).
-    let mut word_non_ascii = false;
-    let mut stem: u64 = SEED;
     let mut prev_word: u64 = 0;
     let mut have_prev = false;
     let mut punct: u32 = 0;
     let mut punct_len = 0u32;
-    // Per space-delimited token: punctuation bytes and whether it has a letter.
+    // Per space-delimited token: punctuation bytes and whether it has an ASCII letter.
     let mut token_punct = 0u32;
     let mut token_alpha = false;
-    let mut block = 0usize;
-    for (i, &raw) in text.iter().enumerate() {
-        let b = raw.to_ascii_lowercase();
-        let is_word = b.is_ascii_alphanumeric() || b >= 0x80;
-        if is_word {
-            // Scripts written without spaces (Chinese, Japanese, Thai) would make one
-            // word of a whole clause: cut runs that begin with a non-ASCII byte into chunks at a character start.
-            if b >= 0xC0 && word_len >= CHUNK && word_non_ascii {
-                block = i.saturating_sub(1) / BLOCK;
-                emit_word(&mut f, block, word, word_len, stem, prev_word, have_prev);
-                prev_word = word;
-                have_prev = true;
-                word = SEED;
-                word_len = 0;
-            }
+    let n = text.len();
+    let mut i = 0;
+    while i < n {
+        let class = CLASS[usize::from(text[i])];
+        if class & WORD != 0 {
             if punct_len > 0 {
-                f(block, finish(u64::from(punct) | (4 << 56)));
+                // The run ended at i - 1; its block is the one of the byte before that.
+                f(
+                    i.saturating_sub(2) / BLOCK,
+                    finish(u64::from(punct) | (4 << 56)),
+                );
                 punct = 0;
                 punct_len = 0;
             }
-            if word_len == 0 {
-                word_non_ascii = b >= 0x80;
+            // The whole run of word bytes in one tight loop.
+            let non_ascii = text[i] >= 0x80;
+            let mut word = SEED;
+            let mut stem = SEED;
+            let mut len = 0usize;
+            let mut alpha = 0u8;
+            while i < n {
+                let raw = text[i];
+                let class = CLASS[usize::from(raw)];
+                if class & WORD == 0 {
+                    break;
+                }
+                // Scripts written without spaces (Chinese, Japanese, Thai) would make one
+                // word of a whole clause: cut runs that begin with a non-ASCII byte into
+                // chunks at a character start.
+                if non_ascii && raw >= 0xC0 && len >= CHUNK {
+                    emit_word(
+                        &mut f,
+                        (i - 1) / BLOCK,
+                        word,
+                        len,
+                        stem,
+                        prev_word,
+                        have_prev,
+                    );
+                    prev_word = word;
+                    have_prev = true;
+                    word = SEED;
+                    len = 0;
+                }
+                word = mix(word, LOWER[usize::from(raw)]);
+                len += 1;
+                if len == STEM {
+                    stem = word;
+                }
+                alpha |= class;
+                i += 1;
             }
-            word = mix(word, b);
-            word_len += 1;
-            if word_len == STEM {
-                stem = word;
-            }
-            token_alpha |= b.is_ascii_alphabetic();
-            continue;
-        }
-        // A word ends: its features go to the block of its last byte.
-        block = i.saturating_sub(1) / BLOCK;
-        if word_len > 0 {
-            emit_word(&mut f, block, word, word_len, stem, prev_word, have_prev);
+            token_alpha |= alpha & ALPHA != 0;
+            // A word's features go to the block of its last byte.
+            emit_word(
+                &mut f,
+                (i - 1) / BLOCK,
+                word,
+                len,
+                stem,
+                prev_word,
+                have_prev,
+            );
             prev_word = word;
             have_prev = true;
-            word = SEED;
-            word_len = 0;
+            continue;
         }
-        if b.is_ascii_whitespace() {
+        if class & SPACE != 0 {
+            let block = i.saturating_sub(1) / BLOCK;
             if punct_len > 0 {
                 f(block, finish(u64::from(punct) | (4 << 56)));
                 punct = 0;
@@ -119,15 +142,13 @@ pub fn visit(text: &[u8], mut f: impl FnMut(usize, u32)) {
             token_punct = 0;
             token_alpha = false;
         } else {
-            punct = (punct << 8) | u32::from(b);
+            punct = (punct << 8) | u32::from(text[i]);
             punct_len += 1;
             token_punct += 1;
         }
+        i += 1;
     }
-    let block = text.len().saturating_sub(1) / BLOCK;
-    if word_len > 0 {
-        emit_word(&mut f, block, word, word_len, stem, prev_word, have_prev);
-    }
+    let block = n.saturating_sub(1) / BLOCK;
     if punct_len > 0 {
         f(block, finish(u64::from(punct) | (4 << 56)));
     }
@@ -135,6 +156,42 @@ pub fn visit(text: &[u8], mut f: impl FnMut(usize, u32)) {
         f(block, finish(5 << 56));
     }
 }
+
+/// Byte classes: part of a word (ASCII alphanumeric or any non-ASCII byte), an ASCII
+/// letter, ASCII white space; anything else is punctuation.
+const WORD: u8 = 1;
+const ALPHA: u8 = 2;
+const SPACE: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            WORD | ALPHA
+        } else if c.is_ascii_digit() || c >= 0x80 {
+            WORD
+        } else if c.is_ascii_whitespace() {
+            SPACE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// ASCII lower-casing as a table (other bytes map to themselves).
+static LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).to_ascii_lowercase();
+        b += 1;
+    }
+    t
+};
 
 /// Bytes of a word's crude stem.
 const STEM: usize = 5;
