@@ -54,6 +54,14 @@ const MAX_WINDOWS: usize = 4;
 const EPOCHS: usize = 6;
 const LEARNING_RATE: f32 = 0.2;
 const L2: f32 = 1e-6;
+/// Rows of a source group weigh 1/size^GROUP_POWER: every group counts about the same,
+/// so that no single source's style dominates.
+const GROUP_POWER: f32 = 1.0;
+/// Lowest weight a bucket may take. Negative weights are allowed since the generated
+/// benign families cover what a gateway sees (e-mail, code, tool results, persona
+/// prompts, documentation quoting attacks); with only the public benign rows, negative
+/// evidence learned source style instead.
+const NEG_CLAMP: f32 = 100.0;
 
 fn param(name: &str, default: f32) -> f32 {
     std::env::var(name)
@@ -64,8 +72,10 @@ fn param(name: &str, default: f32) -> f32 {
 const SEED: u64 = 0x5241_4d50_4152_5421;
 /// Minimum logit added for untrusted content (tool results, documents).
 const ROLE_PRIOR: f32 = 0.5;
-/// Target false-positive rate of the classifier alone at score 0.5.
-const CALIBRATION_FPR: f64 = 0.01;
+/// Target false-positive rate of the classifier alone at score 0.5 (held-out benign rows).
+/// Below 1 %: the InjecGuard wildguard prompts (role-play framing, harmless intent) sit at
+/// the top of the benign scores, and at 1 % the over-defence target (< 2 %) is missed.
+const CALIBRATION_FPR: f64 = 0.003;
 
 #[derive(Debug)]
 struct Row {
@@ -178,7 +188,7 @@ struct Weights {
 fn train(rows: &[&Row]) -> Weights {
     // Rows of large sources count less (weight 1/size^GROUP_POWER), so that no single
     // source's style dominates; then classes are balanced.
-    let group_power = param("GROUP_POWER", 0.5);
+    let group_power = param("GROUP_POWER", GROUP_POWER);
     let mut sizes: BTreeMap<&str, f32> = BTreeMap::new();
     for r in rows {
         *sizes.entry(r.group.as_str()).or_default() += 1.0;
@@ -217,9 +227,9 @@ fn train(rows: &[&Row]) -> Weights {
     let epochs = param("EPOCHS", EPOCHS as f32) as usize;
     let lr = param("LR", LEARNING_RATE);
     let l2 = param("L2", L2);
-    let learn_bias = param("LEARN_BIAS", 0.0) > 0.0;
+    let learn_bias = param("LEARN_BIAS", 1.0) > 0.0;
     let learn_role = param("LEARN_ROLE", 0.0) > 0.0;
-    let neg_clamp = param("NEG_CLAMP", 0.0);
+    let neg_clamp = param("NEG_CLAMP", NEG_CLAMP);
     for _ in 0..epochs {
         for k in (1..items.len()).rev() {
             let j = (rng.next() % (k as u64 + 1)) as usize;
@@ -461,7 +471,10 @@ fn main() {
         .filter(|(r, _)| !r.attack)
         .map(|(_, s)| s.classifier_logit)
         .collect();
-    let shift = -threshold_at(&benign_logits, CALIBRATION_FPR);
+    let shift = -threshold_at(
+        &benign_logits,
+        param("CALIBRATION_FPR", CALIBRATION_FPR as f32).into(),
+    );
     let prob = |s: &Scores| 1.0 / (1.0 + (-(s.classifier_logit + shift)).exp());
     let combined: Vec<f32> = held_out
         .iter()
@@ -602,6 +615,25 @@ fn report(
             pct(rate_ge(&n, 0.5))
         );
     }
+    // The generated families are templated, and their benign rows are easier than the
+    // public ones: the headline that matters is on public rows only, with the threshold
+    // set on public benign rows.
+    for (name, s) in [
+        ("classifier alone, public sources only", classifier_only),
+        ("combined (shipped), public sources only", combined),
+    ] {
+        let (p, n) = split(rows, s, |r| !r.group.starts_with("gen/"));
+        let (a, b) = (threshold_at(&n, 0.01), threshold_at(&n, 0.05));
+        let _ = writeln!(
+            o,
+            "| {name} | {:.3} | {} | {} | {} | {} |",
+            auc(&p, &n),
+            pct(rate(&p, a)),
+            pct(rate(&p, b)),
+            pct(rate_ge(&p, 0.5)),
+            pct(rate_ge(&n, 0.5))
+        );
+    }
     let _ = writeln!(
         o,
         "\nThresholds of the combined score: 1 % FPR at {t1:.3}, 5 % FPR at {t5:.3}.\n"
@@ -660,9 +692,10 @@ fn report(
     let _ = writeln!(o, "\nBy held-out source group (combined score):\n");
     let _ = writeln!(
         o,
-        "| group | attacks | benign | AUC | TPR @ 1 % FPR | TPR @ 0.5 | FPR @ 0.5 |"
+        "| group | attacks | benign | AUC | TPR @ 1 % FPR | TPR @ 0.5 | FPR @ 0.5 | classifier alone: TPR @ its 1 % FPR |"
     );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let c1 = threshold_at(&split(rows, classifier_only, |_| true).1, 0.01);
     let mut groups: BTreeMap<&str, ()> = BTreeMap::new();
     for r in rows {
         groups.insert(&r.group, ());
@@ -672,7 +705,7 @@ fn report(
         let a = auc(&p, &n);
         let _ = writeln!(
             o,
-            "| {g} | {} | {} | {} | {} | {} | {} |",
+            "| {g} | {} | {} | {} | {} | {} | {} | {} |",
             p.len(),
             n.len(),
             if a.is_nan() {
@@ -682,7 +715,8 @@ fn report(
             },
             pct(rate(&p, t1)),
             pct(rate_ge(&p, 0.5)),
-            pct(rate_ge(&n, 0.5))
+            pct(rate_ge(&n, 0.5)),
+            pct(rate(&split(rows, classifier_only, |r| r.group == *g).0, c1))
         );
     }
 

@@ -21,6 +21,8 @@ import json
 import random
 import sys
 
+import taxonomy
+
 SEED = 20261122
 R = random.Random(SEED)
 LANGS = ["en", "es", "pt", "fr", "de", "it", "ca"]
@@ -659,6 +661,17 @@ def rows():
         base = fill(pick(OVERRIDES[lang])).replace("{p}", fill(pick(PAYLOADS[lang])))
         text, kind = obfuscate(base)
         add(text, "injection", "gen/attack_obfuscated/" + kind, lang)
+
+    # Families from public attack taxonomies and their benign twins (taxonomy.py).
+    def email_with(lang, rng):
+        e = EMAIL[lang]
+        body = rng.sample(e["body"], rng.randint(2, 4))
+        return fill(rng.choice(e["greet"]) + "\n\n" + " ".join(body) + "\n\n" + rng.choice(e["close"]))
+
+    def web_page(lang, rng):
+        return " ".join(fill(x) for x in rng.sample(WEB[lang], min(len(WEB[lang]), rng.randint(1, 3))))
+
+    out.extend(taxonomy.rows(fill, email_with, web_page))
 
     # De-duplicate, keeping the first occurrence, so that order stays deterministic.
     seen = set()

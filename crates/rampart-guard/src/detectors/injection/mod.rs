@@ -10,10 +10,11 @@
 //!    `DELIMITER_INJECTION`, `TOOL_HIJACK`, `EXFILTRATION`) and its kind
 //!    (`prompt_injection` or `jailbreak`).
 //!
-//! 2. [`classifier`]: logistic regression over hashed word and byte n-grams
+//! 2. [`classifier`]: logistic regression over hashed word, stem and punctuation features
 //!    ([`features`]), scored over sliding 1 KiB windows in one allocation-free pass. The
 //!    weights (64 KiB of `i8`) are embedded and parsed once. Training code:
-//!    `examples/train_injection.rs`; data generator: `training/generate.py`.
+//!    `examples/train_injection.rs`; data generator: `training/generate.py` and
+//!    `training/taxonomy.py`.
 //! 3. Scoring: `score = 1 − (1 − heuristic) · (1 − classifier)` (noisy-or), reported as
 //!    [`Detections::injection_score`]. When it reaches the policy's `injection_threshold`
 //!    (default 0.5) every heuristic hit becomes a finding with that score; if no rule hit,
@@ -36,18 +37,20 @@
 //!
 //! | `injection_threshold` | held-out TPR | held-out FPR | what it means |
 //! |---|---:|---:|---|
-//! | 0.8 | 17.7 % | 0.2 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks) |
-//! | 0.5 (default) | 25.1 % | 1.2 % | any strong rule alone; the classifier alone at its calibrated 1 % point; two weak rules together |
-//! | 0.3 | 33.6 % | 2.4 % | more paraphrases and weak-rule pairs; over-defence on InjecGuard rises to 1.9 % |
+//! | 0.8 | 14.6 % | 0.8 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks) |
+//! | 0.5 (default) | 22.8 % | 1.2 % | any strong rule alone; the classifier alone at its calibrated 0.3 % point; two weak rules together |
+//! | 0.3 | 28.0 % | 2.1 % | more paraphrases and weak-rule pairs; over-defence on InjecGuard rises to 4.8 % |
 //!
-//! Over-defence at 0.5: InjecGuard NotInject + wildguard 0.8 %, XSTest 0.0 %, MITRE FRR
-//! 0.0 %. The highest false-positive rate is on machine-translated system prompts in
-//! languages the benign data barely covers (Hindi, Thai, Bengali).
+//! Over-defence at 0.5: InjecGuard NotInject + wildguard 1.9 %, XSTest 0.0 %, MITRE FRR
+//! 0.0 %. The highest false-positive rates are on documentation that quotes attacks (the
+//! rules fire on the quotation) and on role-play prompts with harmless intent (wildguard).
 //!
 //! The classifier generalises poorly to sources it never saw (see the results): the
 //! heuristics carry most of the detection, and the classifier mainly adds paraphrases
-//! close to its training data. Known misses: suffix attacks (GCG), persuasion-style
-//! jailbreaks (PAIR), and attacks that only make sense relative to a system prompt.
+//! close to its training data. Known misses: task injections that read like ordinary
+//! requests (BIPIA), most suffix attacks (GCG) and persuasion-style jailbreaks (PAIR),
+//! attacks machine-translated into scripts the benign data barely covers, and attacks that
+//! only make sense relative to a system prompt.
 
 mod classifier;
 pub mod external;
