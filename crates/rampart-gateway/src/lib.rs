@@ -29,6 +29,7 @@ pub mod control;
 pub mod error;
 pub mod guard;
 pub mod limit;
+pub mod limit_backend;
 pub mod metrics;
 pub mod pipeline;
 pub mod providers;

@@ -93,8 +93,8 @@ impl Runtime {
             .unwrap_or_else(|| Arc::new(StaticKeys::from_config(&config.auth)));
         let limiter = seams.limiter.clone().unwrap_or_else(|| {
             Arc::new(InMemoryLimiter::new(
-                config.limits.default_rpm,
-                config.limits.default_tpm,
+                config.limits.default_rpm(),
+                config.limits.default_tpm(),
             ))
         });
         let audit = seams

@@ -36,10 +36,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 const AUDIT_BUFFER: usize = 16_384;
 
 /// Serves with the control plane behind the seams: keys from `rampart keys create` (and
-/// the config's static `[[auth.keys]]`), GCRA limits, and the hash-chained audit log, all
-/// in the database of `[storage] url`.
+/// the config's static `[[auth.keys]]`), GCRA limits per key and tenant (in memory or in
+/// Redis, `[limits] backend`), and the hash-chained audit log in the database of
+/// `[storage] url`.
 async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
-    use rampart_gateway::control::{AuditLogSink, GcraLimiter, KeyringAuthenticator, QuotaBook};
+    use rampart_gateway::control::{AuditLogSink, KeyringAuthenticator, QuotaBook};
     use rampart_gateway::{Authenticator, Seams, StaticKeys};
     use std::sync::Arc;
 
@@ -60,13 +61,9 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
         stored = stored.after(Arc::new(static_keys));
     }
     let authenticator: Arc<dyn Authenticator> = Arc::new(stored);
-    let limiter = GcraLimiter::new(
-        Arc::new(rampart_identity::limits::memory::MemoryLimiter::new()),
-        quotas,
-        config.limits.default_rpm,
-        config.limits.default_tpm,
-        rampart_identity::limits::Quota::default(),
-    );
+    let limiter = rampart_gateway::limit_backend::build(&config, quotas)
+        .await
+        .context("opening the limiter of [limits]")?;
     let seams = Seams {
         authenticator: Some(authenticator),
         limiter: Some(Arc::new(limiter)),
