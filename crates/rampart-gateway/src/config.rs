@@ -60,6 +60,8 @@ pub struct Config {
     #[serde(default)]
     pub storage: StorageConfig,
     #[serde(default)]
+    pub audit: AuditConfig,
+    #[serde(default)]
     pub providers: Vec<Spanned<ProviderConfig>>,
     #[serde(default)]
     pub models: Vec<Spanned<ModelConfig>>,
@@ -209,6 +211,41 @@ impl Default for StorageConfig {
 fn default_storage_url() -> Interpolated {
     Interpolated("sqlite://rampart.db".into())
 }
+
+/// `[audit]`: the local spool where audit records wait while the store of
+/// `[storage] url` cannot take them (buffer full, database down), replayed in order when
+/// it can, and at the next start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The spool file; a relative path is relative to the working directory, like a
+    /// `sqlite://` path. One gateway process per file. Default `rampart-audit.spool`.
+    #[serde(default = "default_spool_path")]
+    pub spool_path: Spanned<Interpolated>,
+    /// Largest spool file, in bytes; past it, records are lost, counted in
+    /// `rampart_audit_lost_total{reason="spool_full"}` and logged. Default 1 GiB.
+    #[serde(default = "default_spool_max_bytes")]
+    pub spool_max_bytes: Spanned<u64>,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            spool_path: default_spool_path(),
+            spool_max_bytes: default_spool_max_bytes(),
+        }
+    }
+}
+
+fn default_spool_path() -> Spanned<Interpolated> {
+    Spanned::new(0..0, Interpolated("rampart-audit.spool".into()))
+}
+fn default_spool_max_bytes() -> Spanned<u64> {
+    Spanned::new(0..0, 1024 * 1024 * 1024)
+}
+
+/// The smallest spool bound accepted: room for a few thousand records.
+const MIN_SPOOL_BYTES: u64 = 1024 * 1024;
 
 /// The upstream protocols Rampart speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -691,6 +728,18 @@ impl Config {
             }
         }
         self.validate_limits()?;
+        let spool = &self.audit.spool_path;
+        if spool.get_ref().as_str().is_empty() {
+            return Err(self.invalid(spool.span(), "audit.spool_path", "must not be empty"));
+        }
+        let bound = &self.audit.spool_max_bytes;
+        if *bound.get_ref() < MIN_SPOOL_BYTES {
+            return Err(self.invalid(
+                bound.span(),
+                "audit.spool_max_bytes",
+                format!("must be at least {MIN_SPOOL_BYTES} (1 MiB)"),
+            ));
+        }
         if let Some(policy) = &self.guard.policy {
             policy
                 .validate()
@@ -1185,5 +1234,38 @@ mode = "enforce"   # enforce | monitor | off
             .unwrap_err()
             .to_string();
         assert!(err.contains("name"), "{err}");
+    }
+
+    #[test]
+    fn audit_spool_settings_parse_and_bad_ones_name_the_line() {
+        let config = Config::from_toml(
+            "[audit]\nspool_path = \"/var/lib/rampart/audit.spool\"\nspool_max_bytes = 10485760\n",
+            "c.toml",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(
+            config.audit.spool_path.get_ref().as_str(),
+            "/var/lib/rampart/audit.spool"
+        );
+        assert_eq!(*config.audit.spool_max_bytes.get_ref(), 10_485_760);
+        let default = Config::from_toml("", "c.toml").unwrap();
+        assert_eq!(
+            default.audit.spool_path.get_ref().as_str(),
+            "rampart-audit.spool"
+        );
+
+        let err = validation_error("[audit]\n\nspool_max_bytes = 10\n");
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("audit.spool_max_bytes"),
+            "{err}"
+        );
+        let err = Config::from_toml("[audit]\nspool = \"x\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.toml:2:") && err.contains("spool"),
+            "{err}"
+        );
     }
 }

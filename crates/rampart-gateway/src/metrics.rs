@@ -7,6 +7,10 @@
 //! - `rampart_tokens_total{model, direction}`
 //! - `rampart_upstream_latency_seconds{provider}` (histogram, one per attempt)
 //! - `rampart_gateway_overhead_seconds` (histogram: request time minus upstream time)
+//! - from `rampart-audit`'s writer: `rampart_audit_spooled_total`,
+//!   `rampart_audit_replayed_total`, `rampart_audit_spool_backlog` (records waiting for
+//!   the store) and `rampart_audit_lost_total{reason}` (`buffer_full`, `spool_full`,
+//!   `store_failed`, `spool_corrupt`)
 //!
 //! The recorder is installed once per process; [`render`] produces the exposition text.
 

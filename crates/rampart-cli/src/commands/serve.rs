@@ -51,7 +51,11 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let audit_store = rampart_audit::store::open(&url)
         .await
         .context("opening the audit log of [storage] url")?;
-    let (writer, writer_task) = rampart_audit::AuditWriter::spawn(audit_store, AUDIT_BUFFER);
+    let spool_path = config.audit.spool_path.get_ref().as_str().to_owned();
+    let spool = rampart_audit::Spool::open(&spool_path, *config.audit.spool_max_bytes.get_ref())
+        .with_context(|| format!("opening the audit spool of [audit] spool_path ({spool_path})"))?;
+    let (writer, writer_task) =
+        rampart_audit::AuditWriter::spawn_with_spool(audit_store, AUDIT_BUFFER, Arc::new(spool));
 
     let quotas = Arc::new(QuotaBook::default());
     let mut stored = KeyringAuthenticator::new(keyring, Arc::clone(&quotas));
@@ -75,7 +79,7 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
             .await
     }
     .await;
-    // Requests are over: write what is still buffered before the process exits.
+    // Requests are over: store or spool what is still buffered before the process exits.
     if !writer.drain(std::time::Duration::from_secs(10)).await {
         eprintln!(
             "warning: {} audit records were still unwritten at shutdown",
