@@ -74,6 +74,8 @@ pub struct Config {
     /// Limits per tenant, charged in addition to each key's own.
     #[serde(default)]
     pub tenants: Vec<Spanned<TenantConfig>>,
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
     /// Where the config was read from (for error messages and reload).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -246,6 +248,32 @@ fn default_spool_max_bytes() -> Spanned<u64> {
 
 /// The smallest spool bound accepted: room for a few thousand records.
 const MIN_SPOOL_BYTES: u64 = 1024 * 1024;
+
+/// `[telemetry]`: optional OpenTelemetry traces (one span per request, one child span per
+/// pipeline phase) exported over OTLP/HTTP with the JSON encoding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// The collector's base URL, e.g. `http://otel-collector:4318`; spans are posted to
+    /// `{otlp_endpoint}/v1/traces`. No traces when absent (the default).
+    pub otlp_endpoint: Option<Spanned<Interpolated>>,
+    /// `service.name` of the exported spans. Default `rampart`.
+    #[serde(default = "default_service_name")]
+    pub service_name: Interpolated,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        TelemetryConfig {
+            otlp_endpoint: None,
+            service_name: default_service_name(),
+        }
+    }
+}
+
+fn default_service_name() -> Interpolated {
+    Interpolated("rampart".into())
+}
 
 /// The upstream protocols Rampart speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -728,6 +756,16 @@ impl Config {
             }
         }
         self.validate_limits()?;
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint {
+            let url = endpoint.get_ref().as_str();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(self.invalid(
+                    endpoint.span(),
+                    "telemetry.otlp_endpoint",
+                    "expected an http:// or https:// URL such as http://127.0.0.1:4318",
+                ));
+            }
+        }
         let spool = &self.audit.spool_path;
         if spool.get_ref().as_str().is_empty() {
             return Err(self.invalid(spool.span(), "audit.spool_path", "must not be empty"));
@@ -1267,5 +1305,25 @@ mode = "enforce"   # enforce | monitor | off
             err.starts_with("c.toml:2:") && err.contains("spool"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn telemetry_endpoint_must_be_http() {
+        let config = Config::from_toml(
+            "[telemetry]\notlp_endpoint = \"http://127.0.0.1:4318\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.telemetry.service_name.as_str(), "rampart");
+        let err = validation_error("[telemetry]\n\notlp_endpoint = \"grpc://collector:4317\"\n");
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("telemetry.otlp_endpoint"),
+            "{err}"
+        );
+        let err = Config::from_toml("[telemetry]\notlp_headers = 1\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml:2:"), "{err}");
     }
 }

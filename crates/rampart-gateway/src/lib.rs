@@ -31,6 +31,7 @@ pub mod guard;
 pub mod limit;
 pub mod limit_backend;
 pub mod metrics;
+pub mod otlp;
 pub mod pipeline;
 pub mod providers;
 pub mod routing;
