@@ -3,7 +3,9 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuditError {
-    #[error("unsupported storage url `{0}`: expected sqlite://PATH or sqlite::memory:")]
+    #[error(
+        "unsupported storage url `{0}`: expected sqlite://PATH, sqlite::memory: or postgres://"
+    )]
     UnsupportedStorage(String),
     #[error("audit store: {0}")]
     Store(#[from] sqlx::Error),

@@ -5,17 +5,20 @@
 //! - [`chain`]: the SHA-256 chain over records and its [`chain::Verifier`].
 //! - [`store`]: the [`store::AuditStore`] trait and the SQLite store.
 //! - [`writer`]: the non-blocking [`AuditWriter`] the request path uses.
+//! - [`spool`]: the local file where records wait while the store cannot take them.
 //!
 //! This crate does not depend on the gateway; the gateway adapts it to its `AuditSink`.
 
 pub mod chain;
 pub mod error;
 pub mod record;
+pub mod spool;
 pub mod store;
 pub mod writer;
 
 pub use chain::VerifyReport;
 pub use error::AuditError;
 pub use record::{AuditRecord, FindingSummary};
+pub use spool::{Spool, SpoolError};
 pub use store::{AuditStore, StoredRecord};
 pub use writer::{AuditWriter, WriterStats, WriterTask};

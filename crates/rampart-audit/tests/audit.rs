@@ -306,6 +306,6 @@ async fn a_failing_store_is_retried_then_counted_as_failed() {
 
 #[tokio::test]
 async fn unsupported_urls_are_refused() {
-    let err = store::open("postgres://localhost/db").await.unwrap_err();
+    let err = store::open("mysql://localhost/db").await.unwrap_err();
     assert!(err.to_string().contains("unsupported storage url"));
 }

@@ -60,6 +60,8 @@ pub struct Config {
     #[serde(default)]
     pub storage: StorageConfig,
     #[serde(default)]
+    pub audit: AuditConfig,
+    #[serde(default)]
     pub providers: Vec<Spanned<ProviderConfig>>,
     #[serde(default)]
     pub models: Vec<Spanned<ModelConfig>>,
@@ -69,6 +71,11 @@ pub struct Config {
     pub auth: AuthConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Limits per tenant, charged in addition to each key's own.
+    #[serde(default)]
+    pub tenants: Vec<Spanned<TenantConfig>>,
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
     /// Where the config was read from (for error messages and reload).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -205,6 +212,67 @@ impl Default for StorageConfig {
 
 fn default_storage_url() -> Interpolated {
     Interpolated("sqlite://rampart.db".into())
+}
+
+/// `[audit]`: the local spool where audit records wait while the store of
+/// `[storage] url` cannot take them (buffer full, database down), replayed in order when
+/// it can, and at the next start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The spool file; a relative path is relative to the working directory, like a
+    /// `sqlite://` path. One gateway process per file. Default `rampart-audit.spool`.
+    #[serde(default = "default_spool_path")]
+    pub spool_path: Spanned<Interpolated>,
+    /// Largest spool file, in bytes; past it, records are lost, counted in
+    /// `rampart_audit_lost_total{reason="spool_full"}` and logged. Default 1 GiB.
+    #[serde(default = "default_spool_max_bytes")]
+    pub spool_max_bytes: Spanned<u64>,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            spool_path: default_spool_path(),
+            spool_max_bytes: default_spool_max_bytes(),
+        }
+    }
+}
+
+fn default_spool_path() -> Spanned<Interpolated> {
+    Spanned::new(0..0, Interpolated("rampart-audit.spool".into()))
+}
+fn default_spool_max_bytes() -> Spanned<u64> {
+    Spanned::new(0..0, 1024 * 1024 * 1024)
+}
+
+/// The smallest spool bound accepted: room for a few thousand records.
+const MIN_SPOOL_BYTES: u64 = 1024 * 1024;
+
+/// `[telemetry]`: optional OpenTelemetry traces (one span per request, one child span per
+/// pipeline phase) exported over OTLP/HTTP with the JSON encoding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// The collector's base URL, e.g. `http://otel-collector:4318`; spans are posted to
+    /// `{otlp_endpoint}/v1/traces`. No traces when absent (the default).
+    pub otlp_endpoint: Option<Spanned<Interpolated>>,
+    /// `service.name` of the exported spans. Default `rampart`.
+    #[serde(default = "default_service_name")]
+    pub service_name: Interpolated,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        TelemetryConfig {
+            otlp_endpoint: None,
+            service_name: default_service_name(),
+        }
+    }
+}
+
+fn default_service_name() -> Interpolated {
+    Interpolated("rampart".into())
 }
 
 /// The upstream protocols Rampart speaks.
@@ -404,12 +472,74 @@ pub struct StaticKeyConfig {
     pub tpm: Option<u32>,
 }
 
-/// `[limits]`: defaults of the built-in in-memory limiter, applied to keys that set none.
-#[derive(Debug, Clone, Deserialize, Default)]
+/// `[limits]`: where limit state lives, and the defaults for keys that set none.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
-    pub default_rpm: Option<u32>,
-    pub default_tpm: Option<u32>,
+    /// `memory` (default: this process only, reset on restart) or `redis` (shared by every
+    /// replica using the same `redis_url` and `redis_prefix`).
+    #[serde(default = "default_backend")]
+    pub backend: Spanned<LimitBackend>,
+    /// `redis://HOST:PORT/DB`; required with `backend = "redis"`, refused otherwise.
+    pub redis_url: Option<Spanned<Secret>>,
+    /// Namespace of the limiter's Redis keys, so several deployments can share one Redis.
+    /// Default `rampart`.
+    pub redis_prefix: Option<Spanned<String>>,
+    /// Requests per minute of keys without their own `rpm`.
+    pub default_rpm: Option<Spanned<u32>>,
+    /// Tokens per minute of keys without their own `tpm`.
+    pub default_tpm: Option<Spanned<u32>>,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            backend: default_backend(),
+            redis_url: None,
+            redis_prefix: None,
+            default_rpm: None,
+            default_tpm: None,
+        }
+    }
+}
+
+fn default_backend() -> Spanned<LimitBackend> {
+    Spanned::new(0..0, LimitBackend::Memory)
+}
+
+impl LimitsConfig {
+    pub fn default_rpm(&self) -> Option<u32> {
+        self.default_rpm.as_ref().map(|v| *v.get_ref())
+    }
+    pub fn default_tpm(&self) -> Option<u32> {
+        self.default_tpm.as_ref().map(|v| *v.get_ref())
+    }
+}
+
+/// Where the GCRA buckets and token budgets of `[limits]` live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitBackend {
+    #[default]
+    Memory,
+    Redis,
+}
+
+/// `[[tenants]]`: the limits shared by every key of one tenant. A request passes only if
+/// both its key's limits and its tenant's allow it. Tenants not listed are unlimited.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// The tenant name, as on keys (`tenant = "..."`, `rampart keys create --tenant`).
+    pub name: Spanned<String>,
+    /// Requests per minute, all keys together.
+    pub rpm: Option<Spanned<u64>>,
+    /// Tokens (input + output) per minute, all keys together.
+    pub tpm: Option<Spanned<u64>>,
+    /// Tokens per UTC day.
+    pub daily_token_budget: Option<Spanned<u64>>,
+    /// Tokens per UTC calendar month.
+    pub monthly_token_budget: Option<Spanned<u64>>,
 }
 
 /// A string that may contain `${VAR}` references, expanded when the config is read.
@@ -625,10 +755,135 @@ impl Config {
                 ));
             }
         }
+        self.validate_limits()?;
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint {
+            let url = endpoint.get_ref().as_str();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(self.invalid(
+                    endpoint.span(),
+                    "telemetry.otlp_endpoint",
+                    "expected an http:// or https:// URL such as http://127.0.0.1:4318",
+                ));
+            }
+        }
+        let spool = &self.audit.spool_path;
+        if spool.get_ref().as_str().is_empty() {
+            return Err(self.invalid(spool.span(), "audit.spool_path", "must not be empty"));
+        }
+        let bound = &self.audit.spool_max_bytes;
+        if *bound.get_ref() < MIN_SPOOL_BYTES {
+            return Err(self.invalid(
+                bound.span(),
+                "audit.spool_max_bytes",
+                format!("must be at least {MIN_SPOOL_BYTES} (1 MiB)"),
+            ));
+        }
         if let Some(policy) = &self.guard.policy {
             policy
                 .validate()
                 .map_err(|e| self.invalid(0..0, "guard.policy", e))?;
+        }
+        Ok(())
+    }
+
+    /// `[limits]` and `[[tenants]]`: the backend has what it needs and nothing it ignores,
+    /// limits are positive (leave a limit out for none), tenant names are unique.
+    fn validate_limits(&self) -> Result<(), ConfigError> {
+        let limits = &self.limits;
+        let redis = *limits.backend.get_ref() == LimitBackend::Redis;
+        match (&limits.redis_url, redis) {
+            (None, true) => {
+                return Err(self.invalid(
+                    limits.backend.span(),
+                    "limits.redis_url",
+                    "missing: `backend = \"redis\"` needs it (redis://HOST:PORT/DB)",
+                ));
+            }
+            (Some(url), false) => {
+                return Err(self.invalid(
+                    url.span(),
+                    "limits.redis_url",
+                    "only used with `backend = \"redis\"`",
+                ));
+            }
+            (Some(url), true) => {
+                let schemes = ["redis://", "rediss://", "redis+unix://", "unix://"];
+                if !schemes
+                    .iter()
+                    .any(|s| url.get_ref().expose().starts_with(s))
+                {
+                    return Err(self.invalid(
+                        url.span(),
+                        "limits.redis_url",
+                        "expected a redis:// URL such as redis://127.0.0.1:6379/0",
+                    ));
+                }
+            }
+            (None, false) => {}
+        }
+        if let Some(prefix) = &limits.redis_prefix {
+            if !redis {
+                return Err(self.invalid(
+                    prefix.span(),
+                    "limits.redis_prefix",
+                    "only used with `backend = \"redis\"`",
+                ));
+            }
+            let p = prefix.get_ref();
+            if p.is_empty()
+                || p.len() > 64
+                || !p
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'{' && b != b'}')
+            {
+                return Err(self.invalid(
+                    prefix.span(),
+                    "limits.redis_prefix",
+                    "expected 1 to 64 visible ASCII characters without `{` or `}`",
+                ));
+            }
+        }
+        let positive = |value: Option<&Spanned<u64>>, key: &str| match value {
+            Some(v) if *v.get_ref() == 0 => Err(self.invalid(
+                v.span(),
+                key,
+                "must be greater than 0 (leave it out for no limit)",
+            )),
+            _ => Ok(()),
+        };
+        for (value, key) in [
+            (&limits.default_rpm, "limits.default_rpm"),
+            (&limits.default_tpm, "limits.default_tpm"),
+        ] {
+            let widened = value
+                .as_ref()
+                .map(|v| Spanned::new(v.span(), u64::from(*v.get_ref())));
+            positive(widened.as_ref(), key)?;
+        }
+        let mut tenants = std::collections::HashSet::new();
+        for t in &self.tenants {
+            let tenant = t.get_ref();
+            let name = tenant.name.get_ref();
+            if name.is_empty() {
+                return Err(self.invalid(tenant.name.span(), "tenants.name", "must not be empty"));
+            }
+            if !tenants.insert(name.as_str()) {
+                return Err(self.invalid(
+                    tenant.name.span(),
+                    "tenants.name",
+                    "duplicate tenant name",
+                ));
+            }
+            positive(tenant.rpm.as_ref(), "tenants.rpm")?;
+            positive(tenant.tpm.as_ref(), "tenants.tpm")?;
+            positive(
+                tenant.daily_token_budget.as_ref(),
+                "tenants.daily_token_budget",
+            )?;
+            positive(
+                tenant.monthly_token_budget.as_ref(),
+                "tenants.monthly_token_budget",
+            )?;
         }
         Ok(())
     }
@@ -894,5 +1149,181 @@ mode = "enforce"   # enforce | monitor | off
         let policy = config.guard_policy().unwrap();
         assert_eq!(policy.mode, GuardMode::Monitor);
         assert_eq!(policy.input.pii, rampart_guard::Action::Redact);
+    }
+
+    fn validation_error(text: &str) -> String {
+        Config::from_toml(text, "c.toml")
+            .and_then(|c| c.validate())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn redis_limits_and_tenants_parse() {
+        let text = "[limits]\nbackend = \"redis\"\nredis_url = \"redis://10.0.0.7:6379/0\"\nredis_prefix = \"prod\"\ndefault_rpm = 60\n\n[[tenants]]\nname = \"acme\"\nrpm = 600\ntpm = 100000\ndaily_token_budget = 1000000\nmonthly_token_budget = 20000000\n";
+        let config = Config::from_toml(text, "c.toml").unwrap();
+        config.validate().unwrap();
+        assert_eq!(*config.limits.backend.get_ref(), LimitBackend::Redis);
+        assert_eq!(
+            config.limits.redis_url.as_ref().unwrap().get_ref().expose(),
+            "redis://10.0.0.7:6379/0"
+        );
+        assert_eq!(config.limits.default_rpm(), Some(60));
+        let acme = config.tenants[0].get_ref();
+        assert_eq!(acme.name.get_ref(), "acme");
+        assert_eq!(
+            acme.monthly_token_budget.as_ref().map(|v| *v.get_ref()),
+            Some(20_000_000)
+        );
+    }
+
+    #[test]
+    fn limit_errors_name_the_key_and_the_line() {
+        let err = validation_error("[limits]\n\nbackend = \"redis\"\n");
+        assert!(err.starts_with("c.toml:3:"), "{err}");
+        assert!(
+            err.contains("limits.redis_url") && err.contains("missing"),
+            "{err}"
+        );
+
+        let err = validation_error("[limits]\nredis_url = \"redis://h\"\n");
+        assert!(err.starts_with("c.toml:2:"), "{err}");
+        assert!(
+            err.contains("only used with `backend = \"redis\"`"),
+            "{err}"
+        );
+
+        let err = validation_error("[limits]\nbackend = \"redis\"\nredis_url = \"http://h\"\n");
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("limits.redis_url"),
+            "{err}"
+        );
+
+        let err = Config::from_toml("[limits]\nbackend = \"etcd\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.toml:2:") && err.contains("memory"),
+            "{err}"
+        );
+
+        let err = Config::from_toml("[limits]\nredis = \"x\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.toml:2:") && err.contains("redis"),
+            "{err}"
+        );
+
+        let err = Config::from_toml(
+            "[limits]\nbackend = \"redis\"\nredis_url = \"${RAMPART_SURELY_UNSET_REDIS}\"\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("RAMPART_SURELY_UNSET_REDIS"),
+            "{err}"
+        );
+
+        let err = validation_error("[limits]\ndefault_tpm = 0\n");
+        assert!(
+            err.starts_with("c.toml:2:") && err.contains("limits.default_tpm"),
+            "{err}"
+        );
+
+        let err = validation_error(
+            "[limits]\nbackend = \"redis\"\nredis_url = \"redis://h\"\nredis_prefix = \"a{b}\"\n",
+        );
+        assert!(
+            err.starts_with("c.toml:4:") && err.contains("limits.redis_prefix"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn tenant_errors_name_the_key_and_the_line() {
+        let err = validation_error("[[tenants]]\nname = \"a\"\n\n[[tenants]]\nname = \"a\"\n");
+        assert!(
+            err.starts_with("c.toml:5:") && err.contains("duplicate tenant"),
+            "{err}"
+        );
+
+        let err = validation_error("[[tenants]]\nname = \"a\"\nrpm = 10\ntpm = 0\n");
+        assert!(
+            err.starts_with("c.toml:4:") && err.contains("tenants.tpm"),
+            "{err}"
+        );
+
+        let err = Config::from_toml("[[tenants]]\nname = \"a\"\nrpm = -1\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml:3:"), "{err}");
+
+        let err = Config::from_toml("[[tenants]]\nname = \"a\"\ndaily_tokens = 5\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("daily_tokens"),
+            "{err}"
+        );
+
+        let err = Config::from_toml("[[tenants]]\nrpm = 5\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("name"), "{err}");
+    }
+
+    #[test]
+    fn audit_spool_settings_parse_and_bad_ones_name_the_line() {
+        let config = Config::from_toml(
+            "[audit]\nspool_path = \"/var/lib/rampart/audit.spool\"\nspool_max_bytes = 10485760\n",
+            "c.toml",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(
+            config.audit.spool_path.get_ref().as_str(),
+            "/var/lib/rampart/audit.spool"
+        );
+        assert_eq!(*config.audit.spool_max_bytes.get_ref(), 10_485_760);
+        let default = Config::from_toml("", "c.toml").unwrap();
+        assert_eq!(
+            default.audit.spool_path.get_ref().as_str(),
+            "rampart-audit.spool"
+        );
+
+        let err = validation_error("[audit]\n\nspool_max_bytes = 10\n");
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("audit.spool_max_bytes"),
+            "{err}"
+        );
+        let err = Config::from_toml("[audit]\nspool = \"x\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.toml:2:") && err.contains("spool"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn telemetry_endpoint_must_be_http() {
+        let config = Config::from_toml(
+            "[telemetry]\notlp_endpoint = \"http://127.0.0.1:4318\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.telemetry.service_name.as_str(), "rampart");
+        let err = validation_error("[telemetry]\n\notlp_endpoint = \"grpc://collector:4317\"\n");
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("telemetry.otlp_endpoint"),
+            "{err}"
+        );
+        let err = Config::from_toml("[telemetry]\notlp_headers = 1\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml:2:"), "{err}");
     }
 }

@@ -16,6 +16,7 @@ use crate::BoxFuture;
 use crate::audit::{AuditError, AuditRecord, AuditSink};
 use crate::auth::{AuthError, Authenticator, Principal};
 use crate::limit::{LimitKind, LimitStatus, Limiter, RetryAfter};
+use crate::limit_backend::LimitSettings;
 use rampart_audit::{AuditWriter, FindingSummary};
 use rampart_identity::limits::{self as id_limits, Dimension, LimitDecision, Quota, Subject};
 use rampart_identity::{KeyRecord, Keyring};
@@ -113,35 +114,31 @@ impl Authenticator for KeyringAuthenticator {
 pub struct GcraLimiter {
     inner: Arc<dyn id_limits::Limiter>,
     quotas: Arc<QuotaBook>,
-    default_rpm: Option<u32>,
-    default_tpm: Option<u32>,
-    tenant_quota: Quota,
+    /// Defaults for keys without their own limits, and tenant quotas (reloadable).
+    settings: Arc<LimitSettings>,
 }
 
 impl GcraLimiter {
-    /// `default_rpm`/`default_tpm` apply to keys without their own (`[limits]`);
-    /// `tenant_quota` to every tenant.
+    /// `settings` holds the `[limits]` defaults and the `[[tenants]]` quotas; see
+    /// [`crate::limit_backend::build`] for the limiter of a config.
     pub fn new(
         inner: Arc<dyn id_limits::Limiter>,
         quotas: Arc<QuotaBook>,
-        default_rpm: Option<u32>,
-        default_tpm: Option<u32>,
-        tenant_quota: Quota,
+        settings: Arc<LimitSettings>,
     ) -> Self {
         GcraLimiter {
             inner,
             quotas,
-            default_rpm,
-            default_tpm,
-            tenant_quota,
+            settings,
         }
     }
 
     fn key_quota(&self, principal: &Principal) -> Quota {
         let (daily, monthly) = self.quotas.budgets(&principal.key_id);
+        let (default_rpm, default_tpm) = self.settings.defaults();
         Quota {
-            requests_per_minute: principal.rpm.or(self.default_rpm).map(u64::from),
-            tokens_per_minute: principal.tpm.or(self.default_tpm).map(u64::from),
+            requests_per_minute: principal.rpm.or(default_rpm).map(u64::from),
+            tokens_per_minute: principal.tpm.or(default_tpm).map(u64::from),
             daily_tokens: daily,
             monthly_tokens: monthly,
         }
@@ -175,11 +172,12 @@ impl Limiter for GcraLimiter {
     ) -> BoxFuture<'a, Result<Vec<LimitStatus>, RetryAfter>> {
         Box::pin(async move {
             let key_quota = self.key_quota(principal);
+            let tenant_quota = self.settings.tenant_quota(&principal.tenant);
             let subject = Subject {
                 key_id: &principal.key_id,
                 key_quota: &key_quota,
                 tenant: &principal.tenant,
-                tenant_quota: &self.tenant_quota,
+                tenant_quota: &tenant_quota,
             };
             match self.inner.check(subject, estimated_tokens).await {
                 Ok(LimitDecision::Allowed(status)) => Ok(statuses(&status)),
@@ -204,7 +202,7 @@ impl Limiter for GcraLimiter {
                         // A budget: its size, nothing left, back at the next period.
                         (dimension, _) => LimitStatus {
                             kind,
-                            limit: budget_of(&denial, dimension, &key_quota, &self.tenant_quota),
+                            limit: budget_of(&denial, dimension, &key_quota, &tenant_quota),
                             remaining: 0,
                             reset: denial.retry_after,
                         },
@@ -241,16 +239,21 @@ impl Limiter for GcraLimiter {
     ) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let key_quota = self.key_quota(principal);
+            let tenant_quota = self.settings.tenant_quota(&principal.tenant);
             let subject = Subject {
                 key_id: &principal.key_id,
                 key_quota: &key_quota,
                 tenant: &principal.tenant,
-                tenant_quota: &self.tenant_quota,
+                tenant_quota: &tenant_quota,
             };
             if let Err(err) = self.inner.record(subject, tokens).await {
                 tracing::error!(error = %err, "limiter unavailable; tokens not charged");
             }
         })
+    }
+
+    fn reconfigure(&self, config: &crate::config::Config) {
+        self.settings.update(config);
     }
 }
 
@@ -396,9 +399,7 @@ mod tests {
         let limiter = GcraLimiter::new(
             Arc::new(rampart_identity::limits::memory::MemoryLimiter::new()),
             quotas,
-            None,
-            None,
-            Quota::default(),
+            Arc::new(LimitSettings::default()),
         );
         let principal = Principal {
             key_id: "key_b".into(),

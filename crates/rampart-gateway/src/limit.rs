@@ -62,6 +62,10 @@ pub trait Limiter: Send + Sync + std::fmt::Debug {
         model: &'a str,
         tokens: u64,
     ) -> BoxFuture<'a, ()>;
+
+    /// Take the limits of a reloaded config (`[limits]`, `[[tenants]]`) without losing the
+    /// counts. The default keeps the limits it was built with.
+    fn reconfigure(&self, _config: &crate::config::Config) {}
 }
 
 /// Fixed one-minute windows per key, in memory. Allows everything unless a key (or

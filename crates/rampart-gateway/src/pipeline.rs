@@ -55,6 +55,8 @@ pub struct RequestCtx {
     pub error: Option<&'static str>,
     /// A client's own provider key (`x-upstream-api-key`), used only where allowed.
     pub client_key: Option<String>,
+    /// The spans of this request, when OTLP traces are on.
+    pub trace: Option<crate::otlp::RequestTrace>,
 }
 
 impl RequestCtx {
@@ -82,6 +84,14 @@ impl RequestCtx {
             status: 200,
             error: None,
             client_key: None,
+            trace: None,
+        }
+    }
+
+    /// Records the phase `name`, begun at `start`, as a span (when traces are on).
+    fn phase(&mut self, name: &'static str, start: Instant) {
+        if let Some(trace) = &mut self.trace {
+            trace.phase(name, start);
         }
     }
 
@@ -125,8 +135,19 @@ impl Drop for AuditOnDrop {
     }
 }
 
+/// Runs a phase expression and records its span (`traced!(ctx, "name", expr)`).
+macro_rules! traced {
+    ($ctx:expr, $name:literal, $phase:expr) => {{
+        let start = Instant::now();
+        let result = $phase;
+        $ctx.phase($name, start);
+        result
+    }};
+}
+
 /// The `audit` phase: metrics, one log line, one record to the sink.
-fn audit(rt: &Arc<Runtime>, ctx: RequestCtx) {
+fn audit(rt: &Arc<Runtime>, mut ctx: RequestCtx) {
+    let audit_started = Instant::now();
     let record = ctx.record();
     let model = ctx.model.as_deref().unwrap_or("");
     crate::metrics::request(ctx.surface.name(), model, ctx.status);
@@ -155,6 +176,10 @@ fn audit(rt: &Arc<Runtime>, ctx: RequestCtx) {
             tracing::error!(error = %e, "audit record lost");
         }
     });
+    if let (Some(tracer), Some(mut trace)) = (&rt.tracer, ctx.trace.take()) {
+        trace.phase("audit", audit_started);
+        crate::otlp::finish_request(tracer, trace, &ctx);
+    }
 }
 
 /// Run the pipeline for one request.
@@ -177,6 +202,7 @@ pub async fn handle_with(
 ) -> Response {
     let mut ctx = RequestCtx::new(surface, &headers);
     ctx.model = path_model;
+    ctx.trace = rt.tracer.as_ref().map(|t| t.start(&headers));
     let request_id = ctx.request_id.clone();
     let mut holder = AuditOnDrop {
         rt: rt.clone(),
@@ -230,32 +256,39 @@ async fn run(
             "Unknown route: Rampart forwards only the APIs it inspects.",
         ));
     }
-    authenticate(rt, ctx, headers).await?;
+    traced!(ctx, "authenticate", authenticate(rt, ctx, headers).await)?;
     if ctx.surface == Surface::Models {
         return Ok(Outcome::Done(models(rt, ctx, headers)));
     }
     if ctx.surface == Surface::ModelInfo {
         return model_info(rt, ctx, headers).map(Outcome::Done);
     }
-    let body = ingress(rt, body).await?;
+    let body = traced!(ctx, "ingress", ingress(rt, body).await)?;
     match ctx.surface {
         Surface::Embeddings => embeddings(rt, ctx, body).await.map(Outcome::Done),
         Surface::CountTokens => count_tokens(rt, ctx, &body).map(Outcome::Done),
         surface => {
             let mut req = surfaces::parse_chat(surface, &body)?;
             ctx.model = Some(req.model.clone());
-            let route = authorize(rt, ctx, &req.model, headers)?;
+            let route = traced!(ctx, "authorize", authorize(rt, ctx, &req.model, headers))?;
             let estimate =
                 canonical::estimate_tokens(canonical::request_text_bytes(&req.canonical));
-            limit(rt, ctx, estimate).await?;
-            guard_input(rt, ctx, |g| g.chat(&mut req.canonical))?;
+            traced!(ctx, "limit", limit(rt, ctx, estimate).await)?;
+            traced!(
+                ctx,
+                "guard_input",
+                guard_input(rt, ctx, |g| g.chat(&mut req.canonical))
+            )?;
             ctx.tokens_in =
                 canonical::estimate_tokens(canonical::request_text_bytes(&req.canonical));
             let (reply, started) = upstream(rt, ctx, route, &req).await?;
             match reply {
-                ChatReply::Complete(resp) => {
-                    respond(rt, ctx, surface, &req, resp, started).map(Outcome::Done)
-                }
+                ChatReply::Complete(resp) => traced!(
+                    ctx,
+                    "guard_output",
+                    respond(rt, ctx, surface, &req, resp, started)
+                )
+                .map(Outcome::Done),
                 ChatReply::Stream(stream) => Ok(Outcome::Streaming(respond_stream(
                     rt, ctx, surface, req, stream, started,
                 ))),
@@ -425,7 +458,7 @@ async fn upstream(
     let deadline = Instant::now() + rt.request_timeout();
     let started = Instant::now();
     let client_key = ctx.client_key.clone();
-    let result = routing::call_with_fallback(route, deadline, |dep| {
+    let call = routing::call_with_fallback(route, deadline, |dep| {
         let mut body = req.canonical.clone();
         body["model"] = Value::String(dep.upstream_model.clone());
         Some(ChatCall {
@@ -433,9 +466,20 @@ async fn upstream(
             stream: req.stream,
             client_key: client_key.clone(),
         })
-    })
-    .await;
+    });
+    let span_id = crate::otlp::RequestTrace::new_span_id();
+    let result = match &ctx.trace {
+        Some(trace) => {
+            crate::otlp::UPSTREAM_TRACEPARENT
+                .scope(trace.traceparent(span_id), call)
+                .await
+        }
+        None => call.await,
+    };
     ctx.upstream = Some(started.elapsed());
+    if let Some(trace) = &mut ctx.trace {
+        trace.phase_with_id("upstream", span_id, started);
+    }
     match result {
         Ok((dep, reply, _attempts)) => {
             ctx.provider = Some(dep.provider_name.clone());
@@ -509,6 +553,7 @@ fn respond_stream(
     let limits = ctx.limits.clone();
     let rt = rt.clone();
     tokio::spawn(async move {
+        let stream_started = Instant::now();
         let guard = rt.guard.clone();
         let mut sg = StreamGuard::new(&guard);
         let mut renderer = surfaces::renderer(surface, &req, ctx.tokens_in);
@@ -592,6 +637,7 @@ fn respond_stream(
             ctx.status = 499;
             ctx.error.get_or_insert("client_closed_request");
         }
+        ctx.phase("guard_output", stream_started);
         audit(&rt, ctx);
     });
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {

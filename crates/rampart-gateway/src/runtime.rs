@@ -35,6 +35,8 @@ pub struct Runtime {
     pub audit: Arc<dyn AuditSink>,
     /// Providers that accept a client's own key (`allow_client_key`).
     pub client_key_providers: Vec<String>,
+    /// The OTLP trace exporter (`[telemetry] otlp_endpoint`).
+    pub tracer: Option<crate::otlp::Tracer>,
 }
 
 impl Runtime {
@@ -93,15 +95,17 @@ impl Runtime {
             .unwrap_or_else(|| Arc::new(StaticKeys::from_config(&config.auth)));
         let limiter = seams.limiter.clone().unwrap_or_else(|| {
             Arc::new(InMemoryLimiter::new(
-                config.limits.default_rpm,
-                config.limits.default_tpm,
+                config.limits.default_rpm(),
+                config.limits.default_tpm(),
             ))
         });
         let audit = seams
             .audit
             .clone()
             .unwrap_or_else(|| Arc::new(LogAuditSink));
+        let tracer = crate::otlp::Tracer::from_config(&config);
         Ok(Runtime {
+            tracer,
             config,
             guard: Arc::new(guard),
             models,

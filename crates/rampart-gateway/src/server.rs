@@ -75,8 +75,11 @@ impl Shared {
         if config.server.listen.get_ref() != old.config.server.listen.get_ref() {
             tracing::warn!("`server.listen` changed: the new address takes effect after a restart");
         }
+        if let Some(l) = &self.seams.limiter {
+            l.reconfigure(&config);
+        }
         if let Some(l) = &self.builtin_limiter {
-            l.set_defaults(config.limits.default_rpm, config.limits.default_tpm);
+            l.set_defaults(config.limits.default_rpm(), config.limits.default_tpm());
         }
         let runtime = Runtime::build(config, &self.seams)?;
         *self.runtime.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(runtime);
@@ -99,8 +102,8 @@ impl Server {
             Some(_) => None,
             None => {
                 let l = Arc::new(crate::limit::InMemoryLimiter::new(
-                    config.limits.default_rpm,
-                    config.limits.default_tpm,
+                    config.limits.default_rpm(),
+                    config.limits.default_tpm(),
                 ));
                 seams.limiter = Some(l.clone());
                 Some(l)

@@ -1,6 +1,6 @@
 //! Structured logs: JSON lines on standard error through `tracing`, filtered by
 //! `RAMPART_LOG` (default `info`). Logs carry request ids, statuses and timings; never a
-//! prompt, a completion, a key or a detected value.
+//! prompt, a completion, a key or a detected value. Traces (OTLP) are in `otlp.rs`.
 
 /// Install the JSON log subscriber (idempotent: a second call does nothing).
 pub fn init_logging() {

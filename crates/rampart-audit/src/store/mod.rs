@@ -1,7 +1,9 @@
-//! Where audit records live. [`AuditStore`] is the seam: SQLite now
-//! ([`sqlite::SqliteAuditStore`]), PostgreSQL or an object store later. A store appends
-//! records with their chain hashes, lists the newest, and walks the chain to verify it.
+//! Where audit records live. [`AuditStore`] is the seam: SQLite for one gateway
+//! ([`sqlite::SqliteAuditStore`]), PostgreSQL for many replicas
+//! ([`postgres::PgAuditStore`]). A store appends records with their chain hashes, lists
+//! the newest, and walks the chain to verify it.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::chain::VerifyReport;
@@ -52,6 +54,8 @@ pub trait AuditStore: Send + Sync + std::fmt::Debug {
 pub async fn open(url: &str) -> Result<Arc<dyn AuditStore>, AuditError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteAuditStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgAuditStore::open(url).await?))
     } else {
         Err(AuditError::UnsupportedStorage(url.to_owned()))
     }

@@ -36,10 +36,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 const AUDIT_BUFFER: usize = 16_384;
 
 /// Serves with the control plane behind the seams: keys from `rampart keys create` (and
-/// the config's static `[[auth.keys]]`), GCRA limits, and the hash-chained audit log, all
-/// in the database of `[storage] url`.
+/// the config's static `[[auth.keys]]`), GCRA limits per key and tenant (in memory or in
+/// Redis, `[limits] backend`), and the hash-chained audit log in the database of
+/// `[storage] url`.
 async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
-    use rampart_gateway::control::{AuditLogSink, GcraLimiter, KeyringAuthenticator, QuotaBook};
+    use rampart_gateway::control::{AuditLogSink, KeyringAuthenticator, QuotaBook};
     use rampart_gateway::{Authenticator, Seams, StaticKeys};
     use std::sync::Arc;
 
@@ -50,7 +51,11 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let audit_store = rampart_audit::store::open(&url)
         .await
         .context("opening the audit log of [storage] url")?;
-    let (writer, writer_task) = rampart_audit::AuditWriter::spawn(audit_store, AUDIT_BUFFER);
+    let spool_path = config.audit.spool_path.get_ref().as_str().to_owned();
+    let spool = rampart_audit::Spool::open(&spool_path, *config.audit.spool_max_bytes.get_ref())
+        .with_context(|| format!("opening the audit spool of [audit] spool_path ({spool_path})"))?;
+    let (writer, writer_task) =
+        rampart_audit::AuditWriter::spawn_with_spool(audit_store, AUDIT_BUFFER, Arc::new(spool));
 
     let quotas = Arc::new(QuotaBook::default());
     let mut stored = KeyringAuthenticator::new(keyring, Arc::clone(&quotas));
@@ -60,13 +65,9 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
         stored = stored.after(Arc::new(static_keys));
     }
     let authenticator: Arc<dyn Authenticator> = Arc::new(stored);
-    let limiter = GcraLimiter::new(
-        Arc::new(rampart_identity::limits::memory::MemoryLimiter::new()),
-        quotas,
-        config.limits.default_rpm,
-        config.limits.default_tpm,
-        rampart_identity::limits::Quota::default(),
-    );
+    let limiter = rampart_gateway::limit_backend::build(&config, quotas)
+        .await
+        .context("opening the limiter of [limits]")?;
     let seams = Seams {
         authenticator: Some(authenticator),
         limiter: Some(Arc::new(limiter)),
@@ -78,7 +79,7 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
             .await
     }
     .await;
-    // Requests are over: write what is still buffered before the process exits.
+    // Requests are over: store or spool what is still buffered before the process exits.
     if !writer.drain(std::time::Duration::from_secs(10)).await {
         eprintln!(
             "warning: {} audit records were still unwritten at shutdown",

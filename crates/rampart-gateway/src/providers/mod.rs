@@ -167,6 +167,11 @@ pub fn http_client(config: &ProviderConfig) -> Result<reqwest::Client, String> {
 
 /// Send a request and map transport errors and non-2xx answers to [`UpstreamError`].
 pub(crate) async fn send(req: reqwest::RequestBuilder) -> Result<reqwest::Response, UpstreamError> {
+    // W3C trace context of the `upstream` span, when traces are on.
+    let req = match crate::otlp::UPSTREAM_TRACEPARENT.try_with(Clone::clone) {
+        Ok(traceparent) => req.header("traceparent", traceparent),
+        Err(_) => req,
+    };
     let resp = req.send().await.map_err(|e| {
         // reqwest's message names the URL but never headers, so the key stays out.
         UpstreamError::connect(format!("provider unreachable: {}", without_url(&e)))

@@ -1,0 +1,226 @@
+//! The PostgreSQL audit store, for many gateway replicas writing one log. Same rows and
+//! chain as the SQLite store.
+//!
+//! Each append takes `pg_advisory_xact_lock(APPEND_LOCK)` before reading the chain head,
+//! so appends from every replica are serialised: each one sees the head the previous one
+//! committed, and the lock is released by its commit or rollback (a replica that dies
+//! mid-append holds nothing). One `INSERT … SELECT FROM UNNEST(…)` writes the whole batch
+//! in one round trip. Migrations run under another advisory lock, as in the key store.
+
+use super::{AuditStore, StoredRecord};
+use crate::chain::{self, Verifier, VerifyReport};
+use crate::error::AuditError;
+use crate::record::AuditRecord;
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{ConnectOptions, Row};
+use std::str::FromStr;
+
+/// Embedded migrations, applied in order, each once (recorded in
+/// `rampart_audit_migrations`). Append only.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "audit_records",
+    include_str!("../../migrations/postgres/0001_audit_records.sql"),
+)];
+
+/// Arbitrary constants naming Rampart audit locks in `pg_advisory_xact_lock` (distinct
+/// from the identity crate's `0x7261_6d70_6964_0001`).
+const MIGRATION_LOCK: i64 = 0x7261_6d70_6175_0001;
+const APPEND_LOCK: i64 = 0x7261_6d70_6175_0002;
+
+/// Rows fetched per round trip while verifying, so memory stays flat on a large log.
+const VERIFY_PAGE: i64 = 1_000;
+
+#[derive(Debug, Clone)]
+pub struct PgAuditStore {
+    pool: PgPool,
+}
+
+impl PgAuditStore {
+    /// Connects to a `postgres://` URL and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self, AuditError> {
+        let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        migrate(&pool).await?;
+        Ok(PgAuditStore { pool })
+    }
+}
+
+async fn migrate(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS rampart_audit_migrations \
+         (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    for (version, name, sql) in MIGRATIONS {
+        let applied = sqlx::query("SELECT 1 FROM rampart_audit_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !applied {
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO rampart_audit_migrations (version, name) VALUES ($1, $2)")
+                .bind(version)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+}
+
+fn decode(row: &PgRow) -> Result<StoredRecord, AuditError> {
+    let seq: i64 = row.try_get("seq")?;
+    let json: String = row.try_get("record")?;
+    let record = serde_json::from_str(&json).map_err(|_| AuditError::Corrupt {
+        seq,
+        reason: "record is not valid JSON of an audit record".to_owned(),
+    })?;
+    Ok(StoredRecord {
+        seq,
+        record,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+#[async_trait]
+impl AuditStore for PgAuditStore {
+    async fn append(&self, records: &[AuditRecord]) -> Result<(), AuditError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(APPEND_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let last = sqlx::query("SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (mut seq, mut prev) = match last {
+            None => (0, chain::GENESIS),
+            Some(row) => {
+                let seq: i64 = row.try_get("seq")?;
+                let hash: String = row.try_get("hash")?;
+                let prev = chain::from_hex(&hash).ok_or_else(|| AuditError::Corrupt {
+                    seq,
+                    reason: "stored hash is not 64 hex digits".to_owned(),
+                })?;
+                (seq, prev)
+            }
+        };
+        let n = records.len();
+        let (mut seqs, mut times, mut ids) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut tenants, mut keys, mut texts) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut prevs, mut hashes) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for record in records {
+            let json = record.canonical_json();
+            let hash = chain::link(&prev, &json);
+            seq += 1;
+            seqs.push(seq);
+            times.push(record.time_ms);
+            ids.push(record.request_id.clone());
+            tenants.push(record.tenant.clone());
+            keys.push(record.key_id.clone());
+            // The JSON of plain strings and numbers is valid UTF-8.
+            texts.push(String::from_utf8_lossy(&json).into_owned());
+            prevs.push(chain::to_hex(&prev));
+            hashes.push(chain::to_hex(&hash));
+            prev = hash;
+        }
+        sqlx::query(
+            "INSERT INTO audit_records (seq, time_ms, request_id, tenant, key_id, record, prev_hash, hash) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+                                  $6::TEXT[], $7::TEXT[], $8::TEXT[])",
+        )
+        .bind(&seqs)
+        .bind(&times)
+        .bind(&ids)
+        .bind(&tenants)
+        .bind(&keys)
+        .bind(&texts)
+        .bind(&prevs)
+        .bind(&hashes)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list(&self, limit: u32) -> Result<Vec<StoredRecord>, AuditError> {
+        sqlx::query(
+            "SELECT seq, record, prev_hash, hash FROM audit_records ORDER BY seq DESC LIMIT $1",
+        )
+        .bind(i64::from(limit.min(super::sqlite::MAX_LIST)))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+    }
+
+    async fn verify(&self) -> Result<VerifyReport, AuditError> {
+        let mut verifier = Verifier::default();
+        let mut after = i64::MIN;
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, time_ms, request_id, tenant, key_id, record, prev_hash, hash \
+                 FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(after)
+            .bind(VERIFY_PAGE)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get("seq")?;
+            for row in &rows {
+                let seq: i64 = row.try_get("seq")?;
+                let json: String = row.try_get("record")?;
+                let prev_hash: String = row.try_get("prev_hash")?;
+                let hash: String = row.try_get("hash")?;
+                if !verifier.push(seq, &prev_hash, &hash, json.as_bytes()) {
+                    return Ok(verifier.finish());
+                }
+                // The query columns are copies; a copy that disagrees misleads searches.
+                let consistent = serde_json::from_str::<AuditRecord>(&json).is_ok_and(|r| {
+                    row.try_get::<i64, _>("time_ms")
+                        .is_ok_and(|t| t == r.time_ms)
+                        && row
+                            .try_get::<String, _>("request_id")
+                            .is_ok_and(|v| v == r.request_id)
+                        && row
+                            .try_get::<Option<String>, _>("tenant")
+                            .is_ok_and(|v| v == r.tenant)
+                        && row
+                            .try_get::<Option<String>, _>("key_id")
+                            .is_ok_and(|v| v == r.key_id)
+                });
+                if !consistent {
+                    verifier.fail(seq, "query columns disagree with the hashed record");
+                    return Ok(verifier.finish());
+                }
+            }
+        }
+        Ok(verifier.finish())
+    }
+}
