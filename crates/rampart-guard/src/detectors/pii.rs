@@ -328,8 +328,9 @@ fn digit_windows(text: &str) -> Vec<(usize, usize)> {
 /// - in a run of digits and dots, eight digits (NIF) or four digits and three dots (IPv4);
 /// - in a run of the phone pattern's characters, two digits at least five bytes apart
 ///   (`\d[\d \t().\-/]{4,24}\d`);
-/// - two colons (or dashes) with at most four hex digits between: IPv6 and the MAC's
-///   colon and dash forms; two dots with exactly four hex digits between: its dotted form.
+/// - two colons (or dashes) with at most four hex digits between, then a hex digit (or a
+///   colon): IPv6 and the MAC's colon and dash forms; two dots with exactly four hex
+///   digits between, then a hex digit: its dotted form.
 fn numeric_shape(w: &[u8]) -> bool {
     let mut digits = 0usize; // consecutive digits
     let mut dashed = 0usize; // digits in the current run of [0-9 -]
@@ -337,7 +338,25 @@ fn numeric_shape(w: &[u8]) -> bool {
     let mut phone_first: Option<usize> = None; // first digit of the run of phone bytes
     let mut hex = 0usize; // hex digits since `sep`
     let mut sep: Option<u8> = None; // the ':', '-' or '.' before those hex digits
-    for (i, &c) in w.iter().enumerate() {
+    let mut i = 0;
+    while i < w.len() {
+        let clean = digits == 0
+            && dashed == 0
+            && (dotted, dots) == (0, 0)
+            && phone_first.is_none()
+            && sep.is_none();
+        if clean {
+            // Nothing under way: every byte up to the next digit or separator would leave
+            // the state as it is, so skip them in one tight loop (most of a window).
+            match w[i..]
+                .iter()
+                .position(|&c| c.is_ascii_digit() || matches!(c, b':' | b'-' | b'.'))
+            {
+                Some(k) => i += k,
+                None => return false,
+            }
+        }
+        let c = w[i];
         let digit = c.is_ascii_digit();
         if digit {
             digits += 1;
@@ -375,7 +394,11 @@ fn numeric_shape(w: &[u8]) -> bool {
             phone_first = None;
         }
         if matches!(c, b':' | b'-' | b'.') {
-            if sep == Some(c) && (if c == b'.' { hex == 4 } else { hex <= 4 }) {
+            // ... and a hex digit (or, after a colon, a colon) must follow.
+            let more = w
+                .get(i + 1)
+                .is_some_and(|&n| n.is_ascii_hexdigit() || (c == b':' && n == b':'));
+            if sep == Some(c) && more && (if c == b'.' { hex == 4 } else { hex <= 4 }) {
                 return true;
             }
             sep = Some(c);
@@ -386,6 +409,7 @@ fn numeric_shape(w: &[u8]) -> bool {
             hex = 0;
             sep = None;
         }
+        i += 1;
     }
     false
 }
