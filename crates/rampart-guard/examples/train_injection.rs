@@ -482,6 +482,22 @@ fn main() {
         .collect();
     let classifier_only: Vec<f32> = held_out.iter().map(prob).collect();
 
+    if let Ok(path) = std::env::var("DUMP_SCORES") {
+        // Every row's held-out scores, for offline analysis of the combination.
+        let mut d = String::new();
+        for (r, s) in rows.iter().zip(&held_out) {
+            let _ = writeln!(
+                d,
+                "{}\t{}\t{}\t{}\t{}",
+                r.group,
+                r.attack as u8,
+                r.untrusted as u8,
+                s.heuristic,
+                s.classifier_logit + shift
+            );
+        }
+        std::fs::write(path, d).expect("write scores");
+    }
     if let Ok(path) = std::env::var("DUMP_ERRORS") {
         let mut d = String::new();
         for ((r, &c), (&h, &k)) in rows

@@ -207,6 +207,22 @@ mod tests {
     }
 
     #[test]
+    fn short_ordinary_texts_score_low() {
+        // The CLI contract test relies on "hello" staying well below any threshold.
+        let m = Model::embedded();
+        for text in [
+            "hello",
+            "Hi, how are you?",
+            "Thanks!",
+            "¿Qué hora es?",
+            "ok",
+        ] {
+            let (p, _) = m.score(text, false);
+            assert!(p < 0.2, "{text}: {p}");
+        }
+    }
+
+    #[test]
     fn empty_and_whitespace_texts_score_the_bias() {
         let m = Model::embedded();
         let (a, _) = m.score("", false);
