@@ -194,7 +194,7 @@ impl AuditWriter {
                 true
             }
             Err(err) => {
-                lost(&self.stats.dropped, 1, "spool_full", &err);
+                lost(&self.stats.dropped, 1, spool_reason(&err), &err);
                 false
             }
         }
@@ -258,6 +258,14 @@ async fn run(
             }
         }
         batch.clear();
+    }
+}
+
+/// The `reason` label of records the spool could not take.
+fn spool_reason(err: &crate::spool::SpoolError) -> &'static str {
+    match err {
+        crate::spool::SpoolError::Full { .. } => "spool_full",
+        _ => "spool_error",
     }
 }
 
@@ -343,7 +351,7 @@ async fn run_with_spool(
                     metrics::counter!("rampart_audit_spooled_total").increment(n);
                     sync(&spool).await;
                 }
-                Err(err) => lost(&stats.failed, n, "spool_full", &err),
+                Err(err) => lost(&stats.failed, n, spool_reason(&err), &err),
             }
         }
         stats.settled.fetch_add(n, Ordering::Relaxed);
@@ -385,8 +393,12 @@ async fn replay(
         );
     }
     store.append(&batch.records).await?;
-    spool.commit(&batch)?;
     let n = batch.records.len() as u64;
+    // The offset update fsyncs: off the async threads too.
+    let s = Arc::clone(spool);
+    tokio::task::spawn_blocking(move || s.commit(&batch))
+        .await
+        .map_err(|e| ReplayError::Task(e.to_string()))??;
     stats.written.fetch_add(n, Ordering::Relaxed);
     stats.replayed.fetch_add(n, Ordering::Relaxed);
     metrics::counter!("rampart_audit_replayed_total").increment(n);

@@ -1,5 +1,5 @@
-//! `rampart config`: every example config passes `check`, and a bad one is refused with
-//! the key and the line.
+//! `rampart config`: every example config passes `check`, a bad one is refused with the
+//! key and the line, and `schema` prints the committed schema.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -55,4 +55,16 @@ fn a_bad_tenant_limit_is_refused_with_its_key_and_line() {
         stderr.contains("bad.toml:6:") && stderr.contains("tenants.rpm"),
         "{stderr}"
     );
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["config", "schema"])
+        .output()
+        .expect("run rampart");
+    assert!(out.status.success());
+    let committed = std::fs::read(repo_root().join("docs/config.schema.json"))
+        .expect("docs/config.schema.json");
+    assert_eq!(out.stdout, committed);
 }

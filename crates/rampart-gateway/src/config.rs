@@ -29,6 +29,7 @@
 //! ```
 
 use rampart_guard::{GuardMode, Policy};
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::net::SocketAddr;
@@ -52,7 +53,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -62,8 +63,10 @@ pub struct Config {
     #[serde(default)]
     pub audit: AuditConfig,
     #[serde(default)]
+    #[schemars(with = "Vec<ProviderConfig>")]
     pub providers: Vec<Spanned<ProviderConfig>>,
     #[serde(default)]
+    #[schemars(with = "Vec<ModelConfig>")]
     pub models: Vec<Spanned<ModelConfig>>,
     #[serde(default)]
     pub guard: GuardConfig,
@@ -73,6 +76,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Limits per tenant, charged in addition to each key's own.
     #[serde(default)]
+    #[schemars(with = "Vec<TenantConfig>")]
     pub tenants: Vec<Spanned<TenantConfig>>,
     #[serde(default)]
     pub telemetry: TelemetryConfig,
@@ -84,11 +88,12 @@ pub struct Config {
 }
 
 /// `[server]`: the main listener.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     /// Address to listen on. Default `127.0.0.1:8787`.
     #[serde(default = "default_listen")]
+    #[schemars(with = "Interpolated")]
     pub listen: Spanned<Interpolated>,
     /// Largest request body accepted, in bytes. Default 4 MiB; larger bodies get 413.
     #[serde(default = "default_body_limit")]
@@ -135,7 +140,7 @@ fn default_reload_poll() -> u64 {
 }
 
 /// `[server.timeouts]`, in seconds.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerTimeouts {
     /// Time allowed to receive request headers. Default 10.
@@ -174,7 +179,7 @@ fn three_hundred() -> u64 {
 }
 
 /// `[server.tls]`: inbound TLS, optionally requiring client certificates (mTLS).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
     /// PEM certificate chain.
@@ -187,15 +192,16 @@ pub struct TlsConfig {
 }
 
 /// `[server.admin]`: a separate listener for health and metrics.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdminConfig {
+    #[schemars(with = "Interpolated")]
     pub listen: Spanned<Interpolated>,
 }
 
 /// `[storage]`: where keys and audit records live (used by `rampart-identity` and
 /// `rampart-audit`). Default `sqlite://rampart.db`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
     #[serde(default = "default_storage_url")]
@@ -217,16 +223,18 @@ fn default_storage_url() -> Interpolated {
 /// `[audit]`: the local spool where audit records wait while the store of
 /// `[storage] url` cannot take them (buffer full, database down), replayed in order when
 /// it can, and at the next start.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditConfig {
     /// The spool file; a relative path is relative to the working directory, like a
     /// `sqlite://` path. One gateway process per file. Default `rampart-audit.spool`.
     #[serde(default = "default_spool_path")]
+    #[schemars(with = "Interpolated")]
     pub spool_path: Spanned<Interpolated>,
     /// Largest spool file, in bytes; past it, records are lost, counted in
     /// `rampart_audit_lost_total{reason="spool_full"}` and logged. Default 1 GiB.
     #[serde(default = "default_spool_max_bytes")]
+    #[schemars(with = "u64")]
     pub spool_max_bytes: Spanned<u64>,
 }
 
@@ -251,11 +259,12 @@ const MIN_SPOOL_BYTES: u64 = 1024 * 1024;
 
 /// `[telemetry]`: optional OpenTelemetry traces (one span per request, one child span per
 /// pipeline phase) exported over OTLP/HTTP with the JSON encoding.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TelemetryConfig {
     /// The collector's base URL, e.g. `http://otel-collector:4318`; spans are posted to
     /// `{otlp_endpoint}/v1/traces`. No traces when absent (the default).
+    #[schemars(with = "Option<Interpolated>")]
     pub otlp_endpoint: Option<Spanned<Interpolated>>,
     /// `service.name` of the exported spans. Default `rampart`.
     #[serde(default = "default_service_name")]
@@ -276,7 +285,7 @@ fn default_service_name() -> Interpolated {
 }
 
 /// The upstream protocols Rampart speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderKind {
     Openai,
@@ -302,9 +311,10 @@ impl ProviderKind {
 }
 
 /// `[[providers]]`: one upstream account or endpoint.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     pub kind: ProviderKind,
     /// Base URL as in the provider's SDK: OpenAI's includes `/v1`, Anthropic's does not,
@@ -339,7 +349,7 @@ fn two() -> u32 {
 }
 
 /// `[providers.credentials]`: static AWS credentials.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwsCredentials {
     pub access_key_id: Secret,
@@ -348,7 +358,7 @@ pub struct AwsCredentials {
 }
 
 /// `[providers.timeouts]`, in seconds.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderTimeouts {
     /// TCP + TLS connect. Default 10.
@@ -386,22 +396,26 @@ impl ProviderTimeouts {
 }
 
 /// `[[models]]`: a client-facing model name and where it is served.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Shorthand for a single deployment.
+    #[schemars(with = "Option<String>")]
     pub provider: Option<Spanned<String>>,
     pub upstream_model: Option<String>,
     /// Several deployments, picked by weight, falling back in turn.
     #[serde(default)]
+    #[schemars(with = "Vec<DeploymentConfig>")]
     pub deployments: Vec<Spanned<DeploymentConfig>>,
 }
 
 /// One place a model is served.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentConfig {
+    #[schemars(with = "String")]
     pub provider: Spanned<String>,
     pub upstream_model: String,
     /// Relative share of traffic. Default 1.
@@ -434,28 +448,31 @@ impl ModelConfig {
 }
 
 /// `[guard]`: the guard engine's mode and policy.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuardConfig {
     /// `enforce` (default), `monitor` or `off`. Overrides the policy's own `mode`.
+    #[schemars(schema_with = "guard_mode_schema")]
     pub mode: Option<GuardMode>,
     /// A policy file (the `rampart guard` policy format), relative to this config.
     pub policy_file: Option<Interpolated>,
     /// An inline policy, same shape as a policy file.
+    #[schemars(schema_with = "inline_policy_schema")]
     pub policy: Option<Policy>,
 }
 
 /// `[auth]`: how clients authenticate.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     /// Static keys, stored as the SHA-256 of the key in lower-case hex.
     #[serde(default)]
+    #[schemars(with = "Vec<StaticKeyConfig>")]
     pub keys: Vec<Spanned<StaticKeyConfig>>,
 }
 
 /// `[[auth.keys]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaticKeyConfig {
     pub id: String,
@@ -463,6 +480,7 @@ pub struct StaticKeyConfig {
     /// A human-readable name. Default: the id.
     pub name: Option<String>,
     /// `sha256(key)` as 64 hex characters.
+    #[schemars(with = "String")]
     pub sha256: Spanned<String>,
     /// Models this key may use; all when absent.
     pub models: Option<Vec<String>>,
@@ -473,21 +491,26 @@ pub struct StaticKeyConfig {
 }
 
 /// `[limits]`: where limit state lives, and the defaults for keys that set none.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// `memory` (default: this process only, reset on restart) or `redis` (shared by every
     /// replica using the same `redis_url` and `redis_prefix`).
     #[serde(default = "default_backend")]
+    #[schemars(with = "LimitBackend")]
     pub backend: Spanned<LimitBackend>,
     /// `redis://HOST:PORT/DB`; required with `backend = "redis"`, refused otherwise.
+    #[schemars(with = "Option<Secret>")]
     pub redis_url: Option<Spanned<Secret>>,
     /// Namespace of the limiter's Redis keys, so several deployments can share one Redis.
     /// Default `rampart`.
+    #[schemars(with = "Option<String>")]
     pub redis_prefix: Option<Spanned<String>>,
     /// Requests per minute of keys without their own `rpm`.
+    #[schemars(with = "Option<u32>")]
     pub default_rpm: Option<Spanned<u32>>,
     /// Tokens per minute of keys without their own `tpm`.
+    #[schemars(with = "Option<u32>")]
     pub default_tpm: Option<Spanned<u32>>,
 }
 
@@ -517,7 +540,7 @@ impl LimitsConfig {
 }
 
 /// Where the GCRA buckets and token budgets of `[limits]` live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitBackend {
     #[default]
@@ -527,18 +550,23 @@ pub enum LimitBackend {
 
 /// `[[tenants]]`: the limits shared by every key of one tenant. A request passes only if
 /// both its key's limits and its tenant's allow it. Tenants not listed are unlimited.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantConfig {
     /// The tenant name, as on keys (`tenant = "..."`, `rampart keys create --tenant`).
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Requests per minute, all keys together.
+    #[schemars(with = "Option<u64>")]
     pub rpm: Option<Spanned<u64>>,
     /// Tokens (input + output) per minute, all keys together.
+    #[schemars(with = "Option<u64>")]
     pub tpm: Option<Spanned<u64>>,
     /// Tokens per UTC day.
+    #[schemars(with = "Option<u64>")]
     pub daily_token_budget: Option<Spanned<u64>>,
     /// Tokens per UTC calendar month.
+    #[schemars(with = "Option<u64>")]
     pub monthly_token_budget: Option<Spanned<u64>>,
 }
 
@@ -565,6 +593,44 @@ impl<'de> Deserialize<'de> for Interpolated {
             .map(Interpolated)
             .map_err(serde::de::Error::custom)
     }
+}
+
+impl JsonSchema for Interpolated {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Interpolated".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A string; `${VAR}` reads the environment variable VAR, `$$` is a literal `$`."
+        })
+    }
+}
+
+impl JsonSchema for Secret {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A credential; write `${VAR}` to read it from the environment rather than the file."
+        })
+    }
+}
+
+fn guard_mode_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "enum": ["enforce", "monitor", "off"]
+    })
+}
+
+fn inline_policy_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "description": "An inline guard policy, the same shape as a `rampart guard` policy file (checked by `rampart config check`)."
+    })
 }
 
 /// A credential: interpolated like any string, never printed.

@@ -350,7 +350,7 @@ impl AuditSink for AuditLogSink {
                 Ok(())
             } else {
                 Err(AuditError::Unavailable(
-                    "audit buffer full; record dropped".to_owned(),
+                    "audit record lost: buffer full, spool full or unavailable".to_owned(),
                 ))
             }
         })

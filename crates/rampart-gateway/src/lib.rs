@@ -25,6 +25,7 @@ pub mod audit;
 pub mod auth;
 pub mod canonical;
 pub mod config;
+pub mod config_schema;
 pub mod control;
 pub mod error;
 pub mod guard;

@@ -10,7 +10,7 @@
 //! - from `rampart-audit`'s writer: `rampart_audit_spooled_total`,
 //!   `rampart_audit_replayed_total`, `rampart_audit_spool_backlog` (records waiting for
 //!   the store) and `rampart_audit_lost_total{reason}` (`buffer_full`, `spool_full`,
-//!   `store_failed`, `spool_corrupt`)
+//!   `spool_error`, `store_failed`, `spool_corrupt`)
 //! - with `[telemetry] otlp_endpoint`: `rampart_otlp_spans_dropped_total` (exporter queue
 //!   full) and `rampart_otlp_export_failures_total`
 //!

@@ -1,4 +1,4 @@
-//! `rampart config`: check a gateway config without serving it.
+//! `rampart config`: check a gateway config without serving it, print its JSON Schema.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,10 +20,20 @@ enum Command {
         /// The config file.
         file: PathBuf,
     },
+    /// Print the JSON Schema of the config file (also committed as
+    /// `docs/config.schema.json`), for editors that complete and check TOML.
+    ///
+    /// Example: `rampart config schema > config.schema.json`, then start the config with
+    /// `#:schema ./config.schema.json` (Taplo / Even Better TOML).
+    Schema,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
+        Command::Schema => {
+            print!("{}", rampart_gateway::config_schema::json_schema_text());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check { file } => match rampart_gateway::Config::load(&file).and_then(|c| {
             rampart_gateway::runtime::Runtime::build(c, &Default::default()).map(|_| ())
         }) {
