@@ -163,6 +163,36 @@ async fn tampering_behind_the_triggers_is_detected_at_the_record() {
     assert!(broken.reason.contains("columns"));
 }
 
+/// A batch longer than one multi-row `INSERT` (64 rows) is split across statements; the
+/// chain must run through the seams in order.
+#[tokio::test]
+async fn a_batch_spanning_several_insert_statements_is_one_ordered_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&url(&dir)).await.unwrap();
+    store
+        .append(&(0..150).map(record).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    store
+        .append(&(150..215).map(record).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    let listed = store.list(1_000).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (1..=215).rev().collect::<Vec<i64>>()
+    );
+    for (stored, i) in listed.iter().rev().zip(0..) {
+        assert_eq!(stored.record, record(i), "seq {}", stored.seq);
+    }
+    for pair in listed.windows(2) {
+        assert_eq!(pair[0].prev_hash, pair[1].hash, "seq {}", pair[0].seq);
+    }
+    let report = store.verify().await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.records, 215);
+}
+
 #[tokio::test]
 async fn two_writers_on_one_file_extend_one_chain() {
     let dir = tempfile::tempdir().unwrap();

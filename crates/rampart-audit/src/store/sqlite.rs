@@ -25,6 +25,10 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
 
 /// Rows fetched per round trip while verifying, so memory stays flat on a large log.
 const VERIFY_PAGE: i64 = 1_000;
+/// Rows per `INSERT` statement when appending a batch: 8 bound values each, far below
+/// SQLite's limit of 32,766 variables, and few enough distinct statements (one per row
+/// count) for the connection's statement cache.
+const ROWS_PER_INSERT: usize = 64;
 /// The most records `list` returns, whatever is asked.
 pub const MAX_LIST: u32 = 100_000;
 
@@ -56,6 +60,22 @@ async fn open_pool(url: &str) -> Result<SqlitePool, sqlx::Error> {
         SqlitePoolOptions::new().max_connections(2)
     };
     pool.connect_with(options).await
+}
+
+/// `INSERT INTO audit_records … VALUES (…), (…), …` with `rows` rows of placeholders.
+fn insert_sql(rows: usize) -> String {
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?)";
+    let mut sql = String::with_capacity(120 + rows * (ROW.len() + 2));
+    sql.push_str(
+        "INSERT INTO audit_records (seq, time_ms, request_id, tenant, key_id, record, prev_hash, hash) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(ROW);
+    }
+    sql
 }
 
 async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
@@ -154,27 +174,41 @@ impl AuditStore for SqliteAuditStore {
                 (seq, prev)
             }
         };
+        // Hash the whole batch first, then insert it in multi-row statements: each
+        // statement is one round trip to SQLite's worker thread, which costs far more
+        // than the row itself.
+        let mut rows = Vec::with_capacity(records.len());
         for record in records {
             let json = record.canonical_json();
             let hash = chain::link(&prev, &json);
             seq += 1;
             // The JSON of plain strings and numbers is valid UTF-8.
-            let text = String::from_utf8_lossy(&json);
-            sqlx::query(
-                "INSERT INTO audit_records (seq, time_ms, request_id, tenant, key_id, record, prev_hash, hash) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(seq)
-            .bind(record.time_ms)
-            .bind(&record.request_id)
-            .bind(&record.tenant)
-            .bind(&record.key_id)
-            .bind(text.as_ref())
-            .bind(chain::to_hex(&prev))
-            .bind(chain::to_hex(&hash))
-            .execute(&mut *tx)
-            .await?;
+            let text = String::from_utf8(json)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            rows.push((
+                seq,
+                record,
+                text,
+                chain::to_hex(&prev),
+                chain::to_hex(&hash),
+            ));
             prev = hash;
+        }
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let sql = insert_sql(chunk.len());
+            let mut query = sqlx::query(&sql);
+            for (seq, record, text, prev_hex, hash_hex) in chunk {
+                query = query
+                    .bind(*seq)
+                    .bind(record.time_ms)
+                    .bind(&record.request_id)
+                    .bind(&record.tenant)
+                    .bind(&record.key_id)
+                    .bind(text)
+                    .bind(prev_hex)
+                    .bind(hash_hex);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
