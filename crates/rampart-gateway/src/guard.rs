@@ -219,6 +219,16 @@ impl InputGuard<'_> {
                                     &format!("messages[{i}].content[{j}].text"),
                                 )?;
                             }
+                            // An Anthropic document's title and context reach the model too.
+                            for key in ["title", "context"] {
+                                if let Some(t) = p.get_mut(key) {
+                                    self.value(
+                                        t,
+                                        Role::Document,
+                                        &format!("messages[{i}].content[{j}].{key}"),
+                                    )?;
+                                }
+                            }
                         }
                     }
                     _ => {}

@@ -781,6 +781,19 @@ async fn thinking_history_the_guard_would_redact_is_dropped_not_altered() {
 }
 
 #[tokio::test]
+async fn a_document_title_and_context_are_inspected_like_its_text() {
+    let h = start().await;
+    let mut req = anthropic_native_request(false, "hello");
+    req["messages"][0]["content"][2]["context"] = json!(format!("key {SECRET}"));
+    let (status, _, _) = h.post("/v1/messages", KEY, req).await;
+    assert_eq!(status, 200);
+    let sent = h.last_upstream_body();
+    let doc = &sent["messages"][0]["content"][2];
+    assert_eq!(doc["context"], "key [AWS_ACCESS_KEY]");
+    assert_eq!(doc["title"], "Doc");
+}
+
+#[tokio::test]
 async fn anthropic_only_fields_never_reach_an_openai_provider() {
     let h = start().await;
     let mut req = anthropic_native_request(false, "hello");

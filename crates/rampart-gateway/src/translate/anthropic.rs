@@ -27,11 +27,17 @@ fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
 /// Block keys that carry no text and pass through unchanged when present.
 const BLOCK_EXTRAS: [&str; 4] = ["cache_control", "citations", "title", "context"];
 
-/// Copy the [`BLOCK_EXTRAS`] of `from` onto `to` (both JSON objects).
+/// Copy the [`BLOCK_EXTRAS`] of `from` onto `to` (both JSON objects). Only settings pass:
+/// `citations` as a document's `{"enabled": …}`, not a text block's list of cited text
+/// (text the guard would not see); `title` and `context` are strings the guard inspects
+/// as document text.
 fn copy_extras(from: &Value, to: &mut Value) {
     for key in BLOCK_EXTRAS {
-        if let Some(v) = field(from, key) {
-            to[key] = v.clone();
+        match field(from, key) {
+            Some(v) if key == "citations" && !v.is_object() => {}
+            Some(v) if (key == "title" || key == "context") && !v.is_string() => {}
+            Some(v) => to[key] = v.clone(),
+            None => {}
         }
     }
 }
