@@ -659,6 +659,52 @@ mod tests {
         assert!(tally.findings.len() >= 2);
     }
 
+    /// The `delta.thinking` each chunk carries after the stream guard.
+    fn thinking_after_guard(pieces: &[&str]) -> Vec<Value> {
+        let guard = Guard::new(Policy::default()).unwrap();
+        let mut sg = StreamGuard::new(&guard);
+        let mut session = Session::new();
+        let mut tally = Tally::default();
+        let mut chunks: Vec<Value> = pieces
+            .iter()
+            .map(|p| json!({"text": p}))
+            .chain([json!({"signature": "sig"})])
+            .map(|t| crate::canonical::chunk("i", "m", json!({"thinking": t}), None))
+            .collect();
+        chunks
+            .iter_mut()
+            .map(|c| {
+                assert_eq!(
+                    sg.chunk(c, &mut session, &mut tally).unwrap(),
+                    Flow::Continue
+                );
+                c["choices"][0]["delta"]["thinking"].clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn streamed_thinking_is_held_and_released_whole_with_its_signature() {
+        let out = thinking_after_guard(&["plan: ", "greet"]);
+        assert_eq!(
+            out,
+            [
+                Value::Null,
+                Value::Null,
+                json!({"text": "plan: greet", "signature": "sig"})
+            ]
+        );
+    }
+
+    #[test]
+    fn streamed_thinking_that_would_be_redacted_or_is_too_long_is_withheld() {
+        let out = thinking_after_guard(&["key AKIAIOSF", "ODNN7EXAMPLE"]);
+        assert!(out.iter().all(Value::is_null), "{out:?}");
+        let long = "a".repeat(MAX_THINKING_BYTES / 2 + 1);
+        let out = thinking_after_guard(&[&long, &long]);
+        assert!(out.iter().all(Value::is_null));
+    }
+
     #[test]
     fn streamed_secret_split_across_chunks_never_reaches_the_client() {
         let guard = Guard::new(Policy::default()).unwrap();
