@@ -68,14 +68,15 @@ rpm = 2
 """
 
 
-@pytest.fixture(scope="session")
-def gateway(tmp_path_factory):
+def start_gateway(tmp_path_factory, config_template: str, **fields):
+    """Start `rampart serve` with `config_template` (formatted with a free `port`, the key
+    hashes and `fields`); yields `{"base", "log"}` and stops it afterwards."""
     binary = os.environ.get("RAMPART_BIN")
     if not binary:
         pytest.fail("RAMPART_BIN is not set: run ./scripts/test, or point it at target/debug/rampart")
     port = _free_port()
     config = tmp_path_factory.mktemp("rampart") / "gateway.toml"
-    config.write_text(CONFIG.format(port=port, full=_sha256(KEY), limited=_sha256(LIMITED_KEY)))
+    config.write_text(config_template.format(port=port, full=_sha256(KEY), limited=_sha256(LIMITED_KEY), **fields))
     log = open(config.with_suffix(".log"), "w")
     proc = subprocess.Popen([binary, "serve", "--config", str(config)], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -99,3 +100,8 @@ def gateway(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory):
+    yield from start_gateway(tmp_path_factory, CONFIG)

@@ -4,6 +4,22 @@
 //! One internal extension: a content part `{"type": "document", "text": ...}` marks text
 //! that came from a document (Anthropic `document` blocks), so the guard inspects it with
 //! `Role::Document`; providers turn it back into their own document or text form.
+//!
+//! Anthropic extensions, so an Anthropic client reaching an Anthropic provider keeps what
+//! has no OpenAI form (`translate/anthropic.rs` writes and reads them):
+//! - `anthropic` on the request: `thinking`, `metadata`, `top_k`, the original
+//!   `tool_choice`, `service_tier`.
+//! - `cache_control` (and a document's `title`, `context`, `citations`) on content parts,
+//!   system parts, tool messages, tool calls and tools.
+//! - `thinking_blocks` on an assistant message (history or answer): Anthropic's
+//!   `thinking` / `redacted_thinking` blocks, byte for byte, because their `signature`
+//!   covers the text. In a chunk, `delta.thinking` is `{"text"}` (a piece),
+//!   `{"signature"}` (the end of a block) or `{"redacted"}` (an opaque block).
+//! - `cache_creation_input_tokens` / `cache_read_input_tokens` in `usage`, and
+//!   `stop_sequence` on a choice.
+//!
+//! OpenAI-shaped providers drop them ([`strip_anthropic_extras`]); Bedrock maps what
+//! Converse has (see `translate/bedrock.rs`).
 
 use serde_json::{Map, Value, json};
 
@@ -50,6 +66,51 @@ pub fn request_text_bytes(req: &Value) -> usize {
         }
     }
     n
+}
+
+/// The request key holding Anthropic-only fields.
+pub const ANTHROPIC: &str = "anthropic";
+
+/// The Anthropic prompt-cache counters a canonical `usage` may carry.
+pub const CACHE_USAGE: [&str; 2] = ["cache_creation_input_tokens", "cache_read_input_tokens"];
+
+/// Remove the Anthropic extensions from a canonical request, for upstreams that would
+/// refuse unknown fields. Nothing here has an OpenAI equivalent the gateway could map to:
+/// OpenAI caches prompts by itself, reasoning is the model's own, and `metadata.user_id`
+/// already became `user`.
+pub fn strip_anthropic_extras(req: &mut Value) {
+    let Some(obj) = req.as_object_mut() else {
+        return;
+    };
+    obj.remove(ANTHROPIC);
+    if let Some(tools) = obj.get_mut("tools").and_then(Value::as_array_mut) {
+        for t in tools {
+            strip_block_extras(t);
+        }
+    }
+    let Some(msgs) = obj.get_mut("messages").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for m in msgs {
+        strip_block_extras(m);
+        if let Some(o) = m.as_object_mut() {
+            o.remove("thinking_blocks");
+        }
+        if let Some(parts) = m.get_mut("content").and_then(Value::as_array_mut) {
+            parts.iter_mut().for_each(strip_block_extras);
+        }
+        if let Some(calls) = m.get_mut("tool_calls").and_then(Value::as_array_mut) {
+            calls.iter_mut().for_each(strip_block_extras);
+        }
+    }
+}
+
+fn strip_block_extras(v: &mut Value) {
+    if let Some(o) = v.as_object_mut() {
+        for key in ["cache_control", "citations", "title", "context"] {
+            o.remove(key);
+        }
+    }
 }
 
 /// A random identifier with `prefix`, e.g. `chatcmpl-3f2a…`.

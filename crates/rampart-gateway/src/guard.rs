@@ -8,6 +8,15 @@
 //! content and tool-call arguments, whole or chunk by chunk through a
 //! [`StreamInspector`] per choice, with pseudonyms restored in what the user reads.
 //!
+//! Anthropic thinking (`thinking_blocks`, `delta.thinking`) is model output and is
+//! inspected too, but never rewritten: its `signature` covers the exact text, and an
+//! altered block would fail when the client sends it back. So a thinking block whose text
+//! the policy would block ends the answer as any block does, and one the policy would
+//! rewrite (redact, pseudonymise) is withheld whole, text and signature; pseudonyms in it
+//! are not restored. `redacted_thinking` is opaque and passes. A streamed thinking block
+//! is held until its signature arrives (bounded by [`MAX_THINKING_BYTES`]) and released
+//! whole.
+//!
 //! In `enforce` mode a block refuses the request (input) or ends the answer with
 //! `content_filter` (output), and rewritten text replaces the original; in `monitor` mode
 //! findings are recorded and nothing changes. An engine error fails closed.
@@ -19,6 +28,69 @@ use rampart_guard::{
 };
 use serde_json::Value;
 use std::collections::HashMap;
+
+/// The most thinking text held back for one streamed block; a longer block is withheld.
+pub const MAX_THINKING_BYTES: usize = 1 << 20;
+
+/// What happens to a thinking block's text after inspection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ThinkingVerdict {
+    Pass,
+    /// The policy would rewrite it: withhold the block (its signature binds the text).
+    Withhold,
+    Block,
+}
+
+/// Inspect one thinking text as model output, without changing it.
+fn inspect_thinking(
+    guard: &Guard,
+    text: &str,
+    session: &mut Session,
+    tally: &mut Tally,
+) -> Result<ThinkingVerdict, ApiError> {
+    let insp = guard
+        .inspect(text, Context::output(), session)
+        .map_err(guard_failed)?;
+    tally.add(guard, &insp, Direction::Output);
+    if guard.policy().mode != GuardMode::Enforce {
+        return Ok(ThinkingVerdict::Pass);
+    }
+    Ok(if insp.decision == Decision::Block {
+        ThinkingVerdict::Block
+    } else if insp.text != text {
+        ThinkingVerdict::Withhold
+    } else {
+        ThinkingVerdict::Pass
+    })
+}
+
+/// Inspect the thinking blocks of one answer message; withheld blocks are removed.
+/// Returns whether the policy blocks the answer.
+fn output_thinking(
+    guard: &Guard,
+    msg: &mut Value,
+    session: &mut Session,
+    tally: &mut Tally,
+) -> Result<bool, ApiError> {
+    let Some(blocks) = msg.get_mut("thinking_blocks").and_then(Value::as_array_mut) else {
+        return Ok(false);
+    };
+    let mut keep = Vec::with_capacity(blocks.len());
+    let mut blocked = false;
+    for b in blocks.drain(..) {
+        let verdict = match b.get("thinking").and_then(Value::as_str) {
+            Some(text) => inspect_thinking(guard, text, session, tally)?,
+            None => ThinkingVerdict::Pass,
+        };
+        match verdict {
+            ThinkingVerdict::Pass => keep.push(b),
+            ThinkingVerdict::Withhold => {}
+            ThinkingVerdict::Block => blocked = true,
+        }
+    }
+    *blocks = keep;
+    Ok(blocked)
+}
 
 /// What the guard saw over one request.
 #[derive(Debug, Clone)]
@@ -147,9 +219,22 @@ impl InputGuard<'_> {
                                     &format!("messages[{i}].content[{j}].text"),
                                 )?;
                             }
+                            // An Anthropic document's title and context reach the model too.
+                            for key in ["title", "context"] {
+                                if let Some(t) = p.get_mut(key) {
+                                    self.value(
+                                        t,
+                                        Role::Document,
+                                        &format!("messages[{i}].content[{j}].{key}"),
+                                    )?;
+                                }
+                            }
                         }
                     }
                     _ => {}
+                }
+                if let Some(blocks) = m.get_mut("thinking_blocks").and_then(Value::as_array_mut) {
+                    self.thinking_history(blocks, i)?;
                 }
                 if let Some(calls) = m.get_mut("tool_calls").and_then(Value::as_array_mut) {
                     for (j, c) in calls.iter_mut().enumerate() {
@@ -171,6 +256,31 @@ impl InputGuard<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Thinking blocks sent back in assistant history, inspected as `Assistant`. They are
+    /// signed, so a block the policy would rewrite is dropped from the request rather than
+    /// altered (Anthropic ignores earlier turns' thinking; inside a tool-use loop it then
+    /// refuses the request, visibly). A block the policy blocks refuses the request.
+    fn thinking_history(&mut self, blocks: &mut Vec<Value>, i: usize) -> Result<(), ApiError> {
+        let mut keep = Vec::with_capacity(blocks.len());
+        for (j, b) in blocks.drain(..).enumerate() {
+            let Some(text) = b.get("thinking").and_then(Value::as_str) else {
+                keep.push(b);
+                continue;
+            };
+            let mut probe = text.to_owned();
+            self.text(
+                &mut probe,
+                Role::Assistant,
+                &format!("messages[{i}].thinking_blocks[{j}].thinking"),
+            )?;
+            if probe == text {
+                keep.push(b);
+            }
+        }
+        *blocks = keep;
         Ok(())
     }
 
@@ -207,7 +317,7 @@ pub fn output_complete(
         let Some(msg) = choice.get_mut("message") else {
             continue;
         };
-        let mut choice_blocked = false;
+        let mut choice_blocked = output_thinking(guard, msg, session, tally)?;
         {
             let (content, calls) = split_message(msg);
             if let Some(c) = content {
@@ -236,6 +346,7 @@ pub fn output_complete(
             msg["content"] = Value::String(String::new());
             if let Some(o) = msg.as_object_mut() {
                 o.remove("tool_calls");
+                o.remove("thinking_blocks");
             }
             choice["finish_reason"] = Value::String("content_filter".into());
         }
@@ -283,6 +394,8 @@ pub struct StreamGuard<'g> {
     enforce: bool,
     content: HashMap<u64, StreamInspector<'g>>,
     args: HashMap<(u64, u64), StreamInspector<'g>>,
+    /// The open thinking block's text per choice (`None` once it outgrew the bound).
+    thinking: HashMap<u64, Option<String>>,
 }
 
 impl<'g> StreamGuard<'g> {
@@ -292,6 +405,7 @@ impl<'g> StreamGuard<'g> {
             enforce: guard.policy().mode == GuardMode::Enforce,
             content: HashMap::new(),
             args: HashMap::new(),
+            thinking: HashMap::new(),
         }
     }
 
@@ -351,6 +465,11 @@ impl<'g> StreamGuard<'g> {
             let Some(delta) = choice.get_mut("delta") else {
                 continue;
             };
+            if delta.get("thinking").is_some()
+                && self.thinking_delta(index, delta, session, tally)? == ThinkingVerdict::Block
+            {
+                flow = Flow::Blocked;
+            }
             let text = delta
                 .get("content")
                 .and_then(Value::as_str)
@@ -410,6 +529,52 @@ impl<'g> StreamGuard<'g> {
         }
         tally.spent += started.elapsed();
         Ok(flow)
+    }
+
+    /// Hold a thinking piece, or release (or withhold) the whole block at its signature.
+    fn thinking_delta(
+        &mut self,
+        index: u64,
+        delta: &mut Value,
+        session: &mut Session,
+        tally: &mut Tally,
+    ) -> Result<ThinkingVerdict, ApiError> {
+        let Some(obj) = delta.as_object_mut() else {
+            return Ok(ThinkingVerdict::Pass);
+        };
+        let Some(mut th) = obj.remove("thinking") else {
+            return Ok(ThinkingVerdict::Pass);
+        };
+        if th.get("redacted").is_some() {
+            obj.insert("thinking".into(), th);
+            return Ok(ThinkingVerdict::Pass);
+        }
+        if let Some(piece) = th.get("text").and_then(Value::as_str) {
+            let held = self
+                .thinking
+                .entry(index)
+                .or_insert_with(|| Some(String::new()));
+            if let Some(buf) = held {
+                if buf.len() + piece.len() > MAX_THINKING_BYTES {
+                    *held = None;
+                } else {
+                    buf.push_str(piece);
+                }
+            }
+        }
+        if th.get("signature").is_none() {
+            return Ok(ThinkingVerdict::Pass);
+        }
+        let Some(text) = self.thinking.remove(&index).unwrap_or(Some(String::new())) else {
+            tracing::warn!("a thinking block exceeded the inspection bound and was withheld");
+            return Ok(ThinkingVerdict::Withhold);
+        };
+        let verdict = inspect_thinking(self.guard, &text, session, tally)?;
+        if verdict == ThinkingVerdict::Pass {
+            th["text"] = Value::String(text);
+            obj.insert("thinking".into(), th);
+        }
+        Ok(verdict)
     }
 
     /// End of stream without a finish chunk: flush everything still held, as one chunk of
@@ -492,6 +657,52 @@ mod tests {
         assert_eq!(req, before);
         assert_eq!(tally.decision, Decision::Block);
         assert!(tally.findings.len() >= 2);
+    }
+
+    /// The `delta.thinking` each chunk carries after the stream guard.
+    fn thinking_after_guard(pieces: &[&str]) -> Vec<Value> {
+        let guard = Guard::new(Policy::default()).unwrap();
+        let mut sg = StreamGuard::new(&guard);
+        let mut session = Session::new();
+        let mut tally = Tally::default();
+        let mut chunks: Vec<Value> = pieces
+            .iter()
+            .map(|p| json!({"text": p}))
+            .chain([json!({"signature": "sig"})])
+            .map(|t| crate::canonical::chunk("i", "m", json!({"thinking": t}), None))
+            .collect();
+        chunks
+            .iter_mut()
+            .map(|c| {
+                assert_eq!(
+                    sg.chunk(c, &mut session, &mut tally).unwrap(),
+                    Flow::Continue
+                );
+                c["choices"][0]["delta"]["thinking"].clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn streamed_thinking_is_held_and_released_whole_with_its_signature() {
+        let out = thinking_after_guard(&["plan: ", "greet"]);
+        assert_eq!(
+            out,
+            [
+                Value::Null,
+                Value::Null,
+                json!({"text": "plan: greet", "signature": "sig"})
+            ]
+        );
+    }
+
+    #[test]
+    fn streamed_thinking_that_would_be_redacted_or_is_too_long_is_withheld() {
+        let out = thinking_after_guard(&["key AKIAIOSF", "ODNN7EXAMPLE"]);
+        assert!(out.iter().all(Value::is_null), "{out:?}");
+        let long = "a".repeat(MAX_THINKING_BYTES / 2 + 1);
+        let out = thinking_after_guard(&[&long, &long]);
+        assert!(out.iter().all(Value::is_null));
     }
 
     #[test]

@@ -129,6 +129,9 @@ async fn anthropic_messages(
     up.bodies.lock().unwrap().push(body.clone());
     up.headers.lock().unwrap().push(headers);
     let text = format!("Claude heard: {}", last_user_text(&body));
+    if body.get("thinking").is_some() {
+        return anthropic_thinking_answer(&body, &text);
+    }
     if body["stream"] == json!(true) {
         let events = [
             (
@@ -168,6 +171,50 @@ async fn anthropic_messages(
         "stop_reason": if content[0]["type"] == "tool_use" { "tool_use" } else { "end_turn" },
         "usage": {"input_tokens": 9, "output_tokens": 4}}))
     .into_response()
+}
+
+/// The fake Anthropic's answer when extended thinking is on: a signed thinking block
+/// (naming a secret when asked to "leak"), a redacted one, text, cache counters and the
+/// stop sequence, whole or streamed as thinking and signature deltas.
+fn anthropic_thinking_answer(body: &Value, text: &str) -> Response {
+    let thought = if text.contains("leak") {
+        format!("The key is {SECRET}.")
+    } else {
+        "The user wants a greeting.".to_owned()
+    };
+    let usage = json!({"input_tokens": 9, "output_tokens": 30,
+        "cache_creation_input_tokens": 1200, "cache_read_input_tokens": 3400});
+    if body["stream"] != json!(true) {
+        return axum::Json(
+            json!({"id": "msg_think", "type": "message", "role": "assistant",
+            "model": body["model"], "content": [
+                {"type": "thinking", "thinking": thought, "signature": "sig-abc"},
+                {"type": "redacted_thinking", "data": "opaque-data"},
+                {"type": "text", "text": text}],
+            "stop_reason": "stop_sequence", "stop_sequence": "END", "usage": usage}),
+        )
+        .into_response();
+    }
+    let (head, tail) = thought.split_at(thought.len() / 2);
+    let events = [
+        json!({"type": "message_start", "message": {"id": "msg_think", "model": body["model"],
+            "usage": {"input_tokens": 9, "output_tokens": 1, "cache_creation_input_tokens": 1200, "cache_read_input_tokens": 3400}}}),
+        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
+        json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": head}}),
+        json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": tail}}),
+        json!({"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "sig-abc"}}),
+        json!({"type": "content_block_stop", "index": 0}),
+        json!({"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}}),
+        json!({"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": text}}),
+        json!({"type": "content_block_stop", "index": 1}),
+        json!({"type": "message_delta", "delta": {"stop_reason": "stop_sequence", "stop_sequence": "END"}, "usage": {"output_tokens": 30}}),
+        json!({"type": "message_stop"}),
+    ];
+    let out: String = events
+        .iter()
+        .map(|d| format!("event: {}\ndata: {d}\n\n", d["type"].as_str().unwrap()))
+        .collect();
+    ([("content-type", "text/event-stream")], out).into_response()
 }
 
 async fn bedrock(
@@ -542,6 +589,229 @@ async fn anthropic_stream_from_anthropic_provider_is_well_formed() {
     assert_eq!(events.last(), Some(&"message_stop"));
     assert!(events.contains(&"content_block_delta"));
     assert_eq!(sse_text(&body), "Claude heard: ping");
+}
+
+/// An Anthropic Messages request using everything the canonical shape used to drop.
+fn anthropic_native_request(stream: bool, question: &str) -> Value {
+    json!({"model": "claude", "max_tokens": 2000, "stream": stream,
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "metadata": {"user_id": "user-42"},
+        "top_k": 5,
+        "stop_sequences": ["END"],
+        "tool_choice": {"type": "auto", "disable_parallel_tool_use": true},
+        "system": [{"type": "text", "text": "You are terse.", "cache_control": {"type": "ephemeral"}}],
+        "tools": [{"name": "get_weather", "description": "weather", "input_schema": {"type": "object"},
+            "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+        "messages": [
+            {"role": "user", "content": [
+                {"type": "text", "text": "long context", "cache_control": {"type": "ephemeral"}},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+                    "cache_control": {"type": "ephemeral"}},
+                {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "doc body"},
+                    "title": "Doc", "context": "ctx", "citations": {"enabled": true}}]},
+            {"role": "assistant", "content": [
+                {"type": "thinking", "thinking": "I need the weather.", "signature": "sig-prev"},
+                {"type": "redacted_thinking", "data": "opaque-prev"},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": question}]}]})
+}
+
+#[tokio::test]
+async fn anthropic_native_fields_reach_an_anthropic_provider_unchanged() {
+    let h = start().await;
+    let req = anthropic_native_request(false, "hello");
+    let (status, _, _) = h.post("/v1/messages", KEY, req.clone()).await;
+    assert_eq!(status, 200);
+    let sent = h.last_upstream_body();
+    for key in [
+        "thinking",
+        "metadata",
+        "top_k",
+        "tool_choice",
+        "stop_sequences",
+        "system",
+        "tools",
+    ] {
+        assert_eq!(sent[key], req[key], "{key}");
+    }
+    assert_eq!(sent["model"], "claude-upstream");
+    // Every message and block arrives as the client wrote it.
+    assert_eq!(sent["messages"], req["messages"]);
+}
+
+#[tokio::test]
+async fn anthropic_client_gets_signed_thinking_cache_usage_and_stop_sequence() {
+    let h = start().await;
+    let (status, _, body) = h
+        .post(
+            "/v1/messages",
+            KEY,
+            anthropic_native_request(false, "hello"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], "msg_think");
+    assert_eq!(
+        body["content"][0],
+        json!({"type": "thinking", "thinking": "The user wants a greeting.", "signature": "sig-abc"})
+    );
+    assert_eq!(
+        body["content"][1],
+        json!({"type": "redacted_thinking", "data": "opaque-data"})
+    );
+    assert_eq!(body["content"][2]["type"], "text");
+    assert_eq!(body["stop_reason"], "stop_sequence");
+    assert_eq!(body["stop_sequence"], "END");
+    assert_eq!(body["usage"]["cache_creation_input_tokens"], 1200);
+    assert_eq!(body["usage"]["cache_read_input_tokens"], 3400);
+    assert_eq!(body["usage"]["input_tokens"], 9);
+}
+
+/// The content blocks of an Anthropic event stream, rebuilt as the SDKs do.
+fn anthropic_stream_blocks(body: &str) -> (Vec<Value>, Value) {
+    let mut blocks: Vec<Value> = Vec::new();
+    let mut final_delta = Value::Null;
+    for d in body.lines().filter_map(|l| l.strip_prefix("data: ")) {
+        let ev: Value = serde_json::from_str(d).unwrap();
+        match ev["type"].as_str().unwrap() {
+            "content_block_start" => {
+                assert_eq!(ev["index"].as_u64().unwrap() as usize, blocks.len());
+                blocks.push(ev["content_block"].clone());
+            }
+            "content_block_delta" => {
+                let b = &mut blocks[ev["index"].as_u64().unwrap() as usize];
+                let delta = &ev["delta"];
+                let (key, piece) = match delta["type"].as_str().unwrap() {
+                    "text_delta" => ("text", &delta["text"]),
+                    "thinking_delta" => ("thinking", &delta["thinking"]),
+                    "signature_delta" => ("signature", &delta["signature"]),
+                    "input_json_delta" => continue,
+                    other => panic!("unexpected delta {other}"),
+                };
+                let old = b[key].as_str().unwrap_or("").to_owned();
+                b[key] = json!(format!("{old}{}", piece.as_str().unwrap()));
+            }
+            "message_delta" => final_delta = ev,
+            _ => {}
+        }
+    }
+    (blocks, final_delta)
+}
+
+#[tokio::test]
+async fn streamed_thinking_arrives_whole_with_its_signature_and_cache_usage() {
+    let h = start().await;
+    let body = h
+        .client
+        .post(format!("{}/v1/messages", h.gateway))
+        .header("x-api-key", KEY)
+        .json(&anthropic_native_request(true, "hello"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (blocks, last) = anthropic_stream_blocks(&body);
+    assert_eq!(blocks[0]["type"], "thinking", "{body}");
+    assert_eq!(blocks[0]["thinking"], "The user wants a greeting.");
+    assert_eq!(blocks[0]["signature"], "sig-abc");
+    assert_eq!(blocks[1]["type"], "text");
+    assert!(body.contains("\"thinking_delta\"") && body.contains("\"signature_delta\""));
+    assert!(body.contains("\"id\":\"msg_think\""), "{body}");
+    assert_eq!(last["delta"]["stop_sequence"], "END");
+    assert_eq!(last["delta"]["stop_reason"], "stop_sequence");
+    assert_eq!(last["usage"]["cache_creation_input_tokens"], 1200);
+    assert_eq!(last["usage"]["cache_read_input_tokens"], 3400);
+    assert_eq!(last["usage"]["output_tokens"], 30);
+}
+
+#[tokio::test]
+async fn thinking_the_guard_would_redact_is_withheld_whole_never_altered() {
+    let h = start().await;
+    let (status, _, body) = h
+        .post(
+            "/v1/messages",
+            KEY,
+            anthropic_native_request(false, "please leak"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let text = body.to_string();
+    assert!(!text.contains(SECRET), "{text}");
+    assert!(
+        !text.contains("sig-abc"),
+        "a signature without its text: {text}"
+    );
+    assert_eq!(body["content"][0]["type"], "redacted_thinking");
+    assert_eq!(body["content"][1]["type"], "text");
+
+    let streamed = h
+        .client
+        .post(format!("{}/v1/messages", h.gateway))
+        .header("x-api-key", KEY)
+        .json(&anthropic_native_request(true, "please leak"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!streamed.contains("AKIAIOSF"), "{streamed}");
+    assert!(!streamed.contains("sig-abc"), "{streamed}");
+    let (blocks, _) = anthropic_stream_blocks(&streamed);
+    assert_eq!(blocks.len(), 1, "{streamed}");
+    assert_eq!(blocks[0]["type"], "text");
+}
+
+#[tokio::test]
+async fn thinking_history_the_guard_would_redact_is_dropped_not_altered() {
+    let h = start().await;
+    let mut req = anthropic_native_request(false, "hello");
+    req["messages"][1]["content"][0]["thinking"] = json!(format!("key {SECRET}"));
+    let (status, _, _) = h.post("/v1/messages", KEY, req).await;
+    assert_eq!(status, 200);
+    let sent = h.last_upstream_body();
+    let blocks = sent["messages"][1]["content"].as_array().unwrap();
+    assert_eq!(blocks[0]["type"], "redacted_thinking");
+    assert!(!sent.to_string().contains(SECRET));
+    assert!(!sent.to_string().contains("sig-prev"));
+}
+
+#[tokio::test]
+async fn a_document_title_and_context_are_inspected_like_its_text() {
+    let h = start().await;
+    let mut req = anthropic_native_request(false, "hello");
+    req["messages"][0]["content"][2]["context"] = json!(format!("key {SECRET}"));
+    let (status, _, _) = h.post("/v1/messages", KEY, req).await;
+    assert_eq!(status, 200);
+    let sent = h.last_upstream_body();
+    let doc = &sent["messages"][0]["content"][2];
+    assert_eq!(doc["context"], "key [AWS_ACCESS_KEY]");
+    assert_eq!(doc["title"], "Doc");
+}
+
+#[tokio::test]
+async fn anthropic_only_fields_never_reach_an_openai_provider() {
+    let h = start().await;
+    let mut req = anthropic_native_request(false, "hello");
+    req["model"] = json!("gpt");
+    let (status, _, body) = h.post("/v1/messages", KEY, req).await;
+    assert_eq!(status, 200, "{body}");
+    let sent = h.last_upstream_body().to_string();
+    for key in [
+        "cache_control",
+        "thinking",
+        "top_k",
+        "anthropic",
+        "citations",
+        "sig-prev",
+    ] {
+        assert!(!sent.contains(key), "{key} in {sent}");
+    }
+    assert!(sent.contains("\"user\":\"user-42\""), "{sent}");
 }
 
 #[tokio::test]

@@ -114,6 +114,7 @@ impl Provider for OpenAiProvider {
                 .unwrap_or("")
                 .to_owned();
             strip_documents(&mut body);
+            crate::canonical::strip_anthropic_extras(&mut body);
             body["stream"] = Value::Bool(call.stream);
             if call.stream && self.stream_usage {
                 body["stream_options"] = serde_json::json!({"include_usage": true});

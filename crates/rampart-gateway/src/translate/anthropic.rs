@@ -3,7 +3,14 @@
 //! Requests: `system` becomes system messages; `text`, `image`, `document`, `tool_use` and
 //! `tool_result` blocks map to content parts, `tool_calls` and `tool` messages. Answers and
 //! streams map `stop_reason` ↔ `finish_reason` and `tool_use` blocks ↔ `tool_calls`.
-//! Anthropic-only features without a canonical form (thinking, cache control) are dropped.
+//!
+//! Anthropic-only features ride through the canonical shape as extensions (see
+//! `canonical.rs`), so an Anthropic client reaching an Anthropic provider loses nothing the
+//! guard does not take out: `cache_control` on system, content, tool-call, tool-result and
+//! tool entries; `thinking` / `redacted_thinking` blocks as the assistant message's
+//! `thinking_blocks`; and `thinking`, `metadata`, `top_k`, the original `tool_choice` and
+//! `service_tier` under the request's `anthropic` object. Answers keep thinking blocks
+//! (with their signatures), `stop_sequence` and the cache token counts.
 
 use super::{arguments_object, stop_reason_from_anthropic, stop_reason_to_anthropic};
 use crate::canonical;
@@ -15,6 +22,52 @@ pub const DEFAULT_MAX_TOKENS: u64 = 4096;
 
 fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     v.get(key).filter(|x| !x.is_null())
+}
+
+/// Block keys that carry no text and pass through unchanged when present.
+const BLOCK_EXTRAS: [&str; 4] = ["cache_control", "citations", "title", "context"];
+
+/// Copy the [`BLOCK_EXTRAS`] of `from` onto `to` (both JSON objects). Only settings pass:
+/// `citations` as a document's `{"enabled": …}`, not a text block's list of cited text
+/// (text the guard would not see); `title` and `context` are strings the guard inspects
+/// as document text.
+fn copy_extras(from: &Value, to: &mut Value) {
+    for key in BLOCK_EXTRAS {
+        match field(from, key) {
+            Some(v) if key == "citations" && !v.is_object() => {}
+            Some(v) if (key == "title" || key == "context") && !v.is_string() => {}
+            Some(v) => to[key] = v.clone(),
+            None => {}
+        }
+    }
+}
+
+/// Request fields with no canonical form, kept for an Anthropic provider.
+const REQUEST_EXTRAS: [&str; 5] = [
+    "thinking",
+    "metadata",
+    "top_k",
+    "tool_choice",
+    "service_tier",
+];
+
+/// A `thinking` or `redacted_thinking` block, checked: its text and signature (or its
+/// opaque data) must be strings, because they go back to the provider byte for byte.
+fn thinking_block(b: &Value, ty: &str, path: &str) -> Result<Value, ApiError> {
+    let keys: &[&str] = if ty == "thinking" {
+        &["thinking", "signature"]
+    } else {
+        &["data"]
+    };
+    let mut out = json!({"type": ty});
+    for key in keys {
+        let v = b
+            .get(*key)
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::invalid(format!("{path}.{key}"), "missing or not a string"))?;
+        out[*key] = json!(v);
+    }
+    Ok(out)
 }
 
 /// A client's Anthropic Messages request → canonical. Checks types and names the field.
@@ -35,7 +88,13 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                 let text = b.get("text").and_then(Value::as_str).ok_or_else(|| {
                     ApiError::invalid(format!("system[{i}].text"), "missing or not a string")
                 })?;
-                messages.push(json!({"role": "system", "content": text}));
+                if field(b, "cache_control").is_some() {
+                    let mut part = json!({"type": "text", "text": text});
+                    copy_extras(b, &mut part);
+                    messages.push(json!({"role": "system", "content": [part]}));
+                } else {
+                    messages.push(json!({"role": "system", "content": text}));
+                }
             }
         }
         Some(_) => {
@@ -65,6 +124,7 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                 let mut parts = Vec::new();
                 let mut tool_calls = Vec::new();
                 let mut tool_results = Vec::new();
+                let mut thinking = Vec::new();
                 for (j, b) in blocks.iter().enumerate() {
                     let path = format!("messages[{i}].content[{j}]");
                     let ty = b.get("type").and_then(Value::as_str).ok_or_else(|| {
@@ -75,18 +135,30 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                             let t = b.get("text").and_then(Value::as_str).ok_or_else(|| {
                                 ApiError::invalid(format!("{path}.text"), "missing or not a string")
                             })?;
-                            parts.push(json!({"type": "text", "text": t}));
+                            let mut part = json!({"type": "text", "text": t});
+                            copy_extras(b, &mut part);
+                            parts.push(part);
                         }
-                        "image" => parts.push(image_to_canonical(b, &path)?),
-                        "document" => parts.push(document_to_canonical(b, &path)?),
+                        "image" => {
+                            let mut part = image_to_canonical(b, &path)?;
+                            copy_extras(b, &mut part);
+                            parts.push(part);
+                        }
+                        "document" => {
+                            let mut part = document_to_canonical(b, &path)?;
+                            copy_extras(b, &mut part);
+                            parts.push(part);
+                        }
                         "tool_use" => {
                             let id = b.get("id").and_then(Value::as_str).unwrap_or_default();
                             let name = b.get("name").and_then(Value::as_str).ok_or_else(|| {
                                 ApiError::invalid(format!("{path}.name"), "missing or not a string")
                             })?;
                             let input = b.get("input").cloned().unwrap_or(json!({}));
-                            tool_calls.push(json!({"id": id, "type": "function",
-                                "function": {"name": name, "arguments": input.to_string()}}));
+                            let mut call = json!({"id": id, "type": "function",
+                                "function": {"name": name, "arguments": input.to_string()}});
+                            copy_extras(b, &mut call);
+                            tool_calls.push(call);
                         }
                         "tool_result" => {
                             let id =
@@ -116,11 +188,16 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                             } else {
                                 content
                             };
-                            tool_results.push(
-                                json!({"role": "tool", "tool_call_id": id, "content": content}),
-                            );
+                            let mut msg =
+                                json!({"role": "tool", "tool_call_id": id, "content": content});
+                            copy_extras(b, &mut msg);
+                            tool_results.push(msg);
                         }
-                        // Reasoning blocks have no canonical form; the provider regenerates them.
+                        // Signed reasoning from an earlier answer: kept byte for byte so an
+                        // Anthropic provider can check its signature.
+                        "thinking" | "redacted_thinking" if role == "assistant" => {
+                            thinking.push(thinking_block(b, ty, &path)?);
+                        }
                         "thinking" | "redacted_thinking" => {}
                         other => {
                             return Err(ApiError::invalid(
@@ -132,10 +209,23 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                 }
                 messages.extend(tool_results);
                 if role == "assistant" {
-                    let text = canonical::content_text(&Value::Array(parts.clone()));
-                    let mut msg = json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { Value::String(text) }});
+                    // Text parts with extras (cache_control) stay parts; plain text joins.
+                    let content = if parts.iter().any(|p| p.get("cache_control").is_some()) {
+                        Value::Array(parts)
+                    } else {
+                        let text = canonical::content_text(&Value::Array(parts));
+                        if text.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::String(text)
+                        }
+                    };
+                    let mut msg = json!({"role": "assistant", "content": content});
                     if !tool_calls.is_empty() {
                         msg["tool_calls"] = Value::Array(tool_calls);
+                    }
+                    if !thinking.is_empty() {
+                        msg["thinking_blocks"] = Value::Array(thinking);
                     }
                     messages.push(msg);
                 } else if !parts.is_empty() {
@@ -195,7 +285,9 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
             if let Some(d) = t.get("description").and_then(Value::as_str) {
                 f["description"] = json!(d);
             }
-            converted.push(json!({"type": "function", "function": f}));
+            let mut tool = json!({"type": "function", "function": f});
+            copy_extras(t, &mut tool);
+            converted.push(tool);
         }
         out.insert("tools".into(), Value::Array(converted));
     }
@@ -218,6 +310,24 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
     }
     if let Some(user) = req.pointer("/metadata/user_id").and_then(Value::as_str) {
         out.insert("user".into(), json!(user));
+    }
+    if field(req, "thinking").is_some_and(|t| !t.is_object()) {
+        return Err(ApiError::invalid("thinking", "expected an object"));
+    }
+    if field(req, "top_k").is_some_and(|k| k.as_u64().is_none()) {
+        return Err(ApiError::invalid(
+            "top_k",
+            "expected a non-negative integer",
+        ));
+    }
+    let mut extras = Map::new();
+    for key in REQUEST_EXTRAS {
+        if let Some(v) = field(req, key) {
+            extras.insert(key.into(), v.clone());
+        }
+    }
+    if !extras.is_empty() {
+        out.insert(canonical::ANTHROPIC.into(), Value::Object(extras));
     }
     Ok(Value::Object(out))
 }
@@ -269,7 +379,7 @@ fn document_to_canonical(b: &Value, path: &str) -> Result<Value, ApiError> {
 
 /// Canonical request → Anthropic Messages request (for the Anthropic provider).
 pub fn request_from_canonical(req: &Value) -> Value {
-    let mut system = Vec::new();
+    let mut system: Vec<Value> = Vec::new();
     let mut messages: Vec<Value> = Vec::new();
     let empty = Vec::new();
     for m in req
@@ -281,30 +391,35 @@ pub fn request_from_canonical(req: &Value) -> Value {
         let content = m.get("content").unwrap_or(&Value::Null);
         let (role, blocks) = match role {
             "system" | "developer" => {
-                system.push(canonical::content_text(content));
+                system.extend(text_blocks(content));
                 continue;
             }
-            "tool" => (
-                "user",
-                vec![json!({"type": "tool_result",
+            "tool" => {
+                let mut block = json!({"type": "tool_result",
                     "tool_use_id": m.get("tool_call_id").cloned().unwrap_or(json!("")),
-                    "content": canonical::content_text(content)})],
-            ),
+                    "content": canonical::content_text(content)});
+                copy_extras(m, &mut block);
+                ("user", vec![block])
+            }
             "assistant" => {
-                let mut blocks = Vec::new();
-                let text = canonical::content_text(content);
-                if !text.is_empty() {
-                    blocks.push(json!({"type": "text", "text": text}));
-                }
+                // Thinking first, as Anthropic produced it, then text, then tool calls.
+                let mut blocks: Vec<Value> = m
+                    .get("thinking_blocks")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                blocks.extend(text_blocks(content));
                 for c in m
                     .get("tool_calls")
                     .and_then(Value::as_array)
                     .unwrap_or(&empty)
                 {
-                    blocks.push(json!({"type": "tool_use",
+                    let mut block = json!({"type": "tool_use",
                         "id": c.get("id").cloned().unwrap_or(json!("")),
                         "name": c.pointer("/function/name").cloned().unwrap_or(json!("")),
-                        "input": arguments_object(c.pointer("/function/arguments"))}));
+                        "input": arguments_object(c.pointer("/function/arguments"))});
+                    copy_extras(c, &mut block);
+                    blocks.push(block);
                 }
                 ("assistant", blocks)
             }
@@ -329,8 +444,15 @@ pub fn request_from_canonical(req: &Value) -> Value {
         "max_tokens": req.get("max_completion_tokens").or_else(|| req.get("max_tokens"))
             .and_then(Value::as_u64).unwrap_or(DEFAULT_MAX_TOKENS),
     });
-    if !system.is_empty() {
-        out["system"] = json!(system.join("\n\n"));
+    if system.iter().any(|b| b.get("cache_control").is_some()) {
+        // Cache breakpoints are per block: keep the blocks.
+        out["system"] = Value::Array(system);
+    } else if !system.is_empty() {
+        let texts: Vec<&str> = system
+            .iter()
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect();
+        out["system"] = json!(texts.join("\n\n"));
     }
     for key in ["temperature", "top_p", "stream"] {
         if let Some(v) = field(req, key) {
@@ -352,6 +474,7 @@ pub fn request_from_canonical(req: &Value) -> Value {
                 if let Some(d) = f.get("description") {
                     tool["description"] = d.clone();
                 }
+                copy_extras(t, &mut tool);
                 tool
             })
             .collect();
@@ -374,7 +497,37 @@ pub fn request_from_canonical(req: &Value) -> Value {
     if let Some(user) = field(req, "user") {
         out["metadata"] = json!({"user_id": user});
     }
+    // An Anthropic client's own fields win over their canonical approximations.
+    if let Some(extras) = field(req, canonical::ANTHROPIC).and_then(Value::as_object) {
+        for key in REQUEST_EXTRAS {
+            if let Some(v) = extras.get(key).filter(|v| !v.is_null()) {
+                out[key] = v.clone();
+            }
+        }
+    }
     out
+}
+
+/// A canonical message content as Anthropic text blocks: a string is one block; text
+/// parts keep their own blocks (and extras such as `cache_control`).
+fn text_blocks(content: &Value) -> Vec<Value> {
+    match content {
+        Value::String(s) if s.is_empty() => Vec::new(),
+        Value::String(s) => vec![json!({"type": "text", "text": s})],
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| {
+                let t = p
+                    .get("text")
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.is_empty())?;
+                let mut block = json!({"type": "text", "text": t});
+                copy_extras(p, &mut block);
+                Some(block)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn user_blocks(content: &Value) -> Vec<Value> {
@@ -382,7 +535,8 @@ fn user_blocks(content: &Value) -> Vec<Value> {
         Value::String(s) => vec![json!({"type": "text", "text": s})],
         Value::Array(parts) => parts
             .iter()
-            .filter_map(|p| match p.get("type").and_then(Value::as_str) {
+            .filter_map(|p| {
+                let mut block = match p.get("type").and_then(Value::as_str) {
                 Some("text") => Some(json!({"type": "text", "text": p.get("text").cloned().unwrap_or(json!(""))})),
                 Some("document") => Some(json!({"type": "document",
                     "source": {"type": "text", "media_type": "text/plain", "data": p.get("text").cloned().unwrap_or(json!(""))}})),
@@ -394,6 +548,9 @@ fn user_blocks(content: &Value) -> Vec<Value> {
                     })
                 }
                 _ => None,
+                }?;
+                copy_extras(p, &mut block);
+                Some(block)
             })
             .collect(),
         _ => Vec::new(),
@@ -404,6 +561,7 @@ fn user_blocks(content: &Value) -> Vec<Value> {
 pub fn response_to_canonical(resp: &Value) -> Value {
     let mut text = String::new();
     let mut tool_calls = Vec::new();
+    let mut thinking = Vec::new();
     for b in resp
         .get("content")
         .and_then(Value::as_array)
@@ -418,6 +576,7 @@ pub fn response_to_canonical(resp: &Value) -> Value {
                 "function": {"name": b.get("name").cloned().unwrap_or(json!("")),
                              "arguments": b.get("input").cloned().unwrap_or(json!({})).to_string()},
             })),
+            Some("thinking" | "redacted_thinking") => thinking.push(b.clone()),
             _ => {}
         }
     }
@@ -445,14 +604,63 @@ pub fn response_to_canonical(resp: &Value) -> Value {
     if let Some(id) = resp.get("id") {
         out["id"] = id.clone();
     }
+    if !thinking.is_empty() {
+        out["choices"][0]["message"]["thinking_blocks"] = Value::Array(thinking);
+    }
+    if let Some(seq) = field(resp, "stop_sequence") {
+        out["choices"][0]["stop_sequence"] = seq.clone();
+    }
+    if let Some(u) = resp.get("usage") {
+        add_cache_usage(&mut out["usage"], u);
+    }
     out
+}
+
+/// The Anthropic `stop_reason` of a canonical finish: `stop_sequence` when the provider
+/// named the sequence it stopped at.
+fn stop_reason(finish: &str, stop_sequence: Option<&Value>) -> &'static str {
+    match stop_sequence {
+        Some(Value::String(_)) if finish == "stop" => "stop_sequence",
+        _ => stop_reason_to_anthropic(finish),
+    }
+}
+
+/// Copy Anthropic's cache counters from `from` (an Anthropic `usage`) into a canonical
+/// `usage`, with OpenAI's `prompt_tokens_details.cached_tokens` for OpenAI clients.
+fn add_cache_usage(usage: &mut Value, from: &Value) {
+    for key in canonical::CACHE_USAGE {
+        if let Some(n) = from.get(key).and_then(Value::as_u64) {
+            usage[key] = json!(n);
+        }
+    }
+    if let Some(read) = from.get("cache_read_input_tokens").and_then(Value::as_u64) {
+        usage["prompt_tokens_details"] = json!({"cached_tokens": read});
+    }
+}
+
+/// The Anthropic `usage` for a canonical one: input, output and any cache counters.
+fn anthropic_usage(input: u64, output: u64, canonical_usage: Option<&Value>) -> Value {
+    let mut u = json!({"input_tokens": input, "output_tokens": output});
+    for key in canonical::CACHE_USAGE {
+        if let Some(n) = canonical_usage
+            .and_then(|c| c.get(key))
+            .and_then(Value::as_u64)
+        {
+            u[key] = json!(n);
+        }
+    }
+    u
 }
 
 /// Canonical `chat.completion` → Anthropic Messages answer (for the Anthropic surface).
 pub fn response_from_canonical(resp: &Value, model: &str) -> Value {
     let choice = resp.pointer("/choices/0").unwrap_or(&Value::Null);
     let msg = choice.get("message").unwrap_or(&Value::Null);
-    let mut content = Vec::new();
+    let mut content: Vec<Value> = msg
+        .get("thinking_blocks")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if let Some(text) = msg
         .get("content")
         .map(canonical::content_text)
@@ -472,15 +680,21 @@ pub fn response_from_canonical(resp: &Value, model: &str) -> Value {
             "input": arguments_object(c.pointer("/function/arguments"))}));
     }
     let (input, output) = canonical::usage_of(resp).unwrap_or((0, 0));
+    // An Anthropic provider's message id is kept; other ids get a fresh `msg_` one.
+    let id = resp
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| id.starts_with("msg_"))
+        .map_or_else(|| canonical::new_id("msg_"), str::to_owned);
     json!({
-        "id": canonical::new_id("msg_"),
+        "id": id,
         "type": "message",
         "role": "assistant",
         "model": model,
         "content": content,
-        "stop_reason": stop_reason_to_anthropic(choice.get("finish_reason").and_then(Value::as_str).unwrap_or("stop")),
-        "stop_sequence": null,
-        "usage": {"input_tokens": input, "output_tokens": output},
+        "stop_reason": stop_reason(choice.get("finish_reason").and_then(Value::as_str).unwrap_or("stop"), choice.get("stop_sequence")),
+        "stop_sequence": choice.get("stop_sequence").cloned().unwrap_or(Value::Null),
+        "usage": anthropic_usage(input, output, resp.get("usage")),
     })
 }
 
@@ -493,6 +707,10 @@ pub struct EventsToChunks {
     /// Canonical tool-call index of each Anthropic content block that is a tool call.
     tool_index: std::collections::HashMap<u64, usize>,
     tools: usize,
+    /// Open thinking blocks by Anthropic index, with the signature seen so far.
+    thinking: std::collections::HashMap<u64, String>,
+    /// The cache counters from `message_start` (Anthropic `usage` keys).
+    cache_usage: Value,
 }
 
 impl EventsToChunks {
@@ -513,6 +731,7 @@ impl EventsToChunks {
                     .pointer("/usage/input_tokens")
                     .and_then(Value::as_u64)
                     .unwrap_or(0);
+                self.cache_usage = m.get("usage").cloned().unwrap_or(Value::Null);
                 out.push(canonical::chunk(
                     &self.id,
                     &self.model,
@@ -522,8 +741,25 @@ impl EventsToChunks {
             }
             "content_block_start" => {
                 let block = data.get("content_block").unwrap_or(&Value::Null);
+                let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
+                match block.get("type").and_then(Value::as_str) {
+                    Some("thinking") => {
+                        let sig = block.get("signature").and_then(Value::as_str).unwrap_or("");
+                        self.thinking.insert(index, sig.to_owned());
+                        if let Some(t) = block
+                            .get("thinking")
+                            .and_then(Value::as_str)
+                            .filter(|t| !t.is_empty())
+                        {
+                            out.push(self.thinking_chunk(json!({"text": t})));
+                        }
+                    }
+                    Some("redacted_thinking") => out.push(self.thinking_chunk(
+                        json!({"redacted": block.get("data").cloned().unwrap_or(json!(""))}),
+                    )),
+                    _ => {}
+                }
                 if block.get("type").and_then(Value::as_str) == Some("tool_use") {
-                    let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
                     let ti = self.tools;
                     self.tools += 1;
                     self.tool_index.insert(index, ti);
@@ -541,6 +777,17 @@ impl EventsToChunks {
                         json!({"content": delta.get("text").cloned().unwrap_or(json!(""))}),
                         None,
                     )),
+                    Some("thinking_delta") => out.push(self.thinking_chunk(
+                        json!({"text": delta.get("thinking").cloned().unwrap_or(json!(""))}),
+                    )),
+                    Some("signature_delta") => {
+                        let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
+                        if let Some(sig) = self.thinking.get_mut(&index) {
+                            sig.push_str(
+                                delta.get("signature").and_then(Value::as_str).unwrap_or(""),
+                            );
+                        }
+                    }
                     Some("input_json_delta") => {
                         let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
                         let ti = self.tool_index.get(&index).copied().unwrap_or(0);
@@ -548,6 +795,12 @@ impl EventsToChunks {
                             "index": ti, "function": {"arguments": delta.get("partial_json").cloned().unwrap_or(json!(""))}}]}), None));
                     }
                     _ => {}
+                }
+            }
+            "content_block_stop" => {
+                let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
+                if let Some(sig) = self.thinking.remove(&index) {
+                    out.push(self.thinking_chunk(json!({"signature": sig})));
                 }
             }
             "message_delta" => {
@@ -559,18 +812,29 @@ impl EventsToChunks {
                     .pointer("/usage/output_tokens")
                     .and_then(Value::as_u64)
                     .unwrap_or(0);
-                out.push(canonical::chunk(
+                let mut finish = canonical::chunk(
                     &self.id,
                     &self.model,
                     json!({}),
                     Some(stop_reason_from_anthropic(stop)),
-                ));
-                out.push(canonical::usage_chunk(
-                    &self.id,
-                    &self.model,
-                    self.input_tokens,
-                    output,
-                ));
+                );
+                if let Some(seq) = data
+                    .pointer("/delta/stop_sequence")
+                    .filter(|s| !s.is_null())
+                {
+                    finish["choices"][0]["stop_sequence"] = seq.clone();
+                }
+                out.push(finish);
+                // Newer APIs repeat the (cumulative) input and cache counts here.
+                let u = data.get("usage").unwrap_or(&Value::Null);
+                if let Some(n) = u.get("input_tokens").and_then(Value::as_u64) {
+                    self.input_tokens = n;
+                }
+                let mut usage =
+                    canonical::usage_chunk(&self.id, &self.model, self.input_tokens, output);
+                add_cache_usage(&mut usage["usage"], &self.cache_usage);
+                add_cache_usage(&mut usage["usage"], u);
+                out.push(usage);
             }
             "error" => {
                 return Err(data
@@ -582,6 +846,10 @@ impl EventsToChunks {
             _ => {}
         }
         Ok(out)
+    }
+
+    fn thinking_chunk(&self, thinking: Value) -> Value {
+        canonical::chunk(&self.id, &self.model, json!({"thinking": thinking}), None)
     }
 }
 
@@ -597,6 +865,11 @@ pub struct ChunksToEvents {
     stop_reason: &'static str,
     input_tokens: u64,
     output_tokens: u64,
+    /// The upstream message id, when it is an Anthropic one.
+    id: Option<String>,
+    stop_sequence: Value,
+    /// Cache counters from the final usage chunk (Anthropic `usage` keys).
+    cache_usage: Value,
 }
 
 impl ChunksToEvents {
@@ -609,6 +882,9 @@ impl ChunksToEvents {
             stop_reason: "end_turn",
             input_tokens,
             output_tokens: 0,
+            id: None,
+            stop_sequence: Value::Null,
+            cache_usage: Value::Null,
         }
     }
 
@@ -618,7 +894,7 @@ impl ChunksToEvents {
             out.push((
                 "message_start",
                 json!({"type": "message_start", "message": {
-                "id": canonical::new_id("msg_"), "type": "message", "role": "assistant",
+                "id": self.id.clone().unwrap_or_else(|| canonical::new_id("msg_")), "type": "message", "role": "assistant",
                 "model": self.model, "content": [], "stop_reason": null, "stop_sequence": null,
                 "usage": {"input_tokens": self.input_tokens, "output_tokens": 0}}}),
             ));
@@ -636,17 +912,30 @@ impl ChunksToEvents {
 
     pub fn push(&mut self, chunk: &Value) -> Vec<(&'static str, Value)> {
         let mut out = Vec::new();
+        if !self.started {
+            self.id = chunk
+                .get("id")
+                .and_then(Value::as_str)
+                .filter(|id| id.starts_with("msg_"))
+                .map(str::to_owned);
+        }
         self.start(&mut out);
         if let Some((p, c)) = canonical::usage_of(chunk) {
             if p > 0 {
                 self.input_tokens = p;
             }
             self.output_tokens = c;
+            if let Some(u) = chunk.get("usage") {
+                self.cache_usage = u.clone();
+            }
         }
         let Some(choice) = chunk.pointer("/choices/0") else {
             return out;
         };
         let delta = choice.get("delta").unwrap_or(&Value::Null);
+        if let Some(th) = delta.get("thinking") {
+            self.thinking(th, &mut out);
+        }
         if let Some(text) = delta
             .get("content")
             .and_then(Value::as_str)
@@ -700,9 +989,79 @@ impl ChunksToEvents {
             }
         }
         if let Some(finish) = choice.get("finish_reason").and_then(Value::as_str) {
-            self.stop_reason = stop_reason_to_anthropic(finish);
+            if let Some(seq) = choice.get("stop_sequence") {
+                self.stop_sequence = seq.clone();
+            }
+            self.stop_reason = stop_reason(finish, Some(&self.stop_sequence));
         }
         out
+    }
+
+    /// A whole thinking block (the guard releases one only with its signature, see
+    /// `guard.rs`) or a redacted one, as its own content block.
+    fn thinking(&mut self, th: &Value, out: &mut Vec<(&'static str, Value)>) {
+        let index = self.next_index;
+        if let Some(data) = th.get("redacted") {
+            self.close(out);
+            self.next_index += 1;
+            out.push((
+                "content_block_start",
+                json!({"type": "content_block_start", "index": index,
+                "content_block": {"type": "redacted_thinking", "data": data}}),
+            ));
+            out.push((
+                "content_block_stop",
+                json!({"type": "content_block_stop", "index": index}),
+            ));
+            return;
+        }
+        let Some(sig) = th.get("signature") else {
+            return;
+        };
+        self.close(out);
+        self.next_index += 1;
+        out.push((
+            "content_block_start",
+            json!({"type": "content_block_start", "index": index,
+            "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
+        ));
+        if let Some(text) = th
+            .get("text")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+        {
+            out.push((
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": index,
+                "delta": {"type": "thinking_delta", "thinking": text}}),
+            ));
+        }
+        out.push((
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": index,
+            "delta": {"type": "signature_delta", "signature": sig}}),
+        ));
+        out.push((
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": index}),
+        ));
+    }
+
+    /// `message_delta`'s usage: output tokens, and the input and cache counts when the
+    /// provider reported cache use (the SDKs take them from here).
+    fn final_usage(&self) -> Value {
+        let mut u = json!({"output_tokens": self.output_tokens});
+        let mut cached = false;
+        for key in canonical::CACHE_USAGE {
+            if let Some(n) = self.cache_usage.get(key).and_then(Value::as_u64) {
+                u[key] = json!(n);
+                cached = true;
+            }
+        }
+        if cached {
+            u["input_tokens"] = json!(self.input_tokens);
+        }
+        u
     }
 
     /// The closing events.
@@ -713,8 +1072,8 @@ impl ChunksToEvents {
         out.push((
             "message_delta",
             json!({"type": "message_delta",
-            "delta": {"stop_reason": self.stop_reason, "stop_sequence": null},
-            "usage": {"output_tokens": self.output_tokens}}),
+            "delta": {"stop_reason": self.stop_reason, "stop_sequence": self.stop_sequence},
+            "usage": self.final_usage()}),
         ));
         out.push(("message_stop", json!({"type": "message_stop"})));
         out
