@@ -51,7 +51,8 @@ struct RuleSpec {
     check: Check,
     /// How many ASCII digits every match has right before its anchor literal: a hit
     /// without them cannot be in a match and does not trigger the rule (the `|` of
-    /// Facebook tokens is in every markdown table and closure).
+    /// Facebook tokens is in every markdown table and closure, the `:A` of Telegram
+    /// tokens in prose).
     digits_before: usize,
 }
 
@@ -269,7 +270,8 @@ const RULES: &[RuleSpec] = &[
         "TELEGRAM_BOT_TOKEN",
         &[":A"],
         r"\b\d{5,16}:A[A-Za-z0-9_\-]{34}\b",
-    ),
+    )
+    .after_digits(5),
     rule("FACEBOOK_TOKEN", &["EAA"], r"\bEAA[MC][A-Za-z0-9]{100,}\b"),
     rule(
         "TWITTER_BEARER_TOKEN",
@@ -1463,6 +1465,17 @@ mod tests {
             one(text, "FACEBOOK_TOKEN", token);
         }
         none("73810492635184|Xq9vT2pL7wRk3mN8sB4dF6hJ1zQ");
+    }
+
+    /// The `:A` anchor of Telegram bot tokens triggers the rule only after 5 digits;
+    /// the shortest bot ids are still found.
+    #[test]
+    fn telegram_bot_token_after_digits() {
+        one(
+            "Note:A bot 73810:AAk9vT2pL7wRk3mN8sB4dF6hJ1zQXq9vT2p ok",
+            "TELEGRAM_BOT_TOKEN",
+            "73810:AAk9vT2pL7wRk3mN8sB4dF6hJ1zQXq9vT2p",
+        );
     }
 
     fn found(s: &str) -> Vec<(String, String)> {
