@@ -49,6 +49,18 @@ struct RuleSpec {
     group: usize,
     score: f32,
     check: Check,
+    /// How many ASCII digits every match has right before its anchor literal: a hit
+    /// without them cannot be in a match and does not trigger the rule (the `|` of
+    /// Facebook tokens is in every markdown table and closure, the `:A` of Telegram
+    /// tokens in prose).
+    digits_before: usize,
+}
+
+impl RuleSpec {
+    const fn after_digits(mut self, digits: usize) -> Self {
+        self.digits_before = digits;
+        self
+    }
 }
 
 const fn rule(
@@ -63,6 +75,7 @@ const fn rule(
         group: 0,
         score: 0.95,
         check: Check::None,
+        digits_before: 0,
     }
 }
 
@@ -80,6 +93,7 @@ const fn rule_checked(
         group,
         score: 0.9,
         check,
+        digits_before: 0,
     }
 }
 
@@ -256,7 +270,8 @@ const RULES: &[RuleSpec] = &[
         "TELEGRAM_BOT_TOKEN",
         &[":A"],
         r"\b\d{5,16}:A[A-Za-z0-9_\-]{34}\b",
-    ),
+    )
+    .after_digits(5),
     rule("FACEBOOK_TOKEN", &["EAA"], r"\bEAA[MC][A-Za-z0-9]{100,}\b"),
     rule(
         "TWITTER_BEARER_TOKEN",
@@ -410,7 +425,8 @@ const RULES: &[RuleSpec] = &[
         "FACEBOOK_TOKEN",
         &["|", "%7C"],
         r"\b\d{15,16}(?:\||%7C)[A-Za-z0-9_\-]{27}\b",
-    ),
+    )
+    .after_digits(15),
     rule(
         "SOURCEGRAPH_TOKEN",
         &["sgp_"],
@@ -501,6 +517,7 @@ struct Rule {
     group: usize,
     score: f32,
     check: Check,
+    digits_before: usize,
 }
 
 #[derive(Debug)]
@@ -540,6 +557,7 @@ impl SecretDetector {
                 group: spec.group,
                 score: spec.score,
                 check: spec.check,
+                digits_before: spec.digits_before,
             });
             let nocase = spec.pattern.starts_with("(?i)");
             for a in spec.anchors {
@@ -587,6 +605,15 @@ impl SecretDetector {
             match self.anchor_rule[p] {
                 ASSIGNMENT => key_words.push((m.start, m.end)),
                 rule => {
+                    let digits = self.rules[rule].digits_before;
+                    if digits > 0
+                        && !(m.start >= digits
+                            && bytes[m.start - digits..m.start]
+                                .iter()
+                                .all(u8::is_ascii_digit))
+                    {
+                        continue;
+                    }
                     triggered[rule] = true;
                     any = true;
                 }
@@ -617,32 +644,62 @@ impl SecretDetector {
         }
         if !key_words.is_empty() {
             key_words.sort_unstable();
-            self.assignments(text, Some(&key_words), out);
+            let windows = assignment_windows(text, &key_words);
+            self.assignments(text, &windows, Some(&key_words), out);
         }
     }
 
-    /// Keyed assignments in `text`. With `key_words` (the spans of the key-word anchor
-    /// hits in `text`, sorted), this is the top-level scan: a match that is ASCII and
-    /// contains no key word cannot yield anything (its key, and the key of an assignment
-    /// nested in its quoted value, would need one for [`key_kind`] to accept it), so
-    /// only the cheap match search runs on it, not the capture groups nor `key_kind`.
-    /// Without, `text` is a quoted value being searched for a nested assignment.
+    /// Keyed assignments in `text`, searched for in `windows` only (sorted, disjoint
+    /// spans of `text` that no match of the assignment regex can straddle, see
+    /// [`assignment_windows`]; the matches found in them are the whole-text search's).
+    /// With `key_words` (the spans of the key-word anchor hits in `text`, sorted), this
+    /// is the top-level scan: a match that is ASCII and contains no key word cannot
+    /// yield anything (its key, and the key of an assignment nested in its quoted value,
+    /// would need one for [`key_kind`] to accept it), so only the cheap match search runs
+    /// on it, not the capture groups nor `key_kind`. Without, `text` is a quoted value
+    /// being searched for a nested assignment.
     fn assignments(
         &self,
         text: &str,
+        windows: &[(usize, usize)],
         key_words: Option<&[(usize, usize)]>,
         out: &mut Vec<Candidate>,
     ) {
         let nested = key_words.is_none();
         let mut next_word = 0;
-        let mut at = 0;
-        while let Some(m) = self.assignment.find_at(text, at) {
+        for &(window_start, window_end) in windows {
+            self.assignments_in(
+                text,
+                window_start..window_end,
+                key_words,
+                &mut next_word,
+                nested,
+                out,
+            );
+        }
+    }
+
+    /// The assignments of [`Self::assignments`] that lie in `window`; `next_word` is the
+    /// first key word not before the previous match.
+    fn assignments_in(
+        &self,
+        text: &str,
+        window: std::ops::Range<usize>,
+        key_words: Option<&[(usize, usize)]>,
+        next_word: &mut usize,
+        nested: bool,
+        out: &mut Vec<Candidate>,
+    ) {
+        // No match straddles `window.end`, so cutting the haystack there changes none.
+        let hay = &text[..window.end];
+        let mut at = window.start;
+        while let Some(m) = self.assignment.find_at(hay, at) {
             at = m.end();
             if let Some(words) = key_words {
-                while next_word < words.len() && words[next_word].0 < m.start() {
-                    next_word += 1;
+                while *next_word < words.len() && words[*next_word].0 < m.start() {
+                    *next_word += 1;
                 }
-                let has_key_word = words[next_word..]
+                let has_key_word = words[*next_word..]
                     .iter()
                     .take_while(|w| w.0 < m.end())
                     .any(|w| w.1 <= m.end());
@@ -675,7 +732,7 @@ impl SecretDetector {
                     && !nested
                 {
                     let mut inner = Vec::new();
-                    self.assignments(q.as_str(), None, &mut inner);
+                    self.assignments(q.as_str(), &[(0, q.len())], None, &mut inner);
                     out.extend(
                         inner
                             .into_iter()
@@ -715,6 +772,106 @@ impl SecretDetector {
             out.push((value.start(), end, entity, score));
         }
     }
+}
+
+/// The spans of `text` worth searching for keyed assignments, given the sorted spans of
+/// its key-word anchor hits: the segments that hold a key word or a non-ASCII character
+/// an assignment key can contain (`ñ`, `Ñ`, `ſ`, the Kelvin sign: under `(?i)` the key
+/// classes match them, and [`key_kind`] lower-cases a non-ASCII key with Unicode rules),
+/// since a match outside them cannot yield anything (see [`SecretDetector::assignments`]).
+///
+/// A segment ends at a run of ASCII whitespace holding a line break that no match can
+/// contain: the assignment regex admits a line break only in the `\s*` after `<tag>` or
+/// before `</`, so a run whose neighbours are neither `>` before nor `<` after (nor a
+/// non-ASCII byte, which might be more Unicode whitespace) is a cut that every match lies
+/// on one side of. The leftmost-first search started at a cut therefore finds the same
+/// matches after it as the search started at 0. Linear: each byte is looked at a bounded
+/// number of times.
+fn assignment_windows(text: &str, key_words: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut points: Vec<usize> = key_words.iter().map(|w| w.0).collect();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr3(0xC3, 0xC5, 0xE2, &bytes[from..]) {
+        let p = from + i;
+        let rest = &bytes[p..];
+        if rest.starts_with("ñ".as_bytes())
+            || rest.starts_with("Ñ".as_bytes())
+            || rest.starts_with("ſ".as_bytes())
+            || rest.starts_with("\u{212A}".as_bytes())
+        {
+            points.push(p);
+        }
+        from = p + 1;
+    }
+    points.sort_unstable();
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut covered = 0;
+    for p in points {
+        if p < covered {
+            continue;
+        }
+        let start = cut_before(bytes, covered, p);
+        let end = cut_after(bytes, p);
+        match windows.last_mut() {
+            Some(last) if last.1 == start => last.1 = end,
+            _ => windows.push((start, end)),
+        }
+        covered = end;
+    }
+    windows
+}
+
+/// ASCII whitespace, a superset of the ASCII part of the regex class `\s`.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
+}
+
+/// The maximal run of ASCII whitespace around the line break at `i`, and whether no
+/// assignment match can contain it (see [`assignment_windows`]).
+fn space_run(bytes: &[u8], i: usize) -> (usize, usize, bool) {
+    let mut a = i;
+    while a > 0 && is_ascii_space(bytes[a - 1]) {
+        a -= 1;
+    }
+    let mut b = i + 1;
+    while b < bytes.len() && is_ascii_space(bytes[b]) {
+        b += 1;
+    }
+    let before_ok = a == 0 || (bytes[a - 1] != b'>' && bytes[a - 1].is_ascii());
+    let after_ok = b == bytes.len() || (bytes[b] != b'<' && bytes[b].is_ascii());
+    (a, b, before_ok && after_ok)
+}
+
+/// The last cut at or before `p` and not before `floor` (itself a cut, or 0).
+fn cut_before(bytes: &[u8], floor: usize, p: usize) -> usize {
+    let mut end = p;
+    while end > floor {
+        let Some(i) = memchr::memrchr(b'\n', &bytes[floor..end]) else {
+            return floor;
+        };
+        let (a, b, cut) = space_run(bytes, floor + i);
+        if cut {
+            return b.min(p);
+        }
+        end = a;
+    }
+    floor
+}
+
+/// The first cut after `p` (which is not whitespace), or the end of the text.
+fn cut_after(bytes: &[u8], p: usize) -> usize {
+    let mut from = p;
+    while from < bytes.len() {
+        let Some(i) = memchr::memchr(b'\n', &bytes[from..]) else {
+            break;
+        };
+        let (_, b, cut) = space_run(bytes, from + i);
+        if cut {
+            return b;
+        }
+        from = b;
+    }
+    bytes.len()
 }
 
 /// Whether the key that ends at byte `end` was quoted.
@@ -1208,6 +1365,117 @@ mod tests {
         let (n, f) =
             assignment_captures("db_password: Xq9!vT2#pL7w and api_key = \"AbC9dEf8GhI7jKl6\"");
         assert_eq!((n, f), (2, 2));
+    }
+
+    /// The windowed assignment search finds what the whole-text search finds, on texts
+    /// built from the shapes that decide where a window may end: line breaks next to
+    /// `<tag>` / `</`, multi-line XML elements, Unicode whitespace, key words, `ñ` and
+    /// the Kelvin sign in keys, quoted values holding nested assignments.
+    #[test]
+    fn assignment_windows_change_no_finding() {
+        const PIECES: &[&str] = &[
+            "\n",
+            "\n\n  ",
+            " ",
+            "\t",
+            "\u{00A0}",
+            "\u{2028}",
+            "<password>",
+            "</password>",
+            "<apiToken>",
+            "</apiToken>",
+            ">",
+            "<",
+            "Xq9!vT2#pL7w",
+            "AbC9dEf8GhI7jKl6",
+            "password",
+            "contraseña",
+            "CONTRASEÑA",
+            "to\u{212A}en",
+            "api_key",
+            "note",
+            ": ",
+            " = ",
+            "=",
+            ", ",
+            "\"",
+            "'",
+            "\"config.ini\": \"API_TOKEN=AbC9dEf8GhI7jKl6\\nDEBUG=1\"",
+            "<add key=\"Password\" value=\"Xq9!vT2#pL7w\"/>",
+            "├── gateway: proxy",
+            "hunter2hunter",
+            "plain words\n",
+            "more plain words.\n",
+            // The closing tag is not checked against the opening one, so these hold a key
+            // word only before their first line break.
+            "<password>\n  Xq9!vT2#pL7w\n</b>",
+            "<apiToken>\u{00A0}\nAbC9dEf8GhI7jKl6\u{2028}\n</b>",
+            "<password>\nXq9!vT2#pL7w\n\u{2028}</b>",
+        ];
+        let detector = SecretDetector::new();
+        // A small linear congruential generator: reproducible without a dependency.
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n
+        };
+        let mut differing_windows = 0;
+        for _ in 0..3000 {
+            let len = 1 + next(40);
+            let text: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
+            let mut key_words: Vec<(usize, usize)> = detector
+                .anchors
+                .hits(&text)
+                .filter(|h| detector.anchor_rule[h.pattern] == ASSIGNMENT)
+                .map(|h| (h.start, h.end))
+                .collect();
+            if key_words.is_empty() {
+                continue;
+            }
+            key_words.sort_unstable();
+            let windows = assignment_windows(&text, &key_words);
+            if windows != [(0, text.len())] {
+                differing_windows += 1;
+            }
+            let (mut windowed, mut whole) = (Vec::new(), Vec::new());
+            detector.assignments(&text, &windows, Some(&key_words), &mut windowed);
+            detector.assignments(&text, &[(0, text.len())], Some(&key_words), &mut whole);
+            assert_eq!(windowed, whole, "{text:?}, windows {windows:?}");
+        }
+        // The windows did cut many texts, so the comparison above tested something.
+        assert!(differing_windows > 500, "{differing_windows}");
+    }
+
+    /// The `|` anchor of Facebook app tokens triggers the rule only after 15 digits;
+    /// tokens with 15 or 16 digits are still found, in a table too.
+    #[test]
+    fn facebook_app_token_after_digits() {
+        for (text, token) in [
+            (
+                "app 738104926351847|Ab_cd-EfGhIjKlMnOpQrStUvWx1 x",
+                "738104926351847|Ab_cd-EfGhIjKlMnOpQrStUvWx1",
+            ),
+            (
+                "| a | b |\n7381049263518472|Xq9vT2pL7wRk3mN8sB4dF6hJ1zQ | c |",
+                "7381049263518472|Xq9vT2pL7wRk3mN8sB4dF6hJ1zQ",
+            ),
+        ] {
+            one(text, "FACEBOOK_TOKEN", token);
+        }
+        none("73810492635184|Xq9vT2pL7wRk3mN8sB4dF6hJ1zQ");
+    }
+
+    /// The `:A` anchor of Telegram bot tokens triggers the rule only after 5 digits;
+    /// the shortest bot ids are still found.
+    #[test]
+    fn telegram_bot_token_after_digits() {
+        one(
+            "Note:A bot 73810:AAk9vT2pL7wRk3mN8sB4dF6hJ1zQXq9vT2p ok",
+            "TELEGRAM_BOT_TOKEN",
+            "73810:AAk9vT2pL7wRk3mN8sB4dF6hJ1zQXq9vT2p",
+        );
     }
 
     fn found(s: &str) -> Vec<(String, String)> {
