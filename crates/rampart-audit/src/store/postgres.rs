@@ -193,34 +193,25 @@ impl AuditStore for PgAuditStore {
             .await?;
             let Some(last) = rows.last() else { break };
             after = last.try_get("seq")?;
-            for row in &rows {
-                let seq: i64 = row.try_get("seq")?;
-                let json: String = row.try_get("record")?;
-                let prev_hash: String = row.try_get("prev_hash")?;
-                let hash: String = row.try_get("hash")?;
-                if !verifier.push(seq, &prev_hash, &hash, json.as_bytes()) {
-                    return Ok(verifier.finish());
-                }
-                // The query columns are copies; a copy that disagrees misleads searches.
-                let consistent = serde_json::from_str::<AuditRecord>(&json).is_ok_and(|r| {
-                    row.try_get::<i64, _>("time_ms")
-                        .is_ok_and(|t| t == r.time_ms)
-                        && row
-                            .try_get::<String, _>("request_id")
-                            .is_ok_and(|v| v == r.request_id)
-                        && row
-                            .try_get::<Option<String>, _>("tenant")
-                            .is_ok_and(|v| v == r.tenant)
-                        && row
-                            .try_get::<Option<String>, _>("key_id")
-                            .is_ok_and(|v| v == r.key_id)
-                });
-                if !consistent {
-                    verifier.fail(seq, "query columns disagree with the hashed record");
-                    return Ok(verifier.finish());
-                }
+            let page = rows.iter().map(chain_row).collect::<Result<Vec<_>, _>>()?;
+            if !super::verify_page(&mut verifier, &page) {
+                return Ok(verifier.finish());
             }
         }
         Ok(verifier.finish())
     }
+}
+
+/// A row of the `verify` query: the chain columns must decode, the query columns may not.
+fn chain_row(row: &PgRow) -> Result<super::ChainRow, sqlx::Error> {
+    Ok(super::ChainRow {
+        seq: row.try_get("seq")?,
+        record: row.try_get("record")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+        time_ms: row.try_get("time_ms").ok(),
+        request_id: row.try_get("request_id").ok(),
+        tenant: row.try_get("tenant").ok(),
+        key_id: row.try_get("key_id").ok(),
+    })
 }
