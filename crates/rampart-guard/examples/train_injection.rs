@@ -399,7 +399,7 @@ fn main() {
         .iter()
         .map(|r| {
             let mut hits = Vec::new();
-            heur.scan(&r.text, r.untrusted, &mut hits);
+            heur.inspect(&r.text, r.untrusted, &mut hits);
             heuristics::combine(&hits, heuristics::rule_count())
         })
         .collect();
@@ -488,12 +488,17 @@ fn main() {
         for (r, s) in rows.iter().zip(&held_out) {
             let _ = writeln!(
                 d,
-                "{}\t{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}\t{}\t{}",
                 r.group,
                 r.attack as u8,
                 r.untrusted as u8,
                 s.heuristic,
-                s.classifier_logit + shift
+                s.classifier_logit + shift,
+                r.text
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
+                    .replace(['\t', '\n'], " ")
             );
         }
         std::fs::write(path, d).expect("write scores");

@@ -241,6 +241,292 @@ fn is_ascii_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+impl Heuristics {
+    /// Every rule hit the detector scores: [`Heuristics::scan`] of the text, of its
+    /// leetspeak reading when it has one ([`leet_reading`]), with quoted mentions
+    /// discounted ([`discount_quoted_mentions`]).
+    pub fn inspect(&self, text: &str, untrusted: bool, hits: &mut Vec<Hit>) {
+        self.scan(text, untrusted, hits);
+        if let Some(folded) = leet_reading(text) {
+            let mut more = Vec::new();
+            self.scan(&folded, untrusted, &mut more);
+            for hit in more {
+                if hits.len() >= MAX_HITS {
+                    break;
+                }
+                if !hits
+                    .iter()
+                    .any(|h| h.rule == hit.rule && h.start == hit.start)
+                {
+                    hits.push(hit);
+                }
+            }
+        }
+        discount_quoted_mentions(text, untrusted, hits);
+    }
+}
+
+/// Fewest words with a digit or symbol standing for a letter ("pr3v10u5") before a text
+/// is read again as leetspeak: identifiers such as `md5sum` or `k8s` appear one at a time.
+const LEET_MIN_WORDS: usize = 3;
+
+/// `text` with leetspeak digits and symbols read as letters ("1gn0r3 4ll" → "ignore all"),
+/// when at least [`LEET_MIN_WORDS`] words have one between two letters; `None` otherwise.
+/// Only ASCII bytes are replaced by ASCII bytes, so every offset stays valid for `text`.
+pub(crate) fn leet_reading(text: &str) -> Option<String> {
+    fn leet(b: u8) -> Option<u8> {
+        Some(match b {
+            b'0' => b'o',
+            b'1' => b'i',
+            b'3' => b'e',
+            b'4' | b'@' => b'a',
+            b'5' | b'$' => b's',
+            b'7' => b't',
+            _ => return None,
+        })
+    }
+    let bytes = text.as_bytes();
+    let mut words = 0;
+    let mut counted_word_start = usize::MAX;
+    let mut word_start = 0;
+    for i in 1..bytes.len().saturating_sub(1) {
+        if !bytes[i - 1].is_ascii_alphanumeric() && !matches!(bytes[i - 1], b'@' | b'$') {
+            word_start = i;
+        }
+        if leet(bytes[i]).is_some()
+            && bytes[i - 1].is_ascii_alphabetic()
+            && bytes[i + 1].is_ascii_alphabetic()
+            && counted_word_start != word_start
+        {
+            counted_word_start = word_start;
+            words += 1;
+        }
+    }
+    if words < LEET_MIN_WORDS {
+        return None;
+    }
+    // Replace within words that hold a letter; leave numbers ("2026", "4") alone.
+    let mut out = bytes.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'@' | b'$');
+        if !is_word(out[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < out.len() && is_word(out[i]) {
+            i += 1;
+        }
+        if out[start..i].iter().any(u8::is_ascii_alphabetic) {
+            for b in &mut out[start..i] {
+                if let Some(l) = leet(*b) {
+                    *b = l;
+                }
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// How far around a hit, on its line, a quotation and a discussion cue are looked for.
+const QUOTE_REACH: usize = 300;
+
+/// Words that say a text is *about* attacks: security training, reports, detector docs.
+/// Compared with whole lower-case words, so "example.org" is not "example".
+const DISCUSSION_CUES: &[&str] = &[
+    "injection",
+    "injections",
+    "jailbreak",
+    "jailbreaks",
+    "attack",
+    "attacks",
+    "attacker",
+    "attackers",
+    "example",
+    "examples",
+    "e.g",
+    "phrase",
+    "phrases",
+    "payload",
+    "payloads",
+    "malicious",
+    "adversarial",
+    "phishing",
+    "security",
+    "detect",
+    "detection",
+    "detector",
+    "classifier",
+    "inyección",
+    "inyeccion",
+    "ataque",
+    "ataques",
+    "ejemplo",
+    "ejemplos",
+    "frase",
+    "frases",
+    "malicioso",
+    "maliciosa",
+    "seguridad",
+    "injeção",
+    "injecao",
+    "exemplo",
+    "exemplos",
+    "segurança",
+    "attaque",
+    "attaques",
+    "exemple",
+    "exemples",
+    "sécurité",
+    "angriff",
+    "angriffe",
+    "beispiel",
+    "beispiele",
+    "sicherheit",
+    "iniezione",
+    "attacco",
+    "attacchi",
+    "esempio",
+    "esempi",
+    "sicurezza",
+    "injecció",
+    "atac",
+    "atacs",
+    "seguretat",
+];
+
+/// Lowers the score of rule hits that sit inside a quotation in a text that discusses
+/// attacks ("attackers write 'ignore previous instructions' in documents"): security
+/// training, incident reports and detector documentation quote attacks all day. The
+/// discount keeps such a hit below the threshold alone but lets it add up with any other
+/// signal; a hit outside the quotation, or a quotation with no discussion around it
+/// (outside the quotes, on the same line), keeps its full score. Content from tools and
+/// retrieved documents gets a smaller discount, since there a quotation is cheaper to fake
+/// than a user's own question.
+pub(crate) fn discount_quoted_mentions(text: &str, untrusted: bool, hits: &mut [Hit]) {
+    let factor = if untrusted { 0.5 } else { 0.3 };
+    for hit in hits.iter_mut() {
+        if let Some((open, close)) = enclosing_quote(text, hit.start, hit.end)
+            && discussion_around(text, open, close)
+        {
+            hit.score *= factor;
+        }
+    }
+}
+
+/// The byte span `(open, close)` of the quotation marks around `start..end` on the same
+/// line, if the hit is quoted.
+fn enclosing_quote(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let mut line_start = floor_boundary(text, start.saturating_sub(QUOTE_REACH));
+    if let Some(nl) = text[line_start..start].rfind('\n') {
+        line_start += nl + 1;
+    }
+    let before = &text[line_start..start];
+    // Walk the line up to the hit, tracking the innermost quotation still open.
+    let mut open: Option<(usize, char)> = None;
+    let mut prev: Option<char> = None;
+    let mut chars = before.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars
+            .peek()
+            .map(|&(_, n)| n)
+            .or_else(|| text[start..].chars().next());
+        match (open, c) {
+            (Some((_, closer)), c) if c == closer && closes(c, prev, next) => open = None,
+            (None, '"' | '`' | '“' | '‘' | '«' | '„') if opens_prose_quote(before, i) => {
+                open = Some((line_start + i, closing_mark(c)));
+            }
+            (None, '\'')
+                if !prev.is_some_and(char::is_alphanumeric) && opens_prose_quote(before, i) =>
+            {
+                open = Some((line_start + i, '\''));
+            }
+            _ => {}
+        }
+        prev = Some(c);
+    }
+    let (open_at, closer) = open?;
+    let line_end = {
+        let limit = ceil_boundary(text, end + QUOTE_REACH);
+        text[end..limit].find('\n').map_or(limit, |nl| end + nl)
+    };
+    if text[start..end].contains(closer) {
+        return None;
+    }
+    let mut prev = text[..end].chars().next_back();
+    let after = &text[end..line_end];
+    let mut chars = after.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        if c == closer && closes(c, prev, next) {
+            return Some((open_at, end + i));
+        }
+        prev = Some(c);
+    }
+    None
+}
+
+/// Whether the quotation mark at byte `at` of `line` opens a quotation in prose rather
+/// than a string in data: JSON, code and key-value text quote every value (`"k": "v"`,
+/// `x = "v"`, `["a", "b"]`), and content hidden in such values is not a quotation.
+fn opens_prose_quote(line: &str, at: usize) -> bool {
+    let mut before = line[..at].trim_end().chars().rev();
+    match before.next() {
+        None | Some(',' | '[' | '{' | '=' | '(' | '>') => false,
+        Some(':') => !matches!(before.next(), Some('"' | '\'')),
+        Some(_) => true,
+    }
+}
+
+fn closing_mark(open: char) -> char {
+    match open {
+        '“' | '„' => '”',
+        '‘' => '’',
+        '«' => '»',
+        other => other,
+    }
+}
+
+/// A straight single quote closes a quotation only where it is not an apostrophe
+/// ("don't", "l'utilisateur").
+fn closes(c: char, prev: Option<char>, next: Option<char>) -> bool {
+    c != '\''
+        || !(prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric))
+}
+
+/// Whether the line around the quotation `open..=close`, outside it, discusses attacks.
+fn discussion_around(text: &str, open: usize, close: usize) -> bool {
+    let from = floor_boundary(text, open.saturating_sub(QUOTE_REACH));
+    let to = ceil_boundary(text, close + QUOTE_REACH);
+    let before = text[from..open].rsplit('\n').next().unwrap_or_default();
+    let after = text[ceil_boundary(text, close + 1).min(to)..to]
+        .split('\n')
+        .next()
+        .unwrap_or_default();
+    let cue = |s: &str| {
+        s.split(|c: char| !(c.is_alphanumeric() || c == '.'))
+            .map(|w| w.trim_end_matches('.').to_lowercase())
+            .any(|w| DISCUSSION_CUES.contains(&w.as_str()))
+    };
+    cue(before) || cue(after)
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
 /// Noisy-or of the best score of each rule that hit: independent weak signals add up,
 /// the same rule matching twice does not.
 pub(crate) fn combine(hits: &[Hit], rule_count: usize) -> f32 {
@@ -284,16 +570,28 @@ pub(crate) static RULES: &[RuleSpec] = &[
             "overrule",
             "scrap",
         ],
-        pattern: r"(?i)\b(?:ignore|disregard|forget|override|overrule|bypass|discard|skip|abandon|neglect|scrap|set\s+aside|throw\s+out|pay\s+no\s+attention\s+to|do\s+not\s+follow|don'?t\s+follow|stop\s+following)\s+(?:(?:all|any|every|each|of|the|your|my|these|those|its|what|whatever|that|was|were|you|have|been|i|we|told|said|given|about|prior|previously|earlier|above)\s+){0,5}(?:previous|previously|prior|above|earlier|preceding|original|initial|system|former|foregoing|aforementioned|safety|developer|openai|hidden|pre-?set|built-?in)\s+(?:[\w-]+\s+){0,2}?(?:instructions?|directions?|rules?|prompts?|guidelines?|commands?|context|directives?|orders|constraints|restrictions|programming|messages?|guardrails|polic(?:y|ies)|text|conversation|training|tasks?|requests?)\b",
+        pattern: r"(?i)\b(?:ignore|disregard|forget|override|overrule|bypass|discard|skip|abandon|neglect|scrap|set\s+aside|throw\s+out|pay\s+no\s+attention\s+to|do\s+not\s+follow|don'?t\s+follow|stop\s+following)\s+(?:(?:all|any|every|each|of|the|your|these|those|its|what|whatever|that|was|were|you|have|been|i|we|told|said|given|about|prior|previously|earlier|above)\s+){0,5}(?:previous|previously|prior|above|earlier|preceding|original|initial|system|former|foregoing|aforementioned|safety|developer|openai|hidden|pre-?set|built-?in)\s+(?:[\w-]+\s+){0,2}?(?:instructions?|directions?|rules?|prompts?|guidelines?|commands?|directives?|orders|constraints|restrictions|programming|guardrails|polic(?:y|ies)|training|messages|conversation|context|text)\b|\b(?:ignore|disregard|forget|override|bypass|do\s+not\s+follow|don'?t\s+follow|stop\s+following)\s+(?:the\s+|your\s+|all\s+|any\s+)?(?:system|developer|hidden|initial|original)\s+(?:message|prompt)\b",
         trusted: 0.92,
         untrusted: 0.97,
+        from_anchor: true,
+    },
+    // The same verbs on one thing people retract every day ("please disregard the
+    // previous e-mail"): weak alone, strong only with another signal. "My previous …" is
+    // the writer retracting their own words and never matches.
+    RuleSpec {
+        kind_name: "INSTRUCTION_OVERRIDE",
+        kind: PI,
+        anchors: &["ignore", "disregard", "forget", "skip", "discard"],
+        pattern: r"(?i)\b(?:ignore|disregard|forget|skip|discard)\s+(?:(?:all|any|every|of|the|your|these|those|its|that)\s+){0,3}(?:previous|prior|above|earlier|preceding|original|initial|foregoing)\s+(?:[\w-]+\s+){0,2}?(?:message|e-?mail|tasks?|requests?|input)\b",
+        trusted: 0.4,
+        untrusted: 0.45,
         from_anchor: true,
     },
     RuleSpec {
         kind_name: "INSTRUCTION_OVERRIDE",
         kind: PI,
         anchors: &["ignore", "disregard", "forget"],
-        pattern: r"(?i)\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:all\s+(?:of\s+)?|everything\s+|what\s+)?(?:that\s+|everything|the\s+above|what\s+(?:i|you|we|was)\s+(?:said|told|wrote|written|were\s+told|have\s+been\s+told)|(?:all\s+)?(?:your|the)\s+(?:instructions|rules|guidelines|programming|training))(?:\s+(?:above|before|previously|earlier|so\s+far|until\s+now|up\s+to\s+now|you\s+(?:were|have\s+been)\s+told))?\b",
+        pattern: r"(?i)\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:all\s+(?:of\s+)?|everything\s+|what\s+)?(?:that\s+|everything|the\s+above|(?:what|whatever|anything|everything|all)\s+(?:that\s+)?(?:i|you|we|was)\s+(?:said|told|wrote|written|were\s+told|have\s+been\s+told|were\s+given|have\s+been\s+given|were\s+instructed|have\s+been\s+instructed|learned)|(?:all\s+)?(?:your|the)\s+(?:instructions|rules|guidelines|programming|training))(?:\s+(?:above|before|previously|earlier|so\s+far|until\s+now|up\s+to\s+now|you\s+(?:were|have\s+been)\s+told))?\b",
         trusted: 0.75,
         untrusted: 0.92,
         from_anchor: true,
@@ -522,6 +820,51 @@ pub(crate) static RULES: &[RuleSpec] = &[
         pattern: r"(?i)\b(?:(?:new|updated|revised|real|actual|true|additional|secret|hidden|override|overriding|priority|important)\s+(?:system\s+)?instructions?|(?:nuevas|verdaderas|aut[eé]nticas)\s+instrucciones|(?:novas|verdadeiras)\s+instru[cç][oõ]es|(?:nouvelles|vraies)\s+(?:instructions|consignes)|(?:neue|wahre|eigentliche)\s+(?:Anweisungen|Instruktionen)|(?:nuove|vere)\s+istruzioni|(?:noves|vertaderes)\s+instruccions)\s*(?:[:\-—>]|\bfollow\b|\bare\b)|\byour\s+(?:new|real|actual|true|only)\s+(?:task|instructions?|goal|objective|role|purpose|mission|job)\s+(?:is|are|will\s+be|now\s+is)\b",
         trusted: 0.6,
         untrusted: 0.85,
+        from_anchor: false,
+    },
+    // Declaring the earlier instructions void, in all seven languages.
+    RuleSpec {
+        kind_name: "INSTRUCTION_OVERRIDE",
+        kind: PI,
+        anchors: &[
+            "instructions",
+            "rules",
+            "guidelines",
+            "directives",
+            "restrictions",
+            "instrucciones",
+            "indicaciones",
+            "reglas",
+            "normas",
+            "instruções",
+            "instrucoes",
+            "regras",
+            "consignes",
+            "règles",
+            "regles",
+            "anweisungen",
+            "regeln",
+            "istruzioni",
+            "regole",
+            "instruccions",
+            "regles",
+        ],
+        pattern: r"(?i)\b(?:previous|prior|earlier|above|original|initial|old|former|preceding|system|your)\s+(?:[\w-]+\s+)?(?:instructions|rules|guidelines|directives)\s+(?:are|is|have\s+been|were)\s+(?:now\s+|hereby\s+|officially\s+)?(?:void|null|cancell?ed|revoked|obsolete|invalid|superseded|overridden|overruled|suspended|lifted|disabled|deactivated|removed|no\s+longer\s+(?:valid|apply|applicable|in\s+effect|active|relevant))\b|\b(?:instrucciones|reglas|normas|indicaciones|instru[cç][oõ]es|regras|consignes|r[eè]gles|Anweisungen|Regeln|istruzioni|regole|instruccions|regles)\s+(?:anteriores|previas|originales|iniciales|pr[eé]c[eé]dentes|initiales|vorherigen|bisherigen|precedenti|iniziali|anteriors|inicials)\s+(?:ya\s+no\s+(?:son\s+v[aá]lidas|est[aá]n\s+vigentes|aplican)|(?:quedan|est[aá]n|s[oã]o|est[aã]o|ficam|sont|sind|sono|s[oó]n|queden)\s+(?:anuladas|revocadas|canceladas|sin\s+efecto|anuladas|revogadas|sem\s+efeito|annul[eé]es|r[eé]voqu[eé]es|caduques|aufgehoben|ung[uü]ltig|annullate|revocate|anul·lades|revocades)|n[aã]o\s+(?:s[aã]o\s+mais\s+v[aá]lidas|valem\s+mais)|ne\s+s'appliquent\s+plus|gelten\s+nicht\s+mehr|non\s+(?:sono\s+pi[uù]\s+valide|valgono\s+pi[uù])|ja\s+no\s+(?:s[oó]n\s+v[aà]lides|s'apliquen))",
+        trusted: 0.85,
+        untrusted: 0.95,
+        from_anchor: false,
+    },
+    // An instruction to stop serving the user, in content or in a prompt.
+    RuleSpec {
+        kind_name: "INSTRUCTION_OVERRIDE",
+        kind: PI,
+        anchors: &[
+            "stop", "cease", "quit", "deja de", "para de", "pare de", "arrête", "arrete",
+            "hör auf", "hor auf", "smetti", "deixa de",
+        ],
+        pattern: r"(?i)\b(?:stop|cease|quit)\s+(?:following|obeying|listening\s+to|serving|helping|answering)\s+(?:the\s+|your\s+)?(?:user|human|operator|instructions|rules|system\s+prompt)\b|\b(?:deja\s+de|para\s+de|pare\s+de|deixa\s+de)\s+(?:obedecer|seguir|escuchar|ayudar|ouvir|ajudar)\s+(?:al?\s+|o\s+|as\s+|las\s+)?(?:usuario|usu[aá]rio|instrucciones|instru[cç][oõ]es)|\barr[eê]te[rz]?\s+(?:d'ob[eé]ir|de\s+(?:suivre|servir|[eé]couter))\s+(?:[aà]\s+)?l'utilisateur|\bh[oö]r\s+auf,?\s+(?:dem\s+)?(?:Benutzer|Nutzer)\s+zu\s+(?:gehorchen|folgen|helfen)|\bsmetti\s+di\s+(?:obbedire|seguire|ascoltare|aiutare)\s+(?:all'|l')utente",
+        trusted: 0.6,
+        untrusted: 0.9,
         from_anchor: false,
     },
     // ---------------- role hijacks ----------------
@@ -766,7 +1109,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
             "amoral",
             "unfiltered",
         ],
-        pattern: r"(?i)\b(?:stay\s+in\s+character|(?:never|don'?t|do\s+not)\s+break(?:ing)?\s+character|never\s+refuse|(?:can ?not|can'?t|will\s+not|won'?t)\s+refuse|always\s+answer|never\s+say\s+no|amoral|unfiltered)\b",
+        pattern: r"(?i)\b(?:stay\s+in\s+character|(?:never|don'?t|do\s+not)\s+break(?:ing)?\s+character|never\s+refuses?|(?:can ?not|can'?t|will\s+not|won'?t)\s+refuse|always\s+answers?|never\s+says?\s+no|amoral|unfiltered)\b",
         trusted: 0.35,
         untrusted: 0.45,
         from_anchor: false,
@@ -844,6 +1187,69 @@ pub(crate) static RULES: &[RuleSpec] = &[
         pattern: r"(?i)\b(?:sin\s+(?:ninguna\s+|ning[uú]n\s+tipo\s+de\s+)?(?:restricciones|filtros|censura|l[ií]mites)|sem\s+(?:nenhuma\s+|quaisquer\s+|qualquer\s+)?(?:restri[cç][oõ]es|filtros|censura|limites)|sans\s+(?:aucune\s+|aucun\s+)?(?:restrictions?|filtres?|censure|limites?)|ohne\s+(?:jegliche\s+|irgendwelche\s+|alle\s+)?(?:Einschr[aä]nkungen|Filter|Zensur|Grenzen)|senza\s+(?:alcuna\s+|nessuna\s+|alcun\s+)?(?:restrizion[ei]|filtr[oi]|censura|limit[ie])|sense\s+(?:cap\s+)?(?:restriccions|filtres|censura|l[ií]mits))\b",
         trusted: 0.3,
         untrusted: 0.4,
+        from_anchor: false,
+    },
+    // "DAN" written as a persona (upper case: "Dan" is a name), dual-answer games and the
+    // "late grandmother" role-play.
+    RuleSpec {
+        kind_name: "DAN_JAILBREAK",
+        kind: JB,
+        // The anchors carry the character on each side of the word, or the automaton
+        // would open a window at every "guidance" and "danger".
+        anchors: &[
+            " dan ", " dan,", " dan:", " dan.", " dan!", " dan)", " dan\n", "\ndan ", "\ndan:",
+            "\ndan,",
+        ],
+        pattern: r"(?i)\b(?:as|called|named|be|become|are|is|pretend\s+to\s+be|play|playing|role\s+of|persona\s+of|like)\s+(?:a\s+|the\s+)?(?-i:DAN)[\s.,:!)]|\s(?-i:DAN)(?:\s*[:,]|\s+(?:has|can|will|is|does|doesn'?t|never|always|must|would|answers?|responds?|mode)\b)",
+        trusted: 0.8,
+        untrusted: 0.9,
+        from_anchor: false,
+    },
+    RuleSpec {
+        kind_name: "DAN_JAILBREAK",
+        kind: JB,
+        anchors: &[
+            "twice",
+            "two responses",
+            "two answers",
+            "two different",
+            "two separate",
+            "two paragraphs",
+            "both responses",
+            "dos respuestas",
+            "duas respostas",
+            "deux réponses",
+            "deux reponses",
+            "zwei antworten",
+            "due risposte",
+            "dues respostes",
+        ],
+        pattern: r"(?i)\b(?:respond|answer|reply)\s+(?:me\s+)?twice\b|\b(?:two|both)\s+(?:different\s+|separate\s+)?(?:responses|answers|replies|paragraphs)\b[^.\n]{0,80}?\b(?:normal|classic|standard|filtered|censored|jailbr\w*|unfiltered|uncensored|unrestricted|DAN|evil|opposite)\b|\b(?:dos|duas|deux|zwei|due|dues)\s+(?:respuestas|respostas|r[eé]ponses|Antworten|risposte|respostes)\b[^.\n]{0,80}?\b(?:normal|cl[aá]ssic[oa]?|sin\s+filtro|sem\s+filtro|sans\s+filtre|ohne\s+Filter|senza\s+filtri|sense\s+filtre|DAN)\b",
+        trusted: 0.55,
+        untrusted: 0.7,
+        from_anchor: false,
+    },
+    RuleSpec {
+        kind_name: "DAN_JAILBREAK",
+        kind: JB,
+        anchors: &[
+            "grandm",
+            "grandpa",
+            "grandfather",
+            "granny",
+            "nana",
+            "abuela",
+            "abuelo",
+            "avó",
+            "grand-mère",
+            "grand-mere",
+            "oma",
+            "nonna",
+            "àvia",
+        ],
+        pattern: r"(?i)\b(?:act|pretend|roleplay|role-play|play|behave|respond|speak|talk)\s+(?:as|like|to\s+be|that\s+you\s+are|you\s+are|the\s+role\s+of)\s+my\s+(?:\w+\s+)?(?:late|deceased|dead|passed|departed|dear|beloved|sweet|old)\s+(?:\w+\s+)?(?:grandm\w*|grandpa|grandfather|granny|nana)\b|\bmy\s+(?:late|deceased|dead)\s+(?:grandm\w*|grandpa|grandfather|granny|nana)\s+(?:who\s+)?(?:used\s+to|would)\b|\b(?:finge|act[uú]a|haz\s+de)\s+(?:que\s+eres\s+|como\s+)?mi\s+(?:difunta\s+|fallecida\s+|querida\s+)?abuel[ao]\b|\bmi\s+abuel[ao]\s+(?:difunt[ao]|fallecid[ao])\s+(?:que\s+)?(?:me\s+)?(?:sol[ií]a|le[ií]a|contaba)",
+        trusted: 0.85,
+        untrusted: 0.9,
         from_anchor: false,
     },
     // ---------------- system-prompt extraction ----------------
@@ -1025,6 +1431,40 @@ pub(crate) static RULES: &[RuleSpec] = &[
         untrusted: 0.9,
         from_anchor: false,
     },
+    // Asking for the instructions the model received, however they are named.
+    RuleSpec {
+        kind_name: "PROMPT_EXTRACTION",
+        kind: PI,
+        anchors: &[
+            "you received",
+            "you got",
+            "you were given",
+            "you've been given",
+            "you have been given",
+            "you were told",
+            "you were configured",
+            "you were programmed",
+            "beginning of this conversation",
+            "start of this conversation",
+            "beginning of the conversation",
+            "start of the conversation",
+            "beginning of our conversation",
+            "start of our conversation",
+        ],
+        pattern: r"(?i)\b(?:quote|repeat|print|reveal|show|tell|write|output|list|share|recite|copy|reproduce|paste|display|disclose|what\s+(?:were|are|was|is))\b(?:[^.\n]|\.\S){0,60}?\b(?:(?:instructions?|rules|guidelines|directives|prompts?|orders|configuration|setup|guidance)\s+(?:that\s+|which\s+)?you\s+(?:received|got|were\s+given|'ve\s+been\s+given|have\s+been\s+given|were\s+told|were\s+configured\s+with|were\s+programmed\s+with)|(?:instructions?|text|prompt|message|words)\s+(?:\w+\s+){0,3}?(?:at|from)\s+the\s+(?:very\s+)?(?:beginning|start)\s+of\s+(?:this|the|our)\s+conversation)\b",
+        trusted: 0.75,
+        untrusted: 0.85,
+        from_anchor: false,
+    },
+    RuleSpec {
+        kind_name: "PROMPT_EXTRACTION",
+        kind: PI,
+        anchors: &["setup", "config"],
+        pattern: r"(?i)\b(?:hidden|initial|secret|internal|original)\s+(?:setup|config(?:uration)?)\s+(?:text|prompt|message|instructions)\b",
+        trusted: 0.5,
+        untrusted: 0.7,
+        from_anchor: false,
+    },
     // ---------------- fake system / turn delimiters ----------------
     RuleSpec {
         kind_name: "DELIMITER_INJECTION",
@@ -1050,6 +1490,17 @@ pub(crate) static RULES: &[RuleSpec] = &[
         pattern: r"(?im)^[ \t]*#{2,}[ \t]*(?:system(?:[ \t]+(?:prompt|message|override|instructions?))?|new[ \t]+instructions?|admin(?:istrator)?[ \t]+(?:override|instructions?)|developer[ \t]+(?:mode|instructions?))[ \t]*:",
         trusted: 0.75,
         untrusted: 0.9,
+        from_anchor: false,
+    },
+    // Instruction-tuning turn headers ("### Instruction:", "### Response:") written into a
+    // prompt or content: a fake turn boundary, unless the text documents the format.
+    RuleSpec {
+        kind_name: "DELIMITER_INJECTION",
+        kind: PI,
+        anchors: &["##"],
+        pattern: r"(?im)^[ \t]*#{2,}[ \t]*(?:instruction|response|human|assistant|input)[ \t]*:",
+        trusted: 0.45,
+        untrusted: 0.75,
         from_anchor: false,
     },
     RuleSpec {
@@ -1393,7 +1844,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         kind_name: "EXFILTRATION",
         kind: PI,
         anchors: &["image", "markdown", "url", "link"],
-        pattern: r"(?i)\b(?:render|include|display|insert|append|add|output|embed)\s+(?:this\s+|the\s+following\s+|an?\s+|the\s+)?(?:markdown\s+)?(?:image|img|link|url)\b[^.\n]{0,80}?\b(?:containing|with|including|append(?:ing)?|encod(?:e|ing)|where)\b[^.\n]{0,60}?\b(?:conversation|chat|history|data|password|secret|token|key|previous\s+messages|user'?s?\s+(?:\w+\s+)?(?:data|messages|input|information|details))",
+        pattern: r"(?i)\b(?:render|include|display|insert|append|add|output|embed)\s+(?:this\s+|the\s+following\s+|an?\s+|the\s+)?(?:markdown\s+)?(?:image|img|link|url)\b(?:[^.\n]|\.\S){0,80}?\b(?:containing|with|including|append(?:ing)?|encod(?:e|ing)|where|whose|followed\s+by|plus|concatenat(?:e|ed|ing))\b(?:[^.\n]|\.\S){0,80}?\b(?:conversation|chat|history|data|password|secret|token|key|previous\s+messages|user'?s?\s+(?:\w+\s+)?(?:data|messages|input|information|details|e-?mail|phone|address|name|number|credentials))",
         trusted: 0.45,
         untrusted: 0.85,
         from_anchor: false,
