@@ -716,6 +716,67 @@ pub(crate) static RULES: &[RuleSpec] = &[
         untrusted: 0.97,
         from_anchor: true,
     },
+    // "Ignore the previous instructions" in languages beyond the seven above: attacks are
+    // translated to slip past English-only filters. Cyrillic and Greek letters are written
+    // as the normaliser folds them (`o` → `o`, `p` → `p`): it folds look-alikes of Latin
+    // letters wherever they occur. Likewise the text is in NFKC (Thai `ำ` → `ํา`).
+    // Scripts without ASCII word boundaries, so no `\b`.
+    RuleSpec {
+        kind_name: "INSTRUCTION_OVERRIDE",
+        kind: PI,
+        anchors: &[
+            // The automaton folds ASCII case only: other letters are listed in both cases.
+            "игнopиp",
+            "Игнopиp",
+            "зaбyд",
+            "Зaбyд",
+            "нe oбpaщaй",
+            "he oбpaщaй",
+            "忽略",
+            "忽视",
+            "无视",
+            "忘记",
+            "無視",
+            "忘れ",
+            "무시",
+            "잊어",
+            "تجاهل",
+            "انس",
+            "إنس",
+            "अनदेखा",
+            "नज़रअंदाज़",
+            "नजरअंदाज",
+            "भूल",
+            "yok say",
+            "görmezden",
+            "gormezden",
+            "unut",
+            "bỏ qua",
+            "phớt lờ",
+            "quên",
+            "abaikan",
+            "lupakan",
+            "pansinin",
+            "balewalain",
+            "kalimutan",
+            "เพิกเฉย",
+            "ละเว้น",
+            "ไม่ต้องสนใจ",
+            "ลืม",
+            "উপেক্ষা",
+            "ভুলে",
+            "aγvόησ",
+            "aγvoήστε",
+            "ξέxaσε",
+            "Ξέxaσε",
+            "ξεxάστε",
+            "Ξεxάστε",
+        ],
+        pattern: r"(?i)(?:игнopиpyй(?:тe)?|зaбyдь(?:тe)?|нe\s+oбpaщaй(?:тe)?\s+внимaния\s+нa)\s+(?:вce\s+|вce\s+)?(?:пpeдыдyщиe|пpoшлыe|пpeжниe|вышeyкaзaнныe|дaнныe\s+paнee|пoлyчeнныe\s+paнee)\s+(?:инcтpyкции|yкaзaния|пpaвилa|кoмaнды|pacпopяжeния)|(?:忽略|忽视|无视|忘记|忘掉)(?:掉)?(?:你)?(?:(?:之前|以前|先前|上面|前面|上述|以上|原来|原先)(?:的)?(?:所有|全部|一切)?(?:的)?|(?:所有|全部|一切)(?:的)?(?:之前|以前|先前|上面|前面|上述|以上)(?:的)?)(?:指令|指示|说明|规则|提示|命令)|(?:以前|前|上記|これまで|先)の(?:すべての|全ての)?(?:指示|命令|ルール|指令|インストラクション)(?:を|は)?(?:すべて|全て)?(?:無視|忘れ)|(?:이전|앞의|위의|이전의|앞선)\s*(?:모든\s*)?(?:지시|지침|명령|규칙|지시사항)(?:사항)?(?:을|를|은|는|들을)?\s*(?:모두\s*)?(?:무시|잊어)|(?:تجاهل|تجاهلي|انس|إنس|انسى)\s+(?:جميع\s+|كل\s+)?(?:التعليمات|الإرشادات|الأوامر|القواعد|التوجيهات)\s+(?:السابقة|الأولى|أعلاه)|(?:पिछले|पहले\s+के|पूर्व|ऊपर\s+दिए\s+गए|पहले\s+दिए\s+गए)\s+(?:सभी\s+)?(?:निर्देशों|निर्देश|नियमों|आदेशों)\s+(?:को\s+)?(?:अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल)|(?:önceki|yukaridaki|daha\s+önceki|[oö]nceki)\s+(?:tüm\s+|bütün\s+)?(?:talimatlari|talimatlar[ii]?|kurallari|yönergeleri|komutlari)\s+(?:yok\s+say|görmezden\s+gel|gormezden\s+gel|unut)|(?:bỏ\s+qua|phớt\s+lờ|quên)\s+(?:đi\s+)?(?:tất\s+cả\s+)?(?:các\s+|những\s+)?(?:hướng\s+dẫn|chỉ\s+dẫn|chỉ\s+thị|quy\s+tắc|lệnh)\s+(?:trước\s+đó|trước\s+đây|trước|ở\s+trên)|(?:abaikan|lupakan)\s+(?:semua\s+)?(?:instruksi|petunjuk|perintah|aturan)\s+(?:sebelumnya|di\s*atas)|(?:abaikan|lupakan)\s+(?:yang|yg)\s+(?:di\s*atas|sebelumnya)|(?:huwag\s+pansinin|balewalain|kalimutan)\s+(?:ang\s+)?(?:lahat\s+ng\s+)?(?:mga\s+)?(?:naunang|nakaraang|dating|nakalipas\s+na)\s+(?:tagubilin|instruksyon|utos|panuto)|(?:เพิกเฉย|ละเว้น|ไม่ต้องสนใจ|ลืม)(?:ต่อ)?\s*(?:คําสั่ง|คําแนะนํา|กฎ)(?:ทั้งหมด)?(?:ที่)?(?:ก่อนหน้า|ข้างต้น)|(?:পূর্ববর্তী|আগের|পূর্বের|উপরের)\s+(?:সমস্ত\s+|সব\s+)?(?:নির্দেশাবলী|নির্দেশনা|নির্দেশ|নিয়ম)\s+(?:উপেক্ষা|ভুলে)|(?:aγvόησε|aγvoήστε|ξέxaσε|ξεxάστε)\s+(?:όλες\s+)?(?:τiς\s+)?(?:πpoηγoύμεvες|πapaπάvω)\s+(?:oδηγίες|εvτoλές|kavόvες)",
+        trusted: 0.9,
+        untrusted: 0.95,
+        from_anchor: false,
+    },
     // "New instructions:" and "your new task is" in all seven languages.
     RuleSpec {
         kind_name: "INSTRUCTION_OVERRIDE",
@@ -1576,7 +1637,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
             "teva contrasenya",
             "seva contrasenya",
         ],
-        pattern: r"(?i)\b(?:what\s+is|what's|whats|tell\s+me|give\s+me|share|reveal|print|confirm|send\s+me|provide|spell\s+out|write\s+down|type\s+out|disclose)\s+(?:\w+\s+){0,3}?your\s+(?:secret\s+|admin\s+|master\s+|root\s+)?(?:password|passcode|passphrase|pin|secret(?:\s+(?:key|code|word))?|api\s+key|private\s+key|access\s+token|credentials)(?:\s*[?.!,;:]|\s+(?:is|was|with|to\s+me|for\s+me|please|now|again)\b|\s*$)|\b(?:cu[aá]l\s+es|dime|dame|revela|comparte)\s+(?:\w+\s+){0,2}?(?:tu|su)\s+(?:contrase[nñ]a|clave)(?:\s+secreta)?\s*[?.!,]|\b(?:qual\s+[eé]|diga|me\s+diga|revele|compartilhe)\s+(?:\w+\s+){0,2}?(?:a\s+)?(?:sua|tua)\s+senha\s*[?.!,]|\b(?:quel\s+est|donne-moi|donnez-moi|dis-moi|dites-moi|r[eé]v[eè]le)\s+(?:\w+\s+){0,2}?(?:ton|votre)\s+mot\s+de\s+passe\s*[?.!,]|\b(?:wie\s+lautet|verrate\s+mir|nenne\s+mir|gib\s+mir)\s+(?:\w+\s+){0,2}?(?:dein|Ihr)\s+Passwort\s*[?.!,]|\b(?:qual\s+[eè]|dimmi|dammi|rivela)\s+(?:\w+\s+){0,2}?(?:la\s+)?(?:tua|sua)\s+password\s*[?.!,]|\b(?:quina\s+[eé]s|digues-me|dona'm)\s+(?:\w+\s+){0,2}?(?:la\s+)?(?:teva|seva)\s+contrasenya\s*[?.!,]",
+        pattern: r"(?i)\b(?:what\s+is|what's|whats|tell\s+me|give\s+me|share|reveal|print|confirm|send\s+me|provide|spell\s+out|write\s+down|type\s+out|disclose)\s+(?:\w+\s+){0,3}?your\s+(?:secret\s+|admin\s+|master\s+|root\s+)?(?:password|passcode|passphrase|pin|secret(?:\s+(?:key|code|word))?|api\s+key|private\s+key|access\s+token|credentials)(?:\s*[?.!,;:]|\s+(?:is|was|with|to\s+me|for\s+me|please|now|again)\b|\s*$)|\b(?:cu[aá]l\s+es|dime|dame|revela|comparte)\s+(?:\w+\s+){0,2}?(?:tu|su)\s+(?:contrase[nñ]a|clave)(?:\s+secreta)?\s*(?:[?.!,]|$)|\b(?:qual\s+[eé]|diga|me\s+diga|revele|compartilhe)\s+(?:\w+\s+){0,2}?(?:a\s+)?(?:sua|tua)\s+senha\s*(?:[?.!,]|$)|\b(?:quel\s+est|donne-moi|donnez-moi|dis-moi|dites-moi|r[eé]v[eè]le)\s+(?:\w+\s+){0,2}?(?:ton|votre)\s+mot\s+de\s+passe\s*(?:[?.!,]|$)|\b(?:wie\s+lautet|verrate\s+mir|nenne\s+mir|gib\s+mir)\s+(?:\w+\s+){0,2}?(?:dein|Ihr)\s+Passwort\s*(?:[?.!,]|$)|\b(?:qual\s+[eè]|dimmi|dammi|rivela)\s+(?:\w+\s+){0,2}?(?:la\s+)?(?:tua|sua)\s+password\s*(?:[?.!,]|$)|\b(?:quina\s+[eé]s|digues-me|dona'm)\s+(?:\w+\s+){0,2}?(?:la\s+)?(?:teva|seva)\s+contrasenya\s*(?:[?.!,]|$)",
         trusted: 0.6,
         untrusted: 0.8,
         from_anchor: false,
@@ -1992,13 +2053,14 @@ mod tests {
     }
 
     #[test]
-    fn every_rule_compiles_and_has_lowercase_anchors() {
+    fn every_rule_compiles_and_has_ascii_lowercase_anchors() {
         let h = Heuristics::shared();
         assert_eq!(h.rules.len(), RULES.len());
         for r in RULES {
             assert!(!r.anchors.is_empty(), "{}", r.pattern);
             for a in r.anchors {
-                assert_eq!(*a, a.to_lowercase(), "anchor {a} must be lower-case");
+                // The automaton folds ASCII case; other scripts list both cases.
+                assert_eq!(*a, a.to_ascii_lowercase(), "anchor {a} must be lower-case");
             }
             assert!(r.trusted <= r.untrusted);
         }
