@@ -270,8 +270,47 @@ impl Heuristics {
 /// is read again as leetspeak: identifiers such as `md5sum` or `k8s` appear one at a time.
 const LEET_MIN_WORDS: usize = 3;
 
+/// Leetspeak words must be at least one in this many words of the text: source code
+/// has identifiers such as `utf8to16` by the dozen, and reading it twice would double its
+/// cost for nothing.
+const LEET_MIN_SHARE: usize = 10;
+
+const LETTER: u8 = 1;
+const LEET: u8 = 2;
+
+/// Per byte: whether it is an ASCII letter, and whether leetspeak uses it for one. A table,
+/// because the test runs on every byte of a text.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphabetic() {
+            table[b] = LETTER;
+        }
+        if matches!(c, b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'@' | b'$') {
+            table[b] = LEET;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// How many runs of ASCII letters and digits `bytes` holds.
+fn word_count(bytes: &[u8]) -> usize {
+    let mut count = 0;
+    let mut in_word = false;
+    for &b in bytes {
+        let word = b.is_ascii_alphanumeric();
+        count += usize::from(word && !in_word);
+        in_word = word;
+    }
+    count
+}
+
 /// `text` with leetspeak digits and symbols read as letters ("1gn0r3 4ll" → "ignore all"),
-/// when at least [`LEET_MIN_WORDS`] words have one between two letters; `None` otherwise.
+/// when at least [`LEET_MIN_WORDS`] words, and one word in [`LEET_MIN_SHARE`], have one between
+/// two letters; `None` otherwise.
 /// Only ASCII bytes are replaced by ASCII bytes, so every offset stays valid for `text`.
 pub(crate) fn leet_reading(text: &str) -> Option<String> {
     fn leet(b: u8) -> Option<u8> {
@@ -286,30 +325,31 @@ pub(crate) fn leet_reading(text: &str) -> Option<String> {
         })
     }
     let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'@' | b'$');
+    // Most bytes are not leet characters: test those first. A candidate starts a new word
+    // unless only word bytes separate it from the previous one (each byte is looked at
+    // once more at most, so this stays linear).
     let mut words = 0;
-    let mut counted_word_start = usize::MAX;
-    let mut word_start = 0;
-    for i in 1..bytes.len().saturating_sub(1) {
-        if !bytes[i - 1].is_ascii_alphanumeric() && !matches!(bytes[i - 1], b'@' | b'$') {
-            word_start = i;
-        }
-        if leet(bytes[i]).is_some()
-            && bytes[i - 1].is_ascii_alphabetic()
-            && bytes[i + 1].is_ascii_alphabetic()
-            && counted_word_start != word_start
+    let mut previous: Option<usize> = None;
+    for (k, w) in bytes.windows(3).enumerate() {
+        if BYTE_CLASS[usize::from(w[1])] & LEET == 0
+            || BYTE_CLASS[usize::from(w[0])] & BYTE_CLASS[usize::from(w[2])] & LETTER == 0
         {
-            counted_word_start = word_start;
+            continue;
+        }
+        let i = k + 1;
+        if !previous.is_some_and(|p| bytes[p..i].iter().all(|&b| is_word(b))) {
             words += 1;
         }
+        previous = Some(i);
     }
-    if words < LEET_MIN_WORDS {
+    if words < LEET_MIN_WORDS || words * LEET_MIN_SHARE < word_count(bytes) {
         return None;
     }
     // Replace within words that hold a letter; leave numbers ("2026", "4") alone.
     let mut out = bytes.to_vec();
     let mut i = 0;
     while i < out.len() {
-        let is_word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'@' | b'$');
         if !is_word(out[i]) {
             i += 1;
             continue;
@@ -1308,7 +1348,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
             "nonna",
             "àvia",
         ],
-        pattern: r"(?i)\b(?:act|pretend|roleplay|role-play|play|behave|respond|speak|talk)\s+(?:as|like|to\s+be|that\s+you\s+are|you\s+are|the\s+role\s+of)\s+my\s+(?:\w+\s+)?(?:late|deceased|dead|passed|departed|dear|beloved|sweet|old)\s+(?:\w+\s+)?(?:grandm\w*|grandpa|grandfather|granny|nana)\b|\bmy\s+(?:late|deceased|dead)\s+(?:grandm\w*|grandpa|grandfather|granny|nana)\s+(?:who\s+)?(?:used\s+to|would)\b|\b(?:finge|act[uú]a|haz\s+de)\s+(?:que\s+eres\s+|como\s+)?mi\s+(?:difunta\s+|fallecida\s+|querida\s+)?abuel[ao]\b|\bmi\s+abuel[ao]\s+(?:difunt[ao]|fallecid[ao])\s+(?:que\s+)?(?:me\s+)?(?:sol[ií]a|le[ií]a|contaba)",
+        pattern: r"(?i)\b(?:act|pretend|roleplay|role-play|play|behave|respond|speak|talk)\s+(?:as|like|to\s+be|that\s+you\s+are|you\s+are|the\s+role\s+of)\s+my\s+(?:\S+\s+)?(?:late|deceased|dead|passed|departed|dear|beloved|sweet|old)\s+(?:\S+\s+)?(?:grandm\w*|grandpa|grandfather|granny|nana)\b|\bmy\s+(?:late|deceased|dead)\s+(?:grandm\w*|grandpa|grandfather|granny|nana)\s+(?:who\s+)?(?:used\s+to|would)\b|\b(?:finge|act[uú]a|haz\s+de)\s+(?:que\s+eres\s+|como\s+)?mi\s+(?:difunta\s+|fallecida\s+|querida\s+)?abuel[ao]\b|\bmi\s+abuel[ao]\s+(?:difunt[ao]|fallecid[ao])\s+(?:que\s+)?(?:me\s+)?(?:sol[ií]a|le[ií]a|contaba)",
         trusted: 0.85,
         untrusted: 0.9,
         from_anchor: false,
@@ -1361,7 +1401,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
             "no puc",
             "advertiment",
         ],
-        pattern: r"(?i)\b(?:never|do\s+not|don'?t|must\s+not|will\s+not|won'?t|shall\s+not|should\s+not|cannot)\s+(?:ever\s+)?(?:say|use|write|include|respond\s+with|reply\s+with|answer\s+with|start\s+(?:your\s+|the\s+)?(?:response|reply|answer)\s+with|begin\s+(?:your\s+)?(?:response|reply|answer)?\s*with|add|give|mention|apologi[sz]e|refuse)\b(?:[^.\n]|\.\S){0,50}?(?:[\x22'“‘]\s*I(?:'m|’m|\s+am)?\s*(?:sorry|apologi[sz]e|cannot|can'?t|can’t|am\s+unable|unable|am\s+not\s+able)|\bsorry\b|\bapolog\w*|\bdisclaimers?\b|\bwarnings?\b|\bas\s+an\s+ai\b|[\x22'“‘]I[\x22'”’])|\b(?:nunca|jam[aá]s|no)\s+(?:digas|respondas|incluyas|a[nñ]adas|pongas|uses)\b(?:[^.\n]|\.\S){0,40}?(?:lo\s+siento|no\s+puedo|lamento|advertencias?|descargos?)|\b(?:nunca|jamais|n[aã]o)\s+(?:diga|digas|responda|inclua|incluas|adicione|use)\b(?:[^.\n]|\.\S){0,40}?(?:desculp\w+|n[aã]o\s+posso|lamento|avisos?|advert[eê]ncias?)|\bne\s+(?:dis|dites|r[eé]ponds|r[eé]pondez|mets|mettez|ajoute|ajoutez|inclus|incluez)\s+jamais\b(?:[^.\n]|\.\S){0,40}?(?:d[eé]sol[eé]|je\s+ne\s+peux\s+pas|avertissements?|mises?\s+en\s+garde)|\b(?:sag|sage|schreib|schreibe|f[uü]ge)\s+(?:niemals|nie|keine)\b(?:[^.\n]|\.\S){0,40}?(?:tut\s+mir\s+leid|ich\s+kann\s+(?:das\s+)?nicht|kann\s+ich\s+nicht|Warnungen?|Hinweise?)|\bnon\s+(?:dire|dirmi|scrivere|includere|aggiungere)\s+mai\b(?:[^.\n]|\.\S){0,40}?(?:mi\s+dispiace|non\s+posso|avvertenz\w+|avvis\w+)|\b(?:mai|no)\s+(?:diguis|responguis|incloguis|afegeixis)\b(?:[^.\n]|\.\S){0,40}?(?:ho\s+sento|no\s+puc|advertiments?|avisos?)",
+        pattern: r"(?i)\b(?:never|do\s+not|don'?t|must\s+not|will\s+not|won'?t|shall\s+not|should\s+not|cannot)\s+(?:ever\s+)?(?:say|use|write|include|respond\s+with|reply\s+with|answer\s+with|start\s+(?:your\s+|the\s+)?(?:response|reply|answer)\s+with|begin\s+(?:your\s+)?(?:response|reply|answer)?\s*with|add|give|mention|apologi[sz]e|refuse)\b[^.\n]{0,50}?(?:[\x22'“‘]\s*I(?:'m|’m|\s+am)?\s*(?:sorry|apologi[sz]e|cannot|can'?t|can’t|am\s+unable|unable|am\s+not\s+able)|\bsorry\b|\bapolog\w*|\bdisclaimers?\b|\bwarnings?\b|\bas\s+an\s+ai\b|[\x22'“‘]I[\x22'”’])|\b(?:nunca|jam[aá]s|no)\s+(?:digas|respondas|incluyas|a[nñ]adas|pongas|uses)\b[^.\n]{0,40}?(?:lo\s+siento|no\s+puedo|lamento|advertencias?|descargos?)|\b(?:nunca|jamais|n[aã]o)\s+(?:diga|digas|responda|inclua|incluas|adicione|use)\b[^.\n]{0,40}?(?:desculp\w+|n[aã]o\s+posso|lamento|avisos?|advert[eê]ncias?)|\bne\s+(?:dis|dites|r[eé]ponds|r[eé]pondez|mets|mettez|ajoute|ajoutez|inclus|incluez)\s+jamais\b[^.\n]{0,40}?(?:d[eé]sol[eé]|je\s+ne\s+peux\s+pas|avertissements?|mises?\s+en\s+garde)|\b(?:sag|sage|schreib|schreibe|f[uü]ge)\s+(?:niemals|nie|keine)\b[^.\n]{0,40}?(?:tut\s+mir\s+leid|ich\s+kann\s+(?:das\s+)?nicht|kann\s+ich\s+nicht|Warnungen?|Hinweise?)|\bnon\s+(?:dire|dirmi|scrivere|includere|aggiungere)\s+mai\b[^.\n]{0,40}?(?:mi\s+dispiace|non\s+posso|avvertenz\w+|avvis\w+)|\b(?:mai|no)\s+(?:diguis|responguis|incloguis|afegeixis)\b[^.\n]{0,40}?(?:ho\s+sento|no\s+puc|advertiments?|avisos?)",
         trusted: 0.6,
         untrusted: 0.7,
         from_anchor: false,
@@ -1599,7 +1639,20 @@ pub(crate) static RULES: &[RuleSpec] = &[
     RuleSpec {
         kind_name: "PROMPT_EXTRACTION",
         kind: PI,
-        anchors: &["setup", "config"],
+        anchors: &[
+            "setup text",
+            "setup prompt",
+            "setup message",
+            "setup instructions",
+            "config text",
+            "config prompt",
+            "config message",
+            "config instructions",
+            "configuration text",
+            "configuration prompt",
+            "configuration message",
+            "configuration instructions",
+        ],
         pattern: r"(?i)\b(?:hidden|initial|secret|internal|original)\s+(?:setup|config(?:uration)?)\s+(?:text|prompt|message|instructions)\b",
         trusted: 0.5,
         untrusted: 0.7,
@@ -1637,7 +1690,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
             "teva contrasenya",
             "seva contrasenya",
         ],
-        pattern: r"(?i)\b(?:what\s+is|what's|whats|tell\s+me|give\s+me|share|reveal|print|confirm|send\s+me|provide|spell\s+out|write\s+down|type\s+out|disclose)\s+(?:\w+\s+){0,3}?your\s+(?:secret\s+|admin\s+|master\s+|root\s+)?(?:password|passcode|passphrase|pin|secret(?:\s+(?:key|code|word))?|api\s+key|private\s+key|access\s+token|credentials)(?:\s*[?.!,;:]|\s+(?:is|was|with|to\s+me|for\s+me|please|now|again)\b|\s*$)|\b(?:cu[aá]l\s+es|dime|dame|revela|comparte)\s+(?:\w+\s+){0,2}?(?:tu|su)\s+(?:contrase[nñ]a|clave)(?:\s+secreta)?\s*(?:[?.!,]|$)|\b(?:qual\s+[eé]|diga|me\s+diga|revele|compartilhe)\s+(?:\w+\s+){0,2}?(?:a\s+)?(?:sua|tua)\s+senha\s*(?:[?.!,]|$)|\b(?:quel\s+est|donne-moi|donnez-moi|dis-moi|dites-moi|r[eé]v[eè]le)\s+(?:\w+\s+){0,2}?(?:ton|votre)\s+mot\s+de\s+passe\s*(?:[?.!,]|$)|\b(?:wie\s+lautet|verrate\s+mir|nenne\s+mir|gib\s+mir)\s+(?:\w+\s+){0,2}?(?:dein|Ihr)\s+Passwort\s*(?:[?.!,]|$)|\b(?:qual\s+[eè]|dimmi|dammi|rivela)\s+(?:\w+\s+){0,2}?(?:la\s+)?(?:tua|sua)\s+password\s*(?:[?.!,]|$)|\b(?:quina\s+[eé]s|digues-me|dona'm)\s+(?:\w+\s+){0,2}?(?:la\s+)?(?:teva|seva)\s+contrasenya\s*(?:[?.!,]|$)",
+        pattern: r"(?i)\b(?:what\s+is|what's|whats|tell\s+me|give\s+me|share|reveal|print|confirm|send\s+me|provide|spell\s+out|write\s+down|type\s+out|disclose)\s+(?:\S+\s+){0,3}?your\s+(?:secret\s+|admin\s+|master\s+|root\s+)?(?:password|passcode|passphrase|pin|secret(?:\s+(?:key|code|word))?|api\s+key|private\s+key|access\s+token|credentials)(?:\s*[?.!,;:]|\s+(?:is|was|with|to\s+me|for\s+me|please|now|again)\b|\s*$)|\b(?:cu[aá]l\s+es|dime|dame|revela|comparte)\s+(?:\S+\s+){0,2}?(?:tu|su)\s+(?:contrase[nñ]a|clave)(?:\s+secreta)?\s*(?:[?.!,]|$)|\b(?:qual\s+[eé]|diga|me\s+diga|revele|compartilhe)\s+(?:\S+\s+){0,2}?(?:a\s+)?(?:sua|tua)\s+senha\s*(?:[?.!,]|$)|\b(?:quel\s+est|donne-moi|donnez-moi|dis-moi|dites-moi|r[eé]v[eè]le)\s+(?:\S+\s+){0,2}?(?:ton|votre)\s+mot\s+de\s+passe\s*(?:[?.!,]|$)|\b(?:wie\s+lautet|verrate\s+mir|nenne\s+mir|gib\s+mir)\s+(?:\S+\s+){0,2}?(?:dein|Ihr)\s+Passwort\s*(?:[?.!,]|$)|\b(?:qual\s+[eè]|dimmi|dammi|rivela)\s+(?:\S+\s+){0,2}?(?:la\s+)?(?:tua|sua)\s+password\s*(?:[?.!,]|$)|\b(?:quina\s+[eé]s|digues-me|dona'm)\s+(?:\S+\s+){0,2}?(?:la\s+)?(?:teva|seva)\s+contrasenya\s*(?:[?.!,]|$)",
         trusted: 0.6,
         untrusted: 0.8,
         from_anchor: false,
