@@ -82,13 +82,7 @@ impl Heuristics {
             #[allow(clippy::expect_used)]
             // A roomy lazy-DFA cache: these case-insensitive alternations need many
             // states, and a thrashing cache sends the engine to its slow fallback.
-            let pattern = if spec.from_anchor {
-                // `(?i)` must stay first; anchor the rest at the start of the slice.
-                format!("(?i)^(?:{})", spec.pattern.trim_start_matches("(?i)"))
-            } else {
-                spec.pattern.to_owned()
-            };
-            let re = RegexBuilder::new(&ascii_boundaries(&pattern))
+            let re = RegexBuilder::new(&ascii_boundaries(&rule_pattern(spec)))
                 .dfa_size_limit(8 << 20)
                 .build()
                 .expect("static heuristic regex");
@@ -221,20 +215,158 @@ impl Heuristics {
     }
 }
 
+/// The expression a rule is compiled from, before [`ascii_boundaries`].
+fn rule_pattern(spec: &RuleSpec) -> String {
+    if spec.from_anchor {
+        // `(?i)` must stay first; anchor the rest at the start of the slice.
+        format!("(?i)^(?:{})", spec.pattern.trim_start_matches("(?i)"))
+    } else {
+        spec.pattern.to_owned()
+    }
+}
+
 /// `pattern` with every `\\b` made an ASCII word boundary. Unicode boundaries force the
 /// regex engine off its lazy DFA as soon as the text holds a non-ASCII byte, which costs
 /// an order of magnitude in speed. The price: a boundary is not seen before a word that
 /// starts with an accented letter, so such alternatives are written without one.
 ///
-/// Likewise `\\w` becomes "ASCII word character or any non-ASCII character": the Unicode
-/// class compiles to a large automaton that overflows the lazy DFA's cache on texts in
-/// several scripts, and the rules only need it to skip over words.
+/// Likewise `\\w` becomes [`WORD`], "ASCII word character or any non-ASCII character":
+/// the Unicode class compiles to a large automaton that overflows the lazy DFA's cache on
+/// texts in several scripts, and the rules only need it to skip over words.
+///
+/// A class holding [`WORD`] is written inside `(?-i:…)`. Under `(?i)` the parser would
+/// otherwise fold the case of every code point from U+0080 to U+10FFFF, once per class
+/// in the pattern, which made compiling the rule table cost about half a second. The
+/// flag changes nothing there: every character that has a case variant is an ASCII
+/// letter or non-ASCII, so it is in [`WORD`] already, and so is its variant; the class
+/// matches the same characters either way (`word_classes_need_no_case_folding` checks
+/// the parsed expressions are identical).
 fn ascii_boundaries(pattern: &str) -> String {
-    const WORD: &str = r"0-9A-Za-z_\x{80}-\x{10FFFF}";
-    pattern
-        .replace(r"\b", r"(?-u:\b)")
-        .replace(r"[\w", &format!("[{WORD}"))
-        .replace(r"\w", &format!("[{WORD}]"))
+    let pattern = pattern.replace(r"\b", r"(?-u:\b)");
+    let bytes = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len() + 64);
+    // `copied` is the end of what `out` already holds of `pattern`.
+    let (mut i, mut copied) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'w') => {
+                out.push_str(&pattern[copied..i]);
+                out.push_str("(?-i:[");
+                out.push_str(WORD);
+                out.push_str("])");
+                i += 2;
+                copied = i;
+            }
+            // Any other escape is one escaped character; skip it whole.
+            b'\\' => i += 2,
+            b'[' => {
+                let end = class_end(bytes, i);
+                let class = &pattern[i..end];
+                out.push_str(&pattern[copied..i]);
+                let (text, fold_free) = word_class(class);
+                if fold_free {
+                    out.push_str("(?-i:");
+                    out.push_str(&text);
+                    out.push(')');
+                } else {
+                    out.push_str(&text);
+                }
+                i = end;
+                copied = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&pattern[copied..]);
+    out
+}
+
+/// "ASCII word character or any non-ASCII character", as class items.
+const WORD: &str = r"0-9A-Za-z_\x{80}-\x{10FFFF}";
+
+/// The end (exclusive) of the bracketed class that starts at `bytes[start] == b'['`:
+/// escapes are skipped, nested classes counted, and a `]` first in a class (after `[` or
+/// `[^`) is a literal, as in the regex syntax. An unclosed class runs to the end (the
+/// regex compiler then reports it).
+fn class_end(bytes: &[u8], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'[' => {
+                depth += 1;
+                i += 1;
+                if bytes.get(i) == Some(&b'^') {
+                    i += 1;
+                }
+                if bytes.get(i) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b']' => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// A bracketed class with every `\\w` replaced by [`WORD`] (`[\\w…` by `[WORD…`, a
+/// `\\w` elsewhere by a nested `[WORD]`), and whether case folding leaves it unchanged:
+/// true when [`WORD`] is one of its top-level members and no set operation (`&&`, `--`,
+/// `~~`) is written at its top level. Then it is `WORD ∪ X` (or the complement of that),
+/// which holds every character that has a case variant, whatever case folding does to X.
+fn word_class(class: &str) -> (String, bool) {
+    let bytes = class.as_bytes();
+    let mut out = String::with_capacity(class.len() + 32);
+    let (mut depth, mut i, mut copied) = (0usize, 0, 0);
+    let (mut top_word, mut set_op) = (false, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'w') => {
+                out.push_str(&class[copied..i]);
+                if depth == 1 && i >= 1 && bytes[i - 1] == b'[' {
+                    // `[\\w…` (not `[^\\w…`): the items go straight into the class.
+                    out.push_str(WORD);
+                } else {
+                    out.push('[');
+                    out.push_str(WORD);
+                    out.push(']');
+                }
+                top_word |= depth == 1;
+                i += 2;
+                copied = i;
+            }
+            b'\\' => i += 2,
+            b'[' => {
+                depth += 1;
+                i += 1;
+                if bytes.get(i) == Some(&b'^') {
+                    i += 1;
+                }
+                if bytes.get(i) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'&' | b'-' | b'~' if depth == 1 && bytes.get(i + 1) == Some(&bytes[i]) => {
+                set_op = true;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&class[copied..]);
+    (out, top_word && !set_op)
 }
 
 fn is_ascii_word(b: u8) -> bool {
@@ -1422,6 +1554,49 @@ mod tests {
         h.scan(text, untrusted, &mut hits);
         let names = hits.iter().map(|x| h.spec(x.rule).kind_name).collect();
         (combine(&hits, rule_count()), names)
+    }
+
+    /// The rewrite before classes holding `WORD` were taken out of `(?i)`.
+    fn folded_rewrite(pattern: &str) -> String {
+        pattern
+            .replace(r"\b", r"(?-u:\b)")
+            .replace(r"[\w", &format!("[{WORD}"))
+            .replace(r"\w", &format!("[{WORD}]"))
+    }
+
+    fn hir(pattern: &str) -> regex_syntax::hir::Hir {
+        regex_syntax::Parser::new()
+            .parse(pattern)
+            .unwrap_or_else(|e| panic!("{pattern}: {e}"))
+    }
+
+    /// The class shapes of the rule table and a few more: the rewrite must parse to the
+    /// same expression as the case-folded one (each shape folds the whole of `WORD` once,
+    /// so this is kept to a handful; `every_rule_parses_as_before` checks the table).
+    #[test]
+    fn word_classes_need_no_case_folding() {
+        for p in [
+            r"(?i)\bfoo\s+[\w-]+\s+bar",
+            r"(?i)[\w.+-]{1,3}x\w",
+            r"(?i)[^\w]K[a\w]",
+            r"(?i)[\wſ&&x]",
+            r"[\]\w]\\[]a]x\w",
+        ] {
+            assert_eq!(hir(&folded_rewrite(p)), hir(&ascii_boundaries(p)), "{p}");
+        }
+        // Set operations and a `\w` only in a nested class keep the fold.
+        assert!(!ascii_boundaries(r"(?i)[\w&&x]").contains("(?-i:"));
+        assert!(!ascii_boundaries(r"(?i)[a[^\w]]").contains("(?-i:"));
+    }
+
+    /// Every rule parses to the same expression as with the case-folded rewrite (about
+    /// two seconds in a debug build: it folds `WORD` once for each class of the table).
+    #[test]
+    fn every_rule_parses_as_before() {
+        for spec in RULES {
+            let p = rule_pattern(spec);
+            assert_eq!(hir(&folded_rewrite(&p)), hir(&ascii_boundaries(&p)), "{p}");
+        }
     }
 
     #[test]
