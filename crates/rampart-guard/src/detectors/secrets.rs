@@ -25,6 +25,7 @@ use crate::error::GuardError;
 use crate::normalize::Normalized;
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
+use std::sync::OnceLock;
 
 /// Extra validation a provider rule's match must pass.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -513,7 +514,10 @@ fn ascii_boundaries(pattern: &str) -> String {
 #[derive(Debug)]
 struct Rule {
     entity: &'static str,
-    regex: Regex,
+    pattern: &'static str,
+    /// Compiled the first time one of the rule's anchors is found: the whole table
+    /// costs a tenth of a second to compile, and a text triggers few rules.
+    regex: OnceLock<Regex>,
     group: usize,
     score: f32,
     check: Check,
@@ -532,8 +536,16 @@ pub struct SecretDetector {
     anchor_exact: Vec<Option<&'static str>>,
     /// `key = value` assignments, JSON/YAML members, XML elements. Their anchors (the
     /// words of [`SECRET_KEY_WORDS`]) share the automaton under the rule index
-    /// [`ASSIGNMENT`].
-    assignment: Regex,
+    /// [`ASSIGNMENT`]. Compiled on first use, like the rules'.
+    assignment: OnceLock<Regex>,
+}
+
+impl Rule {
+    /// The rule's expression, compiled on first use.
+    fn regex(&self) -> &Regex {
+        self.regex
+            .get_or_init(|| Regex::new(&ascii_boundaries(self.pattern)).expect("static regex"))
+    }
 }
 
 /// The pseudo-rule index of keyed assignments in `anchor_rule`.
@@ -553,7 +565,8 @@ impl SecretDetector {
         for (i, spec) in RULES.iter().enumerate() {
             rules.push(Rule {
                 entity: spec.entity,
-                regex: Regex::new(&ascii_boundaries(spec.pattern)).expect("static regex"),
+                pattern: spec.pattern,
+                regex: OnceLock::new(),
                 group: spec.group,
                 score: spec.score,
                 check: spec.check,
@@ -572,20 +585,26 @@ impl SecretDetector {
             anchor_exact.push(None);
         }
         let anchors = Anchors::new(&literals).expect("static anchors");
-        // The key: an identifier (possibly quoted, possibly `$`/`@`-prefixed); the
-        // operator: any of the assignment spellings of config files and languages; the
-        // value: quoted or bare. Unicode mode for `contraseña`, so no `\b` here.
-        let assignment = Regex::new(&ascii_boundaries(
-            r#"(?i)([A-Za-z_$@][A-Za-z0-9_.\-ñ]*)["'`]?\]?(?:[ \t]+(?:string|str|const|char\*?))?[ \t]*(=|:=|::=|:::=|\?=|\.=|\+=|=>|:|,)[ \t]*@?(?:"([^"\n]+)"|'([^'\n]+)'|`([^`\n]+)`|([^\s"'`,;<>(){}\[\]]{3,}))|<([A-Za-z_][A-Za-z0-9_.\-]*)>\s*([^<\s]{6,})\s*</"#,
-        ))
-        .expect("static regex");
         SecretDetector {
             rules,
             anchors,
             anchor_rule,
             anchor_exact,
-            assignment,
+            assignment: OnceLock::new(),
         }
+    }
+
+    /// The keyed-assignment expression.
+    fn assignment(&self) -> &Regex {
+        self.assignment.get_or_init(|| {
+            // The key: an identifier (possibly quoted, possibly `$`/`@`-prefixed); the
+            // operator: any of the assignment spellings of config files and languages;
+            // the value: quoted or bare. Unicode mode for `contraseña`, so no `\b` here.
+            Regex::new(&ascii_boundaries(
+                r#"(?i)([A-Za-z_$@][A-Za-z0-9_.\-ñ]*)["'`]?\]?(?:[ \t]+(?:string|str|const|char\*?))?[ \t]*(=|:=|::=|:::=|\?=|\.=|\+=|=>|:|,)[ \t]*@?(?:"([^"\n]+)"|'([^'\n]+)'|`([^`\n]+)`|([^\s"'`,;<>(){}\[\]]{3,}))|<([A-Za-z_][A-Za-z0-9_.\-]*)>\s*([^<\s]{6,})\s*</"#,
+            ))
+            .expect("static regex")
+        })
     }
 
     fn candidates(&self, text: &str, out: &mut Vec<(usize, usize, &'static str, f32)>) {
@@ -621,7 +640,7 @@ impl SecretDetector {
         }
         if any {
             for (rule, _) in self.rules.iter().zip(&triggered).filter(|(_, t)| **t) {
-                for caps in rule.regex.captures_iter(text) {
+                for caps in rule.regex().captures_iter(text) {
                     let Some(m) = caps.get(rule.group).or_else(|| caps.get(0)) else {
                         continue;
                     };
@@ -693,7 +712,8 @@ impl SecretDetector {
         // No match straddles `window.end`, so cutting the haystack there changes none.
         let hay = &text[..window.end];
         let mut at = window.start;
-        while let Some(m) = self.assignment.find_at(hay, at) {
+        let assignment = self.assignment();
+        while let Some(m) = assignment.find_at(hay, at) {
             at = m.end();
             if let Some(words) = key_words {
                 while *next_word < words.len() && words[*next_word].0 < m.start() {
@@ -711,7 +731,7 @@ impl SecretDetector {
             tests::ASSIGNMENT_CAPTURES.with(|c| c.set(c.get() + 1));
             // The same match, now with its groups: the leftmost-first match starting at
             // `m.start()` is `m` whatever came before it.
-            let Some(caps) = self.assignment.captures_at(text, m.start()) else {
+            let Some(caps) = assignment.captures_at(text, m.start()) else {
                 continue;
             };
             let key = caps.get(1).or_else(|| caps.get(7));
@@ -1333,6 +1353,16 @@ mod tests {
         /// How many assignment matches had their capture groups computed.
         pub(super) static ASSIGNMENT_CAPTURES: std::cell::Cell<usize> =
             const { std::cell::Cell::new(0) };
+    }
+
+    /// The expressions are compiled on first use; a bad one must still fail a test.
+    #[test]
+    fn every_rule_compiles() {
+        let detector = SecretDetector::new();
+        for rule in &detector.rules {
+            rule.regex();
+        }
+        detector.assignment();
     }
 
     /// Capture-group runs of the assignment regex on `text`, and the findings.

@@ -20,6 +20,7 @@ mod anchors;
 use anchors::Anchors;
 use rampart_core::FindingKind;
 use regex::{Regex, RegexBuilder};
+use std::sync::OnceLock;
 
 /// Bytes searched before an anchor: the longest prefix a rule needs before its anchor.
 const WINDOW_BEFORE: usize = 128;
@@ -62,15 +63,34 @@ pub(crate) struct Heuristics {
     anchors: Anchors,
     /// For each anchor pattern id, the rules it triggers.
     anchor_rules: Vec<Vec<usize>>,
-    rules: Vec<(&'static RuleSpec, Regex)>,
+    /// Each rule's expression, compiled the first time one of its anchors is found:
+    /// compiling the whole table costs more than a million times scanning a short text
+    /// without anchors, and most processes (a CLI run, a test) need few rules.
+    rules: Vec<(&'static RuleSpec, OnceLock<Regex>)>,
 }
 
 impl Heuristics {
-    /// The compiled rule set, built on first use and shared by every detector: compiling
-    /// the expressions costs milliseconds, scanning costs microseconds.
+    /// The rule set, built on first use and shared by every detector: building the
+    /// anchor automaton costs milliseconds, scanning costs microseconds.
     pub fn shared() -> &'static Heuristics {
-        static SHARED: std::sync::OnceLock<Heuristics> = std::sync::OnceLock::new();
+        static SHARED: OnceLock<Heuristics> = OnceLock::new();
         SHARED.get_or_init(Heuristics::new)
+    }
+
+    /// Rule `rule`'s expression, compiled on first use.
+    fn regex(&self, rule: usize) -> &Regex {
+        let (spec, re) = &self.rules[rule];
+        re.get_or_init(|| {
+            // The rule table is static and covered by tests (`every_rule_compiles…`); a
+            // bad pattern is a build bug.
+            #[allow(clippy::expect_used)]
+            // A roomy lazy-DFA cache: these case-insensitive alternations need many
+            // states, and a thrashing cache sends the engine to its slow fallback.
+            RegexBuilder::new(&ascii_boundaries(&rule_pattern(spec)))
+                .dfa_size_limit(8 << 20)
+                .build()
+                .expect("static heuristic regex")
+        })
     }
 
     fn new() -> Heuristics {
@@ -78,15 +98,7 @@ impl Heuristics {
         let mut anchor_rules: Vec<Vec<usize>> = Vec::new();
         let mut rules = Vec::with_capacity(RULES.len());
         for (i, spec) in RULES.iter().enumerate() {
-            // The rule table is static and covered by tests; a bad pattern is a build bug.
-            #[allow(clippy::expect_used)]
-            // A roomy lazy-DFA cache: these case-insensitive alternations need many
-            // states, and a thrashing cache sends the engine to its slow fallback.
-            let re = RegexBuilder::new(&ascii_boundaries(&rule_pattern(spec)))
-                .dfa_size_limit(8 << 20)
-                .build()
-                .expect("static heuristic regex");
-            rules.push((spec, re));
+            rules.push((spec, OnceLock::new()));
             for a in spec.anchors {
                 match anchor_list.iter().position(|x| x == a) {
                     Some(p) => anchor_rules[p].push(i),
@@ -138,7 +150,7 @@ impl Heuristics {
         for m in self.anchors.hits(text) {
             let p = m.start;
             for &rule in &self.anchor_rules[m.pattern] {
-                let (spec, re) = &self.rules[rule];
+                let spec = self.rules[rule].0;
                 if spec.from_anchor {
                     // The anchor must start a word, as the rule's leading `\b` demands.
                     if p > 0 && is_ascii_word(bytes[p - 1]) {
@@ -148,7 +160,7 @@ impl Heuristics {
                     while we < bytes.len() && !text.is_char_boundary(we) {
                         we += 1;
                     }
-                    if let Some(found) = re.find(&text[p..we]) {
+                    if let Some(found) = self.regex(rule).find(&text[p..we]) {
                         if hits.len() >= MAX_HITS {
                             return;
                         }
@@ -185,6 +197,7 @@ impl Heuristics {
                     spec.trusted
                 };
                 let window = &text[ws..we];
+                let re = self.regex(rule);
                 // Most windows hold no match: a forward-only scan says so cheaply.
                 if !re.is_match(window) {
                     continue;
@@ -1603,6 +1616,9 @@ mod tests {
     fn every_rule_compiles_and_has_lowercase_anchors() {
         let h = Heuristics::shared();
         assert_eq!(h.rules.len(), RULES.len());
+        for rule in 0..h.rules.len() {
+            h.regex(rule);
+        }
         for r in RULES {
             assert!(!r.anchors.is_empty(), "{}", r.pattern);
             for a in r.anchors {
