@@ -28,6 +28,9 @@
 //! The common case, plain ASCII text with no encoded-looking run, costs one copy and one
 //! table-driven scan: no offset table is built because byte offsets are code points.
 
+use crate::detectors::anchors::AnchorHit;
+use crate::detectors::shared_anchors::SharedAnchors;
+use std::cell::OnceCell;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
@@ -125,6 +128,9 @@ pub struct Normalized<'a> {
     original_chars: usize,
     segments: Vec<DecodedSegment>,
     invisible: Vec<InvisibleRun>,
+    /// The hits of the merged detector anchors in `text`, found on first use
+    /// (`detectors/shared_anchors.rs`).
+    anchor_hits: OnceCell<Vec<AnchorHit>>,
 }
 
 impl<'a> Normalized<'a> {
@@ -139,6 +145,7 @@ impl<'a> Normalized<'a> {
                 original_chars: original.len(),
                 segments: Vec::new(),
                 invisible: Vec::new(),
+                anchor_hits: OnceCell::new(),
             }
         } else {
             Self::normalize_unicode(original)
@@ -150,6 +157,13 @@ impl<'a> Normalized<'a> {
     /// The text detectors search.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Every hit of the injection heuristics' and the secret detector's anchor literals
+    /// in [`Self::text`], found by one walk on first use and shared by both detectors.
+    pub(crate) fn anchor_hits(&self) -> &[AnchorHit] {
+        self.anchor_hits
+            .get_or_init(|| SharedAnchors::get().hits(&self.text))
     }
 
     /// The text as it was given.
@@ -304,6 +318,7 @@ impl<'a> Normalized<'a> {
             original_chars: chars.len(),
             segments: Vec::new(),
             invisible,
+            anchor_hits: OnceCell::new(),
         };
         let mut budget = MAX_DECODED_BYTES;
         for (encoding, start, end, bytes) in hidden {

@@ -18,7 +18,8 @@
 //! Overlapping candidates are resolved by score, so a key recognised by its provider rule
 //! is reported once, under the provider's type.
 
-use super::anchors::Anchors;
+use super::anchors::AnchorHit;
+use super::shared_anchors::SharedAnchors;
 use super::{Detections, Detector};
 use crate::engine::Context;
 use crate::error::GuardError;
@@ -531,7 +532,6 @@ pub struct SecretDetector {
     /// a text is walked once; pattern `i` belongs to rule `anchor_rule[i]`. A literal of a
     /// case-sensitive rule is kept in `anchor_exact[i]` and a hit must equal it byte for
     /// byte, so that `SK` (Twilio) does not fire on every "ask".
-    anchors: Anchors,
     anchor_rule: Vec<usize>,
     anchor_exact: Vec<Option<&'static str>>,
     /// `key = value` assignments, JSON/YAML members, XML elements. Their anchors (the
@@ -548,6 +548,13 @@ impl Rule {
     }
 }
 
+/// The anchor literals of the rules, in rule order, then the key words of keyed
+/// assignments: the patterns `anchor_rule` and `anchor_exact` are indexed by.
+pub(crate) fn anchor_literals() -> Vec<&'static str> {
+    let rules = RULES.iter().flat_map(|spec| spec.anchors.iter().copied());
+    rules.chain(SECRET_KEY_WORDS.iter().copied()).collect()
+}
+
 /// The pseudo-rule index of keyed assignments in `anchor_rule`.
 const ASSIGNMENT: usize = usize::MAX;
 
@@ -560,8 +567,7 @@ impl Default for SecretDetector {
 impl SecretDetector {
     pub fn new() -> Self {
         let mut rules = Vec::with_capacity(RULES.len());
-        let (mut literals, mut anchor_rule, mut anchor_exact) =
-            (Vec::new(), Vec::new(), Vec::new());
+        let (mut anchor_rule, mut anchor_exact) = (Vec::new(), Vec::new());
         for (i, spec) in RULES.iter().enumerate() {
             rules.push(Rule {
                 entity: spec.entity,
@@ -574,20 +580,16 @@ impl SecretDetector {
             });
             let nocase = spec.pattern.starts_with("(?i)");
             for a in spec.anchors {
-                literals.push(*a);
                 anchor_rule.push(i);
                 anchor_exact.push((!nocase).then_some(*a));
             }
         }
-        for w in SECRET_KEY_WORDS {
-            literals.push(w);
+        for _ in SECRET_KEY_WORDS {
             anchor_rule.push(ASSIGNMENT);
             anchor_exact.push(None);
         }
-        let anchors = Anchors::new(&literals).expect("static anchors");
         SecretDetector {
             rules,
-            anchors,
             anchor_rule,
             anchor_exact,
             assignment: OnceLock::new(),
@@ -607,14 +609,29 @@ impl SecretDetector {
         })
     }
 
-    fn candidates(&self, text: &str, out: &mut Vec<(usize, usize, &'static str, f32)>) {
+    /// The hits of [`anchor_literals`] in `text`, for a text not inspected through
+    /// [`Normalized`] (tests).
+    #[cfg(test)]
+    fn anchor_hits(text: &str) -> Vec<AnchorHit> {
+        let shared = SharedAnchors::get();
+        shared.secret_hits(&shared.hits(text)).collect()
+    }
+
+    /// `anchor_hits` are the hits of [`anchor_literals`] in `text`, in the automaton's
+    /// order.
+    fn candidates(
+        &self,
+        text: &str,
+        anchor_hits: impl IntoIterator<Item = AnchorHit>,
+        out: &mut Vec<(usize, usize, &'static str, f32)>,
+    ) {
         let mut triggered = vec![false; self.rules.len()];
         let mut any = false;
         // Where the key words are: an assignment can only name a secret if its match
         // contains one (see `assignments`).
         let mut key_words: Vec<(usize, usize)> = Vec::new();
         let bytes = text.as_bytes();
-        for m in self.anchors.hits(text) {
+        for m in anchor_hits {
             let p = m.pattern;
             if let Some(exact) = self.anchor_exact[p]
                 && &bytes[m.start..m.end] != exact.as_bytes()
@@ -1322,7 +1339,9 @@ impl Detector for SecretDetector {
         out: &mut Detections,
     ) -> Result<(), GuardError> {
         let mut found = Vec::new();
-        self.candidates(text.text(), &mut found);
+        let shared = SharedAnchors::get();
+        let anchor_hits = shared.secret_hits(text.anchor_hits());
+        self.candidates(text.text(), anchor_hits, &mut found);
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         let mut kept: Vec<(usize, usize, &'static str, f32)> = Vec::with_capacity(found.len());
         for c in found {
@@ -1455,9 +1474,8 @@ mod tests {
         for _ in 0..3000 {
             let len = 1 + next(40);
             let text: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
-            let mut key_words: Vec<(usize, usize)> = detector
-                .anchors
-                .hits(&text)
+            let mut key_words: Vec<(usize, usize)> = SecretDetector::anchor_hits(&text)
+                .into_iter()
                 .filter(|h| detector.anchor_rule[h.pattern] == ASSIGNMENT)
                 .map(|h| (h.start, h.end))
                 .collect();

@@ -60,7 +60,12 @@ pub(crate) struct Hit {
 /// The compiled rule set.
 #[derive(Debug)]
 pub(crate) struct Heuristics {
-    anchors: Anchors,
+    /// The automaton of the literals alone, built on first use: the detector walks the
+    /// literals merged with the secret detector's (`scan_anchored`), the training
+    /// example this one (`scan`).
+    anchors: OnceLock<Anchors>,
+    /// The anchor literals; pattern `i` of `anchors` is `anchor_list[i]`.
+    anchor_list: Vec<&'static str>,
     /// For each anchor pattern id, the rules it triggers.
     anchor_rules: Vec<Vec<usize>>,
     /// Each rule's expression, compiled the first time one of its anchors is found:
@@ -109,11 +114,9 @@ impl Heuristics {
                 }
             }
         }
-        // A full DFA: a few hundred kilobytes, the fastest per-byte search.
-        #[allow(clippy::expect_used)]
-        let anchors = Anchors::new(&anchor_list).expect("static anchor set");
         Heuristics {
-            anchors,
+            anchors: OnceLock::new(),
+            anchor_list,
             anchor_rules,
             rules,
         }
@@ -125,7 +128,7 @@ impl Heuristics {
     pub fn anchor_stats(&self, text: &str) -> (usize, usize) {
         let mut covered = vec![0usize; self.rules.len()];
         let (mut anchors, mut windows) = (0, 0);
-        for m in self.anchors.hits(text) {
+        for m in self.anchors().hits(text) {
             anchors += 1;
             for &rule in &self.anchor_rules[m.pattern] {
                 if m.start + WINDOW_AFTER / 2 < covered[rule] {
@@ -142,14 +145,43 @@ impl Heuristics {
         self.rules[rule].0
     }
 
+    /// The automaton of [`Self::anchor_literals`] alone.
+    fn anchors(&self) -> &Anchors {
+        self.anchors.get_or_init(|| {
+            // A full DFA: a few hundred kilobytes, the fastest per-byte search.
+            #[allow(clippy::expect_used)]
+            Anchors::new(&self.anchor_list).expect("static anchor set")
+        })
+    }
+
+    /// The anchor literals, numbered as the hits [`Self::scan_anchored`] takes.
+    #[allow(dead_code)] // Not used by the training example.
+    pub fn anchor_literals(&self) -> &[&'static str] {
+        &self.anchor_list
+    }
+
     /// Every rule match in `text`, scored for `untrusted` content or not.
+    #[allow(dead_code)] // The detector walks a merged automaton (`scan_anchored`).
     pub fn scan(&self, text: &str, untrusted: bool, hits: &mut Vec<Hit>) {
+        let anchor_hits = self.anchors().hits(text).map(|m| (m.pattern, m.start));
+        self.scan_anchored(text, untrusted, hits, anchor_hits);
+    }
+
+    /// [`Self::scan`] given the anchor hits in `text` as (literal number, start): every
+    /// overlapping occurrence of [`Self::anchor_literals`], in the order the automaton
+    /// reports them.
+    pub fn scan_anchored(
+        &self,
+        text: &str,
+        untrusted: bool,
+        hits: &mut Vec<Hit>,
+        anchor_hits: impl IntoIterator<Item = (usize, usize)>,
+    ) {
         // Per rule, the end of the window already searched.
         let mut covered = vec![0usize; self.rules.len()];
         let bytes = text.as_bytes();
-        for m in self.anchors.hits(text) {
-            let p = m.start;
-            for &rule in &self.anchor_rules[m.pattern] {
+        for (pattern, p) in anchor_hits {
+            for &rule in &self.anchor_rules[pattern] {
                 let spec = self.rules[rule].0;
                 if spec.from_anchor {
                     // The anchor must start a word, as the rule's leading `\b` demands.
