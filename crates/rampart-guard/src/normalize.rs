@@ -405,6 +405,11 @@ impl<'a> Normalized<'a> {
 
 /// Append the NFKC, confusable-folded form of `cluster` to `text`, every byte mapped to
 /// `cp`, and empty `cluster`.
+/// À to ÿ: NFKC leaves each of them as it is (`latin1_letters_are_nfkc`), so a cluster of
+/// one of them skips the quick-check lookup (the common case in Spanish, French, German,
+/// Portuguese text).
+const LATIN1_LETTERS: std::ops::RangeInclusive<char> = '\u{C0}'..='\u{FF}';
+
 fn flush_cluster(cluster: &mut String, cp: u32, text: &mut String, map: Option<&mut Vec<u32>>) {
     if cluster.is_empty() {
         return;
@@ -416,7 +421,9 @@ fn flush_cluster(cluster: &mut String, cp: u32, text: &mut String, map: Option<&
         _ => None,
     };
     if let Some(c) = single
-        && (c.is_ascii() || is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
+        && (c.is_ascii()
+            || LATIN1_LETTERS.contains(&c)
+            || is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
     {
         text.push(fold_confusable(c));
     } else {
@@ -432,6 +439,10 @@ fn flush_cluster(cluster: &mut String, cp: u32, text: &mut String, map: Option<&
 
 /// The kind of invisible character `c` is, if it is one the normaliser removes.
 fn invisible_kind(c: char) -> Option<InvisibleKind> {
+    if c < '\u{00AD}' {
+        // Below the first character listed: ASCII and most of Latin-1, in one compare.
+        return None;
+    }
     let k = match c {
         '\u{200B}'..='\u{200D}'
         | '\u{2060}'
@@ -838,6 +849,13 @@ fn find_rot13(s: &str, out: &mut Vec<(Encoding, usize, usize, String)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latin1_letters_are_nfkc() {
+        for c in LATIN1_LETTERS {
+            assert_eq!(is_nfkc_quick(std::iter::once(c)), IsNormalized::Yes, "{c}");
+        }
+    }
 
     fn original_of<'a>(n: &Normalized<'a>, needle: &str) -> String {
         let p = n.text().find(needle).expect("needle in normalised text");
