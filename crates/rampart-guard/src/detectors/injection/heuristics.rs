@@ -19,7 +19,8 @@ mod anchors;
 
 use anchors::Anchors;
 use rampart_core::FindingKind;
-use regex::{Regex, RegexBuilder};
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
 use std::sync::OnceLock;
 
 /// Bytes searched before an anchor: the longest prefix a rule needs before its anchor.
@@ -91,10 +92,7 @@ impl Heuristics {
             #[allow(clippy::expect_used)]
             // A roomy lazy-DFA cache: these case-insensitive alternations need many
             // states, and a thrashing cache sends the engine to its slow fallback.
-            RegexBuilder::new(&ascii_boundaries(&rule_pattern(spec)))
-                .dfa_size_limit(8 << 20)
-                .build()
-                .expect("static heuristic regex")
+            compile(&ascii_boundaries(&rule_pattern(spec))).expect("static heuristic regex")
         })
     }
 
@@ -259,6 +257,37 @@ impl Heuristics {
         }
     }
 }
+
+/// `pattern` compiled as `regex::RegexBuilder` would with an 8 MiB lazy-DFA cache
+/// (leftmost-first, UTF-8 empty matches, the same size limit), and with a literal
+/// prefilter only when the pattern's literal prefixes are few ([`MAX_PREFILTER_PREFIXES`],
+/// e.g. `![`). A rule runs only on a short window around its anchor, where the
+/// prefilter of a case-insensitive word alternation (the case variants of `when`,
+/// `while`, `before`, …) finds candidates in ordinary prose every few dozen bytes and
+/// each restart costs more than the lazy DFA's walk over the whole window. Which matches
+/// are found does not depend on the prefilter.
+fn compile(pattern: &str) -> Result<Regex, Box<dyn std::error::Error>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern)?;
+    let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let few = prefixes
+        .len()
+        .is_some_and(|n| n > 0 && n <= MAX_PREFILTER_PREFIXES);
+    Ok(Regex::builder()
+        .configure(
+            Regex::config()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .utf8_empty(true)
+                .nfa_size_limit(Some(10 << 20))
+                .hybrid_cache_capacity(8 << 20)
+                .auto_prefilter(few),
+        )
+        .syntax(syntax::Config::new().utf8(true))
+        .build(pattern)?)
+}
+
+/// See [`compile`].
+const MAX_PREFILTER_PREFIXES: usize = 4;
 
 /// The expression a rule is compiled from, before [`ascii_boundaries`].
 fn rule_pattern(spec: &RuleSpec) -> String {
