@@ -28,6 +28,9 @@
 //! The common case, plain ASCII text with no encoded-looking run, costs one copy and one
 //! table-driven scan: no offset table is built because byte offsets are code points.
 
+use crate::detectors::anchors::AnchorHit;
+use crate::detectors::shared_anchors::SharedAnchors;
+use std::cell::OnceCell;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
@@ -125,6 +128,9 @@ pub struct Normalized<'a> {
     original_chars: usize,
     segments: Vec<DecodedSegment>,
     invisible: Vec<InvisibleRun>,
+    /// The hits of the merged detector anchors in `text`, found on first use
+    /// (`detectors/shared_anchors.rs`).
+    anchor_hits: OnceCell<Vec<AnchorHit>>,
 }
 
 impl<'a> Normalized<'a> {
@@ -139,6 +145,7 @@ impl<'a> Normalized<'a> {
                 original_chars: original.len(),
                 segments: Vec::new(),
                 invisible: Vec::new(),
+                anchor_hits: OnceCell::new(),
             }
         } else {
             Self::normalize_unicode(original)
@@ -150,6 +157,13 @@ impl<'a> Normalized<'a> {
     /// The text detectors search.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Every hit of the injection heuristics' and the secret detector's anchor literals
+    /// in [`Self::text`], found by one walk on first use and shared by both detectors.
+    pub(crate) fn anchor_hits(&self) -> &[AnchorHit] {
+        self.anchor_hits
+            .get_or_init(|| SharedAnchors::get().hits(&self.text))
     }
 
     /// The text as it was given.
@@ -304,6 +318,7 @@ impl<'a> Normalized<'a> {
             original_chars: chars.len(),
             segments: Vec::new(),
             invisible,
+            anchor_hits: OnceCell::new(),
         };
         let mut budget = MAX_DECODED_BYTES;
         for (encoding, start, end, bytes) in hidden {
@@ -390,6 +405,11 @@ impl<'a> Normalized<'a> {
 
 /// Append the NFKC, confusable-folded form of `cluster` to `text`, every byte mapped to
 /// `cp`, and empty `cluster`.
+/// À to ÿ: NFKC leaves each of them as it is (`latin1_letters_are_nfkc`), so a cluster of
+/// one of them skips the quick-check lookup (the common case in Spanish, French, German,
+/// Portuguese text).
+const LATIN1_LETTERS: std::ops::RangeInclusive<char> = '\u{C0}'..='\u{FF}';
+
 fn flush_cluster(cluster: &mut String, cp: u32, text: &mut String, map: Option<&mut Vec<u32>>) {
     if cluster.is_empty() {
         return;
@@ -401,7 +421,9 @@ fn flush_cluster(cluster: &mut String, cp: u32, text: &mut String, map: Option<&
         _ => None,
     };
     if let Some(c) = single
-        && (c.is_ascii() || is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
+        && (c.is_ascii()
+            || LATIN1_LETTERS.contains(&c)
+            || is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
     {
         text.push(fold_confusable(c));
     } else {
@@ -417,6 +439,10 @@ fn flush_cluster(cluster: &mut String, cp: u32, text: &mut String, map: Option<&
 
 /// The kind of invisible character `c` is, if it is one the normaliser removes.
 fn invisible_kind(c: char) -> Option<InvisibleKind> {
+    if c < '\u{00AD}' {
+        // Below the first character listed: ASCII and most of Latin-1, in one compare.
+        return None;
+    }
     let k = match c {
         '\u{200B}'..='\u{200D}'
         | '\u{2060}'
@@ -823,6 +849,13 @@ fn find_rot13(s: &str, out: &mut Vec<(Encoding, usize, usize, String)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latin1_letters_are_nfkc() {
+        for c in LATIN1_LETTERS {
+            assert_eq!(is_nfkc_quick(std::iter::once(c)), IsNormalized::Yes, "{c}");
+        }
+    }
 
     fn original_of<'a>(n: &Normalized<'a>, needle: &str) -> String {
         let p = n.text().find(needle).expect("needle in normalised text");

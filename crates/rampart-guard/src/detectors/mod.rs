@@ -13,13 +13,14 @@
 // Also included by path inside the injection heuristics, which the training example
 // compiles on its own; the two copies are the same code.
 #[allow(clippy::duplicate_mod)]
-mod anchors;
+pub(crate) mod anchors;
 pub(crate) mod custom;
 pub(crate) mod injection;
 mod invisible;
 pub(crate) mod output;
 mod pii;
 mod secrets;
+pub(crate) mod shared_anchors;
 
 use crate::engine::Context;
 use crate::error::GuardError;

@@ -18,13 +18,15 @@
 //! Overlapping candidates are resolved by score, so a key recognised by its provider rule
 //! is reported once, under the provider's type.
 
-use super::anchors::Anchors;
+use super::anchors::AnchorHit;
+use super::shared_anchors::SharedAnchors;
 use super::{Detections, Detector};
 use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
+use std::sync::OnceLock;
 
 /// Extra validation a provider rule's match must pass.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -513,7 +515,10 @@ fn ascii_boundaries(pattern: &str) -> String {
 #[derive(Debug)]
 struct Rule {
     entity: &'static str,
-    regex: Regex,
+    pattern: &'static str,
+    /// Compiled the first time one of the rule's anchors is found: the whole table
+    /// costs a tenth of a second to compile, and a text triggers few rules.
+    regex: OnceLock<Regex>,
     group: usize,
     score: f32,
     check: Check,
@@ -527,13 +532,27 @@ pub struct SecretDetector {
     /// a text is walked once; pattern `i` belongs to rule `anchor_rule[i]`. A literal of a
     /// case-sensitive rule is kept in `anchor_exact[i]` and a hit must equal it byte for
     /// byte, so that `SK` (Twilio) does not fire on every "ask".
-    anchors: Anchors,
     anchor_rule: Vec<usize>,
     anchor_exact: Vec<Option<&'static str>>,
     /// `key = value` assignments, JSON/YAML members, XML elements. Their anchors (the
     /// words of [`SECRET_KEY_WORDS`]) share the automaton under the rule index
-    /// [`ASSIGNMENT`].
-    assignment: Regex,
+    /// [`ASSIGNMENT`]. Compiled on first use, like the rules'.
+    assignment: OnceLock<Regex>,
+}
+
+impl Rule {
+    /// The rule's expression, compiled on first use.
+    fn regex(&self) -> &Regex {
+        self.regex
+            .get_or_init(|| Regex::new(&ascii_boundaries(self.pattern)).expect("static regex"))
+    }
+}
+
+/// The anchor literals of the rules, in rule order, then the key words of keyed
+/// assignments: the patterns `anchor_rule` and `anchor_exact` are indexed by.
+pub(crate) fn anchor_literals() -> Vec<&'static str> {
+    let rules = RULES.iter().flat_map(|spec| spec.anchors.iter().copied());
+    rules.chain(SECRET_KEY_WORDS.iter().copied()).collect()
 }
 
 /// The pseudo-rule index of keyed assignments in `anchor_rule`.
@@ -548,12 +567,12 @@ impl Default for SecretDetector {
 impl SecretDetector {
     pub fn new() -> Self {
         let mut rules = Vec::with_capacity(RULES.len());
-        let (mut literals, mut anchor_rule, mut anchor_exact) =
-            (Vec::new(), Vec::new(), Vec::new());
+        let (mut anchor_rule, mut anchor_exact) = (Vec::new(), Vec::new());
         for (i, spec) in RULES.iter().enumerate() {
             rules.push(Rule {
                 entity: spec.entity,
-                regex: Regex::new(&ascii_boundaries(spec.pattern)).expect("static regex"),
+                pattern: spec.pattern,
+                regex: OnceLock::new(),
                 group: spec.group,
                 score: spec.score,
                 check: spec.check,
@@ -561,41 +580,58 @@ impl SecretDetector {
             });
             let nocase = spec.pattern.starts_with("(?i)");
             for a in spec.anchors {
-                literals.push(*a);
                 anchor_rule.push(i);
                 anchor_exact.push((!nocase).then_some(*a));
             }
         }
-        for w in SECRET_KEY_WORDS {
-            literals.push(w);
+        for _ in SECRET_KEY_WORDS {
             anchor_rule.push(ASSIGNMENT);
             anchor_exact.push(None);
         }
-        let anchors = Anchors::new(&literals).expect("static anchors");
-        // The key: an identifier (possibly quoted, possibly `$`/`@`-prefixed); the
-        // operator: any of the assignment spellings of config files and languages; the
-        // value: quoted or bare. Unicode mode for `contraseña`, so no `\b` here.
-        let assignment = Regex::new(&ascii_boundaries(
-            r#"(?i)([A-Za-z_$@][A-Za-z0-9_.\-ñ]*)["'`]?\]?(?:[ \t]+(?:string|str|const|char\*?))?[ \t]*(=|:=|::=|:::=|\?=|\.=|\+=|=>|:|,)[ \t]*@?(?:"([^"\n]+)"|'([^'\n]+)'|`([^`\n]+)`|([^\s"'`,;<>(){}\[\]]{3,}))|<([A-Za-z_][A-Za-z0-9_.\-]*)>\s*([^<\s]{6,})\s*</"#,
-        ))
-        .expect("static regex");
         SecretDetector {
             rules,
-            anchors,
             anchor_rule,
             anchor_exact,
-            assignment,
+            assignment: OnceLock::new(),
         }
     }
 
-    fn candidates(&self, text: &str, out: &mut Vec<(usize, usize, &'static str, f32)>) {
+    /// The keyed-assignment expression.
+    fn assignment(&self) -> &Regex {
+        self.assignment.get_or_init(|| {
+            // The key: an identifier (possibly quoted, possibly `$`/`@`-prefixed); the
+            // operator: any of the assignment spellings of config files and languages;
+            // the value: quoted or bare. Unicode mode for `contraseña`, so no `\b` here.
+            Regex::new(&ascii_boundaries(
+                r#"(?i)([A-Za-z_$@][A-Za-z0-9_.\-ñ]*)["'`]?\]?(?:[ \t]+(?:string|str|const|char\*?))?[ \t]*(=|:=|::=|:::=|\?=|\.=|\+=|=>|:|,)[ \t]*@?(?:"([^"\n]+)"|'([^'\n]+)'|`([^`\n]+)`|([^\s"'`,;<>(){}\[\]]{3,}))|<([A-Za-z_][A-Za-z0-9_.\-]*)>\s*([^<\s]{6,})\s*</"#,
+            ))
+            .expect("static regex")
+        })
+    }
+
+    /// The hits of [`anchor_literals`] in `text`, for a text not inspected through
+    /// [`Normalized`] (tests).
+    #[cfg(test)]
+    fn anchor_hits(text: &str) -> Vec<AnchorHit> {
+        let shared = SharedAnchors::get();
+        shared.secret_hits(&shared.hits(text)).collect()
+    }
+
+    /// `anchor_hits` are the hits of [`anchor_literals`] in `text`, in the automaton's
+    /// order.
+    fn candidates(
+        &self,
+        text: &str,
+        anchor_hits: impl IntoIterator<Item = AnchorHit>,
+        out: &mut Vec<(usize, usize, &'static str, f32)>,
+    ) {
         let mut triggered = vec![false; self.rules.len()];
         let mut any = false;
         // Where the key words are: an assignment can only name a secret if its match
         // contains one (see `assignments`).
         let mut key_words: Vec<(usize, usize)> = Vec::new();
         let bytes = text.as_bytes();
-        for m in self.anchors.hits(text) {
+        for m in anchor_hits {
             let p = m.pattern;
             if let Some(exact) = self.anchor_exact[p]
                 && &bytes[m.start..m.end] != exact.as_bytes()
@@ -621,7 +657,7 @@ impl SecretDetector {
         }
         if any {
             for (rule, _) in self.rules.iter().zip(&triggered).filter(|(_, t)| **t) {
-                for caps in rule.regex.captures_iter(text) {
+                for caps in rule.regex().captures_iter(text) {
                     let Some(m) = caps.get(rule.group).or_else(|| caps.get(0)) else {
                         continue;
                     };
@@ -693,7 +729,8 @@ impl SecretDetector {
         // No match straddles `window.end`, so cutting the haystack there changes none.
         let hay = &text[..window.end];
         let mut at = window.start;
-        while let Some(m) = self.assignment.find_at(hay, at) {
+        let assignment = self.assignment();
+        while let Some(m) = assignment.find_at(hay, at) {
             at = m.end();
             if let Some(words) = key_words {
                 while *next_word < words.len() && words[*next_word].0 < m.start() {
@@ -711,7 +748,7 @@ impl SecretDetector {
             tests::ASSIGNMENT_CAPTURES.with(|c| c.set(c.get() + 1));
             // The same match, now with its groups: the leftmost-first match starting at
             // `m.start()` is `m` whatever came before it.
-            let Some(caps) = self.assignment.captures_at(text, m.start()) else {
+            let Some(caps) = assignment.captures_at(text, m.start()) else {
                 continue;
             };
             let key = caps.get(1).or_else(|| caps.get(7));
@@ -1302,7 +1339,9 @@ impl Detector for SecretDetector {
         out: &mut Detections,
     ) -> Result<(), GuardError> {
         let mut found = Vec::new();
-        self.candidates(text.text(), &mut found);
+        let shared = SharedAnchors::get();
+        let anchor_hits = shared.secret_hits(text.anchor_hits());
+        self.candidates(text.text(), anchor_hits, &mut found);
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         let mut kept: Vec<(usize, usize, &'static str, f32)> = Vec::with_capacity(found.len());
         for c in found {
@@ -1333,6 +1372,16 @@ mod tests {
         /// How many assignment matches had their capture groups computed.
         pub(super) static ASSIGNMENT_CAPTURES: std::cell::Cell<usize> =
             const { std::cell::Cell::new(0) };
+    }
+
+    /// The expressions are compiled on first use; a bad one must still fail a test.
+    #[test]
+    fn every_rule_compiles() {
+        let detector = SecretDetector::new();
+        for rule in &detector.rules {
+            rule.regex();
+        }
+        detector.assignment();
     }
 
     /// Capture-group runs of the assignment regex on `text`, and the findings.
@@ -1425,9 +1474,8 @@ mod tests {
         for _ in 0..3000 {
             let len = 1 + next(40);
             let text: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
-            let mut key_words: Vec<(usize, usize)> = detector
-                .anchors
-                .hits(&text)
+            let mut key_words: Vec<(usize, usize)> = SecretDetector::anchor_hits(&text)
+                .into_iter()
                 .filter(|h| detector.anchor_rule[h.pattern] == ASSIGNMENT)
                 .map(|h| (h.start, h.end))
                 .collect();

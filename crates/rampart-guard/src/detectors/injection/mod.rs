@@ -60,6 +60,7 @@ pub mod external;
 mod features;
 mod heuristics;
 
+use super::shared_anchors::SharedAnchors;
 use super::{Detections, Detector};
 use crate::engine::Context;
 use crate::error::GuardError;
@@ -69,6 +70,12 @@ use external::ExternalInjectionClassifier;
 use heuristics::{Heuristics, Hit};
 use rampart_core::{Finding, FindingKind};
 use std::sync::Arc;
+
+/// The heuristics' anchor literals, for the merged anchor walk
+/// (`detectors/shared_anchors.rs`).
+pub(crate) fn heuristic_anchor_literals() -> &'static [&'static str] {
+    Heuristics::shared().anchor_literals()
+}
 
 /// At most this many findings per text: one per heuristic hit, plus the classifier's.
 const MAX_FINDINGS: usize = 16;
@@ -85,7 +92,11 @@ impl InjectionDetector {
     pub fn new(threshold: f32) -> Self {
         InjectionDetector {
             threshold,
-            heuristics: Heuristics::shared(),
+            heuristics: {
+                // Build the anchor automaton with the detector, not on the first text.
+                SharedAnchors::get();
+                Heuristics::shared()
+            },
             model: Model::embedded(),
             external: None,
         }
@@ -113,7 +124,12 @@ impl Detector for InjectionDetector {
         let untrusted = ctx.role.is_untrusted_content();
         let normalized = text.text();
         let mut hits: Vec<Hit> = Vec::new();
-        self.heuristics.inspect(normalized, untrusted, &mut hits);
+        let shared = SharedAnchors::get();
+        let anchor_hits = shared
+            .heuristic_hits(text.anchor_hits())
+            .map(|m| (m.pattern, m.start));
+        self.heuristics
+            .inspect_anchored(normalized, untrusted, &mut hits, anchor_hits);
         let heuristic = heuristics::combine(&hits, heuristics::rule_count());
         let (probability, window) = self.model.score(normalized, untrusted);
         let mut score = classifier::combine(heuristic, probability);
