@@ -280,7 +280,7 @@ async fn run(
         Surface::Embeddings => embeddings(rt, ctx, body).await.map(Outcome::Done),
         Surface::CountTokens => count_tokens(rt, ctx, &body).map(Outcome::Done),
         surface => {
-            let mut req = surfaces::parse_chat(surface, &body)?;
+            let mut req = surfaces::parse_chat(surface, body)?;
             ctx.model = Some(req.model.clone());
             let route = traced!(ctx, "authorize", authorize(rt, ctx, &req.model, headers))?;
             let estimate =
