@@ -4,6 +4,12 @@
 #
 #   bench/gateway/run.sh                 # everything (installs oha and LiteLLM if missing)
 #   SKIP_LITELLM=1 bench/gateway/run.sh  # without the LiteLLM comparison
+#   RAMPART_BIN=/path/to/rampart bench/gateway/run.sh  # an already built binary (e.g. a
+#                                        # copy of a baseline build, to compare in turn)
+#
+# Besides latency and throughput it reports the CPU time (user + system, from /proc) that
+# the gateway and the upstream processes spent per request served in each load run: less
+# sensitive to a noisy machine than latency or req/s.
 #
 # Needs: cargo, python3, and `oha` (installed with `cargo install oha --locked` if absent).
 # Everything listens on 127.0.0.1 only, and every load run is bounded in time.
@@ -22,9 +28,10 @@ KEY=rk-bench-not-a-secret
 
 command -v oha >/dev/null || cargo install oha --locked
 # Two builds: with `--example`, cargo builds only the example, not the packages' binaries.
-cargo build --release -p rampart-cli
+[[ -n "${RAMPART_BIN:-}" ]] || cargo build --release -p rampart-cli
 cargo build --release -p rampart-gateway --example bench_upstream
 target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+rampart_bin="${RAMPART_BIN:-$target/release/rampart}"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -43,7 +50,7 @@ json.dump({"model": "bench", "messages": [{"role": "system", "content": "You are
           {"role": "user", "content": prompt}]}, open(sys.argv[1], "w"))
 PY
 
-"$target/release/examples/bench_upstream" "$UP" 2> "$out/upstream.log" & pids+=($!)
+"$target/release/examples/bench_upstream" "$UP" 2> "$out/upstream.log" & up_pid=$!; pids+=($up_pid)
 wait_port "$UP"
 
 sha=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
@@ -72,13 +79,19 @@ id = "bench"
 tenant = "bench"
 sha256 = "$sha"
 TOML
-"$target/release/rampart" serve --config "$out/rampart.toml" > "$out/rampart.log" 2>&1 & gw_pid=$!; pids+=($gw_pid)
+"$rampart_bin" serve --config "$out/rampart.toml" > "$out/rampart.log" 2>&1 & gw_pid=$!; pids+=($gw_pid)
 wait_port "$GW"
 
+# CPU ticks (user + system) a process has used so far, and the ticks per second.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
 load() { # name url extra-oha-args...
   local name=$1 url=$2; shift 2
+  local gw0 up0
+  gw0=$(ticks "$gw_pid"); up0=$(ticks "$up_pid")
   oha --no-tui --output-format json -m POST -H "Authorization: Bearer $KEY" \
       -H 'content-type: application/json' -D "$out/body.json" "$@" "$url" > "$out/$name.json"
+  echo "{\"gateway\": $(( $(ticks "$gw_pid") - gw0 )), \"upstream\": $(( $(ticks "$up_pid") - up0 )), \"hz\": $hz}" > "$out/$name.cpu.json"
 }
 # Warm up both paths (connection pools, allocator) before measuring.
 load warm-direct "http://$UP/v1/chat/completions" -z 3s -c 16
@@ -115,6 +128,10 @@ out, rss_kb, rate = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def get(name):
     p = os.path.join(out, name + ".json")
     return json.load(open(p)) if os.path.exists(p) else None
+def served(r): return sum(r["statusCodeDistribution"].values())
+def cpu_us(name, proc):
+    c = get(name + ".cpu")
+    return c[proc] / c["hz"] * 1e6 / max(served(get(name)), 1)
 def pct(r, p): return r["latencyPercentiles"][p] * 1000
 def rps(r): return r["summary"]["requestsPerSec"]
 def ok(r): return r["statusCodeDistribution"]
@@ -128,6 +145,10 @@ print(f"| saturation throughput (req/s) | {rps(sd):.0f} | {rps(sg):.0f} | {rps(s
 if sl:
     print(f"| LiteLLM proxy saturation (req/s) | | {rps(sl):.0f} | rampart = {rps(sg)/max(rps(sl),1e-9):.1f}× LiteLLM |")
 print(f"| rampart peak RSS (MB) | | {rss_kb/1024:.1f} | |")
+for label, d, g in (("at " + rate + " req/s", "latency-direct", "latency-gateway"),
+                    ("at saturation", "saturation-direct", "saturation-gateway")):
+    print(f"| CPU per request {label} (µs): gateway | | {cpu_us(g, 'gateway'):.0f} | |")
+    print(f"| CPU per request {label} (µs): upstream | {cpu_us(d, 'upstream'):.0f} | {cpu_us(g, 'upstream'):.0f} | |")
 print()
 print("status codes:", {k: ok(v) for k, v in [("latency-gateway", lg), ("saturation-gateway", sg), ("saturation-litellm", sl)] if v})
 PY

@@ -167,10 +167,10 @@ fn audit(rt: &Arc<Runtime>, mut ctx: RequestCtx) {
         let p = p.clone();
         let tokens = ctx.tokens_in + ctx.tokens_out;
         let model = model.to_owned();
-        tokio::spawn(async move { limiter.record(&p, &model, tokens).await });
+        run_or_spawn(async move { limiter.record(&p, &model, tokens).await });
     }
     let sink = rt.audit.clone();
-    tokio::spawn(async move {
+    run_or_spawn(async move {
         if let Err(e) = sink.record(record).await {
             crate::metrics::audit_failure();
             tracing::error!(error = %e, "audit record lost");
@@ -179,6 +179,18 @@ fn audit(rt: &Arc<Runtime>, mut ctx: RequestCtx) {
     if let (Some(tracer), Some(mut trace)) = (&rt.tracer, ctx.trace.take()) {
         trace.phase("audit", audit_started);
         crate::otlp::finish_request(tracer, trace, &ctx);
+    }
+}
+
+/// Polls `fut` once and spawns it only if it is not done: the built-in limiter and the
+/// audit writer finish at once (a map update, a channel send), and a task per request for
+/// them cost a wake-up and a scheduling round each. A future that must wait (Redis, a
+/// custom sink) goes on as a task, registering its waker again when polled there.
+fn run_or_spawn(fut: impl std::future::Future<Output = ()> + Send + 'static) {
+    use futures_util::FutureExt;
+    let mut fut = Box::pin(fut);
+    if (&mut fut).now_or_never().is_none() {
+        tokio::spawn(fut);
     }
 }
 
@@ -268,7 +280,7 @@ async fn run(
         Surface::Embeddings => embeddings(rt, ctx, body).await.map(Outcome::Done),
         Surface::CountTokens => count_tokens(rt, ctx, &body).map(Outcome::Done),
         surface => {
-            let mut req = surfaces::parse_chat(surface, &body)?;
+            let mut req = surfaces::parse_chat(surface, body)?;
             ctx.model = Some(req.model.clone());
             let route = traced!(ctx, "authorize", authorize(rt, ctx, &req.model, headers))?;
             let estimate =

@@ -43,6 +43,10 @@ pub struct OpenAiProvider {
     stream_usage: bool,
     idle: Duration,
     allow_client_key: bool,
+    /// `{base}/chat/completions` and `{base}/embeddings` of a `Base` endpoint, parsed once
+    /// rather than per request (`None`: not a `Base` endpoint, or a URL that does not
+    /// parse, which then fails per request as before).
+    base_urls: Option<[reqwest::Url; 2]>,
 }
 
 impl OpenAiProvider {
@@ -52,7 +56,14 @@ impl OpenAiProvider {
         key_header: KeyHeader,
         stream_usage: bool,
     ) -> Result<Self, String> {
+        let base_urls = match &endpoint {
+            Endpoint::Base(base) => reqwest::Url::parse(&format!("{base}/chat/completions"))
+                .and_then(|chat| Ok([chat, reqwest::Url::parse(&format!("{base}/embeddings"))?]))
+                .ok(),
+            Endpoint::AzureDeployment { .. } => None,
+        };
         Ok(OpenAiProvider {
+            base_urls,
             kind: config.kind,
             client: super::http_client(config)?,
             endpoint,
@@ -86,7 +97,15 @@ impl OpenAiProvider {
     }
 
     fn request(&self, op: &str, model: &str, client_key: Option<&str>) -> reqwest::RequestBuilder {
-        let mut req = self.client.post(self.url(op, model));
+        let parsed = match (&self.base_urls, op) {
+            (Some([chat, _]), "chat/completions") => Some(chat.clone()),
+            (Some([_, embeddings]), "embeddings") => Some(embeddings.clone()),
+            _ => None,
+        };
+        let mut req = match parsed {
+            Some(url) => self.client.post(url),
+            None => self.client.post(self.url(op, model)),
+        };
         let key = client_key
             .filter(|_| self.allow_client_key)
             .or(self.key.as_ref().map(|k| k.expose()));

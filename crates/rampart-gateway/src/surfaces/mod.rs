@@ -65,13 +65,14 @@ pub struct ChatIngress {
     pub original: Value,
 }
 
-/// Parse a chat-like surface's request.
-pub fn parse_chat(surface: Surface, body: &Value) -> Result<ChatIngress, ApiError> {
+/// Parse a chat-like surface's request (taken by value: a Chat Completions body becomes
+/// the canonical request as it is).
+pub fn parse_chat(surface: Surface, body: Value) -> Result<ChatIngress, ApiError> {
     match surface {
         Surface::Chat => openai::parse_chat(body),
-        Surface::Completions => openai::parse_completions(body),
-        Surface::Responses => responses::parse(body),
-        Surface::Messages => anthropic::parse(body),
+        Surface::Completions => openai::parse_completions(&body),
+        Surface::Responses => responses::parse(&body),
+        Surface::Messages => anthropic::parse(&body),
         _ => Err(ApiError::internal("not a chat surface")),
     }
 }

@@ -16,13 +16,14 @@ const ROLES: [&str; 6] = [
     "function",
 ];
 
-/// Validate a Chat Completions request; it is already canonical.
-pub fn parse_chat(body: &Value) -> Result<ChatIngress, ApiError> {
+/// Validate a Chat Completions request; it is already canonical, so it becomes the
+/// canonical request itself (no copy of its texts).
+pub fn parse_chat(body: Value) -> Result<ChatIngress, ApiError> {
     if !body.is_object() {
         return Err(ApiError::invalid("body", "expected a JSON object"));
     }
-    let model = model_field(body)?;
-    let stream = stream_flag(body)?;
+    let model = model_field(&body)?;
+    let stream = stream_flag(&body)?;
     let msgs = match body.get("messages") {
         Some(Value::Array(a)) if !a.is_empty() => a,
         Some(Value::Array(_)) => return Err(ApiError::invalid("messages", "must not be empty")),
@@ -147,7 +148,11 @@ pub fn parse_chat(body: &Value) -> Result<ChatIngress, ApiError> {
             }
         }
     }
-    let mut canonical = body.clone();
+    let client_usage = body
+        .pointer("/stream_options/include_usage")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mut canonical = body;
     // `input_text` parts (accepted by some clients) are plain text parts.
     if let Some(msgs) = canonical.get_mut("messages").and_then(Value::as_array_mut) {
         for m in msgs {
@@ -160,10 +165,6 @@ pub fn parse_chat(body: &Value) -> Result<ChatIngress, ApiError> {
             }
         }
     }
-    let client_usage = body
-        .pointer("/stream_options/include_usage")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
     if let Some(o) = canonical.as_object_mut() {
         o.remove("stream_options");
     }
