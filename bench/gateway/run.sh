@@ -4,6 +4,7 @@
 #
 #   bench/gateway/run.sh                 # everything (installs oha and LiteLLM if missing)
 #   SKIP_LITELLM=1 bench/gateway/run.sh  # without the LiteLLM comparison
+#   SKIP_NGINX=1 bench/gateway/run.sh    # without the nginx pass-through peer (run when installed)
 #   RAMPART_BIN=/path/to/rampart bench/gateway/run.sh  # an already built binary (e.g. a
 #                                        # copy of a baseline build, to compare in turn)
 #
@@ -23,7 +24,7 @@ RATE="${RATE:-1000}"          # requests per second for the latency runs
 DURATION="${DURATION:-20s}"   # length of each latency run
 SAT_DURATION="${SAT_DURATION:-15s}"
 SAT_CONC="${SAT_CONC:-64}"
-UP=127.0.0.1:18080 GW=127.0.0.1:18787 LL=127.0.0.1:14000
+UP=127.0.0.1:18080 GW=127.0.0.1:18787 LL=127.0.0.1:14000 NX=127.0.0.1:18888
 KEY=rk-bench-not-a-secret
 
 command -v oha >/dev/null || cargo install oha --locked
@@ -122,6 +123,39 @@ YAML
   load saturation-litellm "http://$LL/v1/chat/completions" -z "$SAT_DURATION" -c "$SAT_CONC"
 fi
 
+# nginx as a pass-through reverse proxy (no inspection, no logs, keep-alive to the
+# upstream): what any proxy costs on this machine, the floor under the saturation ratio.
+# Measured when nginx is installed (`apt install nginx-light`); SKIP_NGINX=1 skips it.
+if [[ -z "${SKIP_NGINX:-}" ]] && command -v nginx >/dev/null; then
+  mkdir -p "$out/nginx"
+  cat > "$out/nginx/nginx.conf" <<NGINX
+worker_processes auto;
+error_log $out/nginx/error.log warn;
+pid $out/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_buffer_size 64k;
+  client_body_temp_path $out/nginx/body;
+  proxy_temp_path $out/nginx/proxy;
+  upstream bench_upstream { server $UP; keepalive 64; }
+  server {
+    listen $NX;
+    location / {
+      proxy_pass http://bench_upstream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+NGINX
+  nginx -p "$out/nginx" -c "$out/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
+  wait_port "$NX"
+  load warm-nginx "http://$NX/v1/chat/completions" -z 3s -c 16
+  load latency-nginx "http://$NX/v1/chat/completions" -z "$DURATION" -q "$RATE" -c 50
+  load saturation-nginx "http://$NX/v1/chat/completions" -z "$SAT_DURATION" -c "$SAT_CONC"
+fi
+
 python3 - "$out" "$rss_kb" "$RATE" <<'PY'
 import json, os, sys
 out, rss_kb, rate = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -144,11 +178,16 @@ for p in ("p50", "p99"):
 print(f"| saturation throughput (req/s) | {rps(sd):.0f} | {rps(sg):.0f} | {rps(sg)/rps(sd)*100:.0f} % of direct |")
 if sl:
     print(f"| LiteLLM proxy saturation (req/s) | | {rps(sl):.0f} | rampart = {rps(sg)/max(rps(sl),1e-9):.1f}× LiteLLM |")
+ln, sn = get("latency-nginx"), get("saturation-nginx")
+if sn:
+    print(f"| nginx pass-through proxy saturation (req/s) | | {rps(sn):.0f} | nginx {rps(sn)/rps(sd)*100:.0f} % of direct; rampart = {rps(sg)/rps(sn)*100:.0f} % of nginx |")
+if ln:
+    print(f"| nginx p99 at {rate} req/s (ms) | | {pct(ln,'p99'):.3f} | +{pct(ln,'p99')-pct(ld,'p99'):.3f} ms |")
 print(f"| rampart peak RSS (MB) | | {rss_kb/1024:.1f} | |")
 for label, d, g in (("at " + rate + " req/s", "latency-direct", "latency-gateway"),
                     ("at saturation", "saturation-direct", "saturation-gateway")):
     print(f"| CPU per request {label} (µs): gateway | | {cpu_us(g, 'gateway'):.0f} | |")
     print(f"| CPU per request {label} (µs): upstream | {cpu_us(d, 'upstream'):.0f} | {cpu_us(g, 'upstream'):.0f} | |")
 print()
-print("status codes:", {k: ok(v) for k, v in [("latency-gateway", lg), ("saturation-gateway", sg), ("saturation-litellm", sl)] if v})
+print("status codes:", {k: ok(v) for k, v in [("latency-gateway", lg), ("saturation-gateway", sg), ("saturation-litellm", sl), ("saturation-nginx", sn)] if v})
 PY
