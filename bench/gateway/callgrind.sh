@@ -15,51 +15,8 @@ cd "$root"
 N="${N:-2000}"
 out="$root/bench/out/gateway-callgrind-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
-UP=127.0.0.1:18080 GW=127.0.0.1:18787 KEY=rk-bench-not-a-secret
-[[ -n "${RAMPART_BIN:-}" ]] || cargo build --release -p rampart-cli
-cargo build --release -p rampart-gateway --example bench_upstream
-target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-rampart_bin="${RAMPART_BIN:-$target/release/rampart}"
-
-python3 - "$out/body.json" <<'PY'
-import json, sys
-sentence = ("The regional sales team met on Tuesday to review the third-quarter pipeline, "
-            "agree on next steps for the renewal of the logistics contract, and plan the "
-            "onboarding of two new account managers in the Madrid office. ")
-prompt = (sentence * 20)[:2048]
-json.dump({"model": "bench", "messages": [{"role": "system", "content": "You are a helpful assistant."},
-          {"role": "user", "content": prompt}]}, open(sys.argv[1], "w"))
-PY
-sha=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-cat > "$out/rampart.toml" <<TOML
-[server]
-listen = "$GW"
-
-[storage]
-url = "sqlite://$out/rampart.db"
-
-[[providers]]
-name = "upstream"
-kind = "openai_compatible"
-base_url = "http://$UP/v1"
-
-[[models]]
-name = "bench"
-provider = "upstream"
-upstream_model = "bench"
-
-[guard]
-mode = "enforce"
-
-[[auth.keys]]
-id = "bench"
-tenant = "bench"
-sha256 = "$sha"
-TOML
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+# shellcheck source=bench/gateway/common.sh
+source "$root/bench/gateway/common.sh"
 "$target/release/examples/bench_upstream" "$UP" 2> "$out/upstream.log" & pids+=($!)
 valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
   "$rampart_bin" serve --config "$out/rampart.toml" > "$out/rampart.log" 2>&1 & gw_pid=$!; pids+=($gw_pid)
