@@ -619,31 +619,21 @@ fn report(
         "| scorer | AUC | TPR @ 1 % FPR | TPR @ 5 % FPR | TPR @ 0.5 | FPR @ 0.5 |"
     );
     let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|");
-    for (name, s) in [
-        ("heuristics alone", heuristic),
-        ("classifier alone", classifier_only),
-        ("combined (shipped)", combined),
-    ] {
-        let (p, n) = split(rows, s, |_| true);
-        let (a, b) = (threshold_at(&n, 0.01), threshold_at(&n, 0.05));
-        let _ = writeln!(
-            o,
-            "| {name} | {:.3} | {} | {} | {} | {} |",
-            auc(&p, &n),
-            pct(rate(&p, a)),
-            pct(rate(&p, b)),
-            pct(rate_ge(&p, 0.5)),
-            pct(rate_ge(&n, 0.5))
-        );
-    }
     // The generated families are templated, and their benign rows are easier than the
     // public ones: the headline that matters is on public rows only, with the threshold
     // set on public benign rows.
-    for (name, s) in [
-        ("classifier alone, public sources only", classifier_only),
-        ("combined (shipped), public sources only", combined),
+    for (name, s, public_only) in [
+        ("heuristics alone", heuristic, false),
+        ("classifier alone", classifier_only, false),
+        ("combined (shipped)", combined, false),
+        (
+            "classifier alone, public sources only",
+            classifier_only,
+            true,
+        ),
+        ("combined (shipped), public sources only", combined, true),
     ] {
-        let (p, n) = split(rows, s, |r| !r.group.starts_with("gen/"));
+        let (p, n) = split(rows, s, |r| !public_only || !r.group.starts_with("gen/"));
         let (a, b) = (threshold_at(&n, 0.01), threshold_at(&n, 0.05));
         let _ = writeln!(
             o,
