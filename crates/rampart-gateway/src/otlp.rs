@@ -157,14 +157,8 @@ impl RequestTrace {
 
     /// Records a phase that ran from `start` until now; returns its span id.
     pub fn phase(&mut self, name: &'static str, start: Instant) -> [u8; 8] {
-        let span_id = random_id::<8>();
-        let (start, end) = (self.unix(start), self.unix(Instant::now()));
-        self.phases.push(Phase {
-            name,
-            span_id,
-            start,
-            end,
-        });
+        let span_id = Self::new_span_id();
+        self.phase_with_id(name, span_id, start);
         span_id
     }
 
