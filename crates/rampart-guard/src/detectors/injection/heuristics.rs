@@ -159,7 +159,6 @@ impl Heuristics {
     }
 
     /// Every rule match in `text`, scored for `untrusted` content or not.
-    #[allow(dead_code)] // The detector walks a merged automaton (`scan_anchored`).
     pub fn scan(&self, text: &str, untrusted: bool, hits: &mut Vec<Hit>) {
         let anchor_hits = self.anchors().hits(text).map(|m| (m.pattern, m.start));
         self.scan_anchored(text, untrusted, hits, anchor_hits);
