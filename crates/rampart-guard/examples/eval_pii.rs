@@ -1,9 +1,10 @@
 //! Entity-level precision, recall and F1 of the personal-data detector on a labelled
 //! JSONL corpus (`{"text", "spans": [{"start", "end", "type"}]}`, code-point offsets),
-//! plus the throughput of the whole default guard on the same texts.
+//! plus the throughput of the whole default guard (or of `--policy`) on the same texts.
 //!
 //! ```text
-//! cargo run --release -p rampart-guard --example eval_pii -- FILE.jsonl [--errors N]
+//! cargo run --release -p rampart-guard --example eval_pii -- FILE.jsonl [--errors N] \
+//!     [--policy bench/guard/pii_only.toml]
 //! ```
 //!
 //! Only types that both the corpus and Rampart name are scored; Presidio's names for them
@@ -59,7 +60,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = args
         .get(1)
-        .expect("usage: eval_pii FILE.jsonl [--errors N]");
+        .expect("usage: eval_pii FILE.jsonl [--errors N] [--policy FILE.toml]");
     let show_errors: usize = args
         .iter()
         .position(|a| a == "--errors")
@@ -79,7 +80,7 @@ fn main() {
         .filter(|t| SCORED.contains(&t.as_str()))
         .collect();
 
-    let guard = Guard::new(Policy::default()).expect("default policy");
+    let guard = Guard::new(policy_arg(&args)).expect("policy");
     let ctx = Context::input(Role::User);
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let mut errors = Vec::new();
@@ -213,4 +214,17 @@ fn slice(text: &str, start: usize, end: usize) -> String {
 fn cpu_ns() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     s.split_whitespace().next()?.parse().ok()
+}
+
+/// `--policy FILE.toml`, else the default policy: e.g. a policy that allows every other
+/// kind measures one detector's throughput alone, as a single-purpose peer does.
+fn policy_arg(args: &[String]) -> Policy {
+    match args.iter().position(|a| a == "--policy") {
+        Some(i) => {
+            let path = args.get(i + 1).expect("--policy FILE.toml");
+            let text = std::fs::read_to_string(path).expect("read the policy");
+            Policy::from_toml_str(&text).expect("valid policy")
+        }
+        None => Policy::default(),
+    }
 }

@@ -1,9 +1,10 @@
 //! Text-level precision and recall of the secret detector on a labelled JSONL corpus
 //! (`{"text", "label": "secret"|"not_secret", "rule"}`, e.g. the gitleaks samples), plus
-//! the throughput of the whole default guard on the same texts.
+//! the throughput of the whole default guard (or of `--policy`) on the same texts.
 //!
 //! ```text
-//! cargo run --release -p rampart-guard --example eval_secrets -- FILE.jsonl [--errors N]
+//! cargo run --release -p rampart-guard --example eval_secrets -- FILE.jsonl [--errors N] \
+//!     [--policy bench/guard/secrets_only.toml]
 //! ```
 //!
 //! A text is predicted secret when the guard reports at least one `secret` finding.
@@ -16,7 +17,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = args
         .get(1)
-        .expect("usage: eval_secrets FILE.jsonl [--errors N]");
+        .expect("usage: eval_secrets FILE.jsonl [--errors N] [--policy FILE.toml]");
     let show_errors: usize = args
         .iter()
         .position(|a| a == "--errors")
@@ -30,7 +31,7 @@ fn main() {
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
     let t = Instant::now();
-    let guard = Guard::new(Policy::default()).expect("default policy");
+    let guard = Guard::new(policy_arg(&args)).expect("policy");
     let build = t.elapsed();
     let ctx = Context::input(Role::User);
     let (mut tp, mut fp, mut fneg, mut tn) = (0usize, 0usize, 0usize, 0usize);
@@ -116,4 +117,17 @@ fn clip(s: &str) -> String {
 fn cpu_ns() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     s.split_whitespace().next()?.parse().ok()
+}
+
+/// `--policy FILE.toml`, else the default policy: e.g. a policy that allows every other
+/// kind measures one detector's throughput alone, as a single-purpose peer does.
+fn policy_arg(args: &[String]) -> Policy {
+    match args.iter().position(|a| a == "--policy") {
+        Some(i) => {
+            let path = args.get(i + 1).expect("--policy FILE.toml");
+            let text = std::fs::read_to_string(path).expect("read the policy");
+            Policy::from_toml_str(&text).expect("valid policy")
+        }
+        None => Policy::default(),
+    }
 }

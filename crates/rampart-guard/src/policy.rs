@@ -598,6 +598,16 @@ impl Policy {
         }
     }
 
+    /// Whether a finding of `kind` can survive the policy in some direction: its action
+    /// is not `allow` there, or some per-type override is not (an override does not
+    /// say which kind its type belongs to, so any one keeps every kind).
+    pub fn reports(&self, kind: FindingKind) -> bool {
+        [&self.input, &self.output].iter().any(|table| {
+            table.action(kind) != Action::Allow
+                || table.types.values().any(|&action| action != Action::Allow)
+        })
+    }
+
     /// The minimum score for findings of `kind`.
     pub fn min_score(&self, kind: FindingKind) -> f32 {
         self.min_score.get(&kind).copied().unwrap_or(0.0)

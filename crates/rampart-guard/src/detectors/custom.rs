@@ -179,6 +179,10 @@ impl Detector for CustomDetector {
         "custom"
     }
 
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::Custom]
+    }
+
     fn detect(
         &self,
         text: &Normalized<'_>,

@@ -26,6 +26,10 @@ impl Detector for InvisibleDetector {
         "invisible_text"
     }
 
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::InvisibleText]
+    }
+
     fn detect(
         &self,
         text: &Normalized<'_>,

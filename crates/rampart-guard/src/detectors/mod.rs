@@ -26,7 +26,7 @@ use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
 use crate::policy::Policy;
-use rampart_core::Finding;
+use rampart_core::{Finding, FindingKind};
 
 /// The longest match, in bytes of original text, assumed for a detector that does not
 /// declare its own bound: longer than any key, card, IBAN, phone number or e-mail address
@@ -46,6 +46,10 @@ pub struct Detections {
 pub trait Detector: Send + Sync + std::fmt::Debug {
     /// A stable, lower-case name used in metrics and error messages.
     fn name(&self) -> &'static str;
+
+    /// Every kind of finding this detector can report. The registry leaves out a
+    /// detector when the policy drops all of them (`allow` in both directions).
+    fn kinds(&self) -> &'static [FindingKind];
 
     /// Inspect `text` and append what was found to `out`.
     fn detect(
@@ -73,7 +77,9 @@ pub trait Detector: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// Every detector the policy asks for, compiled once.
+/// Every detector the policy asks for, compiled once. A detector none of whose kinds
+/// the policy reports is not run at all: a secrets-only policy costs only the secret
+/// detector (and the injection score stays 0 when both injection kinds are allowed).
 pub(crate) fn registry(policy: &Policy) -> Result<Vec<Box<dyn Detector>>, GuardError> {
     let mut detectors: Vec<Box<dyn Detector>> = vec![
         Box::new(injection::InjectionDetector::new(
@@ -87,6 +93,7 @@ pub(crate) fn registry(policy: &Policy) -> Result<Vec<Box<dyn Detector>>, GuardE
     if let Some(custom) = custom::CustomDetector::new(policy)? {
         detectors.push(Box::new(custom));
     }
+    detectors.retain(|d| d.kinds().iter().any(|&kind| policy.reports(kind)));
     Ok(detectors)
 }
 

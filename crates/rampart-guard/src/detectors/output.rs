@@ -126,6 +126,10 @@ impl Detector for ExfiltrationDetector {
         "exfiltration"
     }
 
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::Exfiltration]
+    }
+
     fn detect(
         &self,
         text: &Normalized<'_>,

@@ -460,6 +460,10 @@ impl Detector for PiiDetector {
         "pii"
     }
 
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::Pii]
+    }
+
     fn detect(
         &self,
         text: &Normalized<'_>,

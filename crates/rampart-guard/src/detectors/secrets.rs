@@ -24,9 +24,32 @@ use super::{Detections, Detector};
 use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
+use aho_corasick::AhoCorasick;
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
+
+/// One automaton for a list of words that are looked for anywhere in a short string:
+/// `contains` in a loop set up a searcher per word, which made these checks the
+/// largest cost of a text full of keyed assignments.
+struct AnyWord(LazyLock<AhoCorasick>);
+
+impl AnyWord {
+    const fn new(build: fn() -> AhoCorasick) -> Self {
+        AnyWord(LazyLock::new(build))
+    }
+
+    fn in_text(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+}
+
+fn words(list: &[&str], ascii_case_insensitive: bool) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(ascii_case_insensitive)
+        .build(list)
+        .expect("static word list")
+}
 
 /// Extra validation a provider rule's match must pass.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -953,8 +976,10 @@ fn key_kind(key: &str) -> Option<KeyKind> {
     } else {
         k.to_lowercase()
     };
-    const PASSWORD: &[&str] = &["pass", "pwd", "contraseña", "contrasena", "clave"];
-    const SECRET: &[&str] = &[
+    static PASSWORD: AnyWord =
+        AnyWord::new(|| words(&["pass", "pwd", "contraseña", "contrasena", "clave"], false));
+    static SECRET: AnyWord = AnyWord::new(|| words(SECRET_WORDS, false));
+    const SECRET_WORDS: &[&str] = &[
         "key",
         "token",
         "secret",
@@ -965,9 +990,9 @@ fn key_kind(key: &str) -> Option<KeyKind> {
         "cookie",
         "bearer",
     ];
-    let password = PASSWORD.iter().any(|w| k.contains(w));
+    let password = PASSWORD.in_text(&k);
     // `apikey`, `api_key` and `api-key` contain `key`.
-    let secret = SECRET.iter().any(|w| k.contains(w)) || k.ends_with("access");
+    let secret = SECRET.in_text(&k) || k.ends_with("access");
     // Most keys name nothing secret: answer before the longer exclusion lists.
     if !password && !secret {
         return None;
@@ -1031,7 +1056,8 @@ fn key_kind(key: &str) -> Option<KeyKind> {
     if NOT_VALUE.iter().any(|s| k.ends_with(s)) && !k.ends_with("passwd") {
         return None;
     }
-    const NOT_SECRET_KEYS: &[&str] = &[
+    static NOT_SECRET_KEYS: AnyWord = AnyWord::new(|| words(NOT_SECRET_WORDS, false));
+    const NOT_SECRET_WORDS: &[&str] = &[
         "keyboard",
         "public",
         "pubkey",
@@ -1086,7 +1112,7 @@ fn key_kind(key: &str) -> Option<KeyKind> {
         "api_host",
         "api_base",
     ];
-    if NOT_SECRET_KEYS.iter().any(|s| k.contains(s)) {
+    if NOT_SECRET_KEYS.in_text(&k) {
         return None;
     }
     if password {
@@ -1197,8 +1223,8 @@ fn shannon(s: &str) -> f32 {
 
 /// Documentation placeholders, template references and masked values.
 fn is_placeholder(v: &str) -> bool {
-    let lower = v.to_ascii_lowercase();
-    const MARKERS: &[&str] = &[
+    static MARKERS: AnyWord = AnyWord::new(|| words(MARKER_WORDS, true));
+    const MARKER_WORDS: &[&str] = &[
         "xxxx",
         "###",
         "****",
@@ -1235,10 +1261,14 @@ fn is_placeholder(v: &str) -> bool {
         "abcdef123",
         "abcdefghij",
     ];
-    if MARKERS.iter().any(|m| lower.contains(m)) {
+    if MARKERS.in_text(v) {
         return true;
     }
-    if lower.ends_with("here") || v.starts_with('$') || v.starts_with('%') && v.ends_with('%') {
+    let tail = v.len().saturating_sub(4);
+    if v.as_bytes()[tail..].eq_ignore_ascii_case(b"here")
+        || v.starts_with('$')
+        || v.starts_with('%') && v.ends_with('%')
+    {
         return true;
     }
     // Almost no distinct characters: `AAAAAAAA`, `abababab`.
@@ -1306,6 +1336,10 @@ const MAX_TOKEN_LEN: usize = 2048;
 impl Detector for SecretDetector {
     fn name(&self) -> &'static str {
         "secret"
+    }
+
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::Secret]
     }
 
     fn max_match_len(&self) -> usize {

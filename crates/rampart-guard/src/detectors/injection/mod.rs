@@ -115,6 +115,10 @@ impl Detector for InjectionDetector {
         "prompt_injection"
     }
 
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::PromptInjection, FindingKind::Jailbreak]
+    }
+
     fn detect(
         &self,
         text: &Normalized<'_>,
