@@ -14,6 +14,7 @@
 // compiles on its own; the two copies are the same code.
 #[allow(clippy::duplicate_mod)]
 pub(crate) mod anchors;
+mod assignment;
 pub(crate) mod custom;
 pub(crate) mod injection;
 mod invisible;

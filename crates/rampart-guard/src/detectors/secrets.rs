@@ -19,6 +19,7 @@
 //! is reported once, under the provider's type.
 
 use super::anchors::AnchorHit;
+use super::assignment::{Groups, groups_at, groups_by_regex};
 use super::shared_anchors::SharedAnchors;
 use super::{Detections, Detector};
 use crate::engine::Context;
@@ -625,10 +626,7 @@ impl SecretDetector {
             // The key: an identifier (possibly quoted, possibly `$`/`@`-prefixed); the
             // operator: any of the assignment spellings of config files and languages;
             // the value: quoted or bare. Unicode mode for `contraseña`, so no `\b` here.
-            Regex::new(&ascii_boundaries(
-                r#"(?i)([A-Za-z_$@][A-Za-z0-9_.\-ñ]*)["'`]?\]?(?:[ \t]+(?:string|str|const|char\*?))?[ \t]*(=|:=|::=|:::=|\?=|\.=|\+=|=>|:|,)[ \t]*@?(?:"([^"\n]+)"|'([^'\n]+)'|`([^`\n]+)`|([^\s"'`,;<>(){}\[\]]{3,}))|<([A-Za-z_][A-Za-z0-9_.\-]*)>\s*([^<\s]{6,})\s*</"#,
-            ))
-            .expect("static regex")
+            Regex::new(&ascii_boundaries(super::assignment::PATTERN)).expect("static regex")
         })
     }
 
@@ -770,54 +768,61 @@ impl SecretDetector {
             #[cfg(test)]
             tests::ASSIGNMENT_CAPTURES.with(|c| c.set(c.get() + 1));
             // The same match, now with its groups: the leftmost-first match starting at
-            // `m.start()` is `m` whatever came before it.
-            let Some(caps) = assignment.captures_at(text, m.start()) else {
+            // `m.start()` is `m` whatever came before it. Read by hand; the regex's
+            // captures only if the walk disagrees with the match (it never should).
+            let groups = match groups_at(text, m.start()) {
+                Some(g) if g.whole.end == m.end() => Some(g),
+                _ => groups_by_regex(assignment, text, m.start()),
+            };
+            let Some(Groups {
+                key,
+                op,
+                quoted,
+                value,
+                ..
+            }) = groups
+            else {
                 continue;
             };
-            let key = caps.get(1).or_else(|| caps.get(7));
-            let quoted = caps.get(3).or_else(|| caps.get(4)).or_else(|| caps.get(5));
-            let value = quoted.or_else(|| caps.get(6)).or_else(|| caps.get(8));
-            let prose_colon = quoted.is_none() && caps.get(2).is_some_and(|o| o.as_str() == ":");
-            let (Some(key), Some(value)) = (key, value) else {
-                continue;
-            };
+            let key_text = &text[key.clone()];
+            let op = op.map_or("", |o| &text[o]);
+            let prose_colon = quoted.is_none() && op == ":";
             // Bounds kept out of the pattern: large counted repetitions make the regex
             // engine leave its DFA.
             if key.len() > 64 || value.len() > 512 {
                 continue;
             }
-            let Some(kind) = key_kind(key.as_str()) else {
+            let Some(kind) = key_kind(key_text) else {
                 // `"config.ini": "API_TOKEN=…\nDEBUG=1"`: look inside the quoted value.
                 if let Some(q) = quoted
                     && !nested
                 {
                     let mut inner = Vec::new();
-                    self.assignments(q.as_str(), &[(0, q.len())], None, &mut inner);
+                    self.assignments(&text[q.clone()], &[(0, q.len())], None, &mut inner);
                     out.extend(
                         inner
                             .into_iter()
-                            .map(|(s, e, t, sc)| (q.start() + s, q.start() + e, t, sc)),
+                            .map(|(s, e, t, sc)| (q.start + s, q.start + e, t, sc)),
                     );
                 }
                 continue;
             };
-            let op = caps.get(2).map_or("", |o| o.as_str());
             // `setProperty("ETSY_TOKEN", "…")`: a comma only separates a quoted pair.
-            if op == "," && (quoted.is_none() || !key_quoted(text, key.end())) {
+            if op == "," && (quoted.is_none() || !key_quoted(text, key.end)) {
                 continue;
             }
             // `<add key="Password" value="…"/>`: the attribute named `key` is a name.
-            if key.as_str().eq_ignore_ascii_case("key") && quoted.is_some() {
-                if let Some(v) = self.xml_pair(text, key.start()) {
+            if key_text.eq_ignore_ascii_case("key") && quoted.is_some() {
+                if let Some(v) = self.xml_pair(text, key.start) {
                     out.push(v);
                 }
                 continue;
             }
             // A literal `\n` inside a JSON string ends the value of a nested `KEY=value`.
-            let raw = value.as_str();
+            let raw = &text[value.clone()];
             let raw = raw.find("\\n").map_or(raw, |p| &raw[..p]);
             let v = raw.trim_end_matches(['.', '\\']);
-            let end = value.start() + v.len();
+            let end = value.start + v.len();
             // `Password: Remember to…` is prose; `password: hunter2` is not.
             let prose = prose_colon && v.chars().all(char::is_alphabetic);
             let score = match kind {
@@ -829,7 +834,7 @@ impl SecretDetector {
                 KeyKind::Password => "PASSWORD",
                 KeyKind::Secret => "GENERIC_SECRET",
             };
-            out.push((value.start(), end, entity, score));
+            out.push((value.start, end, entity, score));
         }
     }
 }
