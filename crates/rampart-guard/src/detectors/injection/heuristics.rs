@@ -18,6 +18,9 @@
 mod anchors;
 
 use anchors::Anchors;
+
+#[path = "suffix.rs"]
+mod suffix;
 use rampart_core::FindingKind;
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
@@ -482,8 +485,27 @@ impl Heuristics {
             }
         }
         discount_quoted_mentions(text, untrusted, hits);
+        if let Some(found) = suffix::find(text)
+            && hits.len() < MAX_HITS
+        {
+            hits.push(Hit {
+                rule: ADVERSARIAL_SUFFIX_RULE,
+                start: found.start,
+                end: found.end,
+                score: if found.evidence >= suffix::STRONG {
+                    ADVERSARIAL_SUFFIX_STRONG
+                } else {
+                    ADVERSARIAL_SUFFIX_WEAK
+                },
+            });
+        }
     }
 }
+
+/// The scores of an adversarial suffix ([`suffix`]), for either role: its shape, not its
+/// words, is the signal, and it means the same in a document.
+const ADVERSARIAL_SUFFIX_WEAK: f32 = 0.6;
+const ADVERSARIAL_SUFFIX_STRONG: f32 = 0.85;
 
 /// Fewest words with a digit or symbol standing for a letter ("pr3v10u5") before a text
 /// is read again as leetspeak: identifiers such as `md5sum` or `k8s` appear one at a time.
@@ -799,6 +821,9 @@ pub(crate) fn combine(hits: &[Hit], rule_count: usize) -> f32 {
 pub(crate) fn rule_count() -> usize {
     RULES.len()
 }
+
+/// The rule that names [`suffix`] hits: the last of the table.
+const ADVERSARIAL_SUFFIX_RULE: usize = RULES.len() - 1;
 
 use FindingKind::{Jailbreak as JB, PromptInjection as PI};
 
@@ -2310,6 +2335,17 @@ pub(crate) static RULES: &[RuleSpec] = &[
         untrusted: 0.88,
         from_anchor: false,
     },
+    // ---------------- structural: found by `suffix::find`, not by a pattern ----------------
+    RuleSpec {
+        kind_name: "ADVERSARIAL_SUFFIX",
+        kind: JB,
+        anchors: &[],
+        // Never run: a rule without anchors is never tried. It names the finding.
+        pattern: r"[^\s\S]",
+        trusted: ADVERSARIAL_SUFFIX_WEAK,
+        untrusted: ADVERSARIAL_SUFFIX_WEAK,
+        from_anchor: false,
+    },
 ];
 
 #[cfg(test)]
@@ -2374,8 +2410,14 @@ mod tests {
         for rule in 0..h.rules.len() {
             h.regex(rule);
         }
-        for r in RULES {
-            assert!(!r.anchors.is_empty(), "{}", r.pattern);
+        for (i, r) in RULES.iter().enumerate() {
+            // Only the structural rule, whose hits come from `suffix::find`, has none.
+            assert_eq!(
+                r.anchors.is_empty(),
+                i == ADVERSARIAL_SUFFIX_RULE,
+                "{}",
+                r.pattern
+            );
             for a in r.anchors {
                 // The automaton folds ASCII case; other scripts list both cases.
                 assert_eq!(*a, a.to_ascii_lowercase(), "anchor {a} must be lower-case");
