@@ -1351,8 +1351,6 @@ pub(crate) static RULES: &[RuleSpec] = &[
         anchors: &[
             "anything now",
             "dan mode",
-            "dan prompt",
-            "dan jailbreak",
             "dan 1",
             "dan 6",
             "dan 7",
@@ -1367,9 +1365,22 @@ pub(crate) static RULES: &[RuleSpec] = &[
             "developer mode output",
             "developer mode is",
         ],
-        pattern: r"(?i)\bdo\s+anything\s+now\b|\bDAN\s+(?:mode|prompt|jailbreak|\d+(?:\.\d+)?)\b|\b(?:you\s+are|you're|are\s+now|act\s+as\s+an?|become|fully|been|be)\s+(?:a\s+|an\s+)?jailbroken\b|\[(?:🔓\s*)?JAILBREAK\]|\[🔒\s*CLASSIC\]|\[CLASSIC\]|\bdeveloper\s+mode\s+(?:enabled|output|is\s+(?:now\s+)?(?:enabled|on|active))\b",
+        pattern: r"(?i)\b(?:can|could|will|to|stands\s+for\s+[\x22'“‘]?(?:\w+\s+)?)\s*do\s+anything\s+now\b|\bDAN\s+(?:mode|\d+(?:\.\d+)?)\b|\b(?:you\s+are|you're|are\s+now|act\s+as\s+an?|become|fully|been|be)\s+(?:a\s+|an\s+)?jailbroken\b|\[(?:🔓\s*)?JAILBREAK\]|\[🔒\s*CLASSIC\]|\[CLASSIC\]|\bdeveloper\s+mode\s+(?:enabled|output|is\s+(?:now\s+)?(?:enabled|on|active))\b",
         trusted: 0.92,
         untrusted: 0.95,
+        from_anchor: false,
+    },
+    // The name alone: security writing mentions "the DAN prompt" and "Do Anything Now"
+    // as often as attacks use them, and a real DAN prompt carries other signals (a
+    // persona that "can do anything now", "stay in character", no rules) that add up
+    // with this one.
+    RuleSpec {
+        kind_name: "DAN_JAILBREAK",
+        kind: JB,
+        anchors: &["anything now", "dan prompt", "dan jailbreak"],
+        pattern: r"(?i)\bdo\s+anything\s+now\b|\bDAN\s+(?:prompt|jailbreak)\b",
+        trusted: 0.45,
+        untrusted: 0.6,
         from_anchor: false,
     },
     RuleSpec {
@@ -1698,7 +1709,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
             "instructions you were given",
             "instructions that you were given",
         ],
-        pattern: r"(?i)\b(?:print|reveal|show|display|output|repeat|recite|tell|give|share|leak|dump|write\s+(?:out|down)|spell\s+out|disclose|expose|provide|list|paste|copy|return|echo|type\s+out|translate|summari[sz]e|what\s+(?:is|are|was|were)|what's)\s+(?:me\s+|us\s+)?(?:back\s+)?(?:(?:all|the|your|its|full|entire|complete|exact|original|initial|hidden|secret|verbatim|whole|first|above|of|text|in|contents?)\s+){0,5}(?:system\s+(?:prompt|message|instructions?)|(?:initial|original|hidden|secret|developer|starting)\s+(?:prompt|instructions?|message)|pre-?prompt|instructions\s+(?:that\s+)?you\s+were\s+given)\b",
+        pattern: r"(?i)\b(?:print|reveal|show|display|output|repeat|recite|tell|give|share|leak|dump|write\s+(?:out|down)|spell\s+out|disclose|expose|provide|list|paste|copy|return|echo|type\s+out|translate|summari[sz]e|what\s+(?:is|are|was|were)|what's)\s+(?:me\s+|us\s+)?(?:back\s+)?(?:(?:all|the|your|full|entire|complete|exact|original|initial|hidden|secret|verbatim|whole|first|above|of|text|in|contents?)\s+){0,5}(?:system\s+(?:prompt|message|instructions?)|(?:initial|original|hidden|secret|developer|starting)\s+(?:prompt|instructions?|message)|pre-?prompt|instructions\s+(?:that\s+)?you\s+were\s+given)\b",
         trusted: 0.8,
         untrusted: 0.9,
         from_anchor: false,
