@@ -19,9 +19,8 @@
 //! set reaches [`WEAK`], public or generated, including prose followed by code, regular
 //! expressions, LaTeX, shell and JSON.
 //!
-//! Cost: a byte count of brackets per line, and a token walk only on lines with at least
-//! two brackets, which stops at the first token of a line that is not a plain word when
-//! fewer than [`MIN_PROSE_WORDS`] came before it.
+//! Cost: per line, a look at its first [`MIN_PROSE_WORDS`] tokens, then a SIMD search for
+//! brackets, and a token walk only on prose lines with at least two brackets.
 
 /// Fewest plain words before a suffix: the request it is appended to.
 const MIN_PROSE_WORDS: usize = 5;
@@ -50,10 +49,16 @@ pub(crate) struct Suffix {
 pub(crate) fn find(text: &str) -> Option<Suffix> {
     let mut best: Option<Suffix> = None;
     let mut line_start = 0;
-    for line in text.split('\n') {
+    let bytes = text.as_bytes();
+    while line_start < bytes.len() {
+        let line_end =
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
+        // `\n` is ASCII, so both ends are character boundaries.
+        let line = &text[line_start..line_end];
         let offset = line_start;
-        line_start += line.len() + 1;
-        if bracket_count(line.as_bytes()) < MIN_UNBALANCED {
+        line_start = line_end + 1;
+        // Cheapest test first: code, logs and data fail on their first tokens.
+        if !opens_with_prose(line) || !has_brackets(line.as_bytes(), MIN_UNBALANCED) {
             continue;
         }
         if let Some(found) = line_suffix(line, offset)
@@ -65,10 +70,71 @@ pub(crate) fn find(text: &str) -> Option<Suffix> {
     best
 }
 
-fn bracket_count(line: &[u8]) -> usize {
-    line.iter()
-        .filter(|&&b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
-        .count()
+/// The first [`MIN_PROSE_WORDS`] tokens of `line` are plain words ([`is_plain_word`]).
+fn opens_with_prose(line: &str) -> bool {
+    match ascii_opens_with_prose(line.as_bytes()) {
+        Some(answer) => answer,
+        None => {
+            let mut tokens = Tokens { line, at: 0 };
+            (0..MIN_PROSE_WORDS).all(|_| tokens.next().is_some_and(|(_, tok)| is_plain_word(tok)))
+        }
+    }
+}
+
+/// [`opens_with_prose`] in one pass over bytes that stops at the first byte that rules a
+/// word out, for the common case: every line of every text is asked, and code or log lines
+/// fail on their first or second token. `None` when a non-ASCII byte comes first.
+fn ascii_opens_with_prose(bytes: &[u8]) -> Option<bool> {
+    let mut i = 0;
+    for _ in 0..MIN_PROSE_WORDS {
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | 0x0b | 0x0c) {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return Some(false);
+        }
+        if matches!(bytes[i], b'(' | b'"' | b'\'') {
+            i += 1;
+        }
+        let (mut letters, mut prev_letter, mut closing) = (0, false, 0);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if !b.is_ascii() {
+                return None;
+            }
+            if b.is_ascii_whitespace() {
+                break;
+            }
+            if closing > 0 {
+                if closing == 2 || !is_closing_mark(char::from(b)) {
+                    return Some(false);
+                }
+                closing += 1;
+            } else if b.is_ascii_alphabetic() {
+                letters += 1;
+                prev_letter = true;
+            } else if matches!(b, b'\'' | b'-') && prev_letter {
+                prev_letter = false;
+            } else if is_closing_mark(char::from(b)) && prev_letter {
+                closing = 1;
+            } else {
+                return Some(false);
+            }
+            i += 1;
+        }
+        if letters == 0 {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// At least `at_least` brackets in `line`, counted with SIMD searches because most lines
+/// have none and every line of every text is asked.
+fn has_brackets(line: &[u8], at_least: usize) -> bool {
+    let openers = memchr::memchr3_iter(b'(', b'[', b'{', line);
+    let closers = memchr::memchr3_iter(b')', b']', b'}', line);
+    openers.chain(closers).nth(at_least - 1).is_some()
 }
 
 fn line_suffix(line: &str, offset: usize) -> Option<Suffix> {
@@ -138,17 +204,36 @@ impl<'a> Iterator for Tokens<'a> {
     type Item = (usize, &'a str);
 
     fn next(&mut self) -> Option<(usize, &'a str)> {
-        let rest = &self.line[self.at..];
-        let skip = rest.len() - rest.trim_start().len();
-        let start = self.at + skip;
+        let start = self.skip(true);
         if start >= self.line.len() {
-            self.at = self.line.len();
             return None;
         }
-        let tok = &self.line[start..];
-        let len = tok.find(char::is_whitespace).unwrap_or(tok.len());
-        self.at = start + len;
-        Some((start, &tok[..len]))
+        let end = self.skip(false);
+        Some((start, &self.line[start..end]))
+    }
+}
+
+impl Tokens<'_> {
+    /// Moves past the run of whitespace (or of anything else) at the cursor and returns
+    /// the new position. ASCII is decided per byte; only other bytes are decoded.
+    fn skip(&mut self, whitespace: bool) -> usize {
+        let bytes = self.line.as_bytes();
+        while self.at < bytes.len() {
+            let b = bytes[self.at];
+            let (is_space, len) = if b.is_ascii() {
+                (b.is_ascii_whitespace(), 1)
+            } else {
+                match self.line[self.at..].chars().next() {
+                    Some(c) => (c.is_whitespace(), c.len_utf8()),
+                    None => break,
+                }
+            };
+            if is_space != whitespace {
+                break;
+            }
+            self.at += len;
+        }
+        self.at
     }
 }
 
@@ -371,6 +456,37 @@ mod tests {
         }
         .collect();
         assert_eq!(toks, vec![(1, "añadir"), (11, "más"), (17, "x")]);
+    }
+
+    #[test]
+    fn the_ascii_prose_test_agrees_with_the_token_walk() {
+        for line in [
+            "Write a defamatory article claiming that",
+            "fn main() { let x = vec![1, 2, 3]; }",
+            "// TODO: handle the error path when",
+            "  Indented prose with several plain words here",
+            "(see the notes) and then some more words",
+            "one two three four",
+            "one two three four five",
+            "it's e-mail. \"Well, done:",
+            "word.... two three four five",
+            "a b c d e-",
+            "'quoted' words are fine here too",
+        ] {
+            let mut tokens = Tokens { line, at: 0 };
+            let slow = (0..MIN_PROSE_WORDS)
+                .all(|_| tokens.next().is_some_and(|(_, tok)| is_plain_word(tok)));
+            assert_eq!(
+                ascii_opens_with_prose(line.as_bytes()),
+                Some(slow),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            ascii_opens_with_prose("añadir más cosas aquí ahora".as_bytes()),
+            None
+        );
+        assert!(opens_with_prose("añadir más cosas aquí ahora"));
     }
 
     #[test]
