@@ -3,12 +3,15 @@
 //! Layered, role-aware scoring of the normalised text:
 //!
 //! 1. [`heuristics`]: multilingual rules (English, Spanish, Portuguese, French, German,
-//!    Italian, Catalan; instruction overrides also in 14 more languages) for instruction overrides, role hijacks, DAN-style jailbreak
-//!    markers, refusal suppression, system-prompt extraction, fake chat-template
-//!    delimiters, tool/agent hijacks and exfiltration, behind one Aho-Corasick prefilter.
-//!    Each hit names its type (`INSTRUCTION_OVERRIDE`, `ROLE_HIJACK`, `DAN_JAILBREAK`,
-//!    `REFUSAL_SUPPRESSION`, `PROMPT_EXTRACTION`, `DELIMITER_INJECTION`, `TOOL_HIJACK`,
-//!    `EXFILTRATION`) and its kind (`prompt_injection` or `jailbreak`).
+//!    Italian, Catalan; instruction overrides also in 14 more languages) for instruction
+//!    overrides, role hijacks, DAN-style jailbreak markers, refusal suppression,
+//!    system-prompt extraction, fake chat-template delimiters, tool/agent hijacks and
+//!    exfiltration, behind one Aho-Corasick prefilter; plus one structural pass,
+//!    `heuristics/suffix.rs`, for optimised adversarial suffixes (GCG-style: prose that
+//!    runs mid-sentence into glued symbols and unbalanced brackets). Each hit names its
+//!    type (`INSTRUCTION_OVERRIDE`, `ROLE_HIJACK`, `DAN_JAILBREAK`, `REFUSAL_SUPPRESSION`,
+//!    `PROMPT_EXTRACTION`, `DELIMITER_INJECTION`, `TOOL_HIJACK`, `EXFILTRATION`,
+//!    `ADVERSARIAL_SUFFIX`) and its kind (`prompt_injection` or `jailbreak`).
 //!
 //! 2. [`classifier`]: logistic regression over hashed word, stem and punctuation features
 //!    ([`features`]), scored over sliding 1 KiB windows in one allocation-free pass. The
@@ -37,21 +40,23 @@
 //!
 //! | `injection_threshold` | held-out TPR | held-out FPR | what it means |
 //! |---|---:|---:|---|
-//! | 0.8 | 18.8 % | 0.3 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks) |
-//! | 0.5 (default) | 31.8 % | 0.9 % | any strong rule alone; the classifier alone at its calibrated 0.3 % point; two weak rules together |
-//! | 0.3 | 36.8 % | 1.9 % | more paraphrases and weak-rule pairs; over-defence on InjecGuard rises to 5.1 % |
+//! | 0.8 | 26.2 % | 0.1 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks, strong suffixes) |
+//! | 0.5 (default) | 41.3 % | 0.7 % | any strong rule alone; the classifier alone at its calibrated 0.3 % point; two weak rules together |
+//! | 0.3 | 46.3 % | 1.8 % | more paraphrases and weak-rule pairs; over-defence on InjecGuard rises to 5.1 % |
 //!
 //! Over-defence at 0.5: InjecGuard NotInject + wildguard 1.9 %, XSTest 0.0 %, MITRE FRR
 //! 0.0 %. The highest false-positive rates are on role-play prompts with harmless intent
 //! (wildguard) and on documentation that quotes attacks: a rule hit inside a quotation
 //! on a line that discusses attacks ("attackers write 'ignore previous instructions'") is
-//! discounted, so such text blocks only with a second signal. Leetspeak ("1gn0r3 4ll
-//! pr3v10u5") is read a second time with its digits as letters.
+//! discounted, so such text blocks only with a second signal, and naming DAN ("the DAN
+//! prompt") is a weak signal on its own. Leetspeak ("1gn0r3 4ll pr3v10u5") is read a
+//! second time with its digits as letters.
 //!
 //! The classifier generalises poorly to sources it never saw (see the results): the
 //! heuristics carry most of the detection, and the classifier mainly adds paraphrases
 //! close to its training data. Known misses: task injections that read like ordinary
-//! requests (BIPIA), most suffix attacks (GCG) and persuasion-style jailbreaks (PAIR),
+//! requests (BIPIA), persuasion-style jailbreaks (PAIR: role-play whose only tell is the
+//! harm of its goal), suffixes made mostly of words (GCG transfer),
 //! attacks machine-translated into scripts the benign data barely covers, and attacks that
 //! only make sense relative to a system prompt.
 
