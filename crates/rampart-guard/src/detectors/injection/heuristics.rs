@@ -2346,6 +2346,68 @@ pub(crate) static RULES: &[RuleSpec] = &[
         untrusted: 0.88,
         from_anchor: false,
     },
+    // ---------------- malicious code planted in content ----------------
+    // A code answer, page or tool result that hands the model (or the user who copies it)
+    // code that runs what it downloads, ships secrets off the machine, or mines coins. In
+    // a user's own prompt this is as likely a question about malware as an attack, hence
+    // the low trusted scores; in retrieved content it is the payload of an injection.
+    // Installers piped to a shell (`curl … | sh`) are common in legitimate READMEs and are
+    // not matched.
+    RuleSpec {
+        kind_name: "MALICIOUS_CODE",
+        kind: PI,
+        anchors: &[
+            "urlopen",
+            "requests.get",
+            "urllib.request",
+            "downloadstring",
+            "downloadfile",
+            "invoke-webrequest",
+            "httpx.get",
+        ],
+        pattern: r"(?is)\b(?:urlopen|requests\.get|urllib\.request|downloadstring|downloadfile|invoke-webrequest|httpx\.get)\b.{0,240}?(?:\bexec\s*\(|\beval\s*\(|\bos\.system\s*\(|\bsubprocess\.(?:run|call|popen|check_output)\s*\(|\binvoke-expression\b|\biex\b|\bstart-process\b)",
+        trusted: 0.2,
+        untrusted: 0.6,
+        from_anchor: false,
+    },
+    RuleSpec {
+        kind_name: "MALICIOUS_CODE",
+        kind: PI,
+        anchors: &["exec(", "eval(", "invoke-expression", "iex"],
+        pattern: r"(?is)(?:\bexec|\beval|\binvoke-expression|\biex)\s*\(?\s*(?:\(\s*)?(?:new-object\s+net\.webclient\)?\.downloadstring|(?:urllib\.request\.)?urlopen|requests\.get|httpx\.get|base64\.b64decode|atob)\b",
+        trusted: 0.2,
+        untrusted: 0.6,
+        from_anchor: false,
+    },
+    RuleSpec {
+        kind_name: "MALICIOUS_CODE",
+        kind: PI,
+        anchors: &[
+            "document.cookie",
+            "localstorage",
+            "dict(os.environ",
+            "os.environ.copy",
+            "os.environ.items",
+            "os.environ)",
+            "id_rsa",
+            ".aws/credentials",
+            "/etc/shadow",
+            "/etc/passwd",
+        ],
+        pattern: r"(?is)(?:document\.cookie|localStorage|dict\(os\.environ\)|os\.environ\.(?:copy|items)\(\)|os\.environ\)|id_rsa|\.aws/credentials|/etc/(?:shadow|passwd)).{0,240}?(?:requests\.post|urlopen\s*\(|\bfetch\s*\(|XMLHttpRequest|sendBeacon|new\s+Image\s*\(|smtplib|socket\.(?:connect|send(?:all)?)\s*\(|\.src\s*=)|(?:new\s+Image\s*\(\s*\)\.src\s*=|sendBeacon\s*\(|\bfetch\s*\()[^;\n]{0,120}?(?:document\.cookie|localStorage)",
+        trusted: 0.2,
+        untrusted: 0.6,
+        from_anchor: false,
+    },
+    RuleSpec {
+        kind_name: "MALICIOUS_CODE",
+        kind: PI,
+        anchors: &["xmrig", "stratum+tcp", "coinhive", "cryptonight", "minerd"],
+        pattern: r"(?i)\b(?:xmrig|stratum\+tcp://|coinhive|cryptonight|minerd)\b",
+        trusted: 0.15,
+        untrusted: 0.5,
+        from_anchor: false,
+    },
     // ---------------- structural: found by `suffix::find`, not by a pattern ----------------
     RuleSpec {
         kind_name: "ADVERSARIAL_SUFFIX",
