@@ -5,13 +5,14 @@
 //! 1. [`heuristics`]: multilingual rules (English, Spanish, Portuguese, French, German,
 //!    Italian, Catalan; instruction overrides also in 14 more languages) for instruction
 //!    overrides, role hijacks, DAN-style jailbreak markers, refusal suppression,
-//!    system-prompt extraction, fake chat-template delimiters, tool/agent hijacks and
-//!    exfiltration, behind one Aho-Corasick prefilter; plus one structural pass,
+//!    system-prompt extraction, fake chat-template delimiters, tool/agent hijacks,
+//!    exfiltration and malicious code planted in content, behind one Aho-Corasick
+//!    prefilter; plus one structural pass,
 //!    `heuristics/suffix.rs`, for optimised adversarial suffixes (GCG-style: prose that
 //!    runs mid-sentence into glued symbols and unbalanced brackets). Each hit names its
 //!    type (`INSTRUCTION_OVERRIDE`, `ROLE_HIJACK`, `DAN_JAILBREAK`, `REFUSAL_SUPPRESSION`,
 //!    `PROMPT_EXTRACTION`, `DELIMITER_INJECTION`, `TOOL_HIJACK`, `EXFILTRATION`,
-//!    `ADVERSARIAL_SUFFIX`) and its kind (`prompt_injection` or `jailbreak`).
+//!    `MALICIOUS_CODE`, `ADVERSARIAL_SUFFIX`) and its kind (`prompt_injection` or `jailbreak`).
 //!
 //! 2. [`classifier`]: logistic regression over hashed word, stem and punctuation features
 //!    ([`features`]), scored over sliding 1 KiB windows in one allocation-free pass. The
@@ -41,8 +42,8 @@
 //! | `injection_threshold` | held-out TPR | held-out FPR | what it means |
 //! |---|---:|---:|---|
 //! | 0.8 | 26.2 % | 0.1 % | strong rules only (overrides, delimiters, DAN markers, extraction, untrusted-content hijacks, strong suffixes) |
-//! | 0.5 (default) | 41.3 % | 0.7 % | any strong rule alone; the classifier alone at its calibrated 0.3 % point; two weak rules together |
-//! | 0.3 | 46.3 % | 1.8 % | more paraphrases and weak-rule pairs; over-defence on InjecGuard rises to 5.1 % |
+//! | 0.5 (default) | 41.8 % | 0.7 % | any strong rule alone; the classifier alone at its calibrated 0.3 % point; two weak rules together |
+//! | 0.3 | 46.8 % | 1.8 % | more paraphrases and weak-rule pairs; over-defence on InjecGuard rises to 5.1 % |
 //!
 //! Over-defence at 0.5: InjecGuard NotInject + wildguard 1.9 %, XSTest 0.0 %, MITRE FRR
 //! 0.0 %. The highest false-positive rates are on role-play prompts with harmless intent
