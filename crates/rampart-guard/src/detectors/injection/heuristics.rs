@@ -453,10 +453,12 @@ impl Heuristics {
     /// Every rule hit the detector scores: [`Heuristics::scan`] of the text, of its
     /// leetspeak reading when it has one ([`leet_reading`]), with quoted mentions
     /// discounted ([`discount_quoted_mentions`]).
+    /// Then the adversarial-suffix pass ([`Self::find_suffix`]), as on model input.
     #[allow(dead_code)] // The detector passes the shared anchor walk; the trainer uses this.
     pub fn inspect(&self, text: &str, untrusted: bool, hits: &mut Vec<Hit>) {
         let anchor_hits = self.anchors().hits(text).map(|m| (m.pattern, m.start));
         self.inspect_anchored(text, untrusted, hits, anchor_hits);
+        self.find_suffix(text, hits);
     }
 
     /// [`Self::inspect`] given the anchor hits in `text`, as [`Self::scan_anchored`] takes
@@ -485,6 +487,12 @@ impl Heuristics {
             }
         }
         discount_quoted_mentions(text, untrusted, hits);
+    }
+
+    /// The adversarial suffix of `text`, if it has one ([`suffix`]). Only for text on its
+    /// way to a model: a suffix attacks the model that reads it, and the pass needs the
+    /// whole line, which a streamed answer does not give at once.
+    pub fn find_suffix(&self, text: &str, hits: &mut Vec<Hit>) {
         if let Some(found) = suffix::find(text)
             && hits.len() < MAX_HITS
         {

@@ -74,7 +74,7 @@ use crate::normalize::Normalized;
 use classifier::Model;
 use external::ExternalInjectionClassifier;
 use heuristics::{Heuristics, Hit};
-use rampart_core::{Finding, FindingKind};
+use rampart_core::{Direction, Finding, FindingKind};
 use std::sync::Arc;
 
 /// The heuristics' anchor literals, for the merged anchor walk
@@ -140,6 +140,9 @@ impl Detector for InjectionDetector {
             .map(|m| (m.pattern, m.start));
         self.heuristics
             .inspect_anchored(normalized, untrusted, &mut hits, anchor_hits);
+        if ctx.direction == Direction::Input {
+            self.heuristics.find_suffix(normalized, &mut hits);
+        }
         let heuristic = heuristics::combine(&hits, heuristics::rule_count());
         let (probability, window) = self.model.score(normalized, untrusted);
         let mut score = classifier::combine(heuristic, probability);
@@ -210,6 +213,19 @@ mod tests {
         assert_eq!(f.kind, FindingKind::Jailbreak);
         assert_eq!(f.start, request.chars().count() + 1);
         assert_eq!(f.end, text.chars().count());
+
+        // Not on the way back: a model's answer attacks no model, and a stream would see
+        // the line in pieces.
+        let d = InjectionDetector::new(0.5);
+        let mut answer = Detections::default();
+        d.detect(&Normalized::new(&text), &Context::output(), &mut answer)
+            .unwrap();
+        assert!(
+            !answer
+                .findings
+                .iter()
+                .any(|f| f.entity == "ADVERSARIAL_SUFFIX")
+        );
 
         let paste = "Please explain what this line of my build script does: awk -F, 'NR>1 {sum[$2]+=$3} END {for (k in sum) print k}' sales.csv";
         assert!(detect(paste, Role::User).findings.is_empty());
