@@ -88,9 +88,9 @@ pub(crate) fn consult(
     match (answer, external.on_error()) {
         (Ok(p), _) => Ok(p),
         (Err(_), OnExternalError::UseBuiltIn) => Ok(0.0),
-        (Err(e), OnExternalError::Fail) => Err(GuardError::Detector {
-            detector: "prompt_injection",
-            reason: format!("external classifier `{}`: {e}", external.name()),
+        (Err(e), OnExternalError::Fail) => Err(GuardError::External {
+            classifier: external.name().to_owned(),
+            reason: e.to_string(),
         }),
     }
 }
