@@ -131,6 +131,9 @@ impl Model {
 /// Check a model file's header and length (every index is checked before it is read, so
 /// any bytes give an error, never a panic): `(scale, bias, untrusted_weight)`.
 fn header(bytes: &[u8]) -> Result<(f32, f32, f32), ModelError> {
+    if bytes.len() < HEADER && bytes.starts_with(MAGIC) {
+        return Err(ModelError::Truncated(bytes.len()));
+    }
     if bytes.len() < HEADER || &bytes[..8] != MAGIC {
         return Err(ModelError::BadMagic);
     }
