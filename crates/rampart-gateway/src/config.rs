@@ -515,6 +515,10 @@ pub struct ExternalClassifierConfig {
     pub roles: Spanned<Vec<Role>>,
     /// PEM bundle of CAs trusted for this server, added to the system roots.
     pub ca_bundle: Option<Interpolated>,
+    /// Answers kept for repeated texts (a conversation re-sends its history on every
+    /// turn), by SHA-256 of the text sent; emptied on reload. 0 disables. Default 4096.
+    #[serde(default = "default_external_cache")]
+    pub cache_entries: usize,
 }
 
 /// `[guard.external_classifier] on_error`.
@@ -541,6 +545,9 @@ fn default_injection_labels() -> Spanned<Vec<String>> {
 }
 fn default_external_max_chars() -> Spanned<usize> {
     Spanned::new(0..0, external::DEFAULT_MAX_CHARS)
+}
+fn default_external_cache() -> usize {
+    external::DEFAULT_CACHE_ENTRIES
 }
 fn default_external_roles() -> Spanned<Vec<Role>> {
     Spanned::new(0..0, external::DEFAULT_ROLES.to_vec())
@@ -1029,6 +1036,7 @@ impl Config {
                 .ca_bundle
                 .as_ref()
                 .map(|p| self.relative_path(p.as_str()).display().to_string()),
+            cache_entries: e.cache_entries.min(1 << 20),
         }))
     }
 

@@ -35,10 +35,19 @@
 //! dropped inside an async context (a reload drops the old guard there), and spawning
 //! onto the caller's runtime deadlocks a current-thread runtime.
 //!
+//! # Cache
+//!
+//! A chat request carries the whole conversation, so the same user messages and tool
+//! results come back on every turn. Answers are kept for the last `cache_entries` distinct
+//! texts (keyed by the SHA-256 of what is sent; failures are not kept), so each text costs
+//! one round trip per config generation: a reload starts a new client with an empty cache.
+//!
 //! # Outcomes
 //!
-//! Every call is counted in `rampart_guard_external_total{outcome="ok|timeout|error"}`.
-//! Errors and logs name the server by host and port only; the text and the bearer token
+//! Every question is counted in
+//! `rampart_guard_external_total{outcome="ok|cached|timeout|error"}`. Failures are logged
+//! at most once per [`LOG_EVERY`] (a server that is down fails every request). Errors and
+//! logs name the server by host and port only; the text and the bearer token
 //! (`api_key_env`) are never logged.
 //!
 //! [`classify`]: HttpInjectionClassifier::classify
@@ -46,9 +55,11 @@
 use rampart_guard::{
     Context, Direction, ExternalError, ExternalInjectionClassifier, OnExternalError, Role,
 };
-use std::sync::Arc;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// At most this many requests wait for the model server at once.
 pub const MAX_IN_FLIGHT: usize = 256;
@@ -58,6 +69,9 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// timeout (which names the cause) normally fires first.
 const WAIT_SLACK: Duration = Duration::from_millis(20);
 
+/// Failures are logged at most this often.
+pub const LOG_EVERY: Duration = Duration::from_secs(10);
+
 /// Default `injection_labels`: the attack labels of common open prompt-injection models
 /// (`INJECTION` / `JAILBREAK`: Prompt Guard; `LABEL_1`: binary models without names;
 /// `MALICIOUS`).
@@ -66,6 +80,8 @@ pub const DEFAULT_INJECTION_LABELS: [&str; 4] = ["INJECTION", "JAILBREAK", "LABE
 pub const DEFAULT_TIMEOUT_MS: u64 = 200;
 /// Default `max_chars`.
 pub const DEFAULT_MAX_CHARS: usize = 8192;
+/// Default `cache_entries`.
+pub const DEFAULT_CACHE_ENTRIES: usize = 4096;
 /// Default roles whose input texts are sent: what users and untrusted content wrote.
 /// System prompts (instructions by design) and the model's own history are not.
 pub const DEFAULT_ROLES: [Role; 3] = [Role::User, Role::Tool, Role::Document];
@@ -86,6 +102,8 @@ pub struct ExternalSettings {
     pub roles: Vec<Role>,
     /// A PEM bundle of CAs trusted in addition to the system roots.
     pub ca_bundle: Option<String>,
+    /// Answers kept for repeated texts (0: none).
+    pub cache_entries: usize,
 }
 
 impl std::fmt::Debug for ExternalSettings {
@@ -99,6 +117,7 @@ impl std::fmt::Debug for ExternalSettings {
             .field("max_chars", &self.max_chars)
             .field("roles", &self.roles)
             .field("ca_bundle", &self.ca_bundle)
+            .field("cache_entries", &self.cache_entries)
             .finish()
     }
 }
@@ -115,6 +134,7 @@ impl ExternalSettings {
             max_chars: DEFAULT_MAX_CHARS,
             roles: DEFAULT_ROLES.to_vec(),
             ca_bundle: None,
+            cache_entries: DEFAULT_CACHE_ENTRIES,
         }
     }
 }
@@ -156,6 +176,34 @@ pub struct HttpInjectionClassifier {
     max_chars: usize,
     jobs: tokio::sync::mpsc::Sender<Job>,
     in_flight: Arc<AtomicUsize>,
+    cache: Mutex<Cache>,
+    /// When a failure was last logged.
+    last_log: Mutex<Option<Instant>>,
+}
+
+/// The answers for the last `capacity` distinct texts, oldest evicted first.
+struct Cache {
+    capacity: usize,
+    scores: HashMap<[u8; 32], f32>,
+    order: VecDeque<[u8; 32]>,
+}
+
+impl Cache {
+    fn get(&self, key: &[u8; 32]) -> Option<f32> {
+        self.scores.get(key).copied()
+    }
+
+    fn put(&mut self, key: [u8; 32], score: f32) {
+        if self.capacity == 0 || self.scores.insert(key, score).is_some() {
+            return;
+        }
+        self.order.push_back(key);
+        if self.order.len() > self.capacity
+            && let Some(old) = self.order.pop_front()
+        {
+            self.scores.remove(&old);
+        }
+    }
 }
 
 impl std::fmt::Debug for HttpInjectionClassifier {
@@ -240,14 +288,60 @@ impl HttpInjectionClassifier {
             max_chars: settings.max_chars.max(1),
             jobs,
             in_flight: Arc::new(AtomicUsize::new(0)),
+            cache: Mutex::new(Cache {
+                capacity: settings.cache_entries,
+                scores: HashMap::new(),
+                order: VecDeque::new(),
+            }),
+            last_log: Mutex::new(None),
         })
     }
 
-    fn ask(&self, text: &str) -> Result<f32, ExternalError> {
+    /// The score for `text`: from the cache, or asked (and then cached); the outcome
+    /// label for the metric.
+    fn score(&self, text: &str) -> (Result<f32, ExternalError>, &'static str) {
         let inputs = match text.char_indices().nth(self.max_chars) {
             Some((cut, _)) => &text[..cut],
             None => text,
         };
+        let key: [u8; 32] = Sha256::digest(inputs.as_bytes()).into();
+        if let Some(score) = self.cache().get(&key) {
+            return (Ok(score), "cached");
+        }
+        let result = self.ask(inputs);
+        match &result {
+            Ok(score) => {
+                self.cache().put(key, *score);
+                (result, "ok")
+            }
+            Err(ExternalError::Timeout) => (result, "timeout"),
+            Err(_) => (result, "error"),
+        }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        // A panic while holding it cannot leave the map half-updated in a way that
+        // matters: at worst an entry is missing.
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Log a failure unless one was logged less than [`LOG_EVERY`] ago.
+    fn log_failure(&self, e: &ExternalError) {
+        let mut last = self
+            .last_log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        if last.is_none_or(|t| now.duration_since(t) >= LOG_EVERY) {
+            *last = Some(now);
+            drop(last);
+            tracing::warn!(classifier = %self.name, error = %e, "external injection classifier failed (further failures within 10 s are only counted in rampart_guard_external_total)");
+        }
+    }
+
+    fn ask(&self, inputs: &str) -> Result<f32, ExternalError> {
         let body = serde_json::to_vec(&serde_json::json!({"inputs": inputs, "truncate": true}))
             .map_err(|e| ExternalError::Unavailable(format!("cannot encode the request: {e}")))?;
         if self.in_flight.fetch_add(1, Ordering::AcqRel) >= MAX_IN_FLIGHT {
@@ -289,15 +383,10 @@ impl ExternalInjectionClassifier for HttpInjectionClassifier {
     }
 
     fn classify(&self, text: &str, _ctx: &Context) -> Result<f32, ExternalError> {
-        let result = self.ask(text);
-        let outcome = match &result {
-            Ok(_) => "ok",
-            Err(ExternalError::Timeout) => "timeout",
-            Err(_) => "error",
-        };
+        let (result, outcome) = self.score(text);
         crate::metrics::guard_external(outcome);
         if let Err(e) = &result {
-            tracing::warn!(classifier = %self.name, error = %e, "external injection classifier failed");
+            self.log_failure(e);
         }
         result
     }
@@ -485,6 +574,28 @@ mod tests {
         let c = HttpInjectionClassifier::new(s).unwrap();
         assert_eq!(c.name(), "http:127.0.0.1:9");
         assert!(!format!("{c:?}").contains("tok-very-secret"));
+    }
+
+    #[test]
+    fn the_cache_keeps_the_newest_answers() {
+        let mut c = Cache {
+            capacity: 2,
+            scores: HashMap::new(),
+            order: VecDeque::new(),
+        };
+        for (i, s) in [(1u8, 0.1), (2, 0.2), (1, 0.9), (3, 0.3)] {
+            c.put([i; 32], s);
+        }
+        assert_eq!(c.get(&[1; 32]), None, "the oldest is evicted");
+        assert_eq!(c.get(&[2; 32]), Some(0.2));
+        assert_eq!(c.get(&[3; 32]), Some(0.3));
+        let mut off = Cache {
+            capacity: 0,
+            scores: HashMap::new(),
+            order: VecDeque::new(),
+        };
+        off.put([1; 32], 0.5);
+        assert_eq!(off.get(&[1; 32]), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!   `rampart_guard_redactions_total{detector, direction}` (`detector` is the finding kind)
 //! - `rampart_guard_errors_total`, `rampart_audit_failures_total`
 //! - with `[guard.external_classifier]`: `rampart_guard_external_total{outcome}` (`ok`,
-//!   `timeout`, `error`: one per question to the model server)
+//!   `cached`, `timeout`, `error`: one per text the model server is asked about)
 //! - `rampart_tokens_total{model, direction}`
 //! - `rampart_upstream_latency_seconds{provider}` (histogram, one per attempt)
 //! - `rampart_gateway_overhead_seconds` (histogram: request time minus upstream time)

@@ -190,6 +190,28 @@ async fn benign_text_passes_when_the_server_agrees() {
     assert_eq!(requests.len(), 1, "only the user message is sent");
     assert_eq!(requests[0].1, json!({"inputs": BENIGN, "truncate": true}));
     assert_eq!(requests[0].0, None);
+
+    // The next turn re-sends the history: only the new message is asked about, and the
+    // system prompt and the model's own answer are not sent at all.
+    let cached = external_count("cached");
+    let resp = gw
+        .client
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "mock", "messages": [
+            {"role": "system", "content": "You are a weather assistant."},
+            {"role": "user", "content": BENIGN},
+            {"role": "assistant", "content": "Sunny."},
+            {"role": "user", "content": "And on Friday?"},
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let requests = server.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(requests[1].1["inputs"], "And on Friday?");
+    assert!(external_count("cached") > cached);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
