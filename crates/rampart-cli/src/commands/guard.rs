@@ -48,6 +48,7 @@ that cannot be read gives {\"id\", \"line\", \"error\"} on its output line; blan
 skipped.
 
 Policy: a TOML file; every key has a default, so an empty file is the default policy.
+  injection_model = \"my-injection.bin\"   # your own weights (train_injection), relative to this file
   [input]                       # allow | log | redact | mask | pseudonymize | block
   pii = \"redact\"
   [input.types]
@@ -55,7 +56,6 @@ Policy: a TOML file; every key has a default, so an empty file is the default po
   [[rules]]
   name = \"EMPLOYEE_ID\"
   pattern = '\\bEMP-[0-9]{6}\\b'
-  injection_model = \"my-injection.bin\"   # your own weights, relative to the policy file
 See the rampart_guard::policy documentation for every key.
 
 External classifier (--external-classifier URL): each input text (any role; output texts are

@@ -1,10 +1,10 @@
 //! The hook for an optional external injection classifier (e.g. a model server over HTTP).
 //!
 //! The guard does no I/O, so it only defines the contract; the gateway provides the client
-//! (with its own connection pool, timeout and retries) and hands it to the detector. The
-//! built-in heuristics and classifier always run; the external opinion can only raise
-//! the score (`max`), never lower it, so a compromised or confused model server cannot
-//! un-block what the built-in path blocks.
+//! (`rampart_gateway::external_classifier`: its own connection pool and deadline) and hands
+//! it to the detector. The built-in heuristics and classifier always run; the external
+//! opinion can only raise the score (`max`), never lower it, so a compromised or confused
+//! model server cannot un-block what the built-in path blocks.
 //!
 //! Attach one with [`GuardBuilder::external_injection`]; [`inspects`] says which texts
 //! it is asked about (e.g. only input, not every chunk of a streamed answer), so a
