@@ -353,9 +353,12 @@ impl HttpInjectionClassifier {
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
         let queued = self.jobs.try_send(Job { body, reply });
         let result = match queued {
-            Err(_) => Err(ExternalError::Unavailable(
-                "the client queue is full".into(),
-            )),
+            Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => Err(
+                ExternalError::Unavailable("the client queue is full".into()),
+            ),
+            Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => Err(
+                ExternalError::Unavailable("the client thread stopped".into()),
+            ),
             Ok(()) => {
                 let wait = || answer.recv_timeout(self.timeout + WAIT_SLACK);
                 let waited = if on_multi_thread_worker() {

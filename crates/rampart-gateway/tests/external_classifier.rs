@@ -272,6 +272,40 @@ async fn a_server_timeout_falls_back_to_the_built_in_decision_or_fails_closed() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_the_server_does_not_serialise_the_gateway() {
+    // 32 requests at once, each waiting 100 ms for the model server, on a gateway with
+    // two worker threads: one after the other they would take 3.2 s.
+    let (url, server) = start_model_server(Mode::Slow(Duration::from_millis(100)));
+    let gw = Arc::new(gateway(&external(&url, "timeout_ms = 5000")).await);
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let gw = gw.clone();
+        tasks.push(tokio::spawn(async move {
+            gw.chat(&format!("Message number {i} about the weather."))
+                .await
+        }));
+    }
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 400, "the server says 0.99 INJECTION: {body}");
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(server.requests.lock().unwrap().len(), 32);
+    // About 0.2 s measured; 1.7 s when the wait blocks the two workers (no
+    // `block_in_place`).
+    assert!(elapsed < Duration::from_millis(1000), "{elapsed:?}");
+    // Meanwhile the gateway still answers what does not need the server.
+    let resp = gw
+        .client
+        .get(format!("{}/healthz", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_answers_and_server_errors_are_counted_as_errors() {
     for mode in [Mode::Malformed, Mode::Status500] {
         let (url, _server) = start_model_server(mode.clone());
