@@ -11,3 +11,8 @@ printf '\001\001\002\003<a href="javascript:alert(1)" onmouseover="x()">[l](http
 printf 'a\314\201\342\200\213 b\357\274\241 \360\237\230\200 \377 \344\275\240' > seeds/guard_normalize/mixed
 # guard_policy: a policy touching every table.
 printf 'mode = "monitor"\n[min_score]\npii = 0.5\n[input]\npii = "mask"\n[input.types]\nCREDIT_CARD = "block"\n[[rules]]\nname = "X"\npattern = "a+"\n[[topics]]\nname = "T"\nkeywords = ["k"]\n[allow]\nvalues = ["a"]\n[deny]\nvalues = ["d"]\n[exfiltration]\nallowed_domains = ["acme.example"]\ncanary_tokens = ["CANARY-1"]\n' > seeds/guard_policy/full
+# guard_injection_model: the embedded model (a valid file; the fuzzer mutates its header)
+# and a policy naming a model file.
+mkdir -p seeds/guard_injection_model
+cp ../crates/rampart-guard/model/injection.bin seeds/guard_injection_model/embedded.bin
+printf 'injection_model = "models/injection.bin"\n' > seeds/guard_policy/injection_model

@@ -26,9 +26,15 @@
 //!
 //! [guard]
 //! mode = "enforce"   # enforce | monitor | off
+//!
+//! [guard.external_classifier]         # optional: your own model server (TEI /predict)
+//! url = "http://127.0.0.1:8080/predict"
+//! timeout_ms = 200
+//! on_error = "use_builtin"            # or "block": refuse what it cannot answer about
 //! ```
 
-use rampart_guard::{GuardMode, Policy};
+use crate::external_classifier::{self as external, ExternalSettings};
+use rampart_guard::{GuardMode, InjectionModel, OnExternalError, Policy, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
@@ -459,6 +465,92 @@ pub struct GuardConfig {
     /// An inline policy, same shape as a policy file.
     #[schemars(schema_with = "inline_policy_schema")]
     pub policy: Option<Policy>,
+    /// An external prompt-injection classifier: a model server that can only raise the
+    /// built-in injection score. None by default: the built-in path stands on its own.
+    #[schemars(with = "Option<ExternalClassifierConfig>")]
+    pub external_classifier: Option<Spanned<ExternalClassifierConfig>>,
+}
+
+/// `[guard.external_classifier]`: a model server speaking Hugging Face
+/// text-embeddings-inference `POST /predict` (`{"inputs": TEXT, "truncate": true}` →
+/// `[{"label", "score"}]`; the Inference API's `[[{"label", "score"}]]` too). Its attack
+/// probability (the sum of the `injection_labels` scores) is combined with the built-in
+/// score by maximum, so it can block more, never less. Asked about input texts only.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalClassifierConfig {
+    /// The classification endpoint, e.g. `http://127.0.0.1:8080/predict`. TLS is verified
+    /// (system roots plus `ca_bundle`); redirects are not followed.
+    #[schemars(with = "Interpolated")]
+    pub url: Spanned<Interpolated>,
+    /// Time allowed per question, connection included, in milliseconds (1 to 60000).
+    /// Default 200. Each inspected message waits at most this long.
+    #[serde(default = "default_external_timeout")]
+    #[schemars(with = "u64")]
+    pub timeout_ms: Spanned<u64>,
+    /// Labels that mean "attack", compared ignoring case; their scores are added.
+    /// Default `["INJECTION", "JAILBREAK", "LABEL_1", "MALICIOUS"]`.
+    #[serde(default = "default_injection_labels")]
+    #[schemars(with = "Vec<String>")]
+    pub injection_labels: Spanned<Vec<String>>,
+    /// When the server times out, cannot be reached or answers nonsense:
+    /// `use_builtin` (default: the built-in decision stands) or `block` (fail closed:
+    /// the request is refused with 503 `guard_unavailable`).
+    #[serde(default)]
+    pub on_error: ExternalOnError,
+    /// The name of an environment variable holding a bearer token for the server (sent
+    /// as `Authorization: Bearer`; never logged).
+    #[schemars(with = "Option<String>")]
+    pub api_key_env: Option<Spanned<String>>,
+    /// The most characters of a text sent (its beginning; the server's `truncate` cuts
+    /// further to the model's window). Default 8192.
+    #[serde(default = "default_external_max_chars")]
+    #[schemars(with = "usize")]
+    pub max_chars: Spanned<usize>,
+    /// Roles whose input texts are sent: `system`, `user`, `assistant`, `tool`,
+    /// `document`. Default `["user", "tool", "document"]` (system prompts are
+    /// instructions by design, and would look like injections to most models).
+    #[serde(default = "default_external_roles")]
+    #[schemars(with = "Vec<String>")]
+    pub roles: Spanned<Vec<Role>>,
+    /// PEM bundle of CAs trusted for this server, added to the system roots.
+    pub ca_bundle: Option<Interpolated>,
+    /// Answers kept for repeated texts (a conversation re-sends its history on every
+    /// turn), by SHA-256 of the text sent; emptied on reload. 0 disables. Default 4096.
+    #[serde(default = "default_external_cache")]
+    pub cache_entries: usize,
+}
+
+/// `[guard.external_classifier] on_error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExternalOnError {
+    /// The built-in decision stands.
+    #[default]
+    UseBuiltin,
+    /// Refuse the request (fail closed).
+    Block,
+}
+
+fn default_external_timeout() -> Spanned<u64> {
+    Spanned::new(0..0, external::DEFAULT_TIMEOUT_MS)
+}
+fn default_injection_labels() -> Spanned<Vec<String>> {
+    Spanned::new(
+        0..0,
+        external::DEFAULT_INJECTION_LABELS
+            .map(String::from)
+            .to_vec(),
+    )
+}
+fn default_external_max_chars() -> Spanned<usize> {
+    Spanned::new(0..0, external::DEFAULT_MAX_CHARS)
+}
+fn default_external_cache() -> usize {
+    external::DEFAULT_CACHE_ENTRIES
+}
+fn default_external_roles() -> Spanned<Vec<Role>> {
+    Spanned::new(0..0, external::DEFAULT_ROLES.to_vec())
 }
 
 /// `[auth]`: how clients authenticate.
@@ -849,7 +941,124 @@ impl Config {
                 .validate()
                 .map_err(|e| self.invalid(0..0, "guard.policy", e))?;
         }
+        if let Some(ext) = &self.guard.external_classifier {
+            self.validate_external(ext)?;
+        }
         Ok(())
+    }
+
+    /// `[guard.external_classifier]`: values in range; the URL and the environment
+    /// variable are checked when the client is built ([`Config::external_settings`]).
+    fn validate_external(
+        &self,
+        ext: &Spanned<ExternalClassifierConfig>,
+    ) -> Result<(), ConfigError> {
+        let e = ext.get_ref();
+        let key = |k: &str| format!("guard.external_classifier.{k}");
+        let url = e.url.get_ref().as_str();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(self.invalid(
+                e.url.span(),
+                &key("url"),
+                "expected an http:// or https:// URL such as http://127.0.0.1:8080/predict",
+            ));
+        }
+        let t = *e.timeout_ms.get_ref();
+        if !(1..=60_000).contains(&t) {
+            let span = if e.timeout_ms.span().end > 0 {
+                e.timeout_ms.span()
+            } else {
+                ext.span()
+            };
+            return Err(self.invalid(span, &key("timeout_ms"), "must be between 1 and 60000"));
+        }
+        let labels = e.injection_labels.get_ref();
+        if labels.is_empty() || labels.iter().any(|l| l.trim().is_empty()) {
+            return Err(self.invalid(
+                e.injection_labels.span(),
+                &key("injection_labels"),
+                "give at least one non-empty label (e.g. \"INJECTION\")",
+            ));
+        }
+        if !(1..=1_000_000).contains(e.max_chars.get_ref()) {
+            return Err(self.invalid(
+                e.max_chars.span(),
+                &key("max_chars"),
+                "must be between 1 and 1000000",
+            ));
+        }
+        if e.roles.get_ref().is_empty() {
+            return Err(self.invalid(e.roles.span(), &key("roles"), "give at least one role"));
+        }
+        if let Some(var) = &e.api_key_env {
+            let name = var.get_ref();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(self.invalid(
+                    var.span(),
+                    &key("api_key_env"),
+                    "expected the name of an environment variable, such as TEI_API_KEY",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The external classifier's client settings, when one is configured. Reads the
+    /// token from `api_key_env` (an unset variable is an error naming the key and the
+    /// variable, never a value).
+    pub fn external_settings(&self) -> Result<Option<ExternalSettings>, ConfigError> {
+        let Some(ext) = &self.guard.external_classifier else {
+            return Ok(None);
+        };
+        let e = ext.get_ref();
+        let api_key = match &e.api_key_env {
+            Some(var) => Some(std::env::var(var.get_ref()).map_err(|_| {
+                self.invalid(
+                    var.span(),
+                    "guard.external_classifier.api_key_env",
+                    format!("environment variable `{}` is not set", var.get_ref()),
+                )
+            })?),
+            None => None,
+        };
+        Ok(Some(ExternalSettings {
+            url: e.url.get_ref().as_str().to_owned(),
+            timeout: Duration::from_millis(*e.timeout_ms.get_ref()),
+            injection_labels: e.injection_labels.get_ref().clone(),
+            on_error: match e.on_error {
+                ExternalOnError::UseBuiltin => OnExternalError::UseBuiltIn,
+                ExternalOnError::Block => OnExternalError::Fail,
+            },
+            api_key,
+            max_chars: *e.max_chars.get_ref(),
+            roles: e.roles.get_ref().clone(),
+            ca_bundle: e
+                .ca_bundle
+                .as_ref()
+                .map(|p| self.relative_path(p.as_str()).display().to_string()),
+            cache_entries: e.cache_entries.min(1 << 20),
+        }))
+    }
+
+    /// The user's own injection model named by the policy's `injection_model` (already
+    /// resolved by [`Config::guard_policy`]), read and checked; errors name the key.
+    pub fn injection_model(&self, policy: &Policy) -> Result<Option<InjectionModel>, ConfigError> {
+        let Some(path) = &policy.injection_model else {
+            return Ok(None);
+        };
+        let (location, key) = match &self.guard.policy_file {
+            Some(file) => (
+                self.relative_path(file.as_str()).display().to_string(),
+                "injection_model",
+            ),
+            None => (self.origin(), "guard.policy.injection_model"),
+        };
+        read_injection_model(path)
+            .map(Some)
+            .map_err(|reason| ConfigError::Invalid {
+                location,
+                message: format!("`{key}`: {reason}"),
+            })
     }
 
     /// `[limits]` and `[[tenants]]`: the backend has what it needs and nothing it ignores,
@@ -1043,12 +1252,26 @@ impl Config {
                         format!("cannot read {}: {e}", path.display()),
                     )
                 })?;
-                Policy::from_toml_str(&text).map_err(|e| ConfigError::Invalid {
-                    location: path.display().to_string(),
-                    message: e.to_string(),
-                })?
+                let mut policy =
+                    Policy::from_toml_str(&text).map_err(|e| ConfigError::Invalid {
+                        location: path.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                // A model file named in a policy file is relative to that file.
+                if let (Some(model), Some(dir)) = (&mut policy.injection_model, path.parent())
+                    && model.is_relative()
+                {
+                    *model = dir.join(&*model);
+                }
+                policy
             }
-            (None, Some(p)) => p.clone(),
+            (None, Some(p)) => {
+                let mut policy = p.clone();
+                if let Some(model) = &mut policy.injection_model {
+                    *model = self.relative_path(&model.to_string_lossy());
+                }
+                policy
+            }
             (None, None) => Policy::default(),
         };
         if let Some(mode) = self.guard.mode {
@@ -1065,6 +1288,20 @@ impl Config {
             _ => p.to_owned(),
         }
     }
+}
+
+/// Read and check a user's injection model file (the `injection_model` of a policy). The
+/// read is bounded by the only valid size, so a wrong path to a huge file costs nothing.
+pub fn read_injection_model(path: &Path) -> Result<InjectionModel, String> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(InjectionModel::FILE_LEN);
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(InjectionModel::FILE_LEN as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    InjectionModel::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `origin:LINE:COLUMN` for a byte span of `text` (1-based), or `origin` alone.
@@ -1369,6 +1606,96 @@ mode = "enforce"   # enforce | monitor | off
             .to_string();
         assert!(
             err.starts_with("c.toml:2:") && err.contains("spool"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn external_classifier_parses_with_defaults_and_bad_values_name_the_key() {
+        let config = Config::from_toml(
+            "[guard.external_classifier]\nurl = \"http://127.0.0.1:8080/predict\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        let s = config.external_settings().unwrap().unwrap();
+        assert_eq!(s.timeout, Duration::from_millis(200));
+        assert_eq!(s.on_error, OnExternalError::UseBuiltIn);
+        assert_eq!(s.injection_labels.len(), 4);
+        assert_eq!(s.roles, vec![Role::User, Role::Tool, Role::Document]);
+
+        let config = Config::from_toml(
+            "[guard.external_classifier]\nurl = \"https://tei.internal/predict\"\ntimeout_ms = 50\non_error = \"block\"\ninjection_labels = [\"unsafe\"]\nroles = [\"user\"]\nmax_chars = 100\n",
+            "c.toml",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        let s = config.external_settings().unwrap().unwrap();
+        assert_eq!(s.on_error, OnExternalError::Fail);
+        assert_eq!(s.roles, vec![Role::User]);
+
+        let err = validation_error("[guard.external_classifier]\n\nurl = \"tcp://x\"\n");
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("guard.external_classifier.url"),
+            "{err}"
+        );
+        let err = validation_error(
+            "[guard.external_classifier]\nurl = \"http://h/predict\"\ntimeout_ms = 0\n",
+        );
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("timeout_ms"),
+            "{err}"
+        );
+        let err = validation_error(
+            "[guard.external_classifier]\nurl = \"http://h/predict\"\ninjection_labels = []\n",
+        );
+        assert!(err.contains("injection_labels"), "{err}");
+        let err = Config::from_toml(
+            "[guard.external_classifier]\nurl = \"http://h/predict\"\non_error = \"allow\"\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("c.toml:3:") && err.contains("use_builtin"),
+            "{err}"
+        );
+        let err = Config::from_toml(
+            "[guard.external_classifier]\nurl = \"http://h/predict\"\nretries = 3\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("retries"), "{err}");
+
+        let config = Config::from_toml(
+            "[guard.external_classifier]\nurl = \"http://h/predict\"\napi_key_env = \"RAMPART_SURELY_UNSET_TEI_KEY\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        let err = config.external_settings().unwrap_err().to_string();
+        assert!(
+            err.contains("api_key_env") && err.contains("RAMPART_SURELY_UNSET_TEI_KEY"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn injection_model_paths_are_relative_to_the_file_that_names_them() {
+        let config = Config::from_toml(
+            "[guard.policy]\ninjection_model = \"models/inj.bin\"\n",
+            "/etc/rampart/rampart.toml",
+        )
+        .unwrap();
+        let policy = config.guard_policy().unwrap();
+        assert_eq!(
+            policy.injection_model.as_deref(),
+            Some(Path::new("/etc/rampart/models/inj.bin"))
+        );
+        let err = config.injection_model(&policy).unwrap_err().to_string();
+        assert!(
+            err.contains("guard.policy.injection_model") && err.contains("cannot read"),
             "{err}"
         );
     }

@@ -141,6 +141,15 @@ fn guard_failed(e: rampart_guard::GuardError) -> ApiError {
     // Fail closed: the text could not be inspected, so it does not pass.
     tracing::error!(error = %e, "guard failed; request refused");
     crate::metrics::guard_error();
+    if let rampart_guard::GuardError::External { .. } = e {
+        // `[guard.external_classifier] on_error = "block"`: the model server did not
+        // answer. A dependency of the gateway is down, not a bug in it: 503, retryable.
+        return ApiError::new(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "guard_unavailable",
+            "Rampart's injection classifier did not answer, and the policy refuses requests it cannot inspect. Retry later.",
+        );
+    }
     ApiError::internal("Rampart's guard could not inspect this request; it was refused.")
         .with_code("guard_error")
 }

@@ -28,6 +28,7 @@ pub mod config;
 pub mod config_schema;
 pub mod control;
 pub mod error;
+pub mod external_classifier;
 pub mod guard;
 pub mod limit;
 pub mod limit_backend;

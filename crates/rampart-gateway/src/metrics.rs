@@ -4,6 +4,8 @@
 //! - `rampart_guard_blocks_total{detector, direction}` and
 //!   `rampart_guard_redactions_total{detector, direction}` (`detector` is the finding kind)
 //! - `rampart_guard_errors_total`, `rampart_audit_failures_total`
+//! - with `[guard.external_classifier]`: `rampart_guard_external_total{outcome}` (`ok`,
+//!   `cached`, `timeout`, `error`: one per text the model server is asked about)
 //! - `rampart_tokens_total{model, direction}`
 //! - `rampart_upstream_latency_seconds{provider}` (histogram, one per attempt)
 //! - `rampart_gateway_overhead_seconds` (histogram: request time minus upstream time)
@@ -125,6 +127,11 @@ pub fn finding(kind: FindingKind, direction: Direction, action: Action) {
 
 pub fn guard_error() {
     metrics::counter!("rampart_guard_errors_total").increment(1);
+}
+
+/// One answer (or failure) of the external injection classifier.
+pub fn guard_external(outcome: &'static str) {
+    metrics::counter!("rampart_guard_external_total", "outcome" => outcome).increment(1);
 }
 
 pub fn audit_failure() {

@@ -5,6 +5,7 @@
 use crate::audit::{AuditSink, LogAuditSink};
 use crate::auth::{Authenticator, StaticKeys};
 use crate::config::{Config, ConfigError};
+use crate::external_classifier::HttpInjectionClassifier;
 use crate::limit::{InMemoryLimiter, Limiter};
 use crate::routing::{Breaker, Deployment, ModelRoute};
 use rampart_guard::Guard;
@@ -51,7 +52,18 @@ impl Runtime {
             message,
         };
         let policy = config.guard_policy()?;
-        let guard = Guard::new(policy).map_err(|e| invalid(format!("`guard`: {e}")))?;
+        let mut guard = Guard::builder(policy.clone());
+        if let Some(model) = config.injection_model(&policy)? {
+            guard = guard.injection_model(model);
+        }
+        if let Some(settings) = config.external_settings()? {
+            let client = HttpInjectionClassifier::new(settings)
+                .map_err(|e| invalid(format!("`guard.external_classifier`: {e}")))?;
+            guard = guard.external_injection(Arc::new(client));
+        }
+        let guard = guard
+            .build()
+            .map_err(|e| invalid(format!("`guard`: {e}")))?;
         let mut providers = HashMap::new();
         let mut client_key_providers = Vec::new();
         for p in &config.providers {

@@ -3,8 +3,14 @@
 //! ```text
 //! cargo run --release -p rampart-guard --example train_injection -- \
 //!     [--data /work/shared/data] [--generated crates/rampart-guard/training/generated.jsonl] \
-//!     [--model crates/rampart-guard/model/injection.bin] [--report FILE.md] [--no-write]
+//!     [--model crates/rampart-guard/model/injection.bin] [--report FILE.md] [--no-write] \
+//!     [--extra YOUR.jsonl]...
 //! ```
+//!
+//! `--extra` adds your own rows (same JSON lines: `text`, `label` = `benign` | `injection`
+//! | `jailbreak`, `source` (its first `/` segment is the held-out group), optional
+//! `context` = `indirect`, `lang`); point `--model` elsewhere and name the result in a
+//! guard policy's `injection_model` to use it instead of the embedded model.
 //!
 //! 1. Reads the injection/jailbreak files of the shared data plus the generated
 //!    supplement, and groups rows by source (a dataset, a dataset's part, or a generator
@@ -378,6 +384,7 @@ fn main() {
     let mut model_path = "crates/rampart-guard/model/injection.bin".to_owned();
     let mut report_path: Option<String> = None;
     let mut write = true;
+    let mut extra: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -386,6 +393,7 @@ fn main() {
             "--model" => model_path = args.next().expect("--model FILE"),
             "--report" => report_path = Some(args.next().expect("--report FILE")),
             "--no-write" => write = false,
+            "--extra" => extra.push(args.next().expect("--extra FILE")),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -394,6 +402,9 @@ fn main() {
         load(&format!("{data}/{f}"), &mut rows);
     }
     load(&generated, &mut rows);
+    for f in &extra {
+        load(f, &mut rows);
+    }
     let heur = heuristics::Heuristics::shared();
     let heuristic: Vec<f32> = rows
         .iter()

@@ -29,4 +29,8 @@ pub enum GuardError {
         detector: &'static str,
         reason: String,
     },
+    /// An external classifier configured to fail closed gave no answer (it timed out,
+    /// could not be reached or answered nonsense). Retrying later may help.
+    #[error("external injection classifier `{classifier}` failed: {reason}")]
+    External { classifier: String, reason: String },
 }

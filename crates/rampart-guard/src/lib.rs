@@ -23,6 +23,7 @@
 mod detectors;
 mod engine;
 mod error;
+mod injection_model;
 pub mod normalize;
 pub mod policy;
 mod session;
@@ -32,8 +33,9 @@ pub use detectors::injection::external::{
     ExternalError, ExternalInjectionClassifier, OnExternalError,
 };
 pub use detectors::{DEFAULT_MAX_MATCH_LEN, Detections, Detector};
-pub use engine::{Context, Guard, Inspection};
+pub use engine::{Context, Guard, GuardBuilder, Inspection};
 pub use error::{GuardError, PolicyError};
+pub use injection_model::{InjectionModel, InjectionModelError};
 pub use policy::{Action, GuardMode, Policy};
 pub use rampart_core::{Decision, Direction, Finding, FindingKind, Role};
 pub use session::Session;

@@ -6,6 +6,8 @@
 //! ```toml
 //! mode = "enforce"            # enforce | monitor (report, change nothing) | off
 //! injection_threshold = 0.5   # injection score at which a prompt-injection finding is raised
+//! injection_model = "models/injection.bin"  # your own weights (examples/train_injection.rs),
+//!                             # relative to this file; default: the embedded model
 //!
 //! [min_score]                 # findings scored below this (per kind) are dropped; default 0
 //! pii = 0.6
@@ -65,6 +67,7 @@ use crate::error::PolicyError;
 use rampart_core::{Direction, FindingKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// Whether the guard acts on what it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -318,6 +321,7 @@ fn one_usize() -> usize {
 struct PolicyFile {
     mode: Option<GuardMode>,
     injection_threshold: Option<f32>,
+    injection_model: Option<PathBuf>,
     #[serde(default)]
     min_score: BTreeMap<FindingKind, f32>,
     #[serde(default)]
@@ -345,6 +349,7 @@ impl TryFrom<PolicyFile> for Policy {
             injection_threshold: file
                 .injection_threshold
                 .unwrap_or(defaults.injection_threshold),
+            injection_model: file.injection_model,
             min_score: file.min_score,
             input: defaults.input.overridden_by(file.input),
             output: defaults.output.overridden_by(file.output),
@@ -367,6 +372,14 @@ pub struct Policy {
     pub mode: GuardMode,
     /// Injection score in `[0, 1]` at or above which a prompt-injection finding is raised.
     pub injection_threshold: f32,
+    /// A model file (`injection.bin`, the format `examples/train_injection.rs` writes) that
+    /// replaces the embedded classifier weights. The guard does no I/O: whoever builds
+    /// the guard reads the file (a relative path is relative to the policy file) and
+    /// passes its bytes with [`GuardBuilder::injection_model`]; building fails when it
+    /// did not. Default: the embedded model.
+    ///
+    /// [`GuardBuilder::injection_model`]: crate::GuardBuilder::injection_model
+    pub injection_model: Option<PathBuf>,
     /// Per kind, the score below which findings are dropped.
     pub min_score: BTreeMap<FindingKind, f32>,
     pub input: DirectionPolicy,
@@ -383,6 +396,7 @@ impl Default for Policy {
         Policy {
             mode: GuardMode::Enforce,
             injection_threshold: 0.5,
+            injection_model: None,
             min_score: BTreeMap::new(),
             input: DirectionPolicy::default_input(),
             output: DirectionPolicy::default_output(),
@@ -450,6 +464,16 @@ impl Policy {
     /// [`Guard`]: crate::Guard
     pub fn validate(&self) -> Result<(), PolicyError> {
         check_score("injection_threshold", self.injection_threshold)?;
+        if self
+            .injection_model
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return Err(invalid(
+                "injection_model",
+                "must be a path to a model file (leave it out for the embedded model)",
+            ));
+        }
         for (kind, score) in &self.min_score {
             check_score(&format!("min_score.{}", kind.as_str()), *score)?;
         }

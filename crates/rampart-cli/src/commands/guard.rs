@@ -8,7 +8,8 @@
 
 use anyhow::Context as _;
 use rampart_core::{Decision, Direction, Finding, Role};
-use rampart_guard::{Context, Guard, GuardMode, Inspection, Policy, Session};
+use rampart_gateway::external_classifier::{ExternalSettings, HttpInjectionClassifier};
+use rampart_guard::{Context, Guard, GuardMode, Inspection, OnExternalError, Policy, Session};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
@@ -29,6 +30,10 @@ Examples:
   # A retrieved document or tool result (indirect prompt injection)
   rampart guard --role document page.txt
 
+  # Also ask your own prompt-injection model, served by Hugging Face
+  # text-embeddings-inference (e.g. `text-embeddings-router --model-id <classifier>`)
+  rampart guard --jsonl --external-classifier http://127.0.0.1:8080/predict prompts.jsonl
+
   # One verdict per line, for CI pipelines and SOAR playbooks
   printf '%s\\n' '{\"id\":\"1\",\"text\":\"mail ana@example.es\"}' | rampart guard --jsonl
   # => {\"id\":\"1\",\"decision\":\"redact\",\"injection_score\":0.0,
@@ -43,6 +48,7 @@ that cannot be read gives {\"id\", \"line\", \"error\"} on its output line; blan
 skipped.
 
 Policy: a TOML file; every key has a default, so an empty file is the default policy.
+  injection_model = \"my-injection.bin\"   # your own weights (train_injection), relative to this file
   [input]                       # allow | log | redact | mask | pseudonymize | block
   pii = \"redact\"
   [input.types]
@@ -51,6 +57,14 @@ Policy: a TOML file; every key has a default, so an empty file is the default po
   name = \"EMPLOYEE_ID\"
   pattern = '\\bEMP-[0-9]{6}\\b'
 See the rampart_guard::policy documentation for every key.
+
+External classifier (--external-classifier URL): each input text (any role; output texts are
+not sent) is POSTed as {\"inputs\": TEXT, \"truncate\": true}, the text-embeddings-inference
+/predict protocol; the answer [{\"label\", \"score\"}] (or [[...]], the Inference API shape) gives
+the attack probability as the sum of the --external-labels scores. It can only raise the
+built-in injection score, never lower it. When the server times out or fails, the built-in
+verdict stands (--external-on-error use-builtin, the default), or the text is not inspected
+(block: exit 2 in plain mode, an error object in --jsonl), so nothing passes unchecked.
 
 Exit status: plain mode 0 when the text is allowed or redacted, 1 when it is blocked
 (0 in monitor mode, which reports what it would block);
@@ -81,6 +95,24 @@ pub struct Args {
     /// When to colour the plain report.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
+    /// Also ask this prompt-injection model server (Hugging Face text-embeddings-inference
+    /// `POST /predict`, e.g. http://127.0.0.1:8080/predict). Its score can only raise the
+    /// built-in one.
+    #[arg(long, value_name = "URL")]
+    external_classifier: Option<String>,
+    /// Time allowed per question to the model server, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = rampart_gateway::external_classifier::DEFAULT_TIMEOUT_MS, requires = "external_classifier", value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    external_timeout_ms: u64,
+    /// When the model server fails: keep the built-in verdict, or refuse to give one.
+    #[arg(long, value_enum, default_value_t = OnErrorArg::UseBuiltin, requires = "external_classifier")]
+    external_on_error: OnErrorArg,
+    /// Labels of the model that mean "attack" (any case), comma-separated.
+    #[arg(long, value_name = "LABELS", value_delimiter = ',', requires = "external_classifier",
+          default_values_t = rampart_gateway::external_classifier::DEFAULT_INJECTION_LABELS.map(String::from))]
+    external_labels: Vec<String>,
+    /// The environment variable holding a bearer token for the model server.
+    #[arg(long, value_name = "VAR", requires = "external_classifier")]
+    external_api_key_env: Option<String>,
     /// The file to inspect; `-` or nothing for standard input.
     #[arg(value_name = "FILE|-")]
     input: Option<PathBuf>,
@@ -99,6 +131,14 @@ enum RoleArg {
     Assistant,
     Tool,
     Document,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum OnErrorArg {
+    /// The built-in verdict stands.
+    UseBuiltin,
+    /// Fail closed: no verdict (exit 2, or an error line in --jsonl).
+    Block,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -121,16 +161,7 @@ impl From<RoleArg> for Role {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let policy = match &args.policy {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the policy file {}", path.display()))?;
-            Policy::from_toml_str(&text)
-                .with_context(|| format!("in the policy file {}", path.display()))?
-        }
-        None => Policy::default(),
-    };
-    let guard = Guard::new(policy).context("cannot build the guard from the policy")?;
+    let guard = build_guard(&args)?;
     let direction = match args.direction {
         DirectionArg::Input => Direction::Input,
         DirectionArg::Output => Direction::Output,
@@ -166,6 +197,65 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ColorArg::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     run_plain(&guard, direction, role, input, colour)
+}
+
+/// The guard of the policy file (with its own injection model, if it names one) and the
+/// external classifier of the flags.
+fn build_guard(args: &Args) -> anyhow::Result<Guard> {
+    let policy = match &args.policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the policy file {}", path.display()))?;
+            let mut policy = Policy::from_toml_str(&text)
+                .with_context(|| format!("in the policy file {}", path.display()))?;
+            // The model file is relative to the policy file, as in `rampart serve`.
+            if let (Some(model), Some(dir)) = (&mut policy.injection_model, path.parent())
+                && model.is_relative()
+            {
+                *model = dir.join(&*model);
+            }
+            policy
+        }
+        None => Policy::default(),
+    };
+    let mut builder = Guard::builder(policy.clone());
+    if let (Some(model), Some(policy_path)) = (&policy.injection_model, &args.policy) {
+        let model = rampart_gateway::config::read_injection_model(model).map_err(|e| {
+            anyhow::anyhow!(
+                "in the policy file {}: `injection_model`: {e}",
+                policy_path.display()
+            )
+        })?;
+        builder = builder.injection_model(model);
+    }
+    if let Some(url) = &args.external_classifier {
+        let mut settings = ExternalSettings::new(url.clone());
+        settings.timeout = std::time::Duration::from_millis(args.external_timeout_ms);
+        settings.on_error = match args.external_on_error {
+            OnErrorArg::UseBuiltin => OnExternalError::UseBuiltIn,
+            OnErrorArg::Block => OnExternalError::Fail,
+        };
+        settings.injection_labels = args.external_labels.clone();
+        // Whoever runs the CLI chose the role of the texts: ask about every input text.
+        settings.roles = vec![
+            Role::System,
+            Role::User,
+            Role::Assistant,
+            Role::Tool,
+            Role::Document,
+        ];
+        if let Some(var) = &args.external_api_key_env {
+            settings.api_key = Some(std::env::var(var).map_err(|_| {
+                anyhow::anyhow!("--external-api-key-env: environment variable `{var}` is not set")
+            })?);
+        }
+        let client = HttpInjectionClassifier::new(settings)
+            .map_err(|e| anyhow::anyhow!("--external-classifier: {e}"))?;
+        builder = builder.external_injection(std::sync::Arc::new(client));
+    }
+    builder
+        .build()
+        .context("cannot build the guard from the policy")
 }
 
 fn context(direction: Direction, role: Role) -> Context {

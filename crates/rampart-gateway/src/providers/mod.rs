@@ -154,15 +154,23 @@ pub fn http_client(config: &ProviderConfig) -> Result<reqwest::Client, String> {
         .pool_idle_timeout(Duration::from_secs(90))
         .user_agent(concat!("rampart/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = &config.ca_bundle {
-        let pem = std::fs::read(path.as_str())
-            .map_err(|e| format!("cannot read ca_bundle {}: {e}", path.as_str()))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| format!("ca_bundle {}: {e}", path.as_str()))?;
-        builder = builder.tls_certs_merge(certs);
+        builder = with_ca_bundle(builder, path.as_str())?;
     }
     builder
         .build()
         .map_err(|e| format!("cannot build HTTP client: {e}"))
+}
+
+/// Trust the CAs of the PEM bundle at `path` in addition to the system roots (shared by
+/// providers and the external injection classifier).
+pub(crate) fn with_ca_bundle(
+    builder: reqwest::ClientBuilder,
+    path: &str,
+) -> Result<reqwest::ClientBuilder, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read ca_bundle {path}: {e}"))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("ca_bundle {path}: {e}"))?;
+    Ok(builder.tls_certs_merge(certs))
 }
 
 /// Send a request and map transport errors and non-2xx answers to [`UpstreamError`].

@@ -23,7 +23,7 @@ mod pii;
 mod secrets;
 pub(crate) mod shared_anchors;
 
-use crate::engine::Context;
+use crate::engine::{Context, InjectionExtras};
 use crate::error::GuardError;
 use crate::normalize::Normalized;
 use crate::policy::Policy;
@@ -81,11 +81,12 @@ pub trait Detector: Send + Sync + std::fmt::Debug {
 /// Every detector the policy asks for, compiled once. A detector none of whose kinds
 /// the policy reports is not run at all: a secrets-only policy costs only the secret
 /// detector (and the injection score stays 0 when both injection kinds are allowed).
-pub(crate) fn registry(policy: &Policy) -> Result<Vec<Box<dyn Detector>>, GuardError> {
+pub(crate) fn registry(
+    policy: &Policy,
+    injection: &InjectionExtras,
+) -> Result<Vec<Box<dyn Detector>>, GuardError> {
     let mut detectors: Vec<Box<dyn Detector>> = vec![
-        Box::new(injection::InjectionDetector::new(
-            policy.injection_threshold,
-        )),
+        Box::new(injection.detector(policy.injection_threshold)),
         Box::new(invisible::InvisibleDetector::new()),
         Box::new(pii::PiiDetector::new()),
         Box::new(secrets::SecretDetector::new()),

@@ -1,14 +1,21 @@
 //! The hook for an optional external injection classifier (e.g. a model server over HTTP).
 //!
 //! The guard does no I/O, so it only defines the contract; the gateway provides the client
-//! (with its own connection pool, timeout and retries) and hands it to the detector. The
-//! built-in heuristics and classifier always run; the external opinion can only raise
-//! the score (`max`), never lower it, so a compromised or confused model server cannot
-//! un-block what the built-in path blocks.
+//! (`rampart_gateway::external_classifier`: its own connection pool and deadline) and hands
+//! it to the detector. The built-in heuristics and classifier always run; the external
+//! opinion can only raise the score (`max`), never lower it, so a compromised or confused
+//! model server cannot un-block what the built-in path blocks.
+//!
+//! Attach one with [`GuardBuilder::external_injection`]; [`inspects`] says which texts
+//! it is asked about (e.g. only input, not every chunk of a streamed answer), so a
+//! network round trip is paid only where it matters.
 //!
 //! The call is synchronous because detectors are. An implementation backed by an async
 //! client must enforce its deadline itself (e.g. a blocking call with a short timeout on
 //! a dedicated thread pool) and report [`ExternalError::Timeout`] when it passes.
+//!
+//! [`GuardBuilder::external_injection`]: crate::GuardBuilder::external_injection
+//! [`inspects`]: ExternalInjectionClassifier::inspects
 
 use crate::engine::Context;
 use crate::error::GuardError;
@@ -45,19 +52,30 @@ pub trait ExternalInjectionClassifier: Send + Sync + std::fmt::Debug {
     /// or jailbreak, given where it comes from (`ctx.role`: untrusted content is indirect).
     fn classify(&self, text: &str, ctx: &Context) -> Result<f32, ExternalError>;
 
+    /// Whether to ask about a text from `ctx` at all (default: every text). Texts it is
+    /// not asked about get the built-in score alone.
+    fn inspects(&self, ctx: &Context) -> bool {
+        let _ = ctx;
+        true
+    }
+
     /// What to do when [`classify`](Self::classify) fails.
     fn on_error(&self) -> OnExternalError {
         OnExternalError::UseBuiltIn
     }
 }
 
-/// The external score for `text`, or 0 when it failed and the policy is to fall back.
-/// Out-of-range or NaN answers count as invalid responses.
+/// The external score for `text`, or 0 when it failed and the policy is to fall back
+/// (or when it does not inspect texts from `ctx`). Out-of-range or NaN answers count as
+/// invalid responses.
 pub(crate) fn consult(
     external: &dyn ExternalInjectionClassifier,
     text: &str,
     ctx: &Context,
 ) -> Result<f32, GuardError> {
+    if !external.inspects(ctx) {
+        return Ok(0.0);
+    }
     let answer = external.classify(text, ctx).and_then(|p| {
         if (0.0..=1.0).contains(&p) {
             Ok(p)
@@ -70,9 +88,9 @@ pub(crate) fn consult(
     match (answer, external.on_error()) {
         (Ok(p), _) => Ok(p),
         (Err(_), OnExternalError::UseBuiltIn) => Ok(0.0),
-        (Err(e), OnExternalError::Fail) => Err(GuardError::Detector {
-            detector: "prompt_injection",
-            reason: format!("external classifier `{}`: {e}", external.name()),
+        (Err(e), OnExternalError::Fail) => Err(GuardError::External {
+            classifier: external.name().to_owned(),
+            reason: e.to_string(),
         }),
     }
 }
@@ -116,6 +134,26 @@ mod tests {
             .to_string();
         assert!(err.contains("fixed") && err.contains("timed out"), "{err}");
         assert!(!err.contains("secret text"));
+    }
+
+    #[derive(Debug)]
+    struct InputOnly;
+    impl ExternalInjectionClassifier for InputOnly {
+        fn name(&self) -> &str {
+            "input-only"
+        }
+        fn classify(&self, _: &str, _: &Context) -> Result<f32, ExternalError> {
+            Ok(1.0)
+        }
+        fn inspects(&self, ctx: &Context) -> bool {
+            ctx.direction == rampart_core::Direction::Input
+        }
+    }
+
+    #[test]
+    fn texts_it_does_not_inspect_get_no_opinion() {
+        assert_eq!(consult(&InputOnly, "x", &ctx()).unwrap(), 1.0);
+        assert_eq!(consult(&InputOnly, "x", &Context::output()).unwrap(), 0.0);
     }
 
     #[test]

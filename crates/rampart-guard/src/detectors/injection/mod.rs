@@ -61,7 +61,7 @@
 //! attacks machine-translated into scripts the benign data barely covers, and attacks that
 //! only make sense relative to a system prompt.
 
-mod classifier;
+pub(crate) mod classifier;
 pub mod external;
 mod features;
 mod heuristics;
@@ -91,6 +91,8 @@ pub struct InjectionDetector {
     threshold: f32,
     heuristics: &'static Heuristics,
     model: &'static Model,
+    /// A user's own weights (`injection_model` in the policy), used instead of `model`.
+    own_model: Option<Arc<Model>>,
     external: Option<Arc<dyn ExternalInjectionClassifier>>,
 }
 
@@ -104,12 +106,18 @@ impl InjectionDetector {
                 Heuristics::shared()
             },
             model: Model::embedded(),
+            own_model: None,
             external: None,
         }
     }
 
+    /// Score with `model` instead of the embedded weights.
+    pub fn with_model(mut self, model: Arc<Model>) -> Self {
+        self.own_model = Some(model);
+        self
+    }
+
     /// Also ask `external` for its opinion on every text (see [`external`]).
-    #[allow(dead_code)] // Wired by the engine when the gateway configures a model server.
     pub fn with_external(mut self, external: Arc<dyn ExternalInjectionClassifier>) -> Self {
         self.external = Some(external);
         self
@@ -144,7 +152,8 @@ impl Detector for InjectionDetector {
             self.heuristics.find_suffix(normalized, &mut hits);
         }
         let heuristic = heuristics::combine(&hits, heuristics::rule_count());
-        let (probability, window) = self.model.score(normalized, untrusted);
+        let model = self.own_model.as_deref().unwrap_or(self.model);
+        let (probability, window) = model.score(normalized, untrusted);
         let mut score = classifier::combine(heuristic, probability);
         let mut external_hit = false;
         if let Some(external) = &self.external {
