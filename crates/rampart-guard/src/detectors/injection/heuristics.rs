@@ -1378,6 +1378,19 @@ pub(crate) static RULES: &[RuleSpec] = &[
         untrusted: 0.95,
         from_anchor: false,
     },
+    // A home-made "…GPT" persona handed to the model ("you are BasedGPT", "act as
+    // DevGPT"): the jailbreak genre's naming habit. Only the assignment counts: papers and
+    // posts name InstructGPT or AutoGPT all the time, and "you are ChatGPT" is a normal
+    // system prompt.
+    RuleSpec {
+        kind_name: "ROLE_HIJACK",
+        kind: JB,
+        anchors: &["gpt"],
+        pattern: r"(?:\byou\s+are|\byou're|\bact\s+as|\brole-?\s?play\s+as|\brole\s+of|\bpretend\s+to\s+be|\bbecome|\bknown\s+as|\bcalled|\bnamed)\s+(?:(?i:an?|the)\s+)?[\x22'“]?(?:[ABD-Z][A-Za-z]*|C[A-Za-gi-z][A-Za-z]*|Ch[A-Zb-z][A-Za-z]*|Cha[A-Za-su-z][A-Za-z]*|Chat[A-Za-z]+|C|Ch|Cha)GPT\b",
+        trusted: 0.45,
+        untrusted: 0.6,
+        from_anchor: false,
+    },
     // The name alone: security writing mentions "the DAN prompt" and "Do Anything Now"
     // as often as attacks use them, and a real DAN prompt carries other signals (a
     // persona that "can do anything now", "stay in character", no rules) that add up
@@ -2439,6 +2452,26 @@ mod tests {
         h.scan(text, untrusted, &mut hits);
         let names = hits.iter().map(|x| h.spec(x.rule).kind_name).collect();
         (combine(&hits, rule_count()), names)
+    }
+
+    #[test]
+    fn a_home_made_gpt_persona_is_a_weak_hijack_and_chatgpt_is_not() {
+        for text in [
+            "Hello! Today you are BasedGPT.",
+            "Please act as \"DevGPT\" for the rest of this chat.",
+            "you will roleplay as NeoGPT",
+        ] {
+            let (score, names) = best(text, false);
+            assert!(names.contains(&"ROLE_HIJACK"), "{text}: {names:?}");
+            assert!(score < 0.5, "{text}: a name alone must not block ({score})");
+        }
+        for text in [
+            "You are ChatGPT, a large language model trained by OpenAI.",
+            "InstructGPT and AutoGPT are discussed in the survey; you are welcome to cite them.",
+            "you are chatgpt",
+        ] {
+            assert_eq!(best(text, false).1, Vec::<&str>::new(), "{text}");
+        }
     }
 
     /// The rewrite before classes holding `WORD` were taken out of `(?i)`.
