@@ -389,8 +389,8 @@ fn next_shape_stop(w: &[u8], from: usize) -> Option<usize> {
 /// version, a list index) skips the pattern set's overlapping search. Each test is a
 /// necessary condition of some patterns, and every pattern is covered by one:
 ///
-/// - four consecutive digits: every date (all spell a year `(19|20)\d{2}`); seven: the
-///   NIE and CIF;
+/// - a year `(19|20)\d{2}`: every date spells one; seven consecutive digits: the NIE
+///   and CIF;
 /// - a letter then two digits: the IBAN's country and check digits;
 /// - nine digits in a run of digits, spaces and dashes: the SSN, and the card's twelve;
 /// - in a run of digits and dots, eight digits (NIF) or four digits and three dots (IPv4);
@@ -425,7 +425,8 @@ fn numeric_shape(w: &[u8]) -> bool {
         let digit = c.is_ascii_digit();
         if digit {
             digits += 1;
-            if digits >= 4 || (digits == 2 && i >= 2 && w[i - 2].is_ascii_alphabetic()) {
+            let year = digits >= 4 && matches!(&w[i - 3..i - 1], b"19" | b"20");
+            if year || digits >= 7 || (digits == 2 && i >= 2 && w[i - 2].is_ascii_alphabetic()) {
                 return true;
             }
         } else {
