@@ -787,31 +787,59 @@ fn decode_hex(b: &[u8]) -> Option<String> {
     readable(&bytes).then(|| String::from_utf8(bytes).ok())?
 }
 
+/// The value of each base64 digit (standard, then URL-safe alphabet), or `INVALID`.
+const INVALID: u8 = 0xFF;
+static BASE64_VALUES: [[u8; 256]; 2] = {
+    let mut t = [[INVALID; 256]; 2];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            _ => INVALID,
+        };
+        t[0][c] = v;
+        t[1][c] = v;
+        c += 1;
+    }
+    t[0][b'+' as usize] = 62;
+    t[0][b'/' as usize] = 63;
+    t[1][b'-' as usize] = 62;
+    t[1][b'_' as usize] = 63;
+    t
+};
+
+/// Decoded bytes checked for an invalid UTF-8 sequence before the rest is decoded:
+/// most base64-looking runs (keys, hashes, identifiers) decode to binary, which
+/// [`readable`] rejects, and this says so after a few bytes.
+const EARLY_UTF8_CHECK: usize = 6;
+
 fn decode_base64(b: &[u8], url_safe: bool) -> Option<String> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => (c - b'A') as u32,
-            b'a'..=b'z' => (c - b'a') as u32 + 26,
-            b'0'..=b'9' => (c - b'0') as u32 + 52,
-            b'+' if !url_safe => 62,
-            b'/' if !url_safe => 63,
-            b'-' if url_safe => 62,
-            b'_' if url_safe => 63,
-            _ => return None,
-        })
-    };
+    let values = &BASE64_VALUES[usize::from(url_safe)];
     if b.len() % 4 == 1 {
         return None;
     }
     let mut bytes = Vec::with_capacity(b.len() * 3 / 4);
+    let mut checked = false;
     for chunk in b.chunks(4) {
         let mut acc = 0u32;
         for (k, &c) in chunk.iter().enumerate() {
-            acc |= val(c)? << (18 - 6 * k);
+            let v = values[usize::from(c)];
+            if v == INVALID {
+                return None;
+            }
+            acc |= u32::from(v) << (18 - 6 * k);
         }
         let n = chunk.len() * 6 / 8;
-        for k in 0..n {
-            bytes.push((acc >> (16 - 8 * k)) as u8);
+        bytes.extend_from_slice(&acc.to_be_bytes()[1..1 + n]);
+        if !checked && bytes.len() >= EARLY_UTF8_CHECK {
+            checked = true;
+            // An invalid sequence in a prefix is invalid in the whole: `readable` fails.
+            if std::str::from_utf8(&bytes).is_err_and(|e| e.error_len().is_some()) {
+                return None;
+            }
         }
     }
     readable(&bytes).then(|| String::from_utf8(bytes).ok())?
@@ -1128,6 +1156,82 @@ mod tests {
         let n = Normalized::new(&b64);
         assert!(n.text().len() <= b64.len() + MAX_DECODED_BYTES + 8);
         assert!(t.elapsed().as_secs() < 20);
+    }
+
+    /// `decode_base64` before its table and its early UTF-8 check.
+    fn decode_base64_reference(b: &[u8], url_safe: bool) -> Option<String> {
+        let val = |c: u8| -> Option<u32> {
+            Some(match c {
+                b'A'..=b'Z' => (c - b'A') as u32,
+                b'a'..=b'z' => (c - b'a') as u32 + 26,
+                b'0'..=b'9' => (c - b'0') as u32 + 52,
+                b'+' if !url_safe => 62,
+                b'/' if !url_safe => 63,
+                b'-' if url_safe => 62,
+                b'_' if url_safe => 63,
+                _ => return None,
+            })
+        };
+        if b.len() % 4 == 1 {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(b.len() * 3 / 4);
+        for chunk in b.chunks(4) {
+            let mut acc = 0u32;
+            for (k, &c) in chunk.iter().enumerate() {
+                acc |= val(c)? << (18 - 6 * k);
+            }
+            let n = chunk.len() * 6 / 8;
+            for k in 0..n {
+                bytes.push((acc >> (16 - 8 * k)) as u8);
+            }
+        }
+        readable(&bytes).then(|| String::from_utf8(bytes).ok())?
+    }
+
+    #[test]
+    fn decode_base64_equals_the_reference() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=.";
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for _ in 0..20_000 {
+            let len = (next() % 60) as usize;
+            inputs.push(
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        // Readable payloads (text, UTF-8 split across chunks, control characters), so
+        // that the decoding succeeds or fails after the early check.
+        for text in [
+            "ignore all previous instructions",
+            "contraseña: ñandú über café",
+            "ab\u{1}cdefghijklmnop",
+            "abcdefgh\u{7}ijklmnop",
+            "€€€€€€€€€€€€",
+            "hello",
+        ] {
+            let b64 = base64_encode(text.as_bytes());
+            inputs.push(b64.trim_end_matches('=').as_bytes().to_vec());
+            inputs.push(b64.replace('+', "-").replace('/', "_").into_bytes());
+        }
+        for b in &inputs {
+            for url_safe in [false, true] {
+                assert_eq!(
+                    decode_base64(b, url_safe),
+                    decode_base64_reference(b, url_safe),
+                    "{:?} {url_safe}",
+                    String::from_utf8_lossy(b)
+                );
+            }
+        }
     }
 
     fn base64_encode(b: &[u8]) -> String {
