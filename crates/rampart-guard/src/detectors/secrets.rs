@@ -646,7 +646,8 @@ impl SecretDetector {
         anchor_hits: impl IntoIterator<Item = AnchorHit>,
         out: &mut Vec<(usize, usize, &'static str, f32)>,
     ) {
-        let mut triggered = vec![false; self.rules.len()];
+        // Allocated at the first triggered rule: most texts trigger none.
+        let mut triggered: Vec<bool> = Vec::new();
         let mut any = false;
         // Where the key words are: an assignment can only name a secret if its match
         // contains one (see `assignments`).
@@ -670,6 +671,9 @@ impl SecretDetector {
                                 .all(u8::is_ascii_digit))
                     {
                         continue;
+                    }
+                    if triggered.is_empty() {
+                        triggered = vec![false; self.rules.len()];
                     }
                     triggered[rule] = true;
                     any = true;

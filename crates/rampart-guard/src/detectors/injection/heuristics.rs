@@ -178,10 +178,14 @@ impl Heuristics {
         hits: &mut Vec<Hit>,
         anchor_hits: impl IntoIterator<Item = (usize, usize)>,
     ) {
-        // Per rule, the end of the window already searched.
-        let mut covered = vec![0usize; self.rules.len()];
+        // Per rule, the end of the window already searched (allocated at the first hit:
+        // most texts have none).
+        let mut covered: Vec<usize> = Vec::new();
         let bytes = text.as_bytes();
         for (pattern, p) in anchor_hits {
+            if covered.is_empty() {
+                covered = vec![0usize; self.rules.len()];
+            }
             for &rule in &self.anchor_rules[pattern] {
                 let spec = self.rules[rule].0;
                 if spec.from_anchor {
