@@ -479,6 +479,10 @@ fn flush_cluster(cluster: &mut String, cp: u32, text: &mut String, map: Option<&
         _ => None,
     };
     if let Some(c) = single
+        && let Some(form) = latin1_symbol_form(c)
+    {
+        text.push_str(form);
+    } else if let Some(c) = single
         && (c.is_ascii()
             || LATIN1_LETTERS.contains(&c)
             || is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
@@ -493,6 +497,20 @@ fn flush_cluster(cluster: &mut String, cp: u32, text: &mut String, map: Option<&
         map.resize(map.len() + (text.len() - before), cp);
     }
     cluster.clear();
+}
+
+/// For U+0080 to U+00BF (`º`, `ª`, `²`, `½`, `´`, no-break space, …), the NFKC,
+/// confusable-folded form of the character alone, computed once: `nº` costs a table
+/// lookup instead of a normalisation iterator.
+fn latin1_symbol_form(c: char) -> Option<&'static str> {
+    static FORMS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let i = (c as usize).checked_sub(0x80).filter(|&i| i < 0x40)?;
+    let forms = FORMS.get_or_init(|| {
+        ('\u{80}'..='\u{BF}')
+            .map(|c| std::iter::once(c).nfkc().map(fold_confusable).collect())
+            .collect()
+    });
+    forms.get(i).map(String::as_str)
 }
 
 /// The kind of invisible character `c` is, if it is one the normaliser removes.
@@ -956,6 +974,16 @@ mod tests {
         }
         assert!(!cannot_combine_with_previous('\u{AD}'));
         assert!(!cannot_combine_with_previous('\u{301}'));
+    }
+
+    #[test]
+    fn latin1_symbol_forms_are_their_nfkc() {
+        for c in '\u{80}'..='\u{BF}' {
+            let expected: String = c.to_string().nfkc().map(fold_confusable).collect();
+            assert_eq!(latin1_symbol_form(c), Some(expected.as_str()), "{c:?}");
+        }
+        assert_eq!(latin1_symbol_form('\u{7F}'), None);
+        assert_eq!(latin1_symbol_form('\u{C0}'), None);
     }
 
     #[test]
