@@ -8,13 +8,26 @@
 //! cargo build --release -p rampart-guard --example guard_dump
 //! target/release/examples/guard_dump /work/shared/data/*.jsonl FILES... > before.txt
 //! # change, rebuild, run again into after.txt, then: cmp before.txt after.txt
+//! target/release/examples/guard_dump --policy bench/guard/secrets_only.toml FILES...
 //! ```
+//!
+//! `--policy FILE.toml` replaces the default policy (e.g. the single-detector policies
+//! of `bench/guard/`, whose per-call paths differ).
 use rampart_guard::{Context, Guard, Policy, Role, Session};
 use std::io::Write;
 
 fn main() {
-    let files: Vec<String> = std::env::args().skip(1).collect();
-    let guard = Guard::new(Policy::default()).expect("default policy");
+    let mut files: Vec<String> = std::env::args().skip(1).collect();
+    let policy = match files.iter().position(|a| a == "--policy") {
+        Some(i) => {
+            let path = files.get(i + 1).expect("--policy FILE.toml").clone();
+            files.drain(i..i + 2);
+            let text = std::fs::read_to_string(path).expect("read the policy");
+            Policy::from_toml_str(&text).expect("valid policy")
+        }
+        None => Policy::default(),
+    };
+    let guard = Guard::new(policy).expect("policy");
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     for f in &files {

@@ -376,28 +376,46 @@ impl<'a> CodePoints<'a> {
             self.cp = 0;
             self.byte = 0;
         }
-        let mut chars = self.text[self.byte..].char_indices();
-        while self.cp < cp {
-            match chars.next() {
-                Some((_, c)) => {
-                    self.byte += c.len_utf8();
-                    self.cp += 1;
-                }
-                None => break,
-            }
-        }
+        let (byte, moved) = skip_chars(self.text.as_bytes(), self.byte, cp - self.cp);
+        self.byte = byte;
+        self.cp += moved;
         self.byte
     }
 
     /// The byte span of the code-point span `start..end`; the cursor stays at `start`.
     fn byte_span(&mut self, start: usize, end: usize) -> (usize, usize) {
         let s = self.byte_at(start);
-        let e = s + self.text[s..]
-            .char_indices()
-            .nth(end.saturating_sub(start))
-            .map_or(self.text.len() - s, |(b, _)| b);
+        let (e, _) = skip_chars(self.text.as_bytes(), s, end.saturating_sub(start));
         (s, e)
     }
+}
+
+/// The byte offset `n` characters after byte offset `at` of the UTF-8 text `b` (a
+/// character boundary), or the end of the text, and how many characters that is. Eight
+/// ASCII bytes at a time where it can, else one character per step by its first byte.
+fn skip_chars(b: &[u8], mut at: usize, n: usize) -> (usize, usize) {
+    let mut moved = 0;
+    while moved < n && at < b.len() {
+        if n - moved >= 8
+            && let Some(chunk) = b.get(at..at + 8)
+        {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if u64::from_le_bytes(word) & 0x8080_8080_8080_8080 == 0 {
+                at += 8;
+                moved += 8;
+                continue;
+            }
+        }
+        at += match b[at] {
+            0x00..=0x7F => 1,
+            0x80..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        moved += 1;
+    }
+    (at.min(b.len()), moved)
 }
 
 /// One replacement of the output text: a code-point span and how to rewrite it.
@@ -587,6 +605,38 @@ mod tests {
             before.injection_score,
             after.injection_score
         );
+    }
+
+    #[test]
+    fn code_point_cursor_equals_a_char_walk() {
+        let texts = [
+            "",
+            "plain ascii text that is longer than eight bytes",
+            "ñandú ─► 忽略 😀 e\u{301} abcdefghij ñ",
+            "😀😀😀😀😀😀😀😀😀abcdefghijklmnop",
+        ];
+        for text in texts {
+            let n = text.chars().count();
+            let byte_of = |cp: usize| text.char_indices().nth(cp).map_or(text.len(), |(b, _)| b);
+            for start in 0..=n + 2 {
+                for end in start.saturating_sub(1)..=n + 2 {
+                    let mut cursor = CodePoints::new(text);
+                    let (s, e) = cursor.byte_span(start, end);
+                    let expected_s = byte_of(start);
+                    let expected_e = expected_s
+                        + text[expected_s..]
+                            .char_indices()
+                            .nth(end.saturating_sub(start))
+                            .map_or(text.len() - expected_s, |(b, _)| b);
+                    assert_eq!((s, e), (expected_s, expected_e), "{text:?} {start} {end}");
+                }
+                // Forward calls from one cursor.
+                let mut cursor = CodePoints::new(text);
+                for cp in start..=n + 1 {
+                    assert_eq!(cursor.byte_at(cp), byte_of(cp), "{text:?} {cp}");
+                }
+            }
+        }
     }
 
     fn guard() -> Guard {

@@ -41,73 +41,69 @@ impl Anchors {
     }
 
     /// Every hit in `text`, in the order they end (hits ending at the same byte in the
-    /// automaton's order).
-    pub(crate) fn hits<'a>(&'a self, text: &'a str) -> AnchorHits<'a> {
+    /// automaton's order). The walk takes four transitions at a time and tests once
+    /// whether any of them reached a special (match or dead) state; only such a block is
+    /// walked again byte by byte. Most blocks of a text reach none, so the per-byte cost
+    /// is the table lookups alone.
+    pub(crate) fn hits(&self, text: &str) -> Vec<AnchorHit> {
+        let mut out = Vec::new();
+        let Some(start) = self.start else {
+            return out;
+        };
+        let dfa = &self.dfa;
         let hay = text.as_bytes();
-        AnchorHits {
-            dfa: &self.dfa,
-            hay,
-            at: if self.start.is_some() { 0 } else { hay.len() },
-            sid: self.start.unwrap_or_default(),
-            next_match: 0,
-            matches: 0,
-        }
-    }
-}
-
-/// The iterator of [`Anchors::hits`].
-pub(crate) struct AnchorHits<'a> {
-    dfa: &'a DFA,
-    hay: &'a [u8],
-    /// Bytes consumed so far: the end of the hits of `sid`.
-    at: usize,
-    sid: StateID,
-    /// Hits of the match state `sid` reported so far, and how many it has.
-    next_match: usize,
-    matches: usize,
-}
-
-impl AnchorHits<'_> {
-    fn hit(&mut self, index: usize) -> AnchorHit {
-        let pid = self.dfa.match_pattern(self.sid, index);
-        self.next_match = index + 1;
-        AnchorHit {
-            pattern: pid.as_usize(),
-            start: self.at - self.dfa.pattern_len(pid),
-            end: self.at,
-        }
-    }
-}
-
-impl Iterator for AnchorHits<'_> {
-    type Item = AnchorHit;
-
-    fn next(&mut self) -> Option<AnchorHit> {
-        if self.next_match < self.matches {
-            return Some(self.hit(self.next_match));
-        }
-        let dfa = self.dfa;
-        let mut sid = self.sid;
-        let mut at = self.at;
-        for &byte in &self.hay[at..] {
-            sid = dfa.next_state(Anchored::No, sid, byte);
-            at += 1;
-            if dfa.is_special(sid) {
-                if dfa.is_dead(sid) {
-                    break;
-                }
-                if dfa.is_match(sid) {
-                    self.sid = sid;
-                    self.at = at;
-                    self.matches = dfa.match_len(sid);
-                    return Some(self.hit(0));
+        let mut sid = start;
+        let blocks = hay.chunks_exact(4);
+        let tail = blocks.remainder();
+        for (k, block) in blocks.enumerate() {
+            let s1 = dfa.next_state(Anchored::No, sid, block[0]);
+            let s2 = dfa.next_state(Anchored::No, s1, block[1]);
+            let s3 = dfa.next_state(Anchored::No, s2, block[2]);
+            let s4 = dfa.next_state(Anchored::No, s3, block[3]);
+            if !(dfa.is_special(s1) | dfa.is_special(s2) | dfa.is_special(s3) | dfa.is_special(s4))
+            {
+                sid = s4;
+                continue;
+            }
+            for (j, &byte) in block.iter().enumerate() {
+                sid = dfa.next_state(Anchored::No, sid, byte);
+                if !self.on_special(sid, 4 * k + j + 1, &mut out) {
+                    return out;
                 }
             }
         }
-        self.sid = sid;
-        self.at = self.hay.len();
-        self.matches = 0;
-        None
+        let base = hay.len() - tail.len();
+        for (j, &byte) in tail.iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, byte);
+            if !self.on_special(sid, base + j + 1, &mut out) {
+                return out;
+            }
+        }
+        out
+    }
+
+    /// The walk reached `sid` after `at` bytes: push its hits if it is a match state.
+    /// `false` when it is the dead state (no hit can follow).
+    #[inline(always)]
+    fn on_special(&self, sid: StateID, at: usize, out: &mut Vec<AnchorHit>) -> bool {
+        let dfa = &self.dfa;
+        if !dfa.is_special(sid) {
+            return true;
+        }
+        if dfa.is_dead(sid) {
+            return false;
+        }
+        if dfa.is_match(sid) {
+            for index in 0..dfa.match_len(sid) {
+                let pid = dfa.match_pattern(sid, index);
+                out.push(AnchorHit {
+                    pattern: pid.as_usize(),
+                    start: at - dfa.pattern_len(pid),
+                    end: at,
+                });
+            }
+        }
+        true
     }
 }
 
@@ -133,9 +129,15 @@ mod tests {
             "a",
             "My APIKEY and Password: passwords, sk, ASK, keyword",
             "ñapikeyñ passpassword aaaa",
+            "keyapikeypasswordaaaaaaaaa",
+            "xxxa",
+            "xxxxa",
+            "xxxxxa",
+            "xxxxxxa",
         ] {
             let ours: Vec<_> = anchors
                 .hits(text)
+                .iter()
                 .map(|h| (h.pattern, h.start, h.end))
                 .collect();
             let theirs: Vec<_> = reference

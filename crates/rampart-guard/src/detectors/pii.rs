@@ -351,13 +351,46 @@ static SHAPE_STOP: [bool; 256] = {
     t
 };
 
+/// The first position at or after `from` of a [`SHAPE_STOP`] byte. Eight bytes at a
+/// time: the bytes from `-` to `:` are flagged exactly (each byte tested apart, as in
+/// [`next_digit`]), and a flagged `/` is skipped.
+fn next_shape_stop(w: &[u8], from: usize) -> Option<usize> {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut i = from;
+    while i + 8 <= w.len() {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&w[i..i + 8]);
+        let x = u64::from_le_bytes(chunk);
+        let y = x & LOW7;
+        // High bit of `y + 0x80 - c` set when the byte is at least `c`.
+        let mut flags = (y + ONES * (0x80 - u64::from(b'-')))
+            & !(y + ONES * (0x80 - u64::from(b':') - 1))
+            & !x
+            & HIGH;
+        while flags != 0 {
+            let k = i + (flags.trailing_zeros() / 8) as usize;
+            if SHAPE_STOP[usize::from(w[k])] {
+                return Some(k);
+            }
+            flags &= flags - 1;
+        }
+        i += 8;
+    }
+    w.get(i..)?
+        .iter()
+        .position(|&c| SHAPE_STOP[usize::from(c)])
+        .map(|k| i + k)
+}
+
 /// Whether any pattern of [`PiiDetector::numeric_set`] could match in `w`: one byte pass
 /// over shapes every match must contain, so that the common window (a price, a year, a
 /// version, a list index) skips the pattern set's overlapping search. Each test is a
 /// necessary condition of some patterns, and every pattern is covered by one:
 ///
-/// - four consecutive digits: every date (all spell a year `(19|20)\d{2}`); seven: the
-///   NIE and CIF;
+/// - a year `(19|20)\d{2}`: every date spells one; seven consecutive digits: the NIE
+///   and CIF;
 /// - a letter then two digits: the IBAN's country and check digits;
 /// - nine digits in a run of digits, spaces and dashes: the SSN, and the card's twelve;
 /// - in a run of digits and dots, eight digits (NIF) or four digits and three dots (IPv4);
@@ -383,8 +416,8 @@ fn numeric_shape(w: &[u8]) -> bool {
         if clean {
             // Nothing under way: every byte up to the next digit or separator would leave
             // the state as it is, so skip them in one tight loop (most of a window).
-            match w[i..].iter().position(|&c| SHAPE_STOP[c as usize]) {
-                Some(k) => i += k,
+            match next_shape_stop(w, i) {
+                Some(k) => i = k,
                 None => return false,
             }
         }
@@ -392,7 +425,8 @@ fn numeric_shape(w: &[u8]) -> bool {
         let digit = c.is_ascii_digit();
         if digit {
             digits += 1;
-            if digits >= 4 || (digits == 2 && i >= 2 && w[i - 2].is_ascii_alphabetic()) {
+            let year = digits >= 4 && matches!(&w[i - 3..i - 1], b"19" | b"20");
+            if year || digits >= 7 || (digits == 2 && i >= 2 && w[i - 2].is_ascii_alphabetic()) {
                 return true;
             }
         } else {
@@ -1100,6 +1134,37 @@ mod tests {
                 .position(u8::is_ascii_digit)
                 .map(|k| from + k);
             assert_eq!(next_digit(&all, from), naive);
+        }
+    }
+
+    #[test]
+    fn next_shape_stop_finds_what_a_byte_scan_finds() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"0123456789-.:/,;+ \x7f\x80\xad\xae\xaf\xba\xbb\xffabc";
+        let naive = |b: &[u8], from: usize| {
+            b[from..]
+                .iter()
+                .position(|&c| SHAPE_STOP[usize::from(c)])
+                .map(|k| from + k)
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let b: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            for from in 0..=len {
+                assert_eq!(next_shape_stop(&b, from), naive(&b, from), "{b:?} {from}");
+            }
+        }
+        let all: Vec<u8> = (0..=255).chain(0..=255).collect();
+        for from in 0..=all.len() {
+            assert_eq!(next_shape_stop(&all, from), naive(&all, from));
         }
     }
 

@@ -646,7 +646,8 @@ impl SecretDetector {
         anchor_hits: impl IntoIterator<Item = AnchorHit>,
         out: &mut Vec<(usize, usize, &'static str, f32)>,
     ) {
-        let mut triggered = vec![false; self.rules.len()];
+        // Allocated at the first triggered rule: most texts trigger none.
+        let mut triggered: Vec<bool> = Vec::new();
         let mut any = false;
         // Where the key words are: an assignment can only name a secret if its match
         // contains one (see `assignments`).
@@ -670,6 +671,9 @@ impl SecretDetector {
                                 .all(u8::is_ascii_digit))
                     {
                         continue;
+                    }
+                    if triggered.is_empty() {
+                        triggered = vec![false; self.rules.len()];
                     }
                     triggered[rule] = true;
                     any = true;
@@ -1058,7 +1062,13 @@ fn key_kind(key: &str) -> Option<KeyKind> {
         "_required",
         "placeholder",
     ];
-    if NOT_VALUE.iter().any(|s| k.ends_with(s)) && !k.ends_with("passwd") {
+    // The last byte first: most keys end in none of the suffixes' last bytes.
+    let last = k.as_bytes().last().copied();
+    if NOT_VALUE
+        .iter()
+        .any(|s| s.as_bytes().last().copied() == last && k.ends_with(s))
+        && !k.ends_with("passwd")
+    {
         return None;
     }
     static NOT_SECRET_KEYS: AnyWord = AnyWord::new(|| words(NOT_SECRET_WORDS, false));
@@ -1207,20 +1217,34 @@ fn kubernetes_secret_kind(text: &str) -> bool {
 /// Shannon entropy of `s` in bits per character.
 fn shannon(s: &str) -> f32 {
     let mut counts = [0u32; 256];
+    // Which bytes occur: the sum visits only those, in increasing order, so its terms
+    // and their order are those of a pass over all 256 counts (the same `f32`).
+    let mut present = [0u64; 4];
     let mut n = 0u32;
     for b in s.bytes() {
         counts[b as usize] += 1;
+        present[usize::from(b >> 6)] |= 1 << (b & 63);
         n += 1;
     }
     if n == 0 {
         return 0.0;
     }
     let n = n as f32;
-    counts
+    present
         .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = c as f32 / n;
+        .enumerate()
+        .flat_map(|(word, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let k = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    word * 64 + k
+                })
+            })
+        })
+        .map(|b| {
+            let p = counts[b] as f32 / n;
             -p * p.log2()
         })
         .sum()
@@ -1411,6 +1435,47 @@ mod tests {
         /// How many assignment matches had their capture groups computed.
         pub(super) static ASSIGNMENT_CAPTURES: std::cell::Cell<usize> =
             const { std::cell::Cell::new(0) };
+    }
+
+    /// `shannon` sums over the bytes that occur only; the result must be the same `f32`
+    /// as the sum over all 256 counts.
+    #[test]
+    fn shannon_equals_the_sum_over_all_counts() {
+        fn reference(s: &str) -> f32 {
+            let mut counts = [0u32; 256];
+            let mut n = 0u32;
+            for b in s.bytes() {
+                counts[b as usize] += 1;
+                n += 1;
+            }
+            if n == 0 {
+                return 0.0;
+            }
+            let n = n as f32;
+            counts
+                .iter()
+                .filter(|&&c| c > 0)
+                .map(|&c| {
+                    let p = c as f32 / n;
+                    -p * p.log2()
+                })
+                .sum()
+        }
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..400 {
+            let s: String = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    char::from_u32((seed % 300) as u32 + 1).unwrap_or('x')
+                })
+                .collect();
+            assert_eq!(shannon(&s).to_bits(), reference(&s).to_bits(), "{s:?}");
+        }
+        for s in ["", "a", "AKIAIOSFODNN7EXAMPLE", "hunter2hunter", "ñññ€€x"] {
+            assert_eq!(shannon(s).to_bits(), reference(s).to_bits());
+        }
     }
 
     /// The expressions are compiled on first use; a bad one must still fail a test.

@@ -48,7 +48,7 @@ impl SharedAnchors {
 
     /// Every hit of either detector's literals in `text`.
     pub(crate) fn hits(&self, text: &str) -> Vec<AnchorHit> {
-        self.anchors.hits(text).collect()
+        self.anchors.hits(text)
     }
 
     /// The heuristics' hits among `hits`, numbered as in their own automaton.
@@ -92,9 +92,9 @@ mod tests {
         texts.push(secret_anchor_literals().join(" ").to_uppercase());
         for text in &texts {
             let all = shared.hits(text);
-            let own: Vec<AnchorHit> = heuristics.hits(text).collect();
+            let own: Vec<AnchorHit> = heuristics.hits(text);
             assert_eq!(shared.heuristic_hits(&all).collect::<Vec<_>>(), own);
-            let own: Vec<AnchorHit> = secrets.hits(text).collect();
+            let own: Vec<AnchorHit> = secrets.hits(text);
             assert_eq!(shared.secret_hits(&all).collect::<Vec<_>>(), own);
         }
     }
