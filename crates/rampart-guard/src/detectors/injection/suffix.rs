@@ -159,6 +159,11 @@ fn line_suffix(line: &str, offset: usize) -> Option<Suffix> {
     if prose < MIN_PROSE_WORDS || ends_sentence(last_prose) {
         return None;
     }
+    // Most tails (a link, a parenthesis, a code span) balance their brackets: say so from
+    // the bracket bytes alone before looking at every token.
+    if tail_brackets_unbalanced(&line[tail_start..]) == Some(false) {
+        return None;
+    }
     let mut count = 0;
     let mut evidence = 0;
     let mut brackets = Brackets::default();
@@ -432,33 +437,81 @@ impl Brackets {
         let mut any = false;
         for (i, &b) in bytes.iter().enumerate() {
             let emoticon = i > 0 && matches!(bytes[i - 1], b':' | b';' | b'=' | b'-');
-            match b {
-                b'(' | b'[' | b'{' if !emoticon => {
-                    any = true;
-                    self.open.push(b);
-                }
-                b')' | b']' | b'}' if !emoticon => {
-                    any = true;
-                    let opener = match b {
-                        b')' => b'(',
-                        b']' => b'[',
-                        _ => b'{',
-                    };
-                    if self.open.last() == Some(&opener) {
-                        self.open.pop();
-                    } else {
-                        self.unmatched_closers += 1;
-                    }
-                }
-                _ => {}
+            if matches!(b, b'(' | b'[' | b'{' | b')' | b']' | b'}') && !emoticon {
+                any = true;
+                self.push(b);
             }
         }
         any
     }
 
+    /// One bracket byte.
+    fn push(&mut self, b: u8) {
+        let opener = match b {
+            b')' => b'(',
+            b']' => b'[',
+            b'}' => b'{',
+            _ => {
+                self.open.push(b);
+                return;
+            }
+        };
+        if self.open.last() == Some(&opener) {
+            self.open.pop();
+        } else {
+            self.unmatched_closers += 1;
+        }
+    }
+
     fn unbalanced(&self) -> usize {
         self.open.len() + self.unmatched_closers
     }
+}
+
+/// Whether `tail` leaves at least [`MIN_UNBALANCED`] brackets unbalanced, counted as
+/// [`Brackets`] counts them over its tokens, from the bracket bytes alone (found with SIMD
+/// searches); `None` when a list marker's token cannot be told without decoding.
+fn tail_brackets_unbalanced(tail: &str) -> Option<bool> {
+    let bytes = tail.as_bytes();
+    let mut positions: Vec<usize> = memchr::memchr3_iter(b'(', b'[', b'{', bytes)
+        .chain(memchr::memchr3_iter(b')', b']', b'}', bytes))
+        .collect();
+    positions.sort_unstable();
+    let mut counter = Brackets::default();
+    for i in positions {
+        let b = bytes[i];
+        if i > 0 && matches!(bytes[i - 1], b':' | b';' | b'=' | b'-') {
+            continue; // an emoticon, as in `Brackets::add`
+        }
+        if b == b')' {
+            match list_marker_at(bytes, i) {
+                Some(true) => continue,
+                Some(false) => {}
+                None => return None,
+            }
+        }
+        counter.push(b);
+    }
+    Some(counter.unbalanced() >= MIN_UNBALANCED)
+}
+
+/// Whether the `)` at `close` ends a list-marker token (`1)`, `iv)`); `None` when a
+/// non-ASCII character next to the token may or may not be a space.
+fn list_marker_at(bytes: &[u8], close: usize) -> Option<bool> {
+    match bytes.get(close + 1) {
+        Some(b) if !b.is_ascii() => return None,
+        Some(b) if !b.is_ascii_whitespace() => return Some(false),
+        _ => {}
+    }
+    let mut start = close;
+    while start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+        start -= 1;
+    }
+    if start > 0 && !bytes[start - 1].is_ascii() {
+        return None;
+    }
+    let token_starts_here = start == 0 || bytes[start - 1].is_ascii_whitespace();
+    Some(token_starts_here && close + 1 - start <= 4)
 }
 
 /// `1)`, `b)`, `iv)`: an enumeration, whose closing bracket has no opener by design.
@@ -629,6 +682,36 @@ mod tests {
         for t in &tokens {
             assert_eq!(token_evidence(t), token_evidence_reference(t), "{t:?}");
         }
+    }
+
+    #[test]
+    fn the_bracket_byte_count_agrees_with_the_token_walk() {
+        let alphabet = [
+            "(", ")", "[", "]", "{", "}", " ", ":", "=", "a", "1", "iv", "\u{3000}", "é",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut decided = 0;
+        for _ in 0..50_000 {
+            let len = (next() % 16) as usize;
+            let tail: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let mut walk = Brackets::default();
+            for (_, tok) in (Tokens { line: &tail, at: 0 }) {
+                walk.add(tok);
+            }
+            if let Some(fast) = tail_brackets_unbalanced(&tail) {
+                decided += 1;
+                assert_eq!(fast, walk.unbalanced() >= MIN_UNBALANCED, "{tail:?}");
+            }
+        }
+        assert!(decided > 40_000, "{decided}");
     }
 
     #[test]
