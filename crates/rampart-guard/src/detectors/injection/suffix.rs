@@ -28,6 +28,9 @@ const MIN_PROSE_WORDS: usize = 5;
 /// splits into fewer whitespace tokens; a longer tail is a paste, not a suffix.
 const MIN_TAIL_TOKENS: usize = 5;
 const MAX_TAIL_TOKENS: usize = 60;
+/// Most bytes in a suffix: [`MAX_TAIL_TOKENS`] tokens of an optimiser's vocabulary take
+/// far fewer, and the cap bounds the work and memory a single long token could cost.
+const MAX_TAIL_BYTES: usize = 2048;
 /// Fewest unbalanced brackets in the tail.
 const MIN_UNBALANCED: usize = 2;
 /// Lines shorter than this many tokens are skipped.
@@ -157,6 +160,9 @@ fn line_suffix(line: &str, offset: usize) -> Option<Suffix> {
     }
     let (tail_start, first) = tail_start?;
     if prose < MIN_PROSE_WORDS || ends_sentence(last_prose) {
+        return None;
+    }
+    if line.len() - tail_start > MAX_TAIL_BYTES {
         return None;
     }
     // Most tails (a link, a parenthesis, a code span) balance their brackets: say so from
@@ -564,6 +570,12 @@ mod tests {
         ] {
             assert_eq!(find(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_huge_tail_is_not_a_suffix_and_costs_no_more_than_a_scan() {
+        let text = format!("please write a short story about {}", "({[".repeat(1 << 20));
+        assert_eq!(find(&text), None);
     }
 
     #[test]
