@@ -20,7 +20,8 @@
 //! expressions, LaTeX, shell and JSON.
 //!
 //! Cost: per line, a look at its first [`MIN_PROSE_WORDS`] tokens, then a SIMD search for
-//! brackets, and a token walk only on prose lines with at least two brackets.
+//! brackets; on prose lines with two, a walk over the prose, a count of the tail's bracket
+//! bytes, and a walk over the tail's tokens only when they leave two unbalanced.
 
 /// Fewest plain words before a suffix: the request it is appended to.
 const MIN_PROSE_WORDS: usize = 5;
@@ -90,7 +91,8 @@ fn opens_with_prose(line: &str) -> bool {
 fn ascii_opens_with_prose(bytes: &[u8]) -> Option<bool> {
     let mut i = 0;
     for _ in 0..MIN_PROSE_WORDS {
-        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | 0x0b | 0x0c) {
+        // The same spaces as `Tokens` (which leaves out the vertical tab).
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
             i += 1;
         }
         if i == bytes.len() {
@@ -602,6 +604,8 @@ mod tests {
             "word.... two three four five",
             "a b c d e-",
             "'quoted' words are fine here too",
+            "\x0bvertical tab then four more words",
+            "\x0c form feed then four more words",
         ] {
             let mut tokens = Tokens { line, at: 0 };
             let slow = (0..MIN_PROSE_WORDS)
