@@ -28,6 +28,8 @@ pub mod normalize;
 pub mod policy;
 mod session;
 mod stream;
+#[cfg(test)]
+mod test_rng;
 
 pub use detectors::injection::external::{
     ExternalError, ExternalInjectionClassifier, OnExternalError,

@@ -1106,13 +1106,7 @@ mod tests {
     /// separators, other letters, spaces), plus every entity of the unit tests.
     #[test]
     fn next_digit_finds_what_a_byte_scan_finds() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1Du64);
         let alphabet = b"0123456789/:@`~ \x7f\x80\xb0\xb9\xff\xaf\xba\xc3abc";
         for _ in 0..20_000 {
             let len = (next() % 40) as usize;
@@ -1139,13 +1133,7 @@ mod tests {
 
     #[test]
     fn next_shape_stop_finds_what_a_byte_scan_finds() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1Du64);
         let alphabet = b"0123456789-.:/,;+ \x7f\x80\xad\xae\xaf\xba\xbb\xffabc";
         let naive = |b: &[u8], from: usize| {
             b[from..]
@@ -1173,13 +1161,7 @@ mod tests {
         let detector = PiiDetector::new();
         let alphabet =
             b"0123456789012345678901234567890123456789abcdefABCDEFxyzXYZ:::---...  \t()/+";
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15u64);
         let (mut matched, mut skipped) = (0, 0);
         for _ in 0..200_000 {
             let len = 4 + (next() % 40) as usize;

@@ -1461,15 +1461,10 @@ mod tests {
                 })
                 .sum()
         }
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1Du64);
         for len in 0..400 {
             let s: String = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    char::from_u32((seed % 300) as u32 + 1).unwrap_or('x')
-                })
+                .map(|_| char::from_u32((next() % 300) as u32 + 1).unwrap_or('x'))
                 .collect();
             assert_eq!(shannon(&s).to_bits(), reference(&s).to_bits(), "{s:?}");
         }

@@ -705,13 +705,7 @@ mod tests {
         let alphabet = [
             "(", ")", "[", "]", "{", "}", " ", ":", "=", "a", "1", "iv", "\u{3000}", "é",
         ];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15u64);
         let mut decided = 0;
         for _ in 0..50_000 {
             let len = (next() % 16) as usize;
