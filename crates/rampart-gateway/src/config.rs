@@ -1258,17 +1258,15 @@ impl Config {
                         message: e.to_string(),
                     })?;
                 // A model file named in a policy file is relative to that file.
-                if let (Some(model), Some(dir)) = (&mut policy.injection_model, path.parent())
-                    && model.is_relative()
-                {
-                    *model = dir.join(&*model);
+                if let Some(dir) = path.parent() {
+                    policy.resolve_paths(dir);
                 }
                 policy
             }
             (None, Some(p)) => {
                 let mut policy = p.clone();
-                if let Some(model) = &mut policy.injection_model {
-                    *model = self.relative_path(&model.to_string_lossy());
+                if let Some(dir) = self.source.as_ref().and_then(|s| s.parent()) {
+                    policy.resolve_paths(dir);
                 }
                 policy
             }

@@ -67,7 +67,7 @@ use crate::error::PolicyError;
 use rampart_core::{Direction, FindingKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Whether the guard acts on what it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -456,6 +456,16 @@ impl Policy {
             }
             other => other,
         })
+    }
+
+    /// Makes the paths the policy names (`injection_model`) relative to `dir`, the folder
+    /// of the file the policy was read from, unless they are absolute.
+    pub fn resolve_paths(&mut self, dir: &Path) {
+        if let Some(model) = &mut self.injection_model
+            && model.is_relative()
+        {
+            *model = dir.join(&*model);
+        }
     }
 
     /// Check the values that the type system cannot. Custom rules' regular expressions

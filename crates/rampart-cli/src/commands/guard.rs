@@ -209,10 +209,8 @@ fn build_guard(args: &Args) -> anyhow::Result<Guard> {
             let mut policy = Policy::from_toml_str(&text)
                 .with_context(|| format!("in the policy file {}", path.display()))?;
             // The model file is relative to the policy file, as in `rampart serve`.
-            if let (Some(model), Some(dir)) = (&mut policy.injection_model, path.parent())
-                && model.is_relative()
-            {
-                *model = dir.join(&*model);
+            if let Some(dir) = path.parent() {
+                policy.resolve_paths(dir);
             }
             policy
         }
