@@ -8,7 +8,7 @@
 //!    system-prompt extraction, fake chat-template delimiters, tool/agent hijacks,
 //!    exfiltration and malicious code planted in content, behind one Aho-Corasick
 //!    prefilter; plus one structural pass,
-//!    `heuristics/suffix.rs`, for optimised adversarial suffixes (GCG-style: prose that
+//!    `suffix.rs` (included by `heuristics`), for optimised adversarial suffixes (GCG-style: prose that
 //!    runs mid-sentence into glued symbols and unbalanced brackets). Each hit names its
 //!    type (`INSTRUCTION_OVERRIDE`, `ROLE_HIJACK`, `DAN_JAILBREAK`, `REFUSAL_SUPPRESSION`,
 //!    `PROMPT_EXTRACTION`, `DELIMITER_INJECTION`, `TOOL_HIJACK`, `EXFILTRATION`,
