@@ -7,9 +7,9 @@
 //!    overrides, role hijacks, DAN-style jailbreak markers, refusal suppression,
 //!    system-prompt extraction, fake chat-template delimiters, tool/agent hijacks,
 //!    exfiltration and malicious code planted in content, behind one Aho-Corasick
-//!    prefilter; plus one structural pass,
-//!    `suffix.rs` (included by `heuristics`), for optimised adversarial suffixes (GCG-style: prose that
-//!    runs mid-sentence into glued symbols and unbalanced brackets). Each hit names its
+//!    prefilter; plus one structural pass, `suffix.rs` (included by `heuristics`), for
+//!    optimised adversarial suffixes (GCG-style: prose that runs mid-sentence into glued
+//!    symbols and unbalanced brackets). Each hit names its
 //!    type (`INSTRUCTION_OVERRIDE`, `ROLE_HIJACK`, `DAN_JAILBREAK`, `REFUSAL_SUPPRESSION`,
 //!    `PROMPT_EXTRACTION`, `DELIMITER_INJECTION`, `TOOL_HIJACK`, `EXFILTRATION`,
 //!    `MALICIOUS_CODE`, `ADVERSARIAL_SUFFIX`) and its kind (`prompt_injection` or `jailbreak`).
