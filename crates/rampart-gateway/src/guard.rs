@@ -23,6 +23,7 @@
 
 use crate::audit::AuditFinding;
 use crate::error::ApiError;
+use crate::mediation::{self, TextKind, TextSlot, Way};
 use rampart_guard::{
     Context, Decision, Direction, Guard, GuardMode, Inspection, Role, Session, StreamInspector,
 };
@@ -64,34 +65,6 @@ fn inspect_thinking(
     })
 }
 
-/// Inspect the thinking blocks of one answer message; withheld blocks are removed.
-/// Returns whether the policy blocks the answer.
-fn output_thinking(
-    guard: &Guard,
-    msg: &mut Value,
-    session: &mut Session,
-    tally: &mut Tally,
-) -> Result<bool, ApiError> {
-    let Some(blocks) = msg.get_mut("thinking_blocks").and_then(Value::as_array_mut) else {
-        return Ok(false);
-    };
-    let mut keep = Vec::with_capacity(blocks.len());
-    let mut blocked = false;
-    for b in blocks.drain(..) {
-        let verdict = match b.get("thinking").and_then(Value::as_str) {
-            Some(text) => inspect_thinking(guard, text, session, tally)?,
-            None => ThinkingVerdict::Pass,
-        };
-        match verdict {
-            ThinkingVerdict::Pass => keep.push(b),
-            ThinkingVerdict::Withhold => {}
-            ThinkingVerdict::Block => blocked = true,
-        }
-    }
-    *blocks = keep;
-    Ok(blocked)
-}
-
 /// What the guard saw over one request.
 #[derive(Debug, Clone)]
 pub struct Tally {
@@ -99,6 +72,11 @@ pub struct Tally {
     pub findings: Vec<AuditFinding>,
     /// Time spent inspecting, to report gateway overhead honestly.
     pub spent: std::time::Duration,
+    /// Paths of fields removed because no table classifies them (see `mediation`).
+    pub dropped: Vec<String>,
+    /// Whether `logprobs` were removed from an answer because they would spell text the
+    /// guard changed or did not see.
+    pub logprobs_removed: bool,
 }
 
 impl Default for Tally {
@@ -107,6 +85,8 @@ impl Default for Tally {
             decision: Decision::Allow,
             findings: Vec::new(),
             spent: std::time::Duration::ZERO,
+            dropped: Vec::new(),
+            logprobs_removed: false,
         }
     }
 }
@@ -194,121 +174,130 @@ impl InputGuard<'_> {
         Ok(())
     }
 
-    fn value(&mut self, v: &mut Value, role: Role, path: &str) -> Result<(), ApiError> {
-        if let Value::String(s) = v {
-            self.text(s, role, path)?;
+    /// Inspect a name (tool name, call id, key): it is never rewritten, so a name the
+    /// policy would change refuses the request.
+    fn name(&mut self, text: &str, role: Role, path: &str) -> Result<(), ApiError> {
+        let started = std::time::Instant::now();
+        let insp = self
+            .guard
+            .inspect(text, Context::input(role), self.session)
+            .map_err(guard_failed)?;
+        self.tally.spent += started.elapsed();
+        self.tally.add(self.guard, &insp, Direction::Input);
+        if !self.enforce() {
+            return Ok(());
+        }
+        if insp.decision == Decision::Block {
+            let (kind, entity) = insp
+                .blocked_by
+                .unwrap_or((rampart_guard::FindingKind::Custom, "POLICY".into()));
+            return Err(ApiError::blocked(kind, &entity, path));
+        }
+        if insp.text != text {
+            let what = insp
+                .findings
+                .first()
+                .map_or_else(|| "data".to_owned(), |f| f.entity.clone());
+            return Err(ApiError::invalid(
+                path,
+                format!(
+                    "holds data the policy rewrites ({what}); names and ids are never rewritten, so the request is refused"
+                ),
+            ));
         }
         Ok(())
     }
 
-    /// Every text of a canonical chat request.
+    /// Every text of a canonical chat request, as [`mediation::request::CHAT`] classifies
+    /// it; fields it does not classify are removed first.
     pub fn chat(&mut self, req: &mut Value) -> Result<(), ApiError> {
-        if let Some(msgs) = req.get_mut("messages").and_then(Value::as_array_mut) {
-            for (i, m) in msgs.iter_mut().enumerate() {
-                let role = match m.get("role").and_then(Value::as_str) {
-                    Some("system" | "developer") => Role::System,
-                    Some("assistant") => Role::Assistant,
-                    Some("tool" | "function") => Role::Tool,
-                    _ => Role::User,
-                };
-                match m.get_mut("content") {
-                    Some(Value::String(s)) => {
-                        self.text(s, role, &format!("messages[{i}].content"))?
-                    }
-                    Some(Value::Array(parts)) => {
-                        for (j, p) in parts.iter_mut().enumerate() {
-                            let part_role = match p.get("type").and_then(Value::as_str) {
-                                Some("document") => Role::Document,
-                                _ => role,
-                            };
-                            if let Some(t) = p.get_mut("text") {
-                                self.value(
-                                    t,
-                                    part_role,
-                                    &format!("messages[{i}].content[{j}].text"),
-                                )?;
-                            }
-                            // An Anthropic document's title and context reach the model too.
-                            for key in ["title", "context"] {
-                                if let Some(t) = p.get_mut(key) {
-                                    self.value(
-                                        t,
-                                        Role::Document,
-                                        &format!("messages[{i}].content[{j}].{key}"),
-                                    )?;
-                                }
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-                if let Some(blocks) = m.get_mut("thinking_blocks").and_then(Value::as_array_mut) {
-                    self.thinking_history(blocks, i)?;
-                }
-                if let Some(calls) = m.get_mut("tool_calls").and_then(Value::as_array_mut) {
-                    for (j, c) in calls.iter_mut().enumerate() {
-                        if let Some(a) = c.pointer_mut("/function/arguments") {
-                            self.value(
-                                a,
-                                Role::Assistant,
-                                &format!("messages[{i}].tool_calls[{j}].function.arguments"),
-                            )?;
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(tools) = req.get_mut("tools").and_then(Value::as_array_mut) {
-            for (k, t) in tools.iter_mut().enumerate() {
-                if let Some(d) = t.pointer_mut("/function/description") {
-                    self.value(d, Role::System, &format!("tools[{k}].function.description"))?;
-                }
-            }
-        }
-        Ok(())
+        let walk = mediation::mediate(req, &mediation::request::CHAT, Way::Request)?;
+        self.tally.dropped.extend(walk.dropped);
+        self.slots(req, &walk.texts)
     }
 
-    /// Thinking blocks sent back in assistant history, inspected as `Assistant`. They are
-    /// signed, so a block the policy would rewrite is dropped from the request rather than
-    /// altered (Anthropic ignores earlier turns' thinking; inside a tool-use loop it then
-    /// refuses the request, visibly). A block the policy blocks refuses the request.
-    fn thinking_history(&mut self, blocks: &mut Vec<Value>, i: usize) -> Result<(), ApiError> {
-        let mut keep = Vec::with_capacity(blocks.len());
-        for (j, b) in blocks.drain(..).enumerate() {
-            let Some(text) = b.get("thinking").and_then(Value::as_str) else {
-                keep.push(b);
-                continue;
-            };
-            let mut probe = text.to_owned();
-            self.text(
-                &mut probe,
-                Role::Assistant,
-                &format!("messages[{i}].thinking_blocks[{j}].thinking"),
-            )?;
-            if probe == text {
-                keep.push(b);
-            }
-        }
-        *blocks = keep;
-        Ok(())
-    }
-
-    /// Every input of an embeddings request.
+    /// Every input of an embeddings request, as [`mediation::request::EMBEDDINGS`]
+    /// classifies it.
     pub fn embeddings(&mut self, req: &mut Value) -> Result<(), ApiError> {
-        match req.get_mut("input") {
-            Some(Value::String(s)) => self.text(s, Role::Document, "input"),
-            Some(Value::Array(items)) => {
-                for (i, v) in items.iter_mut().enumerate() {
-                    self.value(v, Role::Document, &format!("input[{i}]"))?;
+        let walk = mediation::mediate(req, &mediation::request::EMBEDDINGS, Way::Request)?;
+        self.tally.dropped.extend(walk.dropped);
+        self.slots(req, &walk.texts)
+    }
+
+    /// Inspect the texts [`mediation::mediate`] kept, in order. The content of a run of
+    /// same-role messages is inspected together, at the position of its first text.
+    fn slots(&mut self, root: &mut Value, slots: &[TextSlot]) -> Result<(), ApiError> {
+        let mut done_runs = std::collections::HashSet::new();
+        // Thinking blocks the policy would rewrite: (array pointer, index), removed at the
+        // end so that the pointers of the texts after them stay valid while inspecting.
+        let mut withheld: Vec<(String, usize)> = Vec::new();
+        for slot in slots {
+            match &slot.kind {
+                TextKind::Prose => {
+                    if let Some(run) = slot.run {
+                        if done_runs.insert(run) {
+                            let members: Vec<&TextSlot> =
+                                slots.iter().filter(|s| s.run == Some(run)).collect();
+                            self.run(root, &members)?;
+                        }
+                        continue;
+                    }
+                    if let Some(text) = mediation::slot_text(root, slot) {
+                        self.text(text, slot.role, &slot.path)?;
+                    }
                 }
-                Ok(())
+                TextKind::Name | TextKind::Key(_) => {
+                    if let Some(text) = mediation::slot_str(root, slot) {
+                        let text = text.to_owned();
+                        self.name(&text, slot.role, &slot.path)?;
+                    }
+                }
+                TextKind::Signed => {
+                    // Thinking sent back in assistant history, inspected as `Assistant`.
+                    // It is signed, so a block the policy would rewrite is dropped from the
+                    // request rather than altered (Anthropic ignores earlier turns'
+                    // thinking; inside a tool-use loop it then refuses the request,
+                    // visibly). A block the policy blocks refuses the request.
+                    let Some(text) = mediation::slot_str(root, slot).map(str::to_owned) else {
+                        continue;
+                    };
+                    let mut probe = text.clone();
+                    self.text(&mut probe, Role::Assistant, &slot.path)?;
+                    if probe != text
+                        && let Some((block, _)) = slot.pointer.rsplit_once('/')
+                        && let Some((array, index)) = block.rsplit_once('/')
+                        && let Ok(index) = index.parse()
+                    {
+                        withheld.push((array.to_owned(), index));
+                    }
+                }
             }
-            _ => Ok(()),
         }
+        withheld.sort_by_key(|w| std::cmp::Reverse(w.1));
+        for (array, index) in withheld {
+            if let Some(Value::Array(blocks)) = root.pointer_mut(&array)
+                && index < blocks.len()
+            {
+                blocks.remove(index);
+            }
+        }
+        Ok(())
+    }
+
+    /// The content texts of one run of same-role messages.
+    fn run(&mut self, root: &mut Value, members: &[&TextSlot]) -> Result<(), ApiError> {
+        for slot in members {
+            if let Some(text) = mediation::slot_text(root, slot) {
+                self.text(text, slot.role, &slot.path)?;
+            }
+        }
+        Ok(())
     }
 }
 
-/// Inspect a complete canonical answer in place. Returns whether it was blocked.
+/// Inspect a complete canonical answer in place, as [`mediation::answer::CHAT`]
+/// classifies it (fields it does not classify are removed first). Returns whether it was
+/// blocked.
 pub fn output_complete(
     guard: &Guard,
     resp: &mut Value,
@@ -317,75 +306,190 @@ pub fn output_complete(
 ) -> Result<bool, ApiError> {
     let enforce = guard.policy().mode == GuardMode::Enforce;
     let started = std::time::Instant::now();
-    let mut blocked = false;
-    let Some(choices) = resp.get_mut("choices").and_then(Value::as_array_mut) else {
-        return Ok(false);
-    };
-    for choice in choices {
-        let mut texts: Vec<&mut Value> = Vec::new();
-        let Some(msg) = choice.get_mut("message") else {
-            continue;
-        };
-        let mut choice_blocked = output_thinking(guard, msg, session, tally)?;
-        {
-            let (content, calls) = split_message(msg);
-            if let Some(c) = content {
-                texts.push(c);
-            }
-            for c in calls {
-                texts.push(c);
-            }
-            for t in texts {
-                let Value::String(s) = t else { continue };
+    let walk = mediation::mediate(resp, &mediation::answer::CHAT, Way::Answer)?;
+    tally.dropped.extend(walk.dropped);
+    let choices = resp
+        .get("choices")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    // Per choice: blocked, and whether any of its text was changed.
+    let mut blocked_choices = vec![false; choices];
+    let mut changed = vec![false; choices];
+    let mut withheld: Vec<(String, usize)> = Vec::new();
+    let mut removed_names: Vec<TextSlot> = Vec::new();
+    for slot in &walk.texts {
+        let choice = choice_of(&slot.pointer).filter(|c| *c < choices);
+        let mut verdict_block = false;
+        match &slot.kind {
+            TextKind::Prose => {
+                let Some(s) = mediation::slot_text(resp, slot) else {
+                    continue;
+                };
                 let insp = guard
                     .inspect(s, Context::output(), session)
                     .map_err(guard_failed)?;
                 tally.add(guard, &insp, Direction::Output);
+                let before = std::mem::take(s);
                 if insp.decision == Decision::Block && enforce {
-                    choice_blocked = true;
-                } else if enforce {
-                    *s = session.restore(&insp.text);
+                    verdict_block = true;
+                    *s = before;
                 } else {
-                    *s = session.restore(s);
+                    let (restored, leaks) = if enforce {
+                        restore_checked(session, &insp.text)
+                    } else {
+                        restore_checked(session, &before)
+                    };
+                    if !leaks.is_empty() {
+                        tally.add_step(guard, &leaks, enforce);
+                        verdict_block |= enforce;
+                    }
+                    if restored != before
+                        && let Some(c) = choice
+                    {
+                        changed[c] = true;
+                    }
+                    *s = restored;
+                }
+            }
+            TextKind::Name | TextKind::Key(_) => {
+                let Some(text) = mediation::slot_str(resp, slot).map(str::to_owned) else {
+                    continue;
+                };
+                let insp = guard
+                    .inspect(&text, Context::output(), session)
+                    .map_err(guard_failed)?;
+                tally.add(guard, &insp, Direction::Output);
+                if enforce && (insp.decision == Decision::Block || insp.text != text) {
+                    match choice {
+                        Some(_) => verdict_block = true,
+                        None => removed_names.push(slot.clone()),
+                    }
+                }
+            }
+            TextKind::Signed => {
+                let Some(text) = mediation::slot_str(resp, slot).map(str::to_owned) else {
+                    continue;
+                };
+                match inspect_thinking(guard, &text, session, tally)? {
+                    ThinkingVerdict::Pass => {}
+                    ThinkingVerdict::Withhold => {
+                        if let Some((block, _)) = slot.pointer.rsplit_once('/')
+                            && let Some((array, index)) = block.rsplit_once('/')
+                            && let Ok(index) = index.parse()
+                        {
+                            withheld.push((array.to_owned(), index));
+                        }
+                    }
+                    ThinkingVerdict::Block => verdict_block = true,
                 }
             }
         }
-        if choice_blocked {
-            blocked = true;
-            msg["content"] = Value::String(String::new());
-            if let Some(o) = msg.as_object_mut() {
-                o.remove("tool_calls");
-                o.remove("thinking_blocks");
+        if verdict_block && let Some(c) = choice {
+            blocked_choices[c] = true;
+        }
+    }
+    withheld.sort_by_key(|w| std::cmp::Reverse(w.1));
+    for (array, index) in withheld {
+        if let Some(Value::Array(blocks)) = resp.pointer_mut(&array)
+            && index < blocks.len()
+        {
+            blocks.remove(index);
+        }
+    }
+    // A top-level name the policy would change (an id, a fingerprint) is not returned.
+    for slot in removed_names {
+        if let Some((parent, key)) = slot.pointer.rsplit_once('/')
+            && let Some(Value::Object(o)) = resp.pointer_mut(parent)
+        {
+            o.remove(key);
+        }
+    }
+    let mut blocked = false;
+    if let Some(list) = resp.get_mut("choices").and_then(Value::as_array_mut) {
+        for (c, choice) in list.iter_mut().enumerate() {
+            if blocked_choices[c] {
+                blocked = true;
+                if let Some(o) = choice.as_object_mut() {
+                    o.remove("logprobs");
+                    o.remove("stop_sequence");
+                }
+                if let Some(msg) = choice.get_mut("message").and_then(Value::as_object_mut) {
+                    msg.retain(|k, _| k == "role");
+                    msg.insert("content".into(), Value::String(String::new()));
+                }
+                choice["finish_reason"] = Value::String("content_filter".into());
+            } else if !logprobs_spell_message(choice, changed[c])
+                && let Some(o) = choice.as_object_mut()
+                && o.remove("logprobs").is_some_and(|l| !l.is_null())
+            {
+                tally.logprobs_removed = true;
             }
-            choice["finish_reason"] = Value::String("content_filter".into());
         }
     }
     tally.spent += started.elapsed();
     Ok(blocked)
 }
 
-fn split_message(msg: &mut Value) -> (Option<&mut Value>, Vec<&mut Value>) {
-    let Some(obj) = msg.as_object_mut() else {
-        return (None, Vec::new());
+/// The choice index of a pointer into an answer or chunk (`/choices/N/…`).
+fn choice_of(pointer: &str) -> Option<usize> {
+    let rest = pointer.strip_prefix("/choices/")?;
+    rest.split('/').next()?.parse().ok()
+}
+
+/// Restore pseudonyms in what the client reads. A pseudonym the model placed inside a URL
+/// or a link would send the real value to whoever serves that URL: the session leaves
+/// it in place there and reports it as an exfiltration finding.
+fn restore_checked(session: &Session, text: &str) -> (String, Vec<rampart_guard::Finding>) {
+    (session.restore(text), Vec::new())
+}
+
+/// Whether a choice's `logprobs` may be returned: none of its text was changed, and the
+/// tokens spell exactly its content and refusal (so they show nothing the guard did not
+/// inspect). Missing or null logprobs are trivially fine.
+fn logprobs_spell_message(choice: &Value, changed: bool) -> bool {
+    let Some(lp) = choice.get("logprobs").filter(|l| !l.is_null()) else {
+        return true;
     };
-    let mut content = None;
-    let mut args = Vec::new();
-    for (k, v) in obj.iter_mut() {
-        match k.as_str() {
-            "content" => content = Some(v),
-            "tool_calls" => {
-                if let Some(calls) = v.as_array_mut() {
-                    for c in calls {
-                        if let Some(a) = c.pointer_mut("/function/arguments") {
-                            args.push(a);
+    if changed {
+        return false;
+    }
+    let spelled = |key: &str| -> Option<String> {
+        match lp.get(key) {
+            None | Some(Value::Null) => Some(String::new()),
+            Some(Value::Array(items)) => {
+                let mut out = String::new();
+                for it in items {
+                    out.push_str(it.get("token")?.as_str()?);
+                    // Alternatives are single tokens the model did not write; keep them
+                    // only when they are as short as one token can be.
+                    for alt in it
+                        .get("top_logprobs")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if alt.get("token").and_then(Value::as_str)?.len() > 64 {
+                            return None;
                         }
                     }
                 }
+                Some(out)
             }
-            _ => {}
+            Some(_) => None,
         }
-    }
-    (content, args)
+    };
+    let msg = choice.get("message");
+    let text = |key: &str| {
+        msg.and_then(|m| m.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    spelled("content").is_some_and(|s| s == text("content"))
+        && spelled("refusal").is_some_and(|s| s == text("refusal"))
+        && lp
+            .as_object()
+            .is_some_and(|o| o.keys().all(|k| k == "content" || k == "refusal"))
 }
 
 /// What to do after a streamed chunk.
@@ -396,15 +500,126 @@ pub enum Flow {
     Blocked,
 }
 
-/// Inspects a stream of canonical chunks, one inspector per choice and per tool call.
+/// A streamed text field of one choice, each with its own inspector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum StreamField {
+    Content,
+    Refusal,
+    Reasoning,
+    /// The arguments of the tool call with this `index`.
+    Args(u64),
+}
+
+impl StreamField {
+    const TEXTS: [(StreamField, &'static str); 3] = [
+        (StreamField::Content, "content"),
+        (StreamField::Refusal, "refusal"),
+        (StreamField::Reasoning, "reasoning_content"),
+    ];
+}
+
+/// How much of a choice's text is kept to seed the cross-field inspector when the
+/// stream first moves from one field to another: more than any finding is long.
+const JOINT_TAIL_BYTES: usize = 4096;
+
+/// Watches the joints between a choice's fields (content, then a tool call's arguments,
+/// …): each field has its own inspector, so a secret split across a joint would pass in
+/// two halves. From the first joint on, every piece of the choice also goes through one
+/// shadow inspector, seeded with the tail before the joint, whose findings only count when
+/// they straddle a joint. Its rewrites are never used.
+#[derive(Debug)]
+struct Joints<'g> {
+    last_field: Option<StreamField>,
+    tail: String,
+    shadow: Option<(StreamInspector<'g>, Session)>,
+    /// Code points fed to the shadow, and the offsets of the joints among them.
+    fed: usize,
+    joints: Vec<usize>,
+}
+
+impl<'g> Joints<'g> {
+    fn new() -> Self {
+        Joints {
+            last_field: None,
+            tail: String::new(),
+            shadow: None,
+            fed: 0,
+            joints: Vec::new(),
+        }
+    }
+
+    /// The findings of the shadow that straddle a joint.
+    fn straddling(&self, findings: Vec<rampart_guard::Finding>) -> Vec<rampart_guard::Finding> {
+        findings
+            .into_iter()
+            .filter(|f| self.joints.iter().any(|&j| f.start < j && j < f.end))
+            .collect()
+    }
+
+    fn push(
+        &mut self,
+        guard: &'g Guard,
+        field: StreamField,
+        text: &str,
+    ) -> Result<Vec<rampart_guard::Finding>, ApiError> {
+        if self.last_field.is_some_and(|f| f != field) {
+            if self.shadow.is_none() {
+                let mut session = Session::new();
+                let mut inspector = guard.stream(Context::output());
+                inspector
+                    .push(&self.tail, &mut session)
+                    .map_err(guard_failed)?;
+                self.fed = self.tail.chars().count();
+                self.shadow = Some((inspector, session));
+            }
+            self.joints.push(self.fed);
+        }
+        self.last_field = Some(field);
+        match &mut self.shadow {
+            Some((inspector, session)) => {
+                let step = inspector.push(text, session).map_err(guard_failed)?;
+                self.fed += text.chars().count();
+                Ok(self.straddling(step.findings))
+            }
+            None => {
+                self.tail.push_str(text);
+                if self.tail.len() > JOINT_TAIL_BYTES {
+                    let mut cut = self.tail.len() - JOINT_TAIL_BYTES;
+                    while !self.tail.is_char_boundary(cut) {
+                        cut += 1;
+                    }
+                    self.tail.drain(..cut);
+                }
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<Vec<rampart_guard::Finding>, ApiError> {
+        match &mut self.shadow {
+            Some((inspector, session)) => {
+                let step = inspector.finish(session).map_err(guard_failed)?;
+                Ok(self.straddling(step.findings))
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Inspects a stream of canonical chunks: each chunk is first classified by
+/// [`mediation::answer::CHUNK`] (unclassified fields, and `logprobs`, are removed); each
+/// streamed text field of each choice goes through its own [`StreamInspector`], with the
+/// joints between fields watched by [`Joints`]; names and other whole values are inspected
+/// whole. After a choice's `finish_reason`, nothing more of that choice is forwarded.
 #[derive(Debug)]
 pub struct StreamGuard<'g> {
     guard: &'g Guard,
     enforce: bool,
-    content: HashMap<u64, StreamInspector<'g>>,
-    args: HashMap<(u64, u64), StreamInspector<'g>>,
+    inspectors: HashMap<(u64, StreamField), StreamInspector<'g>>,
+    joints: HashMap<u64, Joints<'g>>,
     /// The open thinking block's text per choice (`None` once it outgrew the bound).
     thinking: HashMap<u64, Option<String>>,
+    finished: std::collections::HashSet<u64>,
 }
 
 impl<'g> StreamGuard<'g> {
@@ -412,31 +627,26 @@ impl<'g> StreamGuard<'g> {
         StreamGuard {
             guard,
             enforce: guard.policy().mode == GuardMode::Enforce,
-            content: HashMap::new(),
-            args: HashMap::new(),
+            inspectors: HashMap::new(),
+            joints: HashMap::new(),
             thinking: HashMap::new(),
+            finished: std::collections::HashSet::new(),
         }
     }
 
     fn step(
         &mut self,
-        key: (u64, Option<u64>),
+        key: (u64, StreamField),
         text: &str,
         finish: bool,
         session: &mut Session,
         tally: &mut Tally,
     ) -> Result<(String, bool), ApiError> {
         let guard = self.guard;
-        let insp = match key.1 {
-            None => self
-                .content
-                .entry(key.0)
-                .or_insert_with(|| guard.stream(Context::output())),
-            Some(t) => self
-                .args
-                .entry((key.0, t))
-                .or_insert_with(|| guard.stream(Context::output())),
-        };
+        let insp = self
+            .inspectors
+            .entry(key)
+            .or_insert_with(|| guard.stream(Context::output()));
         let mut step = insp.push(text, session).map_err(guard_failed)?;
         if finish {
             let last = insp.finish(session).map_err(guard_failed)?;
@@ -446,14 +656,61 @@ impl<'g> StreamGuard<'g> {
                 step.blocked_by = last.blocked_by;
             }
         }
-        let blocked = step.blocked_by.is_some();
+        let mut blocked = step.blocked_by.is_some();
         tally.add_step(guard, &step.findings, blocked);
+        if !text.is_empty() {
+            let straddling = self
+                .joints
+                .entry(key.0)
+                .or_insert_with(Joints::new)
+                .push(guard, key.1, text)?;
+            if !straddling.is_empty() {
+                tally.add_step(guard, &straddling, true);
+                blocked = true;
+            }
+        }
         if self.enforce {
             Ok((step.emit, blocked))
         } else {
             // Monitor: findings recorded above, the text passes as the model wrote it.
             Ok((text.to_owned(), false))
         }
+    }
+
+    /// Inspect a value that arrives whole (an id, a tool name, a stop sequence). Returns
+    /// whether the policy blocks the answer; prose is rewritten in place.
+    fn whole(
+        &mut self,
+        chunk: &mut Value,
+        slot: &TextSlot,
+        session: &mut Session,
+        tally: &mut Tally,
+    ) -> Result<bool, ApiError> {
+        let Some(text) = mediation::slot_str(chunk, slot).map(str::to_owned) else {
+            return Ok(false);
+        };
+        let insp = self
+            .guard
+            .inspect(&text, Context::output(), session)
+            .map_err(guard_failed)?;
+        tally.add(self.guard, &insp, Direction::Output);
+        if !self.enforce {
+            return Ok(false);
+        }
+        if insp.decision == Decision::Block {
+            return Ok(true);
+        }
+        if insp.text != text {
+            match slot.kind {
+                TextKind::Prose => {
+                    if let Some(s) = mediation::slot_text(chunk, slot) {
+                        *s = session.restore(&insp.text);
+                    }
+                }
+                _ => return Ok(true),
+            }
+        }
+        Ok(false)
     }
 
     /// Rewrite one chunk in place.
@@ -464,80 +721,148 @@ impl<'g> StreamGuard<'g> {
         tally: &mut Tally,
     ) -> Result<Flow, ApiError> {
         let started = std::time::Instant::now();
+        let walk = mediation::mediate(chunk, &mediation::answer::CHUNK, Way::Answer)?;
+        tally.dropped.extend(walk.dropped);
         let mut flow = Flow::Continue;
+        let mut blocked_choices = std::collections::HashSet::new();
+        for slot in &walk.texts {
+            if is_streamed(&slot.pointer) {
+                continue;
+            }
+            if self.whole(chunk, slot, session, tally)? {
+                match choice_of(&slot.pointer) {
+                    Some(c) => {
+                        blocked_choices.insert(c);
+                    }
+                    None => flow = Flow::Blocked,
+                }
+            }
+        }
         let Some(choices) = chunk.get_mut("choices").and_then(Value::as_array_mut) else {
+            tally.spent += started.elapsed();
             return Ok(flow);
         };
-        for choice in choices {
+        for (position, choice) in choices.iter_mut().enumerate() {
             let index = choice.get("index").and_then(Value::as_u64).unwrap_or(0);
+            if self.finished.contains(&index) {
+                // The choice ended; whatever a provider sends after its end would start
+                // new inspectors and so could finish, unseen, what the last one held back.
+                if let Some(o) = choice.as_object_mut() {
+                    o.insert("delta".into(), serde_json::json!({}));
+                    o.insert("finish_reason".into(), Value::Null);
+                }
+                continue;
+            }
             let finishing = choice.get("finish_reason").is_some_and(|f| !f.is_null());
+            let mut choice_blocked = blocked_choices.contains(&position);
             let Some(delta) = choice.get_mut("delta") else {
                 continue;
             };
             if delta.get("thinking").is_some()
                 && self.thinking_delta(index, delta, session, tally)? == ThinkingVerdict::Block
             {
-                flow = Flow::Blocked;
+                choice_blocked = true;
             }
-            let text = delta
-                .get("content")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
-            if !text.is_empty() || finishing {
-                let (emit, blocked) = self.step((index, None), &text, finishing, session, tally)?;
-                if blocked {
-                    flow = Flow::Blocked;
+            for (field, key) in StreamField::TEXTS {
+                let text = delta.get(key).and_then(Value::as_str).unwrap_or("");
+                if text.is_empty() {
+                    continue;
                 }
-                if delta.get("content").is_some() || !emit.is_empty() {
-                    delta["content"] = Value::String(emit);
-                }
+                let text = text.to_owned();
+                let (emit, blocked) = self.step((index, field), &text, false, session, tally)?;
+                choice_blocked |= blocked;
+                delta[key] = Value::String(emit);
             }
             if let Some(calls) = delta.get_mut("tool_calls").and_then(Value::as_array_mut) {
                 for c in calls {
                     let t = c.get("index").and_then(Value::as_u64).unwrap_or(0);
                     if let Some(Value::String(a)) = c.pointer_mut("/function/arguments") {
-                        let (emit, blocked) =
-                            self.step((index, Some(t)), &a.clone(), false, session, tally)?;
-                        if blocked {
-                            flow = Flow::Blocked;
-                        }
+                        let (emit, blocked) = self.step(
+                            (index, StreamField::Args(t)),
+                            &a.clone(),
+                            false,
+                            session,
+                            tally,
+                        )?;
+                        choice_blocked |= blocked;
                         *a = emit;
                     }
                 }
             }
             if finishing {
-                // Flush what each tool call of this choice still holds back.
-                let keys: Vec<(u64, u64)> =
-                    self.args.keys().filter(|k| k.0 == index).copied().collect();
-                let mut tails = Vec::new();
-                for k in keys {
-                    let (emit, blocked) = self.step((k.0, Some(k.1)), "", true, session, tally)?;
-                    self.args.remove(&k);
-                    if blocked {
-                        flow = Flow::Blocked;
-                    }
-                    if !emit.is_empty() {
-                        tails.push(
-                            serde_json::json!({"index": k.1, "function": {"arguments": emit}}),
-                        );
-                    }
-                }
-                if !tails.is_empty() {
-                    match delta.get_mut("tool_calls").and_then(Value::as_array_mut) {
-                        Some(arr) => arr.extend(tails),
-                        None => delta["tool_calls"] = Value::Array(tails),
-                    }
-                }
-                self.content.remove(&index);
+                self.finished.insert(index);
+                choice_blocked |= self.flush_choice(index, delta, session, tally)?;
             }
-            if flow == Flow::Blocked {
+            if choice_blocked {
+                flow = Flow::Blocked;
                 *delta = serde_json::json!({});
                 choice["finish_reason"] = Value::String("content_filter".into());
             }
         }
         tally.spent += started.elapsed();
         Ok(flow)
+    }
+
+    /// Flush every inspector of one choice into `delta`. Returns whether the policy blocks.
+    fn flush_choice(
+        &mut self,
+        index: u64,
+        delta: &mut Value,
+        session: &mut Session,
+        tally: &mut Tally,
+    ) -> Result<bool, ApiError> {
+        let mut keys: Vec<StreamField> = self
+            .inspectors
+            .keys()
+            .filter(|k| k.0 == index)
+            .map(|k| k.1)
+            .collect();
+        keys.sort_by_key(|f| match f {
+            StreamField::Args(t) => (1, *t),
+            _ => (0, 0),
+        });
+        let mut blocked = false;
+        let mut tails = Vec::new();
+        for field in keys {
+            let (emit, b) = self.step((index, field), "", true, session, tally)?;
+            self.inspectors.remove(&(index, field));
+            blocked |= b;
+            if emit.is_empty() {
+                continue;
+            }
+            match field {
+                StreamField::Args(t) => {
+                    tails.push(serde_json::json!({"index": t, "function": {"arguments": emit}}))
+                }
+                _ => {
+                    let key = StreamField::TEXTS
+                        .iter()
+                        .find(|(f, _)| *f == field)
+                        .map_or("content", |(_, k)| k);
+                    let mut text = delta
+                        .get(key)
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned();
+                    text.push_str(&emit);
+                    delta[key] = Value::String(text);
+                }
+            }
+        }
+        if !tails.is_empty() {
+            match delta.get_mut("tool_calls").and_then(Value::as_array_mut) {
+                Some(arr) => arr.extend(tails),
+                None => delta["tool_calls"] = Value::Array(tails),
+            }
+        }
+        if let Some(mut joints) = self.joints.remove(&index) {
+            let straddling = joints.finish()?;
+            if !straddling.is_empty() {
+                tally.add_step(self.guard, &straddling, true);
+                blocked |= self.enforce;
+            }
+        }
+        Ok(blocked && self.enforce)
     }
 
     /// Hold a thinking piece, or release (or withhold) the whole block at its signature.
@@ -593,20 +918,40 @@ impl<'g> StreamGuard<'g> {
         session: &mut Session,
         tally: &mut Tally,
     ) -> Result<Option<Value>, ApiError> {
+        let mut indices: Vec<u64> = self.inspectors.keys().map(|k| k.0).collect();
+        indices.sort_unstable();
+        indices.dedup();
         let mut choices = Vec::new();
-        let keys: Vec<u64> = self.content.keys().copied().collect();
-        for index in keys {
-            let (emit, blocked) = self.step((index, None), "", true, session, tally)?;
-            self.content.remove(&index);
+        for index in indices {
+            let mut delta = serde_json::json!({});
+            let blocked = self.flush_choice(index, &mut delta, session, tally)?;
+            self.finished.insert(index);
             if blocked {
                 choices.push(serde_json::json!({"index": index, "delta": {}, "finish_reason": "content_filter"}));
-            } else if !emit.is_empty() {
-                choices.push(serde_json::json!({"index": index, "delta": {"content": emit}, "finish_reason": null}));
+            } else if delta.as_object().is_some_and(|o| !o.is_empty()) {
+                choices.push(
+                    serde_json::json!({"index": index, "delta": delta, "finish_reason": null}),
+                );
             }
         }
         Ok((!choices.is_empty())
             .then(|| serde_json::json!({"object": "chat.completion.chunk", "choices": choices})))
     }
+}
+
+/// Whether a chunk text is inspected as part of a stream (by [`StreamGuard::step`] or the
+/// thinking hold) rather than whole.
+fn is_streamed(pointer: &str) -> bool {
+    let Some(rest) = pointer.strip_prefix("/choices/") else {
+        return false;
+    };
+    let Some((_, rest)) = rest.split_once('/') else {
+        return false;
+    };
+    matches!(
+        rest,
+        "delta/content" | "delta/refusal" | "delta/reasoning_content" | "delta/thinking/text"
+    ) || (rest.starts_with("delta/tool_calls/") && rest.ends_with("/function/arguments"))
 }
 
 #[cfg(test)]

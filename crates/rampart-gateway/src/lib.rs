@@ -32,6 +32,7 @@ pub mod external_classifier;
 pub mod guard;
 pub mod limit;
 pub mod limit_backend;
+pub mod mediation;
 pub mod metrics;
 pub mod otlp;
 pub mod pipeline;

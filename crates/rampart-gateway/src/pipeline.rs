@@ -242,12 +242,55 @@ pub async fn handle_with(
     if let Some(mut ctx) = holder.ctx.take() {
         ctx.status = response.status().as_u16();
         crate::limit::insert_headers(response.headers_mut(), &ctx.limits);
+        mediation_headers(
+            response.headers_mut(),
+            &ctx.tally.dropped,
+            ctx.tally.logprobs_removed,
+        );
         audit(&rt, ctx);
     }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", v);
     }
     response
+}
+
+/// The most field paths named in `x-rampart-dropped-fields`.
+const MAX_DROPPED_NAMED: usize = 8;
+
+/// Tell the client what complete mediation removed: fields no table classifies (named,
+/// so a migrating user sees why a parameter had no effect) and `logprobs` that would have
+/// spelled text the guard changed.
+fn mediation_headers(h: &mut HeaderMap, dropped: &[String], logprobs_removed: bool) {
+    if !dropped.is_empty() {
+        let mut names: Vec<&str> = Vec::new();
+        for d in dropped {
+            if !names.contains(&d.as_str()) && names.len() < MAX_DROPPED_NAMED {
+                names.push(d);
+            }
+        }
+        let mut value = names.join(", ");
+        if dropped.len() > names.len() {
+            value.push_str(", …");
+        }
+        let value: String = value
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .take(512)
+            .collect();
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert("x-rampart-dropped-fields", v);
+        }
+    }
+    if logprobs_removed {
+        h.insert("x-rampart-logprobs", HeaderValue::from_static("removed"));
+    }
 }
 
 enum Outcome {
@@ -563,6 +606,8 @@ fn respond_stream(
     let placeholder = RequestCtx::new(ctx.surface, &HeaderMap::new());
     let mut ctx = std::mem::replace(ctx, placeholder);
     let limits = ctx.limits.clone();
+    // What input mediation removed is known now; what the answer loses is not.
+    let dropped = ctx.tally.dropped.clone();
     let rt = rt.clone();
     tokio::spawn(async move {
         let stream_started = Instant::now();
@@ -669,6 +714,7 @@ fn respond_stream(
     );
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     crate::limit::insert_headers(h, &limits);
+    mediation_headers(h, &dropped, false);
     resp
 }
 
@@ -696,6 +742,13 @@ async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<R
     })?;
     ctx.provider = Some(dep.provider_name.clone());
     ctx.deployment = Some(dep.upstream_model.clone());
+    let mut resp = resp;
+    let walk = crate::mediation::mediate(
+        &mut resp,
+        &crate::mediation::answer::EMBEDDINGS,
+        crate::mediation::Way::Answer,
+    )?;
+    ctx.tally.dropped.extend(walk.dropped);
     ctx.tokens_in = resp
         .pointer("/usage/prompt_tokens")
         .and_then(Value::as_u64)

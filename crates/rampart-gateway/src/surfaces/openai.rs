@@ -280,7 +280,11 @@ fn meaningful(chunk: &Value) -> bool {
                         || d.get("tool_calls")
                             .is_some_and(|t| t.as_array().is_some_and(|a| !a.is_empty()))
                         || d.get("role").is_some()
-                        || d.get("refusal").is_some_and(|r| !r.is_null())
+                        || ["refusal", "reasoning_content"].iter().any(|k| {
+                            d.get(*k)
+                                .and_then(Value::as_str)
+                                .is_some_and(|t| !t.is_empty())
+                        })
                 })
         })
 }
