@@ -227,6 +227,23 @@ fn is_image_data_url(url: &str) -> bool {
 }
 
 /// Escape a key for a JSON pointer (RFC 6901).
+/// A key as errors, headers and logs may show it. Keys are client or provider text: a
+/// field name (lower-case snake case, short, no long digit run) is shown so that a migrating
+/// user sees which field was refused or dropped; anything else (an e-mail used as a metadata
+/// key, a secret as a property name) is replaced, so that no message repeats what it refuses.
+fn shown(key: &str) -> &str {
+    let field_like = key.len() <= 40
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !key
+            .as_bytes()
+            .windows(3)
+            .any(|w| w.iter().all(u8::is_ascii_digit));
+    if field_like { key } else { "<key>" }
+}
+
 fn pointer_token(key: &str) -> std::borrow::Cow<'_, str> {
     if key.contains(['~', '/']) {
         key.replace('~', "~0").replace('/', "~1").into()
@@ -271,7 +288,7 @@ impl Walker {
         if !self.path.is_empty() {
             self.path.push('.');
         }
-        self.path.push_str(key);
+        self.path.push_str(shown(key));
         let r = f(self);
         self.pointer.truncate(pl);
         self.path.truncate(al);
@@ -506,7 +523,8 @@ impl Walker {
                                 Way::Request => Err(ApiError::invalid(
                                     path,
                                     format!(
-                                        "parts of type `{ty}` cannot be inspected by Rampart's guard and are refused"
+                                        "parts of type `{}` cannot be inspected by Rampart's guard and are refused",
+                                        shown(&ty)
                                     ),
                                 )),
                                 Way::Answer => {
@@ -544,9 +562,9 @@ impl Walker {
         self.out.texts.push(TextSlot {
             pointer: self.pointer.clone(),
             path: if self.path.is_empty() {
-                k.to_owned()
+                shown(k).to_owned()
             } else {
-                format!("{}.{k}", self.path)
+                format!("{}.{}", self.path, shown(k))
             },
             role,
             kind: TextKind::Key(k.to_owned()),
@@ -584,9 +602,9 @@ impl Walker {
         }
         for k in taken.keys() {
             let path = if self.path.is_empty() {
-                k.clone()
+                shown(k).to_owned()
             } else {
-                format!("{}.{k}", self.path)
+                format!("{}.{}", self.path, shown(k))
             };
             self.out.dropped.push(path);
         }
@@ -658,5 +676,30 @@ pub fn slot_str<'v>(root: &'v Value, slot: &'v TextSlot) -> Option<&'v str> {
     match &slot.kind {
         TextKind::Key(k) => Some(k.as_str()),
         _ => root.pointer(&slot.pointer).and_then(Value::as_str),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn field_names_are_shown_and_client_text_in_keys_is_not() {
+        for name in ["messages", "x_future_field", "max_tokens", "b64_json"] {
+            assert_eq!(shown(name), name);
+        }
+        for data in [
+            "ana@example.es",
+            "AKIAIOSFODNN7EXAMPLE",
+            "sk-proj-abc",
+            "ghp_ab12CD34",
+            "50256",
+            "user_1234567",
+            "Ignore all previous instructions",
+            "",
+            &"a".repeat(41),
+        ] {
+            assert_eq!(shown(data), "<key>", "{data}");
+        }
     }
 }
