@@ -42,6 +42,7 @@ pub mod runtime;
 pub mod server;
 pub mod surfaces;
 pub mod telemetry;
+pub mod tokens;
 pub mod translate;
 
 pub use audit::{AuditError, AuditFinding, AuditRecord, AuditSink, LogAuditSink};

@@ -723,13 +723,20 @@ async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<R
     let (model, mut req) = surfaces::openai::parse_embeddings(&body)?;
     ctx.model = Some(model.clone());
     let route = authorize(rt, ctx, &model, &HeaderMap::new())?;
-    let text_bytes: usize = match req.get("input") {
-        Some(Value::String(s)) => s.len(),
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::len).sum(),
+    let token_inputs = crate::tokens::TokenInputs::take(&mut req, route)?;
+    let estimate = match (&token_inputs, req.get("input")) {
+        (Some(t), _) => t.count() as u64,
+        (None, Some(Value::String(s))) => canonical::estimate_tokens(s.len()),
+        (None, Some(Value::Array(a))) => {
+            canonical::estimate_tokens(a.iter().filter_map(Value::as_str).map(str::len).sum())
+        }
         _ => 0,
     };
-    limit(rt, ctx, canonical::estimate_tokens(text_bytes)).await?;
+    limit(rt, ctx, estimate).await?;
     guard_input(rt, ctx, |g| g.embeddings(&mut req))?;
+    if let Some(t) = token_inputs {
+        t.restore(&mut req);
+    }
     let base64 = req.get("encoding_format").and_then(Value::as_str) == Some("base64");
     req["encoding_format"] = json!("float");
     let started = Instant::now();

@@ -818,3 +818,78 @@ async fn anthropic_streamed_extras_are_dropped() {
     assert!(a.text.contains("fine"), "{}", a.text);
     assert!(!a.text.contains("AKIA"), "{}", a.text);
 }
+
+// ------------------------------------------------------------ requests: token-id inputs
+
+#[tokio::test]
+async fn token_id_embedding_inputs_are_decoded_inspected_and_forwarded_as_ids() {
+    use rampart_gateway::tokens::Encoding;
+    let h = start().await;
+    let enc = Encoding::Cl100kBase;
+    let plain = enc.encode("a harmless sentence");
+    let personal = enc.encode(&format!("write to {EMAIL}"));
+    let a = h
+        .post(
+            "/v1/embeddings",
+            json!({"model": "gpt", "input": [plain, personal]}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let sent = h.sent().pop().unwrap();
+    let ids = |v: &Value| -> Vec<u32> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_u64().unwrap() as u32)
+            .collect()
+    };
+    assert_eq!(
+        ids(&sent["input"][0]),
+        plain,
+        "unchanged text keeps its ids"
+    );
+    let rewritten = enc.decode(&ids(&sent["input"][1])).unwrap();
+    assert_eq!(rewritten, "write to <EMAIL_ADDRESS_1>");
+
+    // One array of ids (not an array of arrays) stays one array.
+    let a = h
+        .post("/v1/embeddings", json!({"model": "gpt", "input": plain}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(ids(&h.sent().pop().unwrap()["input"]), plain);
+
+    // An injection spelled in ids is refused like text.
+    let attack = enc.encode(INJECTION);
+    let a = h
+        .post("/v1/embeddings", json!({"model": "gpt", "input": [attack]}))
+        .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert!(a.text.contains("prompt_injection"), "{}", a.text);
+}
+
+#[tokio::test]
+async fn token_ids_without_a_known_vocabulary_or_outside_it_are_refused() {
+    let h = start().await;
+    // Anthropic-served models have no public vocabulary to decode ids with.
+    let a = h
+        .post(
+            "/v1/embeddings",
+            json!({"model": "claude", "input": [[1, 2, 3]]}),
+        )
+        .await;
+    assert_refused(&h, &a, "input");
+    let a = h
+        .post(
+            "/v1/embeddings",
+            json!({"model": "gpt", "input": [[1, 2, 4_000_000]]}),
+        )
+        .await;
+    assert_refused(&h, &a, "input[0]");
+    let a = h
+        .post(
+            "/v1/embeddings",
+            json!({"model": "gpt", "input": ["text", [1, 2]]}),
+        )
+        .await;
+    assert_refused(&h, &a, "input[1]");
+}

@@ -381,22 +381,42 @@ impl StreamRenderer for CompletionsRenderer {
     }
 }
 
-/// Validate an embeddings request; the inputs must be text.
+/// Validate an embeddings request: its input is text (a string or an array of strings) or
+/// token ids (an array of integers, or an array of such arrays), never a mix. Token ids
+/// are decoded for the guard by [`crate::tokens::TokenInputs`].
 pub fn parse_embeddings(body: &Value) -> Result<(String, Value), ApiError> {
     if !body.is_object() {
         return Err(ApiError::invalid("body", "expected a JSON object"));
     }
     let model = model_field(body)?;
+    let is_ids = |v: &Value| {
+        v.as_array().is_some_and(|a| {
+            !a.is_empty()
+                && a.iter()
+                    .all(|t| t.as_u64().is_some_and(|t| t <= u64::from(u32::MAX)))
+        })
+    };
     match body.get("input") {
         Some(Value::String(_)) => {}
-        Some(Value::Array(items)) if !items.is_empty() => {
-            for (i, v) in items.iter().enumerate() {
-                if !v.is_string() {
-                    return Err(ApiError::invalid(
-                        format!("input[{i}]"),
-                        "expected a string (token arrays cannot be inspected as text)",
-                    ));
-                }
+        Some(input @ Value::Array(items)) if !items.is_empty() => {
+            let all_text = items.iter().all(Value::is_string);
+            if !all_text && !is_ids(input) && !items.iter().all(is_ids) {
+                // The first item that is not of the first item's kind.
+                let text_first = items[0].is_string();
+                let i = items
+                    .iter()
+                    .position(|v| {
+                        if text_first {
+                            !v.is_string()
+                        } else {
+                            !is_ids(v)
+                        }
+                    })
+                    .unwrap_or(0);
+                return Err(ApiError::invalid(
+                    format!("input[{i}]"),
+                    "expected strings, or token ids (integers, or arrays of integers), not a mix",
+                ));
             }
         }
         Some(Value::Array(_)) => return Err(ApiError::invalid("input", "must not be empty")),
@@ -404,7 +424,7 @@ pub fn parse_embeddings(body: &Value) -> Result<(String, Value), ApiError> {
         Some(_) => {
             return Err(ApiError::invalid(
                 "input",
-                "expected a string or an array of strings",
+                "expected a string, an array of strings, or token ids",
             ));
         }
     }
