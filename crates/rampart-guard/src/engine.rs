@@ -314,7 +314,7 @@ impl Guard {
 
     /// Drop findings below their kind's minimum score, allow-listed values and findings
     /// whose action is `allow`; pair the rest with their action.
-    fn resolve(
+    pub(crate) fn resolve(
         &self,
         text: &str,
         findings: Vec<Finding>,
@@ -354,14 +354,14 @@ fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
 }
 
 /// Converts increasing code-point offsets of one text to byte offsets in one forward pass.
-struct CodePoints<'a> {
+pub(crate) struct CodePoints<'a> {
     text: &'a str,
     cp: usize,
     byte: usize,
 }
 
 impl<'a> CodePoints<'a> {
-    fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         CodePoints {
             text,
             cp: 0,
@@ -383,7 +383,7 @@ impl<'a> CodePoints<'a> {
     }
 
     /// The byte span of the code-point span `start..end`; the cursor stays at `start`.
-    fn byte_span(&mut self, start: usize, end: usize) -> (usize, usize) {
+    pub(crate) fn byte_span(&mut self, start: usize, end: usize) -> (usize, usize) {
         let s = self.byte_at(start);
         let (e, _) = skip_chars(self.text.as_bytes(), s, end.saturating_sub(start));
         (s, e)
@@ -419,27 +419,44 @@ fn skip_chars(b: &[u8], mut at: usize, n: usize) -> (usize, usize) {
 }
 
 /// One replacement of the output text: a code-point span and how to rewrite it.
-struct Edit<'f> {
-    start: usize,
-    end: usize,
+pub(crate) struct Edit<'f> {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
     action: Action,
     entity: &'f str,
     /// Length of the finding that chose `action` and `entity`.
     len: usize,
 }
 
-/// `text` with the edited findings replaced, or `None` when nothing is edited.
+impl Edit<'_> {
+    /// Append the replacement of `value` (the text this edit covers) to `out`.
+    pub(crate) fn render(&self, value: &str, session: &mut Session, out: &mut String) {
+        match self.action {
+            Action::Redact | Action::Block => {
+                out.push('[');
+                out.push_str(self.entity);
+                out.push(']');
+            }
+            Action::Mask => {
+                let n = value.chars().count();
+                let keep = if n > 8 { 4 } else { 0 };
+                out.extend(std::iter::repeat_n('*', n - keep));
+                out.extend(value.chars().skip(n - keep));
+            }
+            Action::Pseudonymize => out.push_str(&session.pseudonym(self.entity, value)),
+            Action::Allow | Action::Log => out.push_str(value),
+        }
+    }
+}
+
+/// The edits that the resolved findings ask for, in text order and disjoint.
 ///
 /// Overlapping findings are merged, deterministically: every code point covered by any
 /// redact/mask/pseudonymize finding is replaced, each cluster of overlapping findings
 /// becomes one replacement, and the cluster takes the strictest action (redact >
 /// pseudonymize > mask), then the type of the longest finding with that action (ties:
 /// the first in finding order).
-fn apply_edits(
-    text: &str,
-    resolved: &[(Finding, Action)],
-    session: &mut Session,
-) -> Option<String> {
+pub(crate) fn merge_edits(resolved: &[(Finding, Action)]) -> Vec<Edit<'_>> {
     let mut clusters: Vec<Edit<'_>> = Vec::new();
     for (f, action) in resolved {
         // Blocked spans are redacted too, so that the text of a blocked inspection is
@@ -471,6 +488,16 @@ fn apply_edits(
             }),
         }
     }
+    clusters
+}
+
+/// `text` with the edited findings replaced, or `None` when nothing is edited.
+fn apply_edits(
+    text: &str,
+    resolved: &[(Finding, Action)],
+    session: &mut Session,
+) -> Option<String> {
+    let clusters = merge_edits(resolved);
     if clusters.is_empty() {
         return None;
     }
@@ -480,22 +507,7 @@ fn apply_edits(
     for edit in &clusters {
         let (s, e) = cursor.byte_span(edit.start, edit.end);
         out.push_str(&text[last..s]);
-        let value = &text[s..e];
-        match edit.action {
-            Action::Redact | Action::Block => {
-                out.push('[');
-                out.push_str(edit.entity);
-                out.push(']');
-            }
-            Action::Mask => {
-                let n = value.chars().count();
-                let keep = if n > 8 { 4 } else { 0 };
-                out.extend(std::iter::repeat_n('*', n - keep));
-                out.extend(value.chars().skip(n - keep));
-            }
-            Action::Pseudonymize => out.push_str(&session.pseudonym(edit.entity, value)),
-            Action::Allow | Action::Log => out.push_str(value),
-        }
+        edit.render(&text[s..e], session, &mut out);
         last = e;
     }
     out.push_str(&text[last..]);

@@ -20,6 +20,7 @@ pub(crate) mod injection;
 mod invisible;
 pub(crate) mod output;
 mod pii;
+pub(crate) mod rendered_urls;
 mod secrets;
 pub(crate) mod shared_anchors;
 

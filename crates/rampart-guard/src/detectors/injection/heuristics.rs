@@ -21,6 +21,9 @@ use anchors::Anchors;
 
 #[path = "suffix.rs"]
 mod suffix;
+
+#[path = "markup.rs"]
+mod markup;
 use rampart_core::FindingKind;
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
@@ -459,8 +462,9 @@ fn is_ascii_word(b: u8) -> bool {
 
 impl Heuristics {
     /// Every rule hit the detector scores: [`Heuristics::scan`] of the text, of its
-    /// leetspeak reading when it has one ([`leet_reading`]), with quoted mentions
-    /// discounted ([`discount_quoted_mentions`]).
+    /// leetspeak reading when it has one ([`leet_reading`]) and of its markup reading
+    /// when it has one ([`markup::markup_reading`]: emphasis, in-word hyphens and inline
+    /// tags removed), with quoted mentions discounted ([`discount_quoted_mentions`]).
     /// Then the adversarial-suffix pass ([`Self::find_suffix`]), as on model input.
     #[allow(dead_code)] // The detector passes the shared anchor walk; the trainer uses this.
     pub fn inspect(&self, text: &str, untrusted: bool, hits: &mut Vec<Hit>) {
@@ -493,6 +497,27 @@ impl Heuristics {
                 if !hits
                     .iter()
                     .any(|h| h.rule == hit.rule && h.start == hit.start)
+                {
+                    hits.push(hit);
+                }
+            }
+        }
+        if let Some(reading) = markup::markup_reading(text) {
+            // Hits of the reading are mapped back onto the text; those of the text
+            // itself stay as they are.
+            let mut more = Vec::new();
+            self.scan(&reading.text, untrusted, &mut more);
+            if let Some(folded) = leet_reading(&reading.text) {
+                self.scan(&folded, untrusted, &mut more);
+            }
+            for mut hit in more {
+                if hits.len() >= MAX_HITS {
+                    break;
+                }
+                (hit.start, hit.end) = reading.source_span(hit.start, hit.end);
+                if !hits
+                    .iter()
+                    .any(|h| h.rule == hit.rule && h.start < hit.end && hit.start < h.end)
                 {
                     hits.push(hit);
                 }
@@ -789,6 +814,7 @@ pub(crate) fn discount_quoted_mentions(text: &str, untrusted: bool, hits: &mut [
     for hit in hits.iter_mut() {
         if let Some((open, close)) = enclosing_quote(text, hit.start, hit.end)
             && discussion_around(text, open, close)
+            && !endorsed(text, open, close)
         {
             hit.score *= factor;
         }
@@ -891,6 +917,34 @@ fn discussion_around(text: &str, open: usize, close: usize) -> bool {
     };
     cue(before) || cue(after)
 }
+
+/// Whether the text around the quotation `open..=close` asks the reader to carry it
+/// out ("Attackers often write '…' — please do it now", "…: do exactly that"): then the
+/// quotation is a request wearing a mention, and gets no discount. Looked for before the
+/// quotation on its line and after it up to [`QUOTE_REACH`] bytes (across lines: the
+/// request may follow on the next one).
+///
+/// Only a request addressed to the reader counts: the cue must open a clause (after
+/// punctuation or a line break) or follow "please", "now", "and", "you should" and the
+/// like. A description ("the model may follow them") or a negation ("do not follow it",
+/// "never obey it") is not one.
+fn endorsed(text: &str, open: usize, close: usize) -> bool {
+    let from = floor_boundary(text, open.saturating_sub(QUOTE_REACH));
+    let before = text[from..open].rsplit('\n').next().unwrap_or_default();
+    let after_start = ceil_boundary(text, close + 1);
+    let after = &text[after_start..ceil_boundary(text, after_start + QUOTE_REACH)];
+    let re = ENDORSEMENT.get_or_init(|| {
+        #[allow(clippy::expect_used)]
+        regex::Regex::new(ENDORSEMENT_PATTERN).expect("static endorsement pattern")
+    });
+    re.is_match(before) || re.is_match(after)
+}
+
+static ENDORSEMENT: OnceLock<regex::Regex> = OnceLock::new();
+
+/// A request to carry out what was just quoted: a clause opening (or a word that turns
+/// what follows into a request to the reader), then the request.
+const ENDORSEMENT_PATTERN: &str = r"(?i)(?:(?:^|[.;:!?,—–(\n\x22'”’«»])\s*|\b(?:please|now|then|and|so|just|simply|kindly|you\s+(?:should|must|will|need\s+to|have\s+to)|i\s+want\s+you\s+to|go\s+ahead\s+and|por\s+favor|ahora|agora|maintenant|bitte|jetzt|ora|per\s+favore|si\s+us\s+plau)\s+)(?:do\s+(?:exactly\s+|just\s+|precisely\s+)?(?:it|that|this|so|the\s+same|what\s+(?:it|they)\s+says?)|do\s+as\s+(?:\w+\s+){0,3}?(?:says?|writes?|tells?\s+you)|follow\s+(?:exactly\s+|just\s+)?(?:it|that|this|them|those|these|its?\s+instructions?)|obey(?:\s+(?:it|that|this|them))?|execute\s+(?:it|that|this|them)|carry\s+(?:it|that|this|them)\s+out|act\s+on\s+(?:it|that|this)|comply(?:\s+with\s+(?:it|that|this))?|apply\s+(?:it|that|this)|treat\s+(?:it|that|this)\s+as\s+(?:your|an?)\s+(?:new\s+)?(?:instructions?|orders?|command)|go\s+ahead|hazlo|haz\s+(?:eso|esto|lo\s+mismo)|obedece(?:lo|la)?|s[ií]gue(?:lo|la|las|los)|ejec[uú]ta(?:lo|la)|c[uú]mple(?:lo|la)|fa[cç]a\s+(?:isso|isto|o\s+mesmo)|faz\s+(?:isso|isto)|obede[cç]a|siga(?:-o|-a)?|fais(?:-le|\s+(?:[cç]a|cela|pareil))|ob[eé]is|ob[eé]issez|suis(?:-la|-le|-les)|ex[eé]cute(?:-la|-le|z)|tu\s+(?:es|das)|mach\s+(?:es|das)|befolge\s+(?:es|das|sie)|f[uü]hre\s+(?:es|das|sie)\s+aus|fallo|eseguil[oa]|seguil[oa]|obbedisci|fes-ho|segueix-(?:lo|la)|obeeix)\b";
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {
