@@ -93,8 +93,18 @@ impl Default for Tally {
 
 impl Tally {
     fn add(&mut self, guard: &Guard, insp: &Inspection, direction: Direction) {
-        self.decision = self.decision.max(insp.decision);
-        for f in &insp.findings {
+        self.record(guard, insp.decision, &insp.findings, direction);
+    }
+
+    fn record(
+        &mut self,
+        guard: &Guard,
+        decision: Decision,
+        findings: &[rampart_guard::Finding],
+        direction: Direction,
+    ) {
+        self.decision = self.decision.max(decision);
+        for f in findings {
             self.findings.push(AuditFinding::from_finding(f, direction));
             let action = guard.policy().action(f.kind, direction);
             crate::metrics::finding(f.kind, direction, action);
@@ -284,15 +294,132 @@ impl InputGuard<'_> {
         Ok(())
     }
 
-    /// The content texts of one run of same-role messages.
+    /// The content texts of one run of same-role messages: the model reads them as one
+    /// text, so they are inspected as one (an injection or an e-mail split across parts
+    /// or messages is found), in groups of consecutive texts read with the same role (a
+    /// document part inside a user message is read as a document).
     fn run(&mut self, root: &mut Value, members: &[&TextSlot]) -> Result<(), ApiError> {
-        for slot in members {
-            if let Some(text) = mediation::slot_text(root, slot) {
-                self.text(text, slot.role, &slot.path)?;
+        let mut start = 0;
+        while start < members.len() {
+            let role = members[start].role;
+            let end = members[start..]
+                .iter()
+                .position(|s| s.role != role)
+                .map_or(members.len(), |n| start + n);
+            self.joined(root, &members[start..end], role)?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Inspect texts of one role as one: parts of one message joined as they are, and
+    /// messages joined twice: with a line break between them (how a reader sees sentences
+    /// that end and start), then, on the result, with nothing between them (how a value
+    /// split across messages is put back together). Edits land in the part they fall in
+    /// (`rampart_guard::joined`); a block names the part it was found in.
+    fn joined(
+        &mut self,
+        root: &mut Value,
+        members: &[&TextSlot],
+        role: Role,
+    ) -> Result<(), ApiError> {
+        if let [only] = members {
+            if let Some(text) = mediation::slot_text(root, only) {
+                self.text(text, role, &only.path)?;
+            }
+            return Ok(());
+        }
+        self.joined_pass(root, members, role, "\n")?;
+        let first = message_of(&members[0].pointer);
+        if members.iter().any(|m| message_of(&m.pointer) != first) {
+            self.joined_pass(root, members, role, "")?;
+        }
+        Ok(())
+    }
+
+    /// One joined inspection, with `between` inserted between messages (never forwarded).
+    fn joined_pass(
+        &mut self,
+        root: &mut Value,
+        members: &[&TextSlot],
+        role: Role,
+        between: &'static str,
+    ) -> Result<(), ApiError> {
+        let texts: Vec<String> = members
+            .iter()
+            .map(|s| {
+                mediation::slot_text(root, s)
+                    .map(|t| t.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        if role == Role::System && !between.is_empty() {
+            for t in &texts {
+                self.session.remember_system_prompt(t);
+            }
+        }
+        let mut parts: Vec<&str> = Vec::with_capacity(texts.len() * 2);
+        let mut owner: Vec<Option<usize>> = Vec::with_capacity(texts.len() * 2);
+        let mut last_message = None;
+        for (i, slot) in members.iter().enumerate() {
+            let message = message_of(&slot.pointer);
+            if i > 0 && message != last_message && !between.is_empty() {
+                parts.push(between);
+                owner.push(None);
+            }
+            last_message = message;
+            parts.push(&texts[i]);
+            owner.push(Some(i));
+        }
+        let started = std::time::Instant::now();
+        let insp = self
+            .guard
+            .inspect_joined(&parts, "", Context::input(role), self.session)
+            .map_err(guard_failed)?;
+        self.tally.spent += started.elapsed();
+        self.tally
+            .record(self.guard, insp.decision, &insp.findings, Direction::Input);
+        if !self.enforce() {
+            return Ok(());
+        }
+        if insp.decision == Decision::Block {
+            let (kind, entity) = insp
+                .blocked_by
+                .clone()
+                .unwrap_or((rampart_guard::FindingKind::Custom, "POLICY".into()));
+            let at = insp
+                .findings
+                .iter()
+                .zip(&insp.finding_parts)
+                .find(|(f, _)| f.kind == kind && f.entity == entity)
+                .and_then(|(_, touched)| {
+                    touched
+                        .iter()
+                        .find_map(|p| owner.get(*p).copied().flatten())
+                })
+                .unwrap_or(0);
+            return Err(ApiError::blocked(kind, &entity, &members[at].path));
+        }
+        for (p, text) in insp.texts.into_iter().enumerate() {
+            if let Some(Some(i)) = owner.get(p)
+                && text != texts[*i]
+                && let Some(slot) = mediation::slot_text(root, members[*i])
+            {
+                *slot = text;
             }
         }
         Ok(())
     }
+}
+
+/// The index of the message a request pointer lies in (`/messages/3/content/1/text` → 3).
+fn message_of(pointer: &str) -> Option<usize> {
+    pointer
+        .strip_prefix("/messages/")?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Inspect a complete canonical answer in place, as [`mediation::answer::CHAT`]
