@@ -548,27 +548,63 @@ async fn upstream(
     }
 }
 
+/// An upstream failure as the client sees it: the provider's status mapped to ours and a
+/// fixed message of ours with the provider's request id. The provider's own error text is
+/// never relayed: it can carry the prompt, internal hostnames, or text an attacker made
+/// the provider echo (it is logged truncated at debug level where it was read).
 fn upstream_error(e: crate::providers::UpstreamError) -> ApiError {
-    match e.status {
+    tracing::debug!(status = ?e.status, error = %e.message, upstream_request_id = ?e.request_id,
+        "upstream call failed");
+    let (status, code, message) = match e.status {
+        // The gateway refused locally with a message of its own.
+        Some(s) if e.client_message.is_some() => (
+            StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY),
+            "upstream_rejected",
+            e.client_message.unwrap_or_default(),
+        ),
         // The provider refused the request itself: the client can fix it.
-        Some(s @ (400 | 404 | 413 | 422)) => ApiError::new(
+        Some(s @ (400 | 404 | 413 | 422)) => (
             StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST),
             "upstream_rejected",
-            e.message,
+            format!("The provider refused the request (HTTP {s})."),
         ),
-        Some(504) => ApiError::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", e.message),
-        Some(429) | Some(503) => ApiError::new(
+        Some(408 | 504) => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            "The provider did not answer in time.".to_owned(),
+        ),
+        Some(s @ (429 | 503)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "upstream_unavailable",
-            e.message,
+            format!("The provider is unavailable or over capacity (HTTP {s}); try again shortly."),
         ),
-        Some(401 | 403) => ApiError::new(
+        Some(401 | 403) => (
             StatusCode::BAD_GATEWAY,
             "upstream_auth",
-            "The provider refused Rampart's credentials; check the provider key in the config.",
+            "The provider refused Rampart's credentials; check the provider key in the config."
+                .to_owned(),
         ),
-        _ => ApiError::new(StatusCode::BAD_GATEWAY, "upstream_error", e.message),
-    }
+        Some(s) => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            format!("The provider failed (HTTP {s})."),
+        ),
+        None if e.retryable => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            "The provider could not be reached.".to_owned(),
+        ),
+        None => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            "The provider's answer could not be used.".to_owned(),
+        ),
+    };
+    let message = match &e.request_id {
+        Some(id) => format!("{message} Upstream request id: {id}."),
+        None => message,
+    };
+    ApiError::new(status, code, message)
 }
 
 /// Phases `guard_output` and `respond` for a complete answer.

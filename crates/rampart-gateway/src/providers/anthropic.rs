@@ -76,8 +76,10 @@ fn event_chunks(resp: reqwest::Response, idle: Duration) -> ChunkStream {
         queue: std::collections::VecDeque<Value>,
         done: bool,
         idle: Duration,
+        request_id: Option<String>,
     }
     let st = State {
+        request_id: super::upstream_request_id(resp.headers()),
         resp,
         parser: SseParser::default(),
         conv: tr::EventsToChunks::default(),
@@ -128,7 +130,9 @@ fn event_chunks(resp: reqwest::Response, idle: Duration) -> ChunkStream {
                     Ok(chunks) => st.queue.extend(chunks),
                     Err(msg) => {
                         st.done = true;
-                        return Some((Err(UpstreamError::protocol(msg)), st));
+                        let e = UpstreamError::mid_stream("error event", &msg)
+                            .with_request_id(st.request_id.clone());
+                        return Some((Err(e), st));
                     }
                 }
             }

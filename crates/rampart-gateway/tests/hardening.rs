@@ -1,0 +1,382 @@
+//! Regression tests of the hardening review (issue 20) through the real HTTP server: a
+//! fake provider on 127.0.0.1 whose behaviour is chosen by the upstream model name, the
+//! gateway in front of it, and a client.
+
+// The fake provider and the harness are test code outside `#[test]` functions.
+#![allow(clippy::unwrap_used)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use rampart_gateway::config::Config;
+use rampart_gateway::{Seams, Server};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const KEY: &str = "rk-hardening-key";
+/// Text only the provider knows: it must never reach the client.
+const PROVIDER_TEXT: &str = "internal-db-7.corp says: your prompt was";
+const UPSTREAM_ID: &str = "req_up_4242";
+
+/// One request the fake provider (or the host it redirects to) received.
+#[derive(Debug, Clone)]
+struct Seen {
+    path: String,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Default)]
+struct Recorder {
+    seen: Mutex<Vec<Seen>>,
+}
+
+impl Recorder {
+    fn all(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Serves `app` on a fresh port, handing over the bound listener.
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// The host a redirect points at: records whatever reaches it.
+async fn start_elsewhere() -> (String, Arc<Recorder>) {
+    let rec = Arc::new(Recorder::default());
+    let app = Router::new()
+        .fallback(
+            |State(rec): State<Arc<Recorder>>,
+             uri: http::Uri,
+             headers: http::HeaderMap,
+             body: Bytes| async move {
+                rec.seen.lock().unwrap().push(Seen {
+                    path: uri.path().to_owned(),
+                    headers,
+                    body,
+                });
+                "{}"
+            },
+        )
+        .with_state(rec.clone());
+    (serve(app).await, rec)
+}
+
+#[derive(Clone)]
+struct UpState {
+    rec: Arc<Recorder>,
+    elsewhere: String,
+}
+
+/// The upstream model named in a request, wherever the protocol puts it.
+fn model_of(path: &str, body: &Value) -> String {
+    if let Some(m) = body["model"].as_str() {
+        return m.to_owned();
+    }
+    // Azure: /openai/deployments/{model}/...
+    path.split('/')
+        .skip_while(|s| *s != "deployments")
+        .nth(1)
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn sse(events: &[(Option<&str>, Value)]) -> Response {
+    let text: String = events
+        .iter()
+        .map(|(name, data)| match name {
+            Some(n) => format!("event: {n}\ndata: {data}\n\n"),
+            None => format!("data: {data}\n\n"),
+        })
+        .collect();
+    ([("content-type", "text/event-stream")], text).into_response()
+}
+
+fn openai_chunk(text: &str) -> Value {
+    json!({"id": "c", "object": "chat.completion.chunk", "model": "up",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]})
+}
+
+async fn fake_provider(
+    State(st): State<UpState>,
+    uri: http::Uri,
+    headers: http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    st.rec.seen.lock().unwrap().push(Seen {
+        path: path.clone(),
+        headers,
+        body: body.clone(),
+    });
+    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let anthropic = path.ends_with("/v1/messages");
+    match model_of(&path, &parsed).as_str() {
+        "redirect" => Response::builder()
+            .status(307)
+            .header("location", format!("{}{path}", st.elsewhere))
+            .body(Body::empty())
+            .unwrap(),
+        "refuse" => Response::builder()
+            .status(400)
+            .header("x-request-id", UPSTREAM_ID)
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"error": {"message": PROVIDER_TEXT, "type": "invalid_request_error"},
+                    "type": "error", "message": PROVIDER_TEXT})
+                .to_string(),
+            ))
+            .unwrap(),
+        "endless-500" => {
+            // An error body that never ends.
+            let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
+            let stream = futures_util::stream::repeat(chunk).map(Ok::<_, std::convert::Infallible>);
+            Response::builder()
+                .status(500)
+                .body(Body::from_stream(stream))
+                .unwrap()
+        }
+        "error-mid-stream" if anthropic => {
+            let mut resp = sse(&[
+                (
+                    Some("message_start"),
+                    json!({"type": "message_start", "message": {"id": "msg", "model": "m", "usage": {"input_tokens": 3}}}),
+                ),
+                (
+                    Some("error"),
+                    json!({"type": "error", "error": {"type": "overloaded_error", "message": PROVIDER_TEXT}}),
+                ),
+            ]);
+            resp.headers_mut()
+                .insert("request-id", UPSTREAM_ID.parse().unwrap());
+            resp
+        }
+        "error-mid-stream" => {
+            let mut resp = sse(&[
+                (None, openai_chunk("Hello")),
+                (None, json!({"error": {"message": PROVIDER_TEXT}})),
+            ]);
+            resp.headers_mut()
+                .insert("x-request-id", UPSTREAM_ID.parse().unwrap());
+            resp
+        }
+        other => (
+            http::StatusCode::IM_A_TEAPOT,
+            format!("the fake provider has no behaviour `{other}`"),
+        )
+            .into_response(),
+    }
+}
+
+use futures_util::StreamExt;
+
+struct Harness {
+    gateway: String,
+    upstream: Arc<Recorder>,
+    elsewhere: Arc<Recorder>,
+    client: reqwest::Client,
+}
+
+fn config_text(upstream: &str) -> String {
+    let key = rampart_gateway::auth::key_hash(KEY);
+    let mut models = String::new();
+    for (provider, suffix) in [
+        ("up-openai", "openai"),
+        ("up-anthropic", "anthropic"),
+        ("up-azure", "azure"),
+    ] {
+        for behaviour in ["redirect", "refuse", "endless-500", "error-mid-stream"] {
+            models.push_str(&format!(
+                "[[models]]\nname = \"{behaviour}-{suffix}\"\nprovider = \"{provider}\"\nupstream_model = \"{behaviour}\"\n\n"
+            ));
+        }
+    }
+    format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+
+[[providers]]
+name = "up-openai"
+kind = "openai"
+base_url = "{upstream}/v1"
+api_key = "sk-upstream-openai-key"
+max_retries = 0
+
+[[providers]]
+name = "up-anthropic"
+kind = "anthropic"
+base_url = "{upstream}"
+api_key = "sk-ant-upstream-key"
+max_retries = 0
+
+[[providers]]
+name = "up-azure"
+kind = "azure_openai"
+base_url = "{upstream}"
+api_key = "azure-upstream-key"
+max_retries = 0
+
+{models}
+[[auth.keys]]
+id = "k1"
+tenant = "acme"
+sha256 = "{key}"
+"#
+    )
+}
+
+async fn start() -> Harness {
+    let (elsewhere_url, elsewhere) = start_elsewhere().await;
+    let upstream = Arc::new(Recorder::default());
+    let app = Router::new().fallback(fake_provider).with_state(UpState {
+        rec: upstream.clone(),
+        elsewhere: elsewhere_url,
+    });
+    let upstream_url = serve(app).await;
+    let config = Config::from_toml(&config_text(&upstream_url), "hardening.toml").unwrap();
+    let server = Server::new(config, Seams::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server.serve_on(listener, std::future::pending::<()>()));
+    Harness {
+        gateway: format!("http://{addr}"),
+        upstream,
+        elsewhere,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap(),
+    }
+}
+
+impl Harness {
+    async fn post(&self, path: &str, body: Value) -> (u16, http::HeaderMap, String) {
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.gateway))
+            .bearer_auth(KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        (status, headers, resp.text().await.unwrap())
+    }
+}
+
+fn chat(model: &str, stream: bool) -> Value {
+    json!({"model": model, "stream": stream,
+        "messages": [{"role": "user", "content": "the prompt that must stay here"}]})
+}
+
+fn messages(model: &str, stream: bool) -> Value {
+    json!({"model": model, "stream": stream, "max_tokens": 16,
+        "messages": [{"role": "user", "content": "the prompt that must stay here"}]})
+}
+
+#[tokio::test]
+async fn a_provider_redirect_never_carries_credentials_or_the_prompt_elsewhere() {
+    let h = start().await;
+    for provider in ["openai", "anthropic", "azure"] {
+        for stream in [false, true] {
+            let model = format!("redirect-{provider}");
+            let (status, _, body) = h.post("/v1/chat/completions", chat(&model, stream)).await;
+            assert_eq!(status, 502, "{provider}: {body}");
+        }
+    }
+    // Every provider was asked (the redirect was really served) ...
+    let asked = h.upstream.all();
+    assert_eq!(asked.len(), 6, "{asked:?}");
+    assert!(asked.iter().all(|s| {
+        String::from_utf8_lossy(&s.body).contains("the prompt") && !s.path.is_empty()
+    }));
+    assert!(asked.iter().any(|s| s.headers.contains_key("x-api-key")));
+    assert!(asked.iter().any(|s| s.headers.contains_key("api-key")));
+    // ... and nothing, neither key nor prompt, reached the host it pointed at.
+    let leaked = h.elsewhere.all();
+    assert!(leaked.is_empty(), "followed a redirect: {leaked:?}");
+}
+
+/// Checks that a client-facing error body says nothing the provider wrote and names the
+/// provider's request id.
+fn assert_fixed_message(body: &str, what: &str) {
+    assert!(
+        !body.contains("internal-db"),
+        "{what}: provider text relayed: {body}"
+    );
+    assert!(
+        !body.contains("your prompt"),
+        "{what}: provider text relayed: {body}"
+    );
+    assert!(
+        body.contains(UPSTREAM_ID),
+        "{what}: no upstream request id: {body}"
+    );
+}
+
+#[tokio::test]
+async fn provider_error_text_is_never_relayed_whole_answers() {
+    let h = start().await;
+    for provider in ["openai", "anthropic", "azure"] {
+        let model = format!("refuse-{provider}");
+        let (status, _, body) = h.post("/v1/chat/completions", chat(&model, false)).await;
+        assert_eq!(status, 400, "{body}");
+        assert_fixed_message(&body, &model);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["code"], "upstream_rejected", "{body}");
+        // The Anthropic surface: its own error shape, the same fixed message.
+        let (status, _, body) = h.post("/v1/messages", messages(&model, false)).await;
+        assert_eq!(status, 400, "{body}");
+        assert_fixed_message(&body, &model);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["type"], "error", "{body}");
+    }
+}
+
+#[tokio::test]
+async fn provider_error_events_mid_stream_are_not_relayed() {
+    let h = start().await;
+    for provider in ["openai", "anthropic"] {
+        let model = format!("error-mid-stream-{provider}");
+        for (path, body) in [
+            ("/v1/chat/completions", chat(&model, true)),
+            ("/v1/messages", messages(&model, true)),
+            (
+                "/v1/responses",
+                json!({"model": model, "stream": true, "input": "the prompt"}),
+            ),
+        ] {
+            let (status, _, text) = h.post(path, body).await;
+            assert_eq!(status, 200, "{path} {model}: {text}");
+            assert!(
+                text.contains("error"),
+                "{path} {model}: no error event: {text}"
+            );
+            assert_fixed_message(&text, &format!("{path} {model}"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_endless_error_body_is_read_bounded() {
+    let h = start().await;
+    for provider in ["openai", "anthropic"] {
+        let started = std::time::Instant::now();
+        let model = format!("endless-500-{provider}");
+        let (status, _, body) = h.post("/v1/chat/completions", chat(&model, false)).await;
+        assert_eq!(status, 502, "{body}");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the error body was read to its (missing) end"
+        );
+    }
+}
