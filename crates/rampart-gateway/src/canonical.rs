@@ -23,6 +23,19 @@
 
 use serde_json::{Map, Value, json};
 
+/// Set `key` on a JSON object; any other value is left as it is and `false` returned.
+/// `value[key] = …` panics when `value` is an array, string, number or boolean, so JSON
+/// that came from a client or a provider is never index-assigned: it goes through here.
+pub fn set_field(target: &mut Value, key: &str, v: Value) -> bool {
+    match target.as_object_mut() {
+        Some(o) => {
+            o.insert(key.to_owned(), v);
+            true
+        }
+        None => false,
+    }
+}
+
 /// The text of a message `content`: a string, or the `text` of each text-like part joined
 /// with newlines. Non-text parts (images, audio) contribute nothing.
 pub fn content_text(content: &Value) -> String {

@@ -149,11 +149,12 @@ macro_rules! traced {
 fn audit(rt: &Arc<Runtime>, mut ctx: RequestCtx) {
     let audit_started = Instant::now();
     let record = ctx.record();
-    let model = ctx.model.as_deref().unwrap_or("");
-    crate::metrics::request(ctx.surface.name(), model, ctx.status);
+    let label = crate::metrics::ModelLabel::of(ctx.model.as_deref(), &rt.models);
+    crate::metrics::request(ctx.surface.name(), label, ctx.status);
     if ctx.tokens_in + ctx.tokens_out > 0 {
-        crate::metrics::tokens(model, ctx.tokens_in, ctx.tokens_out);
+        crate::metrics::tokens(label, ctx.tokens_in, ctx.tokens_out);
     }
+    let model = ctx.model.as_deref().unwrap_or("");
     crate::metrics::overhead(Duration::from_secs_f64(record.gateway_overhead_ms / 1000.0));
     tracing::info!(
         request_id = %ctx.request_id, surface = ctx.surface.name(), model,
@@ -515,7 +516,11 @@ async fn upstream(
     let client_key = ctx.client_key.clone();
     let call = routing::call_with_fallback(route, deadline, |dep| {
         let mut body = req.canonical.clone();
-        body["model"] = Value::String(dep.upstream_model.clone());
+        canonical::set_field(
+            &mut body,
+            "model",
+            Value::String(dep.upstream_model.clone()),
+        );
         Some(ChatCall {
             body,
             stream: req.stream,
@@ -767,7 +772,7 @@ async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<R
     limit(rt, ctx, canonical::estimate_tokens(text_bytes)).await?;
     guard_input(rt, ctx, |g| g.embeddings(&mut req))?;
     let base64 = req.get("encoding_format").and_then(Value::as_str) == Some("base64");
-    req["encoding_format"] = json!("float");
+    canonical::set_field(&mut req, "encoding_format", json!("float"));
     let started = Instant::now();
     let result =
         routing::embeddings_with_fallback(route, Instant::now() + rt.request_timeout(), &req).await;
@@ -797,9 +802,12 @@ async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<R
 
 /// `/v1/messages/count_tokens`: an estimate computed here; the text goes nowhere.
 fn count_tokens(rt: &Runtime, ctx: &mut RequestCtx, body: &Value) -> Result<Response, ApiError> {
+    if !body.is_object() {
+        return Err(ApiError::invalid("body", "expected a JSON object"));
+    }
     let mut probe = body.clone();
     if probe.get("max_tokens").is_none() {
-        probe["max_tokens"] = json!(1);
+        canonical::set_field(&mut probe, "max_tokens", json!(1));
     }
     let req = surfaces::anthropic::parse(&probe)?;
     ctx.model = Some(req.model.clone());

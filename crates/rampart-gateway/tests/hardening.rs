@@ -380,3 +380,81 @@ async fn an_endless_error_body_is_read_bounded() {
         );
     }
 }
+
+#[tokio::test]
+async fn metric_labels_never_carry_request_text() {
+    let h = start().await;
+    let marker = format!("clientText{}x", std::process::id());
+    for i in 0..20 {
+        // Before authentication, through the path ...
+        let id = format!("{marker}{i}{}", "y".repeat(300));
+        let status = h
+            .client
+            .get(format!("{}/v1/models/{id}", h.gateway))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 401);
+        // ... and after it, through the body.
+        let (status, _, _) = h
+            .post(
+                "/v1/chat/completions",
+                chat(&format!("{marker}-body-{i}"), false),
+            )
+            .await;
+        assert_eq!(status, 404);
+    }
+    let (status, _, _) = h
+        .post("/v1/chat/completions", chat("refuse-openai", false))
+        .await;
+    assert_eq!(status, 400);
+    let metrics = h
+        .client
+        .get(format!("{}/metrics", h.gateway))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!metrics.contains(&marker), "client text became a label");
+    assert!(metrics.contains("model=\"unknown\""), "{metrics}");
+    // A configured model keeps its own label.
+    assert!(metrics.contains("model=\"refuse-openai\""), "{metrics}");
+}
+
+/// Every surface that takes a body answers a body that is not a JSON object with a 400 in
+/// its own error shape (it once panicked a worker on `count_tokens`).
+#[tokio::test]
+async fn bodies_that_are_not_objects_get_a_400_on_every_surface() {
+    let h = start().await;
+    let surfaces = [
+        ("/v1/chat/completions", false),
+        ("/v1/completions", false),
+        ("/v1/responses", false),
+        ("/v1/embeddings", false),
+        ("/v1/messages", true),
+        ("/v1/messages/count_tokens", true),
+    ];
+    for (path, anthropic) in surfaces {
+        for body in [
+            json!([]),
+            json!("x"),
+            json!(7),
+            Value::Null,
+            json!([{"model": "m"}]),
+        ] {
+            let (status, _, text) = h.post(path, body.clone()).await;
+            assert_eq!(status, 400, "{path} {body}: {text}");
+            let v: Value = serde_json::from_str(&text).unwrap();
+            if anthropic {
+                assert_eq!(v["type"], "error", "{path} {body}: {text}");
+                assert_eq!(v["error"]["type"], "invalid_request_error", "{text}");
+            } else {
+                assert!(v["error"]["message"].is_string(), "{path} {body}: {text}");
+                assert_eq!(v["error"]["param"], "body", "{path} {body}: {text}");
+            }
+        }
+    }
+}

@@ -45,7 +45,7 @@ impl Provider for AnthropicProvider {
     fn chat(&self, call: ChatCall) -> BoxFuture<'_, Result<ChatReply, UpstreamError>> {
         Box::pin(async move {
             let mut body = tr::request_from_canonical(&call.body);
-            body["stream"] = Value::Bool(call.stream);
+            crate::canonical::set_field(&mut body, "stream", Value::Bool(call.stream));
             let key = call
                 .client_key
                 .as_deref()

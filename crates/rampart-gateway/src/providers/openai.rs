@@ -134,9 +134,13 @@ impl Provider for OpenAiProvider {
                 .to_owned();
             strip_documents(&mut body);
             crate::canonical::strip_anthropic_extras(&mut body);
-            body["stream"] = Value::Bool(call.stream);
+            crate::canonical::set_field(&mut body, "stream", Value::Bool(call.stream));
             if call.stream && self.stream_usage {
-                body["stream_options"] = serde_json::json!({"include_usage": true});
+                crate::canonical::set_field(
+                    &mut body,
+                    "stream_options",
+                    serde_json::json!({"include_usage": true}),
+                );
             }
             let req = self
                 .request("chat/completions", &model, call.client_key.as_deref())
