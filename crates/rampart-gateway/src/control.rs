@@ -106,6 +106,14 @@ impl Authenticator for KeyringAuthenticator {
             }))
         })
     }
+
+    /// The store needs nothing from the config; the authenticator asked first (the
+    /// config's static keys) takes the reloaded `[[auth.keys]]`.
+    fn reconfigure(&self, config: &crate::config::Config) {
+        if let Some(first) = &self.first {
+            first.reconfigure(config);
+        }
+    }
 }
 
 /// Per-key and per-tenant GCRA limits with token budgets, over any

@@ -458,3 +458,111 @@ async fn bodies_that_are_not_objects_get_a_400_on_every_surface() {
         }
     }
 }
+
+/// A gateway serving the config file at `path`, with `seams`; returns its URL and the
+/// handle to reload it.
+async fn start_from_file(
+    path: &std::path::Path,
+    seams: Seams,
+) -> (String, Arc<rampart_gateway::server::Shared>) {
+    let server = Server::new(Config::load(path).unwrap(), seams).unwrap();
+    let shared = server.shared();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(server.serve_on(listener, std::future::pending::<()>()));
+    (url, shared)
+}
+
+fn static_key(id: &str, key: &str, extra: &str) -> String {
+    format!(
+        "[[auth.keys]]\nid = \"{id}\"\ntenant = \"acme\"\nsha256 = \"{}\"\n{extra}\n",
+        rampart_gateway::auth::key_hash(key)
+    )
+}
+
+const MOCK: &str = "[[providers]]\nname = \"mock\"\nkind = \"mock\"\n\n[[models]]\nname = \"mock\"\nprovider = \"mock\"\nupstream_model = \"echo\"\n\n[[models]]\nname = \"other\"\nprovider = \"mock\"\nupstream_model = \"echo\"\n";
+
+async fn status_of(client: &reqwest::Client, url: &str, key: &str, model: &str) -> u16 {
+    client
+        .post(format!("{url}/v1/chat/completions"))
+        .bearer_auth(key)
+        .json(&chat(model, false))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn static_keys_follow_a_reload_behind_a_seam_authenticator() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gw.toml");
+    let leaked = "rk-leaked-static-key";
+    let narrowed = "rk-narrowed-static-key";
+    let fresh = "rk-fresh-static-key";
+    let write = |keys: String| std::fs::write(&path, format!("{MOCK}\n{keys}")).unwrap();
+    write(static_key("leaked", leaked, "") + &static_key("narrowed", narrowed, ""));
+    // As `rampart serve` wires them: the config's static keys inside a seam authenticator.
+    let config = Config::load(&path).unwrap();
+    let static_keys: Arc<dyn rampart_gateway::Authenticator> =
+        Arc::new(rampart_gateway::StaticKeys::from_config(&config.auth));
+    let seams = Seams {
+        authenticator: Some(Arc::new(rampart_gateway::ChainAuthenticator(vec![
+            static_keys,
+        ]))),
+        ..Seams::default()
+    };
+    let (url, shared) = start_from_file(&path, seams).await;
+    let client = reqwest::Client::new();
+    assert_eq!(status_of(&client, &url, leaked, "mock").await, 200);
+    assert_eq!(status_of(&client, &url, narrowed, "other").await, 200);
+    assert_eq!(status_of(&client, &url, fresh, "mock").await, 401);
+    // The leaked key is removed, the other narrowed to one model, a new one added.
+    write(
+        static_key("narrowed", narrowed, "models = [\"mock\"]") + &static_key("fresh", fresh, ""),
+    );
+    shared.reload().unwrap();
+    assert_eq!(status_of(&client, &url, leaked, "mock").await, 401);
+    assert_eq!(status_of(&client, &url, narrowed, "other").await, 403);
+    assert_eq!(status_of(&client, &url, narrowed, "mock").await, 200);
+    assert_eq!(status_of(&client, &url, fresh, "mock").await, 200);
+}
+
+#[tokio::test]
+async fn a_refused_reload_applies_nothing_of_the_new_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gw.toml");
+    let key = "rk-reload-key";
+    let good = format!(
+        "{MOCK}\n[limits]\ndefault_rpm = 1000\n\n{}",
+        static_key("k", key, "")
+    );
+    std::fs::write(&path, &good).unwrap();
+    let (url, shared) = start_from_file(&path, Seams::default()).await;
+    // Valid to the parser and `validate`, but the build fails (an unreadable CA bundle),
+    // after `[limits]` and the keys have been read.
+    let bad = format!(
+        "[[providers]]\nname = \"tls\"\nkind = \"openai\"\napi_key = \"k\"\nca_bundle = \"{}\"\n\n{}",
+        dir.path().join("missing.pem").display(),
+        good.replace("default_rpm = 1000", "default_rpm = 1")
+            .replace(
+                &rampart_gateway::auth::key_hash(key),
+                &rampart_gateway::auth::key_hash("rk-other")
+            )
+    );
+    std::fs::write(&path, bad).unwrap();
+    let refused = shared.reload().unwrap_err().to_string();
+    assert!(
+        refused.contains("ca_bundle"),
+        "refused before the build: {refused}"
+    );
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        assert_eq!(
+            status_of(&client, &url, key, "mock").await,
+            200,
+            "the refused config's limits or keys are live"
+        );
+    }
+}
