@@ -81,6 +81,45 @@ pub fn request_text_bytes(req: &Value) -> usize {
     n
 }
 
+/// Bytes of generated text in a canonical answer or chunk: every string under
+/// `choices[].message` and `choices[].delta` (content, tool-call arguments and names,
+/// reasoning, refusals, fields not classified yet), so an estimate of the output tokens
+/// does not depend on knowing which field the provider wrote into. Iterative, bounded by
+/// the size of the value.
+pub fn answer_text_bytes(v: &Value) -> usize {
+    let mut n = 0;
+    let mut stack: Vec<&Value> = Vec::new();
+    if let Some(choices) = v.get("choices").and_then(Value::as_array) {
+        for c in choices {
+            stack.extend(c.get("message"));
+            stack.extend(c.get("delta"));
+        }
+    }
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => n += s.len(),
+            Value::Array(a) => stack.extend(a.iter()),
+            // The role is the protocol's, not generated text.
+            Value::Object(o) => {
+                stack.extend(o.iter().filter(|(k, _)| *k != "role").map(|(_, v)| v))
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The output tokens of an answer and whether they were estimated: the provider's
+/// `completion_tokens` when it reported some, else one token per four bytes of the
+/// `streamed_bytes` it produced (no usage reported, or the client left first).
+pub fn output_tokens(reported: Option<u64>, streamed_bytes: usize) -> (u64, bool) {
+    match reported {
+        Some(c) if c > 0 => (c, false),
+        _ if streamed_bytes == 0 => (0, false),
+        _ => (estimate_tokens(streamed_bytes), true),
+    }
+}
+
 /// The request key holding Anthropic-only fields.
 pub const ANTHROPIC: &str = "anthropic";
 

@@ -347,6 +347,8 @@ fn convert(record: AuditRecord) -> rampart_audit::AuditRecord {
         .upstream_latency_ms
         .map(|ms| ms.max(0.0).round() as u64);
     out.gateway_overhead_us = Some((record.gateway_overhead_ms.max(0.0) * 1000.0).round() as u64);
+    out.tokens_out_estimated = record.tokens_out_estimated;
+    out.unrecorded_before = record.unrecorded_before;
     out
 }
 

@@ -7,6 +7,8 @@
 //! - with `[guard.external_classifier]`: `rampart_guard_external_total{outcome}` (`ok`,
 //!   `cached`, `timeout`, `error`: one per text the model server is asked about)
 //! - `rampart_tokens_total{model, direction}`
+//! - `rampart_unauthenticated_total{reason}` (every request that never authenticated;
+//!   only a sample of them is logged and audited)
 //! - `rampart_upstream_latency_seconds{provider}` (histogram, one per attempt)
 //! - `rampart_gateway_overhead_seconds` (histogram: request time minus upstream time)
 //! - from `rampart-audit`'s writer: `rampart_audit_spooled_total`,
@@ -151,6 +153,11 @@ pub fn finding(kind: FindingKind, direction: Direction, action: Action) {
     };
     metrics::counter!(name, "detector" => kind.as_str(), "direction" => direction.as_str())
         .increment(1);
+}
+
+/// A request that never authenticated; `reason` is the pipeline's static error code.
+pub fn unauthenticated(reason: &'static str) {
+    metrics::counter!("rampart_unauthenticated_total", "reason" => reason).increment(1);
 }
 
 pub fn guard_error() {

@@ -167,6 +167,46 @@ async fn fake_provider(
                 .insert("x-request-id", UPSTREAM_ID.parse().unwrap());
             resp
         }
+        "stream-without-usage" => {
+            let chunks: Vec<_> = (0..STREAM_CHUNKS)
+                .map(|_| (None, openai_chunk(&LOREM.repeat(10))))
+                .collect();
+            sse(&chunks)
+        }
+        "stream-with-usage" => {
+            let mut chunks: Vec<_> = (0..STREAM_CHUNKS)
+                .map(|_| (None, openai_chunk(&LOREM.repeat(10))))
+                .collect();
+            chunks.push((
+                None,
+                json!({"id": "c", "object": "chat.completion.chunk", "model": "up", "choices": [],
+                    "usage": {"prompt_tokens": 5, "completion_tokens": 4242, "total_tokens": 4247}}),
+            ));
+            sse(&chunks)
+        }
+        "answer-without-usage" => axum::Json(json!({"id": "x", "object": "chat.completion",
+            "created": 1, "model": "up", "choices": [{"index": 0, "finish_reason": "stop",
+            "message": {"role": "assistant", "content": LOREM.repeat(10 * STREAM_CHUNKS)}}]}))
+        .into_response(),
+        "slow-stream" => {
+            // A long answer, one piece every 50 ms: the client leaves after the first.
+            let stream = futures_util::stream::unfold(0u32, |i| async move {
+                if i > 0 {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                (i < 200).then(|| {
+                    let data = openai_chunk(&LOREM.repeat(10));
+                    (
+                        Ok::<_, std::convert::Infallible>(format!("data: {data}\n\n")),
+                        i + 1,
+                    )
+                })
+            });
+            Response::builder()
+                .header("content-type", "text/event-stream")
+                .body(Body::from_stream(stream))
+                .unwrap()
+        }
         other => (
             http::StatusCode::IM_A_TEAPOT,
             format!("the fake provider has no behaviour `{other}`"),
@@ -177,10 +217,47 @@ async fn fake_provider(
 
 use futures_util::StreamExt;
 
+/// Harmless text (nothing the guard acts on), 12 bytes.
+const LOREM: &str = "lorem ipsum ";
+/// Pieces in the fake streams; each piece is `LOREM` ten times (120 bytes).
+const STREAM_CHUNKS: usize = 100;
+
+/// An audit sink that keeps every record.
+#[derive(Debug, Default)]
+struct Collect(Mutex<Vec<rampart_gateway::AuditRecord>>);
+
+impl rampart_gateway::AuditSink for Collect {
+    fn record(
+        &self,
+        record: rampart_gateway::AuditRecord,
+    ) -> rampart_gateway::BoxFuture<'_, Result<(), rampart_gateway::AuditError>> {
+        self.0.lock().unwrap().push(record);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Collect {
+    fn all(&self) -> Vec<rampart_gateway::AuditRecord> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The record of `request_id`, waiting for it (a stream is audited when it ends).
+    async fn of(&self, request_id: &str) -> rampart_gateway::AuditRecord {
+        for _ in 0..200 {
+            if let Some(r) = self.all().into_iter().find(|r| r.request_id == request_id) {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no audit record for {request_id}");
+    }
+}
+
 struct Harness {
     gateway: String,
     upstream: Arc<Recorder>,
     elsewhere: Arc<Recorder>,
+    audit: Arc<Collect>,
     client: reqwest::Client,
 }
 
@@ -191,8 +268,18 @@ fn config_text(upstream: &str) -> String {
         ("up-openai", "openai"),
         ("up-anthropic", "anthropic"),
         ("up-azure", "azure"),
+        ("up-compatible", "compatible"),
     ] {
-        for behaviour in ["redirect", "refuse", "endless-500", "error-mid-stream"] {
+        for behaviour in [
+            "redirect",
+            "refuse",
+            "endless-500",
+            "error-mid-stream",
+            "stream-without-usage",
+            "stream-with-usage",
+            "answer-without-usage",
+            "slow-stream",
+        ] {
             models.push_str(&format!(
                 "[[models]]\nname = \"{behaviour}-{suffix}\"\nprovider = \"{provider}\"\nupstream_model = \"{behaviour}\"\n\n"
             ));
@@ -218,6 +305,12 @@ api_key = "sk-ant-upstream-key"
 max_retries = 0
 
 [[providers]]
+name = "up-compatible"
+kind = "openai_compatible"
+base_url = "{upstream}/v1"
+max_retries = 0
+
+[[providers]]
 name = "up-azure"
 kind = "azure_openai"
 base_url = "{upstream}"
@@ -229,9 +322,19 @@ max_retries = 0
 id = "k1"
 tenant = "acme"
 sha256 = "{key}"
-"#
+
+[[auth.keys]]
+id = "k-tpm"
+tenant = "acme"
+sha256 = "{tpm_key}"
+tpm = 500
+"#,
+        tpm_key = rampart_gateway::auth::key_hash(TPM_KEY)
     )
 }
+
+/// A key allowed 500 tokens a minute.
+const TPM_KEY: &str = "rk-hardening-tpm-key";
 
 async fn start() -> Harness {
     let (elsewhere_url, elsewhere) = start_elsewhere().await;
@@ -242,7 +345,12 @@ async fn start() -> Harness {
     });
     let upstream_url = serve(app).await;
     let config = Config::from_toml(&config_text(&upstream_url), "hardening.toml").unwrap();
-    let server = Server::new(config, Seams::default()).unwrap();
+    let audit = Arc::new(Collect::default());
+    let seams = Seams {
+        audit: Some(audit.clone()),
+        ..Seams::default()
+    };
+    let server = Server::new(config, seams).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server.serve_on(listener, std::future::pending::<()>()));
@@ -250,6 +358,7 @@ async fn start() -> Harness {
         gateway: format!("http://{addr}"),
         upstream,
         elsewhere,
+        audit,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
             .build()
@@ -259,10 +368,14 @@ async fn start() -> Harness {
 
 impl Harness {
     async fn post(&self, path: &str, body: Value) -> (u16, http::HeaderMap, String) {
+        self.post_as(KEY, path, body).await
+    }
+
+    async fn post_as(&self, key: &str, path: &str, body: Value) -> (u16, http::HeaderMap, String) {
         let resp = self
             .client
             .post(format!("{}{path}", self.gateway))
-            .bearer_auth(KEY)
+            .bearer_auth(key)
             .json(&body)
             .send()
             .await
@@ -565,4 +678,175 @@ async fn a_refused_reload_applies_nothing_of_the_new_config() {
             "the refused config's limits or keys are live"
         );
     }
+}
+
+fn request_id(headers: &http::HeaderMap) -> String {
+    headers["x-request-id"].to_str().unwrap().to_owned()
+}
+
+/// Streams that never report usage (as `openai_compatible` ones) are charged what they
+/// streamed, and the audit says it is an estimate.
+#[tokio::test]
+async fn streamed_output_without_usage_is_estimated_and_charged() {
+    let h = start().await;
+    let streamed = STREAM_CHUNKS * LOREM.len() * 10;
+    let (status, headers, body) = h
+        .post_as(
+            TPM_KEY,
+            "/v1/chat/completions",
+            chat("stream-without-usage-compatible", true),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let r = h.audit.of(&request_id(&headers)).await;
+    assert!(r.tokens_out_estimated, "{r:?}");
+    assert_eq!(r.tokens_out, streamed.div_ceil(4) as u64, "{r:?}");
+    // 3,000 tokens against 500 a minute: the next request is refused.
+    let (status, _, body) = h
+        .post_as(
+            TPM_KEY,
+            "/v1/chat/completions",
+            chat("stream-without-usage-compatible", true),
+        )
+        .await;
+    assert_eq!(
+        status, 429,
+        "the streamed tokens were never charged: {body}"
+    );
+}
+
+#[tokio::test]
+async fn reported_usage_is_used_as_it_is_and_complete_answers_are_estimated_too() {
+    let h = start().await;
+    let (status, headers, body) = h
+        .post(
+            "/v1/chat/completions",
+            chat("stream-with-usage-openai", true),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let r = h.audit.of(&request_id(&headers)).await;
+    assert_eq!(
+        (r.tokens_out, r.tokens_out_estimated),
+        (4242, false),
+        "{r:?}"
+    );
+    let (status, headers, body) = h
+        .post(
+            "/v1/chat/completions",
+            chat("answer-without-usage-compatible", false),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let r = h.audit.of(&request_id(&headers)).await;
+    let answered = STREAM_CHUNKS * LOREM.len() * 10;
+    assert_eq!(
+        (r.tokens_out, r.tokens_out_estimated),
+        (answered.div_ceil(4) as u64, true),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_mid_stream_is_charged_what_was_streamed() {
+    let h = start().await;
+    let mut resp = h
+        .client
+        .post(format!("{}/v1/chat/completions", h.gateway))
+        .bearer_auth(TPM_KEY)
+        .json(&chat("slow-stream-compatible", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let id = request_id(resp.headers());
+    // Read a few pieces, then leave.
+    let mut got = 0;
+    while got < 600 {
+        got += resp.chunk().await.unwrap().unwrap().len();
+    }
+    drop(resp);
+    let r = h.audit.of(&id).await;
+    assert_eq!(r.status, 499, "{r:?}");
+    assert!(r.tokens_out_estimated && r.tokens_out >= 100, "{r:?}");
+    // And it was charged: the key's 500 tokens a minute are spent after a few of these.
+    let mut refused = false;
+    for _ in 0..10 {
+        let (status, _, _) = h
+            .post_as(
+                TPM_KEY,
+                "/v1/chat/completions",
+                chat("stream-without-usage-compatible", true),
+            )
+            .await;
+        if status == 429 {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused);
+}
+
+/// Requests without a valid key are counted, and only a sample recorded; what a record
+/// keeps of client text is bounded.
+#[tokio::test]
+async fn unauthenticated_requests_cannot_flood_the_audit_log() {
+    let h = start().await;
+    let long = "p".repeat(8_000);
+    let started = std::time::Instant::now();
+    for i in 0..150 {
+        let req = match i % 3 {
+            0 => h.client.get(format!("{}/v1/models/{long}{i}", h.gateway)),
+            1 => h
+                .client
+                .post(format!("{}/v1/{long}/{i}", h.gateway))
+                .bearer_auth("rk-wrong"),
+            _ => h.client.post(format!("{}/v1/chat/completions", h.gateway)),
+        };
+        let status = req.send().await.unwrap().status().as_u16();
+        assert!(status == 401 || status == 404, "{status}");
+    }
+    let unauth: Vec<_> = h
+        .audit
+        .all()
+        .into_iter()
+        .filter(|r| r.key_id.is_none())
+        .collect();
+    // At most ten a second are written.
+    let seconds = started.elapsed().as_secs() as usize + 1;
+    assert!(
+        unauth.len() <= 10 * seconds,
+        "{} records for 150 unauthenticated requests",
+        unauth.len()
+    );
+    assert!(!unauth.is_empty(), "a sample is still recorded");
+    for r in &unauth {
+        assert!(
+            r.model.as_ref().is_none_or(|m| m.len() < 200),
+            "{:?}",
+            r.model
+        );
+    }
+    // After the window, the next record says how many it stands for.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let resp = h
+        .client
+        .post(format!("{}/v1/chat/completions", h.gateway))
+        .send()
+        .await
+        .unwrap();
+    let r = h.audit.of(&request_id(resp.headers())).await;
+    assert!(r.unrecorded_before > 0, "{r:?}");
+    // An authenticated request naming a huge model: its record keeps 128 bytes and says
+    // how many were cut.
+    let (status, headers, _) = h
+        .post("/v1/chat/completions", chat(&"m".repeat(40_000), false))
+        .await;
+    assert_eq!(status, 404);
+    let r = h.audit.of(&request_id(&headers)).await;
+    let model = r.model.unwrap();
+    assert!(
+        model.len() < 200 && model.ends_with("[+39872 bytes]"),
+        "{model}"
+    );
 }
