@@ -7,7 +7,9 @@
 //! exponential backoff and jitter, honouring the provider's `Retry-After` up to a cap;
 //! the whole call is bounded by the request timeout. A circuit breaker per deployment
 //! skips a deployment after consecutive failures and lets one trial through after a
-//! cool-down.
+//! cool-down. Each attempt holds an [`Admission`] that settles the breaker however the
+//! attempt ends, and only failures that say something about the deployment's health
+//! count against it ([`Health`]).
 
 use crate::providers::{ChatCall, ChatReply, Health, Provider, UpstreamError};
 use std::sync::{Arc, Mutex};
