@@ -55,6 +55,23 @@ pub struct AuditRecord {
     pub upstream_latency_ms: Option<u64>,
     /// Time spent in Rampart itself (total minus upstream), microseconds.
     pub gateway_overhead_us: Option<u64>,
+    /// `tokens_out` is the gateway's estimate from the text it streamed (the provider
+    /// reported no usage, or the client left before it did), not the provider's count.
+    /// Left out when false, so records written before the field existed hash the same.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub tokens_out_estimated: bool,
+    /// How many unauthenticated failures before this one were not recorded (they are
+    /// sampled, and all counted in `rampart_unauthenticated_total`). Left out when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unrecorded_before: u64,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl AuditRecord {
@@ -77,6 +94,8 @@ impl AuditRecord {
             tokens_out: None,
             upstream_latency_ms: None,
             gateway_overhead_us: None,
+            tokens_out_estimated: false,
+            unrecorded_before: 0,
         }
     }
 
@@ -115,6 +134,25 @@ pub fn format_time_ms(time_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_added_later_leave_older_records_hashing_the_same() {
+        let r = AuditRecord::new(1, "req", "openai.chat");
+        let json = String::from_utf8(r.canonical_json()).unwrap();
+        assert!(json.ends_with(r#""gateway_overhead_us":null}"#), "{json}");
+        let mut r2 = r.clone();
+        r2.tokens_out_estimated = true;
+        r2.unrecorded_before = 7;
+        let json2 = String::from_utf8(r2.canonical_json()).unwrap();
+        assert!(
+            json2.ends_with(r#""tokens_out_estimated":true,"unrecorded_before":7}"#),
+            "{json2}"
+        );
+        let back: AuditRecord = serde_json::from_str(&json2).unwrap();
+        assert_eq!(back, r2);
+        let old: AuditRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(old, r);
+    }
 
     #[test]
     fn findings_keep_kind_type_and_direction_only() {

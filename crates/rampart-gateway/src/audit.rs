@@ -66,6 +66,82 @@ pub struct AuditRecord {
     pub upstream_latency_ms: Option<f64>,
     /// Total time minus upstream time: what the gateway itself cost.
     pub gateway_overhead_ms: f64,
+    /// `tokens_out` is the gateway's estimate from what it streamed (no usage reported,
+    /// or the client left before it came), not the provider's count.
+    pub tokens_out_estimated: bool,
+    /// Unauthenticated failures before this one that were counted but not recorded
+    /// ([`UnauthenticatedSampler`]).
+    pub unrecorded_before: u64,
+}
+
+/// The most bytes of a client-chosen string (a model name from a body or a path) that a
+/// record or a log line keeps.
+pub const MAX_RECORDED_TEXT: usize = 128;
+
+/// `text` cut to [`MAX_RECORDED_TEXT`] bytes (at a character boundary), saying how many
+/// bytes were cut: `name…[+N bytes]`. A record carries at most this much of what a client
+/// chose, however long the client made it.
+pub fn bounded_text(text: &str) -> String {
+    if text.len() <= MAX_RECORDED_TEXT {
+        return text.to_owned();
+    }
+    let mut end = MAX_RECORDED_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…[+{} bytes]", &text[..end], text.len() - end)
+}
+
+/// How many records of unauthenticated failures are written per second; the rest are
+/// counted (`rampart_unauthenticated_total{reason}`) and the next written record says how
+/// many it stands for.
+pub const UNAUTHENTICATED_RECORDS_PER_SECOND: u32 = 10;
+
+/// Samples the records of requests that never authenticated (no key, a wrong key, an
+/// unknown path), so that nobody without a key can fill the audit buffer, the spool or
+/// the store: at most [`UNAUTHENTICATED_RECORDS_PER_SECOND`] a second are written.
+#[derive(Debug)]
+pub struct UnauthenticatedSampler {
+    state: std::sync::Mutex<SamplerState>,
+}
+
+#[derive(Debug)]
+struct SamplerState {
+    window_start: std::time::Instant,
+    written: u32,
+    suppressed: u64,
+}
+
+impl Default for UnauthenticatedSampler {
+    fn default() -> Self {
+        UnauthenticatedSampler {
+            state: std::sync::Mutex::new(SamplerState {
+                window_start: std::time::Instant::now(),
+                written: 0,
+                suppressed: 0,
+            }),
+        }
+    }
+}
+
+impl UnauthenticatedSampler {
+    /// `Some(n)`: write this record, which stands for itself and the `n` unrecorded before
+    /// it; `None`: count it only.
+    pub fn admit(&self) -> Option<u64> {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        if now.duration_since(s.window_start) >= std::time::Duration::from_secs(1) {
+            s.window_start = now;
+            s.written = 0;
+        }
+        if s.written < UNAUTHENTICATED_RECORDS_PER_SECOND {
+            s.written += 1;
+            Some(std::mem::take(&mut s.suppressed))
+        } else {
+            s.suppressed = s.suppressed.saturating_add(1);
+            None
+        }
+    }
 }
 
 /// Could not record. The pipeline logs it (without the record's content) and counts it in
@@ -104,4 +180,37 @@ pub fn now_rfc3339() -> String {
         "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
         now.subsec_millis()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_text_is_cut_and_counted() {
+        assert_eq!(bounded_text("gpt-4o"), "gpt-4o");
+        let long = "é".repeat(200);
+        let cut = bounded_text(&long);
+        assert!(cut.starts_with(&"é".repeat(64)), "{cut}");
+        assert!(cut.ends_with("…[+272 bytes]"), "{cut}");
+        assert!(cut.len() < MAX_RECORDED_TEXT + 20);
+    }
+
+    #[test]
+    fn the_sampler_writes_a_few_a_second_and_counts_the_rest() {
+        let s = UnauthenticatedSampler::default();
+        for _ in 0..UNAUTHENTICATED_RECORDS_PER_SECOND {
+            assert_eq!(s.admit(), Some(0));
+        }
+        for _ in 0..500 {
+            assert_eq!(s.admit(), None);
+        }
+        s.state.lock().unwrap().window_start -= std::time::Duration::from_secs(2);
+        assert_eq!(
+            s.admit(),
+            Some(500),
+            "the next record stands for the unrecorded"
+        );
+        assert_eq!(s.admit(), Some(0));
+    }
 }

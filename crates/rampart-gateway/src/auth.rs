@@ -9,6 +9,7 @@ use crate::BoxFuture;
 use crate::config::AuthConfig;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::RwLock;
 
 /// An authenticated caller. Cheap to clone; carried in the request context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +55,13 @@ pub trait Authenticator: Send + Sync + std::fmt::Debug {
         &'a self,
         presented_key: &'a str,
     ) -> BoxFuture<'a, Result<Option<Principal>, AuthError>>;
+
+    /// Take what a reloaded config says about keys (its `[[auth.keys]]`). Called after the
+    /// new config has been fully built, just before it is swapped in, so it cannot fail.
+    /// Authenticators that read nothing from the config keep the default (nothing).
+    fn reconfigure(&self, config: &crate::config::Config) {
+        let _ = config;
+    }
 }
 
 /// `sha256(key)` in lower-case hex: how keys are stored.
@@ -62,13 +70,21 @@ pub fn key_hash(key: &str) -> String {
 }
 
 /// Keys listed in the config file as `[[auth.keys]] id, tenant, sha256, models?, rpm?, tpm?`.
+/// A reload replaces them whole ([`Authenticator::reconfigure`]): a removed key stops
+/// working and a narrowed one is narrowed, at the moment the new config is swapped in.
 #[derive(Debug, Default)]
 pub struct StaticKeys {
-    by_hash: HashMap<[u8; 32], Principal>,
+    by_hash: RwLock<HashMap<[u8; 32], Principal>>,
 }
 
 impl StaticKeys {
     pub fn from_config(auth: &AuthConfig) -> StaticKeys {
+        StaticKeys {
+            by_hash: RwLock::new(Self::table(auth)),
+        }
+    }
+
+    fn table(auth: &AuthConfig) -> HashMap<[u8; 32], Principal> {
         let mut by_hash = HashMap::new();
         for k in &auth.keys {
             let k = k.get_ref();
@@ -89,11 +105,14 @@ impl StaticKeys {
                 },
             );
         }
-        StaticKeys { by_hash }
+        by_hash
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_hash.is_empty()
+        self.by_hash
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
     }
 }
 
@@ -104,8 +123,18 @@ impl Authenticator for StaticKeys {
     ) -> BoxFuture<'a, Result<Option<Principal>, AuthError>> {
         let digest: [u8; 32] = Sha256::digest(presented_key.as_bytes()).into();
         // A hash-map lookup on the digest: the timing reveals nothing useful about a key.
-        let found = self.by_hash.get(&digest).cloned();
+        let found = self
+            .by_hash
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&digest)
+            .cloned();
         Box::pin(async move { Ok(found) })
+    }
+
+    fn reconfigure(&self, config: &crate::config::Config) {
+        let table = Self::table(&config.auth);
+        *self.by_hash.write().unwrap_or_else(|p| p.into_inner()) = table;
     }
 }
 
@@ -127,6 +156,12 @@ impl Authenticator for ChainAuthenticator {
             }
             Ok(None)
         })
+    }
+
+    fn reconfigure(&self, config: &crate::config::Config) {
+        for a in &self.0 {
+            a.reconfigure(config);
+        }
     }
 }
 

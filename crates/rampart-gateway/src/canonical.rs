@@ -23,6 +23,19 @@
 
 use serde_json::{Map, Value, json};
 
+/// Set `key` on a JSON object; any other value is left as it is and `false` returned.
+/// `value[key] = …` panics when `value` is an array, string, number or boolean, so JSON
+/// that came from a client or a provider is never index-assigned: it goes through here.
+pub fn set_field(target: &mut Value, key: &str, v: Value) -> bool {
+    match target.as_object_mut() {
+        Some(o) => {
+            o.insert(key.to_owned(), v);
+            true
+        }
+        None => false,
+    }
+}
+
 /// The text of a message `content`: a string, or the `text` of each text-like part joined
 /// with newlines. Non-text parts (images, audio) contribute nothing.
 pub fn content_text(content: &Value) -> String {
@@ -66,6 +79,45 @@ pub fn request_text_bytes(req: &Value) -> usize {
         }
     }
     n
+}
+
+/// Bytes of generated text in a canonical answer or chunk: every string under
+/// `choices[].message` and `choices[].delta` (content, tool-call arguments and names,
+/// reasoning, refusals, fields not classified yet), so an estimate of the output tokens
+/// does not depend on knowing which field the provider wrote into. Iterative, bounded by
+/// the size of the value.
+pub fn answer_text_bytes(v: &Value) -> usize {
+    let mut n = 0;
+    let mut stack: Vec<&Value> = Vec::new();
+    if let Some(choices) = v.get("choices").and_then(Value::as_array) {
+        for c in choices {
+            stack.extend(c.get("message"));
+            stack.extend(c.get("delta"));
+        }
+    }
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => n += s.len(),
+            Value::Array(a) => stack.extend(a.iter()),
+            // The role is the protocol's, not generated text.
+            Value::Object(o) => {
+                stack.extend(o.iter().filter(|(k, _)| *k != "role").map(|(_, v)| v))
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The output tokens of an answer and whether they were estimated: the provider's
+/// `completion_tokens` when it reported some, else one token per four bytes of the
+/// `streamed_bytes` it produced (no usage reported, or the client left first).
+pub fn output_tokens(reported: Option<u64>, streamed_bytes: usize) -> (u64, bool) {
+    match reported {
+        Some(c) if c > 0 => (c, false),
+        _ if streamed_bytes == 0 => (0, false),
+        _ => (estimate_tokens(streamed_bytes), true),
+    }
 }
 
 /// The request key holding Anthropic-only fields.

@@ -106,6 +106,14 @@ impl Authenticator for KeyringAuthenticator {
             }))
         })
     }
+
+    /// The store needs nothing from the config; the authenticator asked first (the
+    /// config's static keys) takes the reloaded `[[auth.keys]]`.
+    fn reconfigure(&self, config: &crate::config::Config) {
+        if let Some(first) = &self.first {
+            first.reconfigure(config);
+        }
+    }
 }
 
 /// Per-key and per-tenant GCRA limits with token budgets, over any
@@ -339,6 +347,8 @@ fn convert(record: AuditRecord) -> rampart_audit::AuditRecord {
         .upstream_latency_ms
         .map(|ms| ms.max(0.0).round() as u64);
     out.gateway_overhead_us = Some((record.gateway_overhead_ms.max(0.0) * 1000.0).round() as u64);
+    out.tokens_out_estimated = record.tokens_out_estimated;
+    out.unrecorded_before = record.unrecorded_before;
     out
 }
 

@@ -7,6 +7,8 @@
 //! - with `[guard.external_classifier]`: `rampart_guard_external_total{outcome}` (`ok`,
 //!   `cached`, `timeout`, `error`: one per text the model server is asked about)
 //! - `rampart_tokens_total{model, direction}`
+//! - `rampart_unauthenticated_total{reason}` (every request that never authenticated;
+//!   only a sample of them is logged and audited)
 //! - `rampart_upstream_latency_seconds{provider}` (histogram, one per attempt)
 //! - `rampart_gateway_overhead_seconds` (histogram: request time minus upstream time)
 //! - from `rampart-audit`'s writer: `rampart_audit_spooled_total`,
@@ -15,6 +17,11 @@
 //!   `spool_error`, `store_failed`, `spool_corrupt`)
 //! - with `[telemetry] otlp_endpoint`: `rampart_otlp_spans_dropped_total` (exporter queue
 //!   full) and `rampart_otlp_export_failures_total`
+//!
+//! Every label value comes from a closed set: static strings, the configured providers,
+//! or a [`ModelLabel`], which is a configured model name or `unknown`. Nothing a client
+//! sends (a model name, a path) becomes a label, so no request can grow the registry or
+//! `/metrics` (each label value is kept for the life of the process).
 //!
 //! The recorder is installed once per process; [`render`] produces the exposition text.
 //! A background thread drains the histograms' sample buffers every few seconds: the
@@ -85,12 +92,35 @@ pub fn render() -> String {
         .unwrap_or_default()
 }
 
-pub fn request(surface: &'static str, model: &str, status: u16) {
+/// The `model` label of a request: a configured model name, or `unknown` for any name
+/// the configuration does not have (and for requests that named none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelLabel<'a>(&'a str);
+
+impl<'a> ModelLabel<'a> {
+    /// The label for `name` given the configured models: the configured key itself, so the
+    /// label's text is the operator's, never the client's.
+    pub fn of<V>(name: Option<&str>, configured: &'a std::collections::HashMap<String, V>) -> Self {
+        match name.and_then(|n| configured.get_key_value(n)) {
+            Some((known, _)) => ModelLabel(known.as_str()),
+            None => ModelLabel::UNKNOWN,
+        }
+    }
+
+    pub const UNKNOWN: ModelLabel<'static> = ModelLabel("unknown");
+
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+}
+
+pub fn request(surface: &'static str, model: ModelLabel<'_>, status: u16) {
+    // Statuses are 100..=999 at most: a closed set.
     let status = match status_label(status) {
         Some(s) => metrics::SharedString::const_str(s),
-        None => metrics::SharedString::from(status.to_string()),
+        None => metrics::SharedString::from(status.min(999).to_string()),
     };
-    metrics::counter!("rampart_requests_total", "surface" => surface, "model" => model.to_owned(), "status" => status)
+    metrics::counter!("rampart_requests_total", "surface" => surface, "model" => model.as_str().to_owned(), "status" => status)
         .increment(1);
 }
 
@@ -125,6 +155,11 @@ pub fn finding(kind: FindingKind, direction: Direction, action: Action) {
         .increment(1);
 }
 
+/// A request that never authenticated; `reason` is the pipeline's static error code.
+pub fn unauthenticated(reason: &'static str) {
+    metrics::counter!("rampart_unauthenticated_total", "reason" => reason).increment(1);
+}
+
 pub fn guard_error() {
     metrics::counter!("rampart_guard_errors_total").increment(1);
 }
@@ -138,13 +173,15 @@ pub fn audit_failure() {
     metrics::counter!("rampart_audit_failures_total").increment(1);
 }
 
-pub fn tokens(model: &str, input: u64, output: u64) {
+pub fn tokens(model: ModelLabel<'_>, input: u64, output: u64) {
+    let model = model.as_str();
     metrics::counter!("rampart_tokens_total", "model" => model.to_owned(), "direction" => "input")
         .increment(input);
     metrics::counter!("rampart_tokens_total", "model" => model.to_owned(), "direction" => "output")
         .increment(output);
 }
 
+/// `provider` is a `[[providers]] name` from the configuration.
 pub fn upstream_latency(provider: &str, d: Duration) {
     metrics::histogram!("rampart_upstream_latency_seconds", "provider" => provider.to_owned())
         .record(d.as_secs_f64());

@@ -269,7 +269,9 @@ fn random_id<const N: usize>() -> [u8; N] {
 
 /// The exporter task: batches spans and posts them until every sender is gone.
 async fn export(url: String, service: String, mut receiver: mpsc::Receiver<Value>) {
+    // No redirects, like every other client of the gateway: spans go where configured.
     let client = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .user_agent(concat!("rampart/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -348,8 +350,10 @@ pub fn finish_request(tracer: &Tracer, trace: RequestTrace, ctx: &crate::pipelin
             Attr::Int(i64::try_from(ctx.tally.findings.len()).unwrap_or(i64::MAX)),
         ),
     ];
+    // The client chose the model name, however long: bounded like the audit record's.
+    let model = ctx.model.as_deref().map(crate::audit::bounded_text);
     let optional = [
-        ("gen_ai.request.model", ctx.model.as_deref()),
+        ("gen_ai.request.model", model.as_deref()),
         ("rampart.provider", ctx.provider.as_deref()),
         ("gen_ai.response.model", ctx.deployment.as_deref()),
         ("rampart.error", ctx.error),

@@ -50,6 +50,8 @@ pub struct RequestCtx {
     pub limits: Vec<LimitStatus>,
     pub tokens_in: u64,
     pub tokens_out: u64,
+    /// `tokens_out` is an estimate from the streamed text, not the provider's count.
+    pub tokens_out_estimated: bool,
     pub upstream: Option<Duration>,
     pub status: u16,
     pub error: Option<&'static str>,
@@ -80,6 +82,7 @@ impl RequestCtx {
             limits: Vec::new(),
             tokens_in: 0,
             tokens_out: 0,
+            tokens_out_estimated: false,
             upstream: None,
             status: 200,
             error: None,
@@ -95,7 +98,7 @@ impl RequestCtx {
         }
     }
 
-    fn record(&self) -> AuditRecord {
+    fn record(&self, unrecorded_before: u64) -> AuditRecord {
         let total = self.started.elapsed();
         let overhead = total.saturating_sub(self.upstream.unwrap_or_default());
         AuditRecord {
@@ -104,7 +107,8 @@ impl RequestCtx {
             tenant: self.principal.as_ref().map(|p| p.tenant.clone()),
             key_id: self.principal.as_ref().map(|p| p.key_id.clone()),
             surface: self.surface.name(),
-            model: self.model.clone(),
+            // The client chose it, however long: bounded, with the length cut.
+            model: self.model.as_deref().map(crate::audit::bounded_text),
             provider: self.provider.clone(),
             deployment: self.deployment.clone(),
             decision: self.tally.decision,
@@ -115,6 +119,8 @@ impl RequestCtx {
             tokens_out: self.tokens_out,
             upstream_latency_ms: self.upstream.map(|d| d.as_secs_f64() * 1000.0),
             gateway_overhead_ms: overhead.as_secs_f64() * 1000.0,
+            tokens_out_estimated: self.tokens_out_estimated,
+            unrecorded_before,
         }
     }
 }
@@ -145,20 +151,34 @@ macro_rules! traced {
     }};
 }
 
-/// The `audit` phase: metrics, one log line, one record to the sink.
+/// The `audit` phase: metrics, one log line, one record to the sink. Requests that never
+/// authenticated are counted, and only a sample of them logged and recorded (see
+/// [`crate::audit::UnauthenticatedSampler`]): without a key nobody can fill the audit
+/// buffer, spool or store.
 fn audit(rt: &Arc<Runtime>, mut ctx: RequestCtx) {
     let audit_started = Instant::now();
-    let record = ctx.record();
-    let model = ctx.model.as_deref().unwrap_or("");
-    crate::metrics::request(ctx.surface.name(), model, ctx.status);
+    let label = crate::metrics::ModelLabel::of(ctx.model.as_deref(), &rt.models);
+    crate::metrics::request(ctx.surface.name(), label, ctx.status);
+    let unrecorded_before = if ctx.principal.is_none() {
+        crate::metrics::unauthenticated(ctx.error.unwrap_or("none"));
+        match rt.unauthenticated.admit() {
+            Some(n) => n,
+            None => return,
+        }
+    } else {
+        0
+    };
+    let record = ctx.record(unrecorded_before);
     if ctx.tokens_in + ctx.tokens_out > 0 {
-        crate::metrics::tokens(model, ctx.tokens_in, ctx.tokens_out);
+        crate::metrics::tokens(label, ctx.tokens_in, ctx.tokens_out);
     }
+    let model = record.model.as_deref().unwrap_or("");
     crate::metrics::overhead(Duration::from_secs_f64(record.gateway_overhead_ms / 1000.0));
     tracing::info!(
         request_id = %ctx.request_id, surface = ctx.surface.name(), model,
         status = ctx.status, decision = %ctx.tally.decision, error = ctx.error,
         findings = ctx.tally.findings.len(), tokens_in = ctx.tokens_in, tokens_out = ctx.tokens_out,
+        tokens_out_estimated = ctx.tokens_out_estimated, unrecorded_before,
         upstream_ms = record.upstream_latency_ms, overhead_ms = record.gateway_overhead_ms,
         "request"
     );
@@ -166,7 +186,7 @@ fn audit(rt: &Arc<Runtime>, mut ctx: RequestCtx) {
         let limiter = rt.limiter.clone();
         let p = p.clone();
         let tokens = ctx.tokens_in + ctx.tokens_out;
-        let model = model.to_owned();
+        let model = ctx.model.clone().unwrap_or_default();
         run_or_spawn(async move { limiter.record(&p, &model, tokens).await });
     }
     let sink = rt.audit.clone();
@@ -515,7 +535,11 @@ async fn upstream(
     let client_key = ctx.client_key.clone();
     let call = routing::call_with_fallback(route, deadline, |dep| {
         let mut body = req.canonical.clone();
-        body["model"] = Value::String(dep.upstream_model.clone());
+        canonical::set_field(
+            &mut body,
+            "model",
+            Value::String(dep.upstream_model.clone()),
+        );
         Some(ChatCall {
             body,
             stream: req.stream,
@@ -548,27 +572,63 @@ async fn upstream(
     }
 }
 
+/// An upstream failure as the client sees it: the provider's status mapped to ours and a
+/// fixed message of ours with the provider's request id. The provider's own error text is
+/// never relayed: it can carry the prompt, internal hostnames, or text an attacker made
+/// the provider echo (it is logged truncated at debug level where it was read).
 fn upstream_error(e: crate::providers::UpstreamError) -> ApiError {
-    match e.status {
+    tracing::debug!(status = ?e.status, error = %e.message, upstream_request_id = ?e.request_id,
+        "upstream call failed");
+    let (status, code, message) = match e.status {
+        // The gateway refused locally with a message of its own.
+        Some(s) if e.client_message.is_some() => (
+            StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY),
+            "upstream_rejected",
+            e.client_message.unwrap_or_default(),
+        ),
         // The provider refused the request itself: the client can fix it.
-        Some(s @ (400 | 404 | 413 | 422)) => ApiError::new(
+        Some(s @ (400 | 404 | 413 | 422)) => (
             StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST),
             "upstream_rejected",
-            e.message,
+            format!("The provider refused the request (HTTP {s})."),
         ),
-        Some(504) => ApiError::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", e.message),
-        Some(429) | Some(503) => ApiError::new(
+        Some(408 | 504) => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            "The provider did not answer in time.".to_owned(),
+        ),
+        Some(s @ (429 | 503)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "upstream_unavailable",
-            e.message,
+            format!("The provider is unavailable or over capacity (HTTP {s}); try again shortly."),
         ),
-        Some(401 | 403) => ApiError::new(
+        Some(401 | 403) => (
             StatusCode::BAD_GATEWAY,
             "upstream_auth",
-            "The provider refused Rampart's credentials; check the provider key in the config.",
+            "The provider refused Rampart's credentials; check the provider key in the config."
+                .to_owned(),
         ),
-        _ => ApiError::new(StatusCode::BAD_GATEWAY, "upstream_error", e.message),
-    }
+        Some(s) => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            format!("The provider failed (HTTP {s})."),
+        ),
+        None if e.retryable => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            "The provider could not be reached.".to_owned(),
+        ),
+        None => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            "The provider's answer could not be used.".to_owned(),
+        ),
+    };
+    let message = match &e.request_id {
+        Some(id) => format!("{message} Upstream request id: {id}."),
+        None => message,
+    };
+    ApiError::new(status, code, message)
 }
 
 /// Phases `guard_output` and `respond` for a complete answer.
@@ -580,12 +640,15 @@ fn respond(
     mut resp: Value,
     _started: Instant,
 ) -> Result<Response, ApiError> {
+    let mut reported = None;
     if let Some((p, c)) = canonical::usage_of(&resp) {
         if p > 0 {
             ctx.tokens_in = p;
         }
-        ctx.tokens_out = c;
+        reported = Some(c);
     }
+    (ctx.tokens_out, ctx.tokens_out_estimated) =
+        canonical::output_tokens(reported, canonical::answer_text_bytes(&resp));
     crate::guard::output_complete(&rt.guard, &mut resp, &mut ctx.session, &mut ctx.tally)?;
     let body = surfaces::render_chat(surface, &resp, req);
     Ok(json_response(StatusCode::OK, &body))
@@ -617,6 +680,10 @@ fn respond_stream(
         let mut client_gone = false;
         let mut failed = false;
         let mut guard_time = Duration::ZERO;
+        // Output tokens: the provider's count when it sends one, else an estimate from
+        // the text it streamed (counted before the guard: what the provider produced).
+        let mut reported_out = None;
+        let mut streamed_bytes = 0usize;
         'outer: loop {
             let next = tokio::select! {
                 _ = tx.closed() => { client_gone = true; break }
@@ -635,8 +702,10 @@ fn respond_stream(
                         if p > 0 {
                             ctx.tokens_in = p;
                         }
-                        ctx.tokens_out = c;
+                        reported_out = Some(c);
                     }
+                    streamed_bytes =
+                        streamed_bytes.saturating_add(canonical::answer_text_bytes(&chunk));
                     let t = Instant::now();
                     let flow = sg.chunk(&mut chunk, &mut ctx.session, &mut ctx.tally);
                     guard_time += t.elapsed();
@@ -688,6 +757,9 @@ fn respond_stream(
             }
         }
         drop(upstream);
+        // Charged in `audit` whether the stream ended or the client left.
+        (ctx.tokens_out, ctx.tokens_out_estimated) =
+            canonical::output_tokens(reported_out, streamed_bytes);
         // Upstream time for a stream: from the call until its end, less the guard's work.
         ctx.upstream = Some(started.elapsed().saturating_sub(guard_time));
         if client_gone {
@@ -738,7 +810,7 @@ async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<R
         t.restore(&mut req);
     }
     let base64 = req.get("encoding_format").and_then(Value::as_str) == Some("base64");
-    req["encoding_format"] = json!("float");
+    canonical::set_field(&mut req, "encoding_format", json!("float"));
     let started = Instant::now();
     let result =
         routing::embeddings_with_fallback(route, Instant::now() + rt.request_timeout(), &req).await;
@@ -768,9 +840,12 @@ async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<R
 
 /// `/v1/messages/count_tokens`: an estimate computed here; the text goes nowhere.
 fn count_tokens(rt: &Runtime, ctx: &mut RequestCtx, body: &Value) -> Result<Response, ApiError> {
+    if !body.is_object() {
+        return Err(ApiError::invalid("body", "expected a JSON object"));
+    }
     let mut probe = body.clone();
     if probe.get("max_tokens").is_none() {
-        probe["max_tokens"] = json!(1);
+        canonical::set_field(&mut probe, "max_tokens", json!(1));
     }
     let req = surfaces::anthropic::parse(&probe)?;
     ctx.model = Some(req.model.clone());

@@ -38,6 +38,8 @@ pub struct Runtime {
     pub client_key_providers: Vec<String>,
     /// The OTLP trace exporter (`[telemetry] otlp_endpoint`).
     pub tracer: Option<crate::otlp::Tracer>,
+    /// Samples the audit records of requests that never authenticated.
+    pub unauthenticated: crate::audit::UnauthenticatedSampler,
 }
 
 impl Runtime {
@@ -117,6 +119,7 @@ impl Runtime {
             .unwrap_or_else(|| Arc::new(LogAuditSink));
         let tracer = crate::otlp::Tracer::from_config(&config);
         Ok(Runtime {
+            unauthenticated: Default::default(),
             tracer,
             config,
             guard: Arc::new(guard),

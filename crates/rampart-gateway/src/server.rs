@@ -65,7 +65,12 @@ impl Shared {
             .clone()
     }
 
-    /// Reload the config file; on any error keep the old runtime.
+    /// Reload the config file; on any error keep the old runtime, with nothing of the new
+    /// config applied. Everything that can fail (parsing, validation, building the guard,
+    /// providers and routes) happens first; then, under the runtime lock, the seams take
+    /// the new settings (`[limits]`, `[[tenants]]`, `[[auth.keys]]`: none of which can
+    /// fail) and the new runtime is swapped in, so a request sees either the old
+    /// configuration or the new one.
     pub fn reload(&self) -> Result<(), ConfigError> {
         let Some(path) = &self.source else {
             return Ok(());
@@ -75,14 +80,20 @@ impl Shared {
         if config.server.listen.get_ref() != old.config.server.listen.get_ref() {
             tracing::warn!("`server.listen` changed: the new address takes effect after a restart");
         }
+        drop(old);
+        let runtime = Runtime::build(config, &self.seams)?;
+        let mut slot = self.runtime.write().unwrap_or_else(|p| p.into_inner());
+        let config = &runtime.config;
         if let Some(l) = &self.seams.limiter {
-            l.reconfigure(&config);
+            l.reconfigure(config);
         }
         if let Some(l) = &self.builtin_limiter {
             l.set_defaults(config.limits.default_rpm(), config.limits.default_tpm());
         }
-        let runtime = Runtime::build(config, &self.seams)?;
-        *self.runtime.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(runtime);
+        if let Some(a) = &self.seams.authenticator {
+            a.reconfigure(config);
+        }
+        *slot = Arc::new(runtime);
         Ok(())
     }
 }

@@ -45,7 +45,7 @@ impl Provider for AnthropicProvider {
     fn chat(&self, call: ChatCall) -> BoxFuture<'_, Result<ChatReply, UpstreamError>> {
         Box::pin(async move {
             let mut body = tr::request_from_canonical(&call.body);
-            body["stream"] = Value::Bool(call.stream);
+            crate::canonical::set_field(&mut body, "stream", Value::Bool(call.stream));
             let key = call
                 .client_key
                 .as_deref()
@@ -76,8 +76,10 @@ fn event_chunks(resp: reqwest::Response, idle: Duration) -> ChunkStream {
         queue: std::collections::VecDeque<Value>,
         done: bool,
         idle: Duration,
+        request_id: Option<String>,
     }
     let st = State {
+        request_id: super::upstream_request_id(resp.headers()),
         resp,
         parser: SseParser::default(),
         conv: tr::EventsToChunks::default(),
@@ -128,7 +130,9 @@ fn event_chunks(resp: reqwest::Response, idle: Duration) -> ChunkStream {
                     Ok(chunks) => st.queue.extend(chunks),
                     Err(msg) => {
                         st.done = true;
-                        return Some((Err(UpstreamError::protocol(msg)), st));
+                        let e = UpstreamError::mid_stream("error event", &msg)
+                            .with_request_id(st.request_id.clone());
+                        return Some((Err(e), st));
                     }
                 }
             }

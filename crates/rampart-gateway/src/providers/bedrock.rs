@@ -126,8 +126,10 @@ fn frames(resp: reqwest::Response, model: &str, idle: Duration) -> ChunkStream {
         queue: std::collections::VecDeque<Value>,
         done: bool,
         idle: Duration,
+        request_id: Option<String>,
     }
     let st = State {
+        request_id: super::upstream_request_id(resp.headers()),
         resp,
         decoder: Decoder::default(),
         conv: tr::StreamToChunks::new(model),
@@ -168,10 +170,9 @@ fn frames(resp: reqwest::Response, model: &str, idle: Duration) -> ChunkStream {
                         .get("message")
                         .and_then(Value::as_str)
                         .unwrap_or("provider stream error");
-                    return Some((
-                        Err(UpstreamError::protocol(format!("{}: {msg}", f.event_type))),
-                        st,
-                    ));
+                    let e = UpstreamError::mid_stream("exception event", msg)
+                        .with_request_id(st.request_id.clone());
+                    return Some((Err(e), st));
                 }
                 st.queue.extend(st.conv.push(&f.event_type, &data));
             }

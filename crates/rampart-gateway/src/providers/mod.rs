@@ -53,7 +53,22 @@ impl std::fmt::Debug for ChatReply {
     }
 }
 
-/// A failed upstream call. The message never contains the provider credential.
+/// What a failed call says about the deployment's health, for its circuit breaker. Only
+/// failures that say something about the deployment itself count against it: one
+/// caller's long answer or its own upstream key's quota must not close a model for all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// The deployment is failing: unreachable, a 5xx, or 429 on the gateway's own key.
+    Failing,
+    /// The provider answered (a client error such as 400): the deployment is alive.
+    Answering,
+    /// Nothing is known: a local refusal, a caller's deadline, a broken stream.
+    Unknown,
+}
+
+/// A failed upstream call. The message never contains the provider credential, and never
+/// the provider's own error text: it is logged and may be shown in operator logs, but what
+/// reaches a client is a fixed message of ours (`pipeline::upstream_error`).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct UpstreamError {
@@ -64,7 +79,20 @@ pub struct UpstreamError {
     pub retryable: bool,
     /// The provider's `Retry-After`, when it sent one.
     pub retry_after: Option<Duration>,
+    /// What this failure says about the deployment, for its breaker.
+    pub health: Health,
+    /// The provider's request id (`x-request-id`, `request-id`, `apim-request-id`,
+    /// `x-amzn-requestid`), so an operator can trace the call with the provider.
+    pub request_id: Option<String>,
+    /// A message the gateway itself wrote for the client, when it refused locally (no
+    /// provider text can be in it). Provider failures get a fixed message by status.
+    pub client_message: Option<String>,
 }
+
+/// The most bytes of a non-2xx provider body read (and then only logged, truncated).
+pub const MAX_ERROR_BODY: usize = 16 * 1024;
+/// The most characters of a provider's error body written to the debug log.
+const LOGGED_ERROR_CHARS: usize = 512;
 
 impl UpstreamError {
     pub fn connect(message: impl Into<String>) -> Self {
@@ -73,6 +101,9 @@ impl UpstreamError {
             message: message.into(),
             retryable: true,
             retry_after: None,
+            health: Health::Failing,
+            request_id: None,
+            client_message: None,
         }
     }
 
@@ -83,33 +114,90 @@ impl UpstreamError {
             message: message.into(),
             retryable: false,
             retry_after: None,
+            health: Health::Unknown,
+            request_id: None,
+            client_message: None,
         }
     }
 
-    /// The provider refused with `status`; `body` is its error body.
-    pub fn from_status(status: u16, body: &[u8], retry_after: Option<Duration>) -> Self {
-        let detail = serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| {
-                v.pointer("/error/message")
-                    .or_else(|| v.pointer("/message"))
-                    .or_else(|| v.pointer("/Message"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            })
-            .unwrap_or_default();
-        let detail: String = detail.chars().take(500).collect();
+    /// The gateway refused locally (e.g. a provider kind that has no embeddings): says
+    /// nothing about the deployment's health.
+    pub fn local(status: u16, message: impl Into<String>) -> Self {
+        let message = message.into();
         UpstreamError {
             status: Some(status),
-            message: if detail.is_empty() {
-                format!("provider answered HTTP {status}")
-            } else {
-                format!("provider answered HTTP {status}: {detail}")
-            },
-            retryable: status == 408 || status == 429 || status >= 500,
-            retry_after,
+            client_message: Some(message.clone()),
+            message,
+            retryable: false,
+            retry_after: None,
+            health: Health::Unknown,
+            request_id: None,
         }
     }
+
+    /// The provider reported an error inside a stream it had begun (`error` event). Its
+    /// text is logged truncated at debug level, never kept in the message.
+    pub fn mid_stream(what: &str, provider_text: &str) -> Self {
+        tracing::debug!(
+            body = %truncated(provider_text),
+            "provider reported an error mid-stream"
+        );
+        UpstreamError::protocol(format!("provider reported an error mid-stream ({what})"))
+    }
+
+    /// The provider refused with `status`; `body` is its error body (bounded by the
+    /// caller). The body is logged truncated at debug level and otherwise dropped.
+    pub fn from_status(status: u16, body: &[u8], retry_after: Option<Duration>) -> Self {
+        if !body.is_empty() {
+            tracing::debug!(status, body = %truncated(&String::from_utf8_lossy(body)),
+                "provider error body");
+        }
+        let health = match status {
+            429 | 500.. => Health::Failing,
+            408 => Health::Unknown,
+            _ => Health::Answering,
+        };
+        UpstreamError {
+            status: Some(status),
+            message: format!("provider answered HTTP {status}"),
+            retryable: status == 408 || status == 429 || status >= 500,
+            retry_after,
+            health,
+            request_id: None,
+            client_message: None,
+        }
+    }
+
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        self.request_id = id;
+        self
+    }
+}
+
+/// At most [`LOGGED_ERROR_CHARS`] characters of a provider's text, control characters
+/// escaped, for a log line.
+fn truncated(text: &str) -> String {
+    text.chars()
+        .take(LOGGED_ERROR_CHARS)
+        .flat_map(char::escape_default)
+        .collect()
+}
+
+/// The provider's request id from its answer headers: printable ASCII, at most 128 bytes
+/// (it is echoed to the client in an error message).
+pub fn upstream_request_id(headers: &http::HeaderMap) -> Option<String> {
+    [
+        "x-request-id",
+        "request-id",
+        "apim-request-id",
+        "x-amzn-requestid",
+    ]
+    .iter()
+    .filter_map(|name| headers.get(*name))
+    .filter_map(|v| v.to_str().ok())
+    .map(str::trim)
+    .find(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+    .map(str::to_owned)
 }
 
 /// An upstream that serves canonical chat and embeddings requests.
@@ -123,12 +211,10 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         let kind = self.kind();
         let _ = body;
         Box::pin(async move {
-            Err(UpstreamError {
-                status: Some(400),
-                message: format!("`{}` providers do not serve embeddings", kind.as_str()),
-                retryable: false,
-                retry_after: None,
-            })
+            Err(UpstreamError::local(
+                400,
+                format!("`{}` providers do not serve embeddings", kind.as_str()),
+            ))
         })
     }
 }
@@ -146,9 +232,13 @@ pub fn build(config: &ProviderConfig) -> Result<Arc<dyn Provider>, String> {
 }
 
 /// An HTTP client for one provider: rustls (aws-lc-rs) with the system roots, plus the
-/// provider's `ca_bundle` when set.
+/// provider's `ca_bundle` when set. It follows no redirects: reqwest strips only
+/// `Authorization` when a redirect changes host, so Anthropic's `x-api-key`, Azure's
+/// `api-key` and (on 307/308) the prompt itself would reach whatever host a provider, or
+/// whoever controls its DNS, points at. A redirect is an error answer (3xx) like any other.
 pub fn http_client(config: &ProviderConfig) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(config.timeouts.connect())
         .read_timeout(config.timeouts.idle())
         .pool_idle_timeout(Duration::from_secs(90))
@@ -194,8 +284,27 @@ pub(crate) async fn send(req: reqwest::RequestBuilder) -> Result<reqwest::Respon
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body = resp.bytes().await.unwrap_or_default();
-    Err(UpstreamError::from_status(status, &body, retry_after))
+    let request_id = upstream_request_id(resp.headers());
+    let body = error_body(resp).await;
+    Err(UpstreamError::from_status(status, &body, retry_after).with_request_id(request_id))
+}
+
+/// The first [`MAX_ERROR_BODY`] bytes of an error answer (it is only logged): a provider,
+/// or whatever answers in its place, cannot make the gateway buffer an endless body. A
+/// body that fails or stalls half-way is what was read so far.
+async fn error_body(mut resp: reqwest::Response) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let read = async {
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            let room = MAX_ERROR_BODY - buf.len();
+            buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if buf.len() >= MAX_ERROR_BODY {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), read).await;
+    buf
 }
 
 fn without_url(e: &reqwest::Error) -> String {

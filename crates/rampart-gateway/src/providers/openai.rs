@@ -134,9 +134,13 @@ impl Provider for OpenAiProvider {
                 .to_owned();
             strip_documents(&mut body);
             crate::canonical::strip_anthropic_extras(&mut body);
-            body["stream"] = Value::Bool(call.stream);
+            crate::canonical::set_field(&mut body, "stream", Value::Bool(call.stream));
             if call.stream && self.stream_usage {
-                body["stream_options"] = serde_json::json!({"include_usage": true});
+                crate::canonical::set_field(
+                    &mut body,
+                    "stream_options",
+                    serde_json::json!({"include_usage": true}),
+                );
             }
             let req = self
                 .request("chat/completions", &model, call.client_key.as_deref())
@@ -186,8 +190,10 @@ pub fn sse_chunks(resp: reqwest::Response, idle: Duration) -> ChunkStream {
         queue: std::collections::VecDeque<Value>,
         done: bool,
         idle: Duration,
+        request_id: Option<String>,
     }
     let state = State {
+        request_id: super::upstream_request_id(resp.headers()),
         resp,
         parser: SseParser::default(),
         queue: Default::default(),
@@ -234,11 +240,9 @@ pub fn sse_chunks(resp: reqwest::Response, idle: Duration) -> ChunkStream {
                 match serde_json::from_str::<Value>(data) {
                     Ok(v) if v.get("error").is_some() => {
                         st.done = true;
-                        let msg = v
-                            .pointer("/error/message")
-                            .and_then(Value::as_str)
-                            .unwrap_or("provider reported an error mid-stream");
-                        return Some((Err(UpstreamError::protocol(msg.to_owned())), st));
+                        let e = UpstreamError::mid_stream("error event", data)
+                            .with_request_id(st.request_id.clone());
+                        return Some((Err(e), st));
                     }
                     Ok(v) => st.queue.push_back(v),
                     Err(e) => {
