@@ -117,7 +117,9 @@ impl fmt::Display for FindingKind {
 
 /// Who wrote a piece of text. Instructions are expected from `System` and `User`; the same
 /// words in a `Tool` result or a retrieved `Document` are indirect prompt injection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     System,

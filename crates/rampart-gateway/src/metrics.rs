@@ -148,7 +148,9 @@ fn status_label(status: u16) -> Option<&'static str> {
 pub fn finding(kind: FindingKind, direction: Direction, action: Action) {
     let name = match action {
         Action::Block => "rampart_guard_blocks_total",
-        Action::Redact | Action::Mask | Action::Pseudonymize => "rampart_guard_redactions_total",
+        Action::Redact | Action::Mask | Action::Pseudonymize | Action::Sanitize => {
+            "rampart_guard_redactions_total"
+        }
         _ => return,
     };
     metrics::counter!(name, "detector" => kind.as_str(), "direction" => direction.as_str())

@@ -99,6 +99,11 @@ struct Harness {
 }
 
 async fn start() -> Harness {
+    start_with_guard("").await
+}
+
+/// The harness with extra config appended (a `[guard]` policy).
+async fn start_with_guard(extra: &str) -> Harness {
     let up = Arc::new(Upstream::default());
     let app = Router::new()
         .route("/v1/chat/completions", post(openai_chat))
@@ -140,6 +145,8 @@ upstream_model = "claude-upstream"
 id = "k1"
 tenant = "acme"
 sha256 = "{key}"
+
+{extra}
 "#
     );
     let config = Config::from_toml(&text, "test.toml").unwrap();
@@ -984,4 +991,26 @@ async fn markdown_exfiltration_forms_commonmark_renders_are_caught() {
             a.text
         );
     }
+}
+
+// ----------------------------------------------------------- agents: sanitize tool results
+
+#[tokio::test]
+async fn a_sanitize_policy_keeps_an_agent_running_past_an_injected_tool_result() {
+    let h = start_with_guard("[guard.policy.input.roles.tool]\nprompt_injection = \"sanitize\"\n")
+        .await;
+    let a = h
+        .chat(json!({"model": "gpt", "messages": [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
+                "function": {"name": "weather", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": format!("Sunny. {INJECTION}.")}]}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let sent = h.last_sent();
+    assert!(
+        sent.contains("Sunny.") && sent.contains("[Rampart removed text here:"),
+        "{sent}"
+    );
+    assert!(!sent.contains("Ignore all"), "{sent}");
 }

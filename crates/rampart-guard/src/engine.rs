@@ -237,7 +237,7 @@ impl Guard {
             findings,
             injection_score,
         } = detections;
-        let resolved = self.resolve(text, findings, ctx.direction);
+        let resolved = self.resolve(text, findings, ctx);
         let mut decision = Decision::Allow;
         let mut blocked_by = None;
         for (f, action) in &resolved {
@@ -318,16 +318,16 @@ impl Guard {
         &self,
         text: &str,
         findings: Vec<Finding>,
-        direction: Direction,
+        ctx: Context,
     ) -> Vec<(Finding, Action)> {
-        let table = self.policy.direction(direction);
+        let table = self.policy.direction(ctx.direction);
         let mut cursor = CodePoints::new(text);
         let mut out = Vec::with_capacity(findings.len());
         for f in findings {
             if f.score < self.policy.min_score(f.kind) {
                 continue;
             }
-            let action = table.action_for(f.kind, &f.entity);
+            let action = table.action_in(f.kind, &f.entity, ctx.role);
             if action == Action::Allow {
                 continue;
             }
@@ -444,6 +444,11 @@ impl Edit<'_> {
                 out.extend(value.chars().skip(n - keep));
             }
             Action::Pseudonymize => out.push_str(&session.pseudonym(self.entity, value)),
+            Action::Sanitize => {
+                out.push_str("[Rampart removed text here: ");
+                out.push_str(self.entity);
+                out.push(']');
+            }
             Action::Allow | Action::Log => out.push_str(value),
         }
     }
@@ -463,7 +468,7 @@ pub(crate) fn merge_edits(resolved: &[(Finding, Action)]) -> Vec<Edit<'_>> {
         // safe to show or log.
         if !matches!(
             action,
-            Action::Redact | Action::Mask | Action::Pseudonymize | Action::Block
+            Action::Redact | Action::Mask | Action::Pseudonymize | Action::Sanitize | Action::Block
         ) || f.end <= f.start
         {
             continue;

@@ -82,7 +82,7 @@ impl Guard {
             findings,
             injection_score,
         } = self.detect_with(&joined, ctx, Some(session))?;
-        let resolved = self.resolve(&joined, findings, ctx.direction);
+        let resolved = self.resolve(&joined, findings, ctx);
         let mut decision = Decision::Allow;
         let mut blocked_by = None;
         for (f, action) in &resolved {

@@ -13,7 +13,7 @@
 //! pii = 0.6
 //!
 //! [input]                     # text on its way to a model
-//! prompt_injection = "block"  # allow | log | redact | mask | pseudonymize | block
+//! prompt_injection = "block"  # allow | log | redact | mask | pseudonymize | sanitize | block
 //! jailbreak = "block"
 //! pii = "pseudonymize"        # the model sees <EMAIL_ADDRESS_1>; the answer gets the value back
 //! secret = "redact"
@@ -24,6 +24,11 @@
 //! [input.types]               # per entity type, wins over the kind's action
 //! CREDIT_CARD = "block"
 //! EMAIL_ADDRESS = "allow"
+//!
+//! [input.roles.tool]          # per writer (system, user, assistant, tool, document):
+//! prompt_injection = "sanitize"   # wins over the kind's action, not over [input.types];
+//! jailbreak = "sanitize"      # `sanitize` replaces the span with a notice the model reads
+//!                             # ("[Rampart removed text here: …]") so an agent keeps running
 //!
 //! [output]                    # text on its way back to a user
 //! prompt_injection = "log"
@@ -64,7 +69,7 @@
 //! the line: ``invalid guard policy at line 12: `rules[1].pattern` (EMPLOYEE_ID): ...``.
 
 use crate::error::PolicyError;
-use rampart_core::{Direction, FindingKind};
+use rampart_core::{Direction, FindingKind, Role};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -96,6 +101,10 @@ pub enum Action {
     Mask,
     /// Replace the match with a per-request token (`<EMAIL_ADDRESS_1>`) restored in the answer.
     Pseudonymize,
+    /// Replace the match with a notice the model can read (`[Rampart removed text here:
+    /// INSTRUCTION_OVERRIDE]`) and let the text through. Meant for tool results and
+    /// documents (`[input.roles.tool]`), where refusing would end an agent's run.
+    Sanitize,
     /// Refuse the whole text.
     Block,
 }
@@ -109,8 +118,9 @@ impl Action {
             Action::Log => 1,
             Action::Mask => 2,
             Action::Pseudonymize => 3,
-            Action::Redact => 4,
-            Action::Block => 5,
+            Action::Sanitize => 4,
+            Action::Redact => 5,
+            Action::Block => 6,
         }
     }
 }
@@ -127,6 +137,43 @@ pub struct DirectionPolicy {
     pub custom: Action,
     /// Per entity type (`CREDIT_CARD`, a custom rule's name): wins over the kind's action.
     pub types: BTreeMap<String, Action>,
+    /// Per role of the text's writer (`[input.roles.tool]`): wins over the kind's action,
+    /// not over a per-type override.
+    pub roles: BTreeMap<Role, RoleActions>,
+}
+
+/// Actions by finding kind for the text of one role; kinds left out keep the direction's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleActions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_injection: Option<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jailbreak: Option<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pii: Option<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invisible_text: Option<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exfiltration: Option<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom: Option<Action>,
+}
+
+impl RoleActions {
+    fn action(&self, kind: FindingKind) -> Option<Action> {
+        match kind {
+            FindingKind::PromptInjection => self.prompt_injection,
+            FindingKind::Jailbreak => self.jailbreak,
+            FindingKind::Pii => self.pii,
+            FindingKind::Secret => self.secret,
+            FindingKind::InvisibleText => self.invisible_text,
+            FindingKind::Exfiltration => self.exfiltration,
+            FindingKind::Custom => self.custom,
+        }
+    }
 }
 
 impl DirectionPolicy {
@@ -141,6 +188,7 @@ impl DirectionPolicy {
             exfiltration: Action::Log,
             custom: Action::Block,
             types: BTreeMap::new(),
+            roles: BTreeMap::new(),
         }
     }
 
@@ -155,6 +203,7 @@ impl DirectionPolicy {
             exfiltration: Action::Redact,
             custom: Action::Block,
             types: BTreeMap::new(),
+            roles: BTreeMap::new(),
         }
     }
 
@@ -169,6 +218,19 @@ impl DirectionPolicy {
             FindingKind::Exfiltration => self.exfiltration,
             FindingKind::Custom => self.custom,
         }
+    }
+
+    /// The action for a finding of `kind` and entity type `entity` in text written by
+    /// `role`: the type's override if there is one, else the role's action for the kind,
+    /// else the kind's action.
+    pub fn action_in(&self, kind: FindingKind, entity: &str, role: Role) -> Action {
+        if let Some(a) = self.types.get(entity) {
+            return *a;
+        }
+        if let Some(a) = self.roles.get(&role).and_then(|r| r.action(kind)) {
+            return a;
+        }
+        self.action(kind)
     }
 
     /// The action for a finding of `kind` and entity type `entity`: the type's override
@@ -193,6 +255,7 @@ impl DirectionPolicy {
             exfiltration,
             custom,
             types,
+            roles,
         } = o;
         self.prompt_injection = prompt_injection.unwrap_or(self.prompt_injection);
         self.jailbreak = jailbreak.unwrap_or(self.jailbreak);
@@ -202,6 +265,7 @@ impl DirectionPolicy {
         self.exfiltration = exfiltration.unwrap_or(self.exfiltration);
         self.custom = custom.unwrap_or(self.custom);
         self.types.extend(types);
+        self.roles.extend(roles);
         self
     }
 }
@@ -219,6 +283,8 @@ struct DirectionOverrides {
     custom: Option<Action>,
     #[serde(default)]
     types: BTreeMap<String, Action>,
+    #[serde(default)]
+    roles: BTreeMap<Role, RoleActions>,
 }
 
 /// Values that are never findings, whichever detector reports them.
