@@ -412,6 +412,8 @@ fn router(shared: Arc<Shared>, with_admin: bool) -> Router {
             any(|s, m, h, b| surface(s, m, h, b, Surface::Models)),
         )
         .route("/v1/models/{id}", get(model_info))
+        .route("/v1/responses/{id}", any(stored_response))
+        .route("/v1/responses/{id}/{*rest}", any(stored_response))
         .route(
             "/v1/messages",
             any(|s, m, h, b| surface(s, m, h, b, Surface::Messages)),
@@ -477,6 +479,20 @@ async fn model_info(
         Body::empty(),
     )
     .await
+}
+
+/// `GET /v1/responses/{id}` (and its `cancel`, `input_items`, `DELETE`): Rampart stores
+/// no responses, so there is nothing to return; the client is told why rather than
+/// getting a bare 404 for a route it knows exists.
+async fn stored_response() -> Response {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Rampart does not store responses, so none can be retrieved; \
+         keep the answer on the client and pass the conversation in `input`.",
+    )
+    .with_param("response_id")
+    .render(Shape::OpenAi)
 }
 
 async fn not_found(

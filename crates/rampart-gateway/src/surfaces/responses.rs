@@ -14,6 +14,7 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
     }
     let model = model_field(body)?;
     let stream = stream_flag(body)?;
+    refuse_stored_state(body)?;
     let mut messages = Vec::new();
     match body.get("instructions") {
         None | Some(Value::Null) => {}
@@ -145,11 +146,24 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
     if let Some(n) = body.get("max_output_tokens").filter(|v| !v.is_null()) {
         canonical["max_tokens"] = n.clone();
     }
-    for key in ["temperature", "top_p", "user"] {
+    for key in [
+        "temperature",
+        "top_p",
+        "user",
+        "parallel_tool_calls",
+        "metadata",
+        "safety_identifier",
+        "prompt_cache_key",
+        "service_tier",
+    ] {
         if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
             canonical[key] = v.clone();
         }
     }
+    if let Some(effort) = body.pointer("/reasoning/effort").filter(|v| !v.is_null()) {
+        canonical["reasoning_effort"] = effort.clone();
+    }
+    text_to_canonical(body, &mut canonical)?;
     if let Some(tools) = body.get("tools").and_then(Value::as_array) {
         let mut out = Vec::new();
         for (i, t) in tools.iter().enumerate() {
@@ -184,6 +198,68 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
         client_usage: true,
         original: body.clone(),
     })
+}
+
+/// Refuse what asks Rampart to keep state between requests: it stores no responses, so a
+/// request that leans on an earlier one would silently lose that conversation.
+fn refuse_stored_state(body: &Value) -> Result<(), ApiError> {
+    for key in ["previous_response_id", "conversation"] {
+        if body.get(key).is_some_and(|v| !v.is_null()) {
+            return Err(ApiError::invalid(
+                key,
+                "Rampart does not store responses, so it cannot continue an earlier one; \
+                 pass the whole conversation in `input` (and `store: false`)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `text.format` (structured output) and `text.verbosity` → the canonical
+/// `response_format` and `verbosity`. The schema then goes through the mediation table
+/// like any Chat Completions `response_format`, so its text is inspected.
+fn text_to_canonical(body: &Value, canonical: &mut Value) -> Result<(), ApiError> {
+    let Some(text) = body.get("text").filter(|v| !v.is_null()) else {
+        return Ok(());
+    };
+    if !text.is_object() {
+        return Err(ApiError::invalid("text", "expected an object"));
+    }
+    if let Some(v) = text.get("verbosity").filter(|v| !v.is_null()) {
+        canonical["verbosity"] = v.clone();
+    }
+    let Some(format) = text.get("format").filter(|v| !v.is_null()) else {
+        return Ok(());
+    };
+    canonical["response_format"] = match format.get("type").and_then(Value::as_str) {
+        Some("text") => json!({"type": "text"}),
+        Some("json_object") => json!({"type": "json_object"}),
+        Some("json_schema") => {
+            let schema = format
+                .get("schema")
+                .filter(|s| s.is_object())
+                .ok_or_else(|| {
+                    ApiError::invalid("text.format.schema", "missing or not an object")
+                })?;
+            let mut js = json!({
+                "name": format.get("name").cloned().unwrap_or(json!("output")),
+                "schema": schema,
+            });
+            for key in ["description", "strict"] {
+                if let Some(v) = format.get(key).filter(|v| !v.is_null()) {
+                    js[key] = v.clone();
+                }
+            }
+            json!({"type": "json_schema", "json_schema": js})
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "text.format.type",
+                "expected text, json_object or json_schema",
+            ));
+        }
+    };
+    Ok(())
 }
 
 fn output_items(resp: &Value) -> Vec<Value> {
@@ -241,6 +317,10 @@ fn response_object(
         "top_p": o.get("top_p").cloned().unwrap_or(Value::Null),
         "max_output_tokens": o.get("max_output_tokens").cloned().unwrap_or(Value::Null),
         "metadata": o.get("metadata").cloned().unwrap_or(json!({})),
+        "text": o.get("text").filter(|t| t.get("format").is_some()).cloned()
+            .unwrap_or(json!({"format": {"type": "text"}})),
+        "store": false,
+        "previous_response_id": null,
         "error": null,
         "incomplete_details": null,
         "usage": {"input_tokens": usage.0, "output_tokens": usage.1, "total_tokens": usage.0 + usage.1,

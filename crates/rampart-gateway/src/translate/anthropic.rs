@@ -42,14 +42,48 @@ fn copy_extras(from: &Value, to: &mut Value) {
     }
 }
 
-/// Request fields with no canonical form, kept for an Anthropic provider.
-const REQUEST_EXTRAS: [&str; 5] = [
+/// Request fields with no canonical form, kept for an Anthropic provider. Of
+/// `output_config`, only `effort` is kept here: its `format` is structured output, which
+/// has a canonical form (`response_format`, see [`output_format_to_canonical`]).
+const REQUEST_EXTRAS: [&str; 6] = [
     "thinking",
     "metadata",
     "top_k",
     "tool_choice",
     "service_tier",
+    "output_config",
 ];
+
+/// The name a structured-output schema gets in the canonical `response_format` when the
+/// client's API has none (Anthropic `output_config.format`).
+pub const OUTPUT_SCHEMA_NAME: &str = "output";
+
+/// Anthropic structured output (`output_config.format`, or the earlier beta's top-level
+/// `output_format`) → the canonical `response_format`, so OpenAI-shaped providers get it
+/// natively and the mediation table inspects the schema as any `json_schema`.
+fn output_format_to_canonical(req: &Value) -> Result<Option<Value>, ApiError> {
+    let (path, format) = match (
+        req.pointer("/output_config/format")
+            .filter(|v| !v.is_null()),
+        field(req, "output_format"),
+    ) {
+        (Some(f), _) => ("output_config.format", f),
+        (None, Some(f)) => ("output_format", f),
+        (None, None) => return Ok(None),
+    };
+    if format.get("type").and_then(Value::as_str) != Some("json_schema") {
+        return Err(ApiError::invalid(
+            format!("{path}.type"),
+            "expected `json_schema`",
+        ));
+    }
+    let schema = format
+        .get("schema")
+        .filter(|s| s.is_object())
+        .ok_or_else(|| ApiError::invalid(format!("{path}.schema"), "missing or not an object"))?;
+    Ok(Some(json!({"type": "json_schema",
+        "json_schema": {"name": OUTPUT_SCHEMA_NAME, "schema": schema, "strict": true}})))
+}
 
 /// A `thinking` or `redacted_thinking` block, checked: its text and signature (or its
 /// opaque data) must be strings, because they go back to the provider byte for byte.
@@ -320,10 +354,26 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
             "expected a non-negative integer",
         ));
     }
+    if let Some(format) = output_format_to_canonical(req)? {
+        out.insert("response_format".into(), format);
+    }
+    if field(req, "output_config").is_some_and(|c| !c.is_object()) {
+        return Err(ApiError::invalid("output_config", "expected an object"));
+    }
     let mut extras = Map::new();
     for key in REQUEST_EXTRAS {
         if let Some(v) = field(req, key) {
-            extras.insert(key.into(), v.clone());
+            let mut v = v.clone();
+            if key == "output_config" {
+                // The format went to `response_format` above.
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("format");
+                }
+                if v.as_object().is_some_and(Map::is_empty) {
+                    continue;
+                }
+            }
+            extras.insert(key.into(), v);
         }
     }
     if !extras.is_empty() {
@@ -504,6 +554,20 @@ pub fn request_from_canonical(req: &Value) -> Value {
                 out[key] = v.clone();
             }
         }
+    }
+    // Structured output, natively: Anthropic constrains the text answer to the schema, so
+    // the answer needs no translation back (a forced tool would turn it into a tool call
+    // to undo, whole and streamed). Models without structured outputs refuse it upstream
+    // with a 400, which the client sees; `json_object` and `text` have no Anthropic form.
+    if let Some(schema) = field(req, "response_format")
+        .filter(|f| f.get("type").and_then(Value::as_str) == Some("json_schema"))
+        .and_then(|f| f.pointer("/json_schema/schema"))
+        .filter(|s| s.is_object())
+    {
+        if !out.get("output_config").is_some_and(Value::is_object) {
+            out["output_config"] = json!({});
+        }
+        out["output_config"]["format"] = json!({"type": "json_schema", "schema": schema});
     }
     out
 }
