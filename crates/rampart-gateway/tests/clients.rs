@@ -129,6 +129,7 @@ api_key = "sk-ant-upstream"
 name = "gpt"
 provider = "up-openai"
 upstream_model = "gpt-upstream"
+aliases = ["openai/gpt", "azure-gpt"]
 
 [[models]]
 name = "claude"
@@ -428,4 +429,272 @@ async fn a_streamed_structured_answer_keeps_its_json_text() {
         .collect();
     assert_eq!(text, "{\"city\": \"Paris\"}");
     assert!(h.last_sent().contains("output_config"));
+}
+
+// ------------------------------------------------------------- Azure OpenAI clients
+
+impl Harness {
+    async fn send(&self, req: reqwest::RequestBuilder, body: Value) -> Answer {
+        let resp = req.json(&body).send().await.unwrap();
+        Answer {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            text: resp.text().await.unwrap(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn azure_deployment_paths_with_the_api_key_header_reach_the_model() {
+    let h = start().await;
+    let url = |p: &str| {
+        format!(
+            "{}/openai/deployments/{p}?api-version=2024-10-21",
+            h.gateway
+        )
+    };
+    let a = h
+        .send(
+            h.client
+                .post(url("gpt/chat/completions"))
+                .header("api-key", KEY),
+            json!({"messages": user("hi")}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(h.sent().pop().unwrap()["model"], "gpt-upstream");
+    // The deployment in the path wins over a model in the body; an alias works as a deployment.
+    let a = h
+        .send(
+            h.client
+                .post(url("azure-gpt/chat/completions"))
+                .header("api-key", KEY),
+            json!({"model": "claude", "messages": user("hi")}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(h.sent().pop().unwrap()["model"], "gpt-upstream");
+    let a = h
+        .send(
+            h.client.post(url("gpt/embeddings")).header("api-key", KEY),
+            json!({"input": "hello"}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = h
+        .send(
+            h.client.post(url("gpt/completions")).header("api-key", KEY),
+            json!({"prompt": "hello"}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+
+    // Errors in OpenAI's shape: unknown deployment, wrong key.
+    let a = h
+        .send(
+            h.client
+                .post(url("nope/chat/completions"))
+                .header("api-key", KEY),
+            json!({"messages": user("hi")}),
+        )
+        .await;
+    assert_eq!(a.status, 404, "{}", a.text);
+    assert_eq!(a.json()["error"]["code"], "model_not_found");
+    let a = h
+        .send(
+            h.client
+                .post(url("gpt/chat/completions"))
+                .header("api-key", "rk-wrong"),
+            json!({"messages": user("hi")}),
+        )
+        .await;
+    assert_eq!(a.status, 401, "{}", a.text);
+    assert_eq!(a.json()["error"]["type"], "authentication_error");
+}
+
+#[tokio::test]
+async fn openai_surfaces_are_served_under_openai_v1_and_without_v1() {
+    let h = start().await;
+    for prefix in ["/openai/v1", ""] {
+        let a = h
+            .post(
+                &format!("{prefix}/chat/completions"),
+                json!({"model": "gpt", "messages": user("hi")}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{prefix}: {}", a.text);
+        let a = h
+            .post(
+                &format!("{prefix}/responses"),
+                json!({"model": "gpt", "input": "hi"}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{prefix}: {}", a.text);
+        let a = h
+            .post(
+                &format!("{prefix}/embeddings"),
+                json!({"model": "gpt", "input": "hi"}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{prefix}: {}", a.text);
+        let models = h
+            .client
+            .get(format!("{}{prefix}/models", h.gateway))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(models.status(), 200, "{prefix}");
+    }
+    // Still no open proxy: other paths are refused.
+    let a = h.post("/v1/files", json!({})).await;
+    assert_eq!(a.status, 404, "{}", a.text);
+}
+
+// ----------------------------------------------------------------- LiteLLM migration
+
+#[tokio::test]
+async fn provider_prefixed_aliases_are_served_as_their_model() {
+    let h = start().await;
+    let a = h
+        .chat(json!({"model": "openai/gpt", "messages": user("hi")}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(h.sent().pop().unwrap()["model"], "gpt-upstream");
+    assert_eq!(
+        a.json()["model"],
+        "gpt",
+        "answered as the model: {}",
+        a.text
+    );
+    let a = h
+        .chat(json!({"model": "anthropic/claude", "messages": user("hi")}))
+        .await;
+    assert_eq!(
+        a.status, 404,
+        "unconfigured prefixes are unknown models: {}",
+        a.text
+    );
+}
+
+#[test]
+fn an_alias_that_names_a_model_is_refused_at_load() {
+    let text = r#"
+[[providers]]
+name = "m"
+kind = "mock"
+
+[[models]]
+name = "a"
+provider = "m"
+
+[[models]]
+name = "b"
+provider = "m"
+aliases = ["a"]
+"#;
+    let err = Config::from_toml(text, "c.toml")
+        .and_then(|c| c.validate().map(|_| c))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("models.aliases"), "{err}");
+}
+
+#[tokio::test]
+async fn litellm_only_body_fields_are_refused_by_name() {
+    let h = start().await;
+    for (path, mut body) in [
+        (
+            "/v1/chat/completions",
+            json!({"model": "gpt", "messages": user("hi")}),
+        ),
+        ("/v1/responses", json!({"model": "gpt", "input": "hi"})),
+        ("/v1/embeddings", json!({"model": "gpt", "input": "hi"})),
+    ] {
+        for key in [
+            "api_key",
+            "api_base",
+            "fallbacks",
+            "mock_response",
+            "num_retries",
+            "caching",
+        ] {
+            body[key] = json!("x");
+            let a = h.post(path, body.clone()).await;
+            assert_eq!(a.status, 400, "{path} {key}: {}", a.text);
+            assert_eq!(a.json()["error"]["param"], key, "{path}: {}", a.text);
+            body.as_object_mut().unwrap().remove(key);
+        }
+    }
+    assert!(h.sent().is_empty(), "{:?}", h.sent());
+}
+
+// ------------------------------------------------------ error params as the client sent them
+
+#[tokio::test]
+async fn responses_errors_name_the_input_item() {
+    let h = start().await;
+    let a = h
+        .post("/v1/responses", json!({"model": "gpt", "instructions": "Be brief.", "input": [
+            {"role": "user", "content": "hello"},
+            {"role": "assistant", "content": "hi"},
+            {"role": "user", "content": [{"type": "input_text", "text": "fine"}, {"type": "input_text", "text": INJECTION}]}]}))
+        .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    let param = a.json()["error"]["param"].as_str().unwrap_or("").to_owned();
+    assert!(param.starts_with("input[2].content"), "{}", a.text);
+    let message = a.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        message.contains("`input[2].content") && !message.contains("messages["),
+        "{}",
+        a.text
+    );
+
+    let a = h
+        .post(
+            "/v1/responses",
+            json!({"model": "gpt", "input": [
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": INJECTION}]}),
+        )
+        .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert_eq!(a.json()["error"]["param"], "input[1].output", "{}", a.text);
+
+    let a = h
+        .post(
+            "/v1/responses",
+            json!({"model": "gpt", "input": "hi",
+            "tools": [{"type": "function", "name": "f", "parameters": {"type": "object",
+                "properties": {"q": {"type": "string", "description": INJECTION}}}}]}),
+        )
+        .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    let param = a.json()["error"]["param"].as_str().unwrap_or("").to_owned();
+    assert!(param.starts_with("tools[0].parameters"), "{}", a.text);
+}
+
+#[tokio::test]
+async fn anthropic_errors_name_the_block_as_sent() {
+    let h = start().await;
+    let a = h
+        .post("/v1/messages", json!({"model": "claude", "max_tokens": 10, "system": "Be brief.", "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "f", "input": {}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "t1", "content": "ok"},
+                {"type": "text", "text": "fine"},
+                {"type": "text", "text": INJECTION}]}]}))
+        .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    // Anthropic's error shape has no `param`: the message names the block.
+    let message = a.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(message.contains("`messages[2].content"), "{}", a.text);
+    assert!(!message.contains("messages[4]"), "{}", a.text);
 }

@@ -2,6 +2,7 @@
 //! `function_call` / `function_call_output` items; answers as `response` objects and
 //! streams as `response.*` events.
 
+use super::client_paths::ClientPaths;
 use super::{ChatIngress, StreamRenderer, model_field, sse_event, stream_flag};
 use crate::canonical;
 use crate::error::ApiError;
@@ -16,13 +17,20 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
     let stream = stream_flag(body)?;
     refuse_stored_state(body)?;
     let mut messages = Vec::new();
+    let mut paths = ClientPaths::default();
     match body.get("instructions") {
         None | Some(Value::Null) => {}
-        Some(Value::String(s)) => messages.push(json!({"role": "system", "content": s})),
+        Some(Value::String(s)) => {
+            messages.push(json!({"role": "system", "content": s}));
+            paths.field("instructions");
+        }
         Some(_) => return Err(ApiError::invalid("instructions", "expected a string")),
     }
     match body.get("input") {
-        Some(Value::String(s)) => messages.push(json!({"role": "user", "content": s})),
+        Some(Value::String(s)) => {
+            messages.push(json!({"role": "user", "content": s}));
+            paths.field("input");
+        }
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 let path = format!("input[{i}]");
@@ -96,6 +104,7 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
                             }
                         };
                         messages.push(json!({"role": role, "content": content}));
+                        paths.message(path.clone());
                     }
                     "function_call" => {
                         let call = json!({"id": item.get("call_id").cloned().unwrap_or(json!("")), "type": "function",
@@ -109,10 +118,15 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
                                 if let Some(a) = last["tool_calls"].as_array_mut() {
                                     a.push(call);
                                 }
+                                paths.call(path.clone());
                             }
-                            _ => messages.push(
-                                json!({"role": "assistant", "content": null, "tool_calls": [call]}),
-                            ),
+                            _ => {
+                                messages.push(
+                                    json!({"role": "assistant", "content": null, "tool_calls": [call]}),
+                                );
+                                paths.message(path.clone());
+                                paths.call(path.clone());
+                            }
                         }
                     }
                     "function_call_output" => {
@@ -124,6 +138,7 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
                         messages.push(json!({"role": "tool",
                             "tool_call_id": item.get("call_id").cloned().unwrap_or(json!("")),
                             "content": output}));
+                        paths.field(format!("{path}.output"));
                     }
                     other => {
                         return Err(ApiError::invalid(
@@ -164,6 +179,16 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
         canonical["reasoning_effort"] = effort.clone();
     }
     text_to_canonical(body, &mut canonical)?;
+    for (canonical, client) in [
+        ("response_format.json_schema", "text.format"),
+        ("response_format", "text.format"),
+        ("verbosity", "text.verbosity"),
+        ("max_tokens", "max_output_tokens"),
+        ("reasoning_effort", "reasoning.effort"),
+        ("tool_choice.function", "tool_choice"),
+    ] {
+        paths.prefix(canonical, client);
+    }
     if let Some(tools) = body.get("tools").and_then(Value::as_array) {
         let mut out = Vec::new();
         for (i, t) in tools.iter().enumerate() {
@@ -179,6 +204,7 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
                 f["description"] = d.clone();
             }
             out.push(json!({"type": "function", "function": f}));
+            paths.prefix(format!("tools[{i}].function"), format!("tools[{i}]"));
         }
         canonical["tools"] = Value::Array(out);
     }
@@ -197,6 +223,7 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
         stream,
         client_usage: true,
         original: body.clone(),
+        paths,
     })
 }
 
