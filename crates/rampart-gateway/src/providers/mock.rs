@@ -6,7 +6,8 @@
 //! - anything else: a fixed greeting that counts the words of the last message.
 //!
 //! With `tools` in the request and no tool result yet, it calls the first tool, filling each
-//! required string parameter with `"mock"`; after a tool result it reports that result.
+//! required parameter as its schema says (strings with `"mock"`); after a tool result it
+//! reports that result.
 //! With a `json_schema` response format (and no tool to call first) it answers a small
 //! JSON value that satisfies the schema. Streamed answers are split into word-sized
 //! chunks. Embeddings are unit vectors derived from a hash of the input, so equal inputs
@@ -69,16 +70,15 @@ impl MockProvider {
         {
             let f = tool.get("function").unwrap_or(&Value::Null);
             let name = f.get("name").and_then(Value::as_str).unwrap_or("tool");
-            let mut args = serde_json::Map::new();
-            if let Some(required) = f.pointer("/parameters/required").and_then(Value::as_array) {
-                for r in required.iter().filter_map(Value::as_str) {
-                    args.insert(r.to_owned(), json!("mock"));
-                }
-            }
+            // Every required parameter, typed as the schema says (strings are "mock").
+            let args = match f.get("parameters").map(|p| schema_instance(p, 0)) {
+                Some(v @ Value::Object(_)) => v,
+                _ => json!({}),
+            };
             let call = json!({
                 "id": canonical::new_id("call_"),
                 "type": "function",
-                "function": {"name": name, "arguments": Value::Object(args).to_string()},
+                "function": {"name": name, "arguments": args.to_string()},
             });
             return (None, vec![call], "tool_calls");
         }
