@@ -68,3 +68,11 @@ def test_embeddings_of_text(gateway):
     )
     vectors = emb.embed_documents(["one text", "another"])
     assert len(vectors) == 2 and vectors[0] != vectors[1]
+
+
+def test_azure_chat_openai(gateway):
+    chat = lc.AzureChatOpenAI(
+        azure_endpoint=gateway["base"], azure_deployment="mock", api_key=KEY, api_version="2024-10-21", max_retries=0
+    )
+    assert chat.invoke("Hello there!").content.startswith("Hello from Rampart's mock model")
+    assert chat.with_structured_output(Weather).invoke("Weather?") == Weather(city="mock", degrees=0)

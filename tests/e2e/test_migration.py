@@ -114,3 +114,10 @@ def test_readme_migration_examples_run_as_written(quickstart):
     assert len(blocks) == 3
     for block in blocks:
         exec(block.replace("127.0.0.1:8787", f"127.0.0.1:{quickstart}"), {})
+
+
+def test_azure_responses(azure):
+    r = azure.responses.create(model="mock", input="Hello there")
+    assert r.output_text.startswith("Hello from Rampart's mock model")
+    parsed = azure.responses.parse(model="mock", input="Weather?", text_format=Weather)
+    assert parsed.output_parsed == Weather(city="mock", degrees=0)
