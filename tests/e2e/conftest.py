@@ -40,6 +40,7 @@ kind = "mock"
 name = "mock"
 provider = "mock"
 upstream_model = "mock"
+aliases = ["openai/mock"]
 
 [[models]]
 name = "mock-echo"

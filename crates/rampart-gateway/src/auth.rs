@@ -165,8 +165,9 @@ impl Authenticator for ChainAuthenticator {
     }
 }
 
-/// The key a request presents: `Authorization: Bearer KEY` or `x-api-key: KEY`.
-/// Two different keys in the two headers are refused as ambiguous.
+/// The key a request presents: `Authorization: Bearer KEY`, `x-api-key: KEY` (Anthropic
+/// clients) or `api-key: KEY` (Azure OpenAI clients): three places for the same Rampart
+/// key. Different keys in two of them are refused as ambiguous.
 pub fn presented_key(headers: &http::HeaderMap) -> Result<Option<&str>, &'static str> {
     let bearer = headers
         .get(http::header::AUTHORIZATION)
@@ -183,13 +184,19 @@ pub fn presented_key(headers: &http::HeaderMap) -> Result<Option<&str>, &'static
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|k| !k.is_empty());
-    match (bearer, x_api_key) {
-        (Some(a), Some(b)) if a != b => {
-            Err("two different keys in `Authorization` and `x-api-key`; send one")
-        }
-        (Some(a), _) => Ok(Some(a)),
-        (None, b) => Ok(b),
+    let azure = headers
+        .get("api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let mut found = [bearer, x_api_key, azure].into_iter().flatten();
+    let first = found.next();
+    if let Some(a) = first
+        && found.any(|b| b != a)
+    {
+        return Err("different keys in `Authorization`, `x-api-key` and `api-key`; send one");
     }
+    Ok(first)
 }
 
 /// Whether a presented key looks like a provider's own key rather than a Rampart key, to
@@ -226,6 +233,17 @@ mod tests {
         h.insert("x-api-key", "a".parse().unwrap());
         assert_eq!(presented_key(&h), Ok(Some("a")));
         h.insert("x-api-key", "b".parse().unwrap());
+        assert!(presented_key(&h).is_err());
+    }
+
+    #[test]
+    fn azure_api_key_header_is_a_place_for_the_key() {
+        let mut h = http::HeaderMap::new();
+        h.insert("api-key", "a".parse().unwrap());
+        assert_eq!(presented_key(&h), Ok(Some("a")));
+        h.insert("authorization", "Bearer a".parse().unwrap());
+        assert_eq!(presented_key(&h), Ok(Some("a")));
+        h.insert("api-key", "b".parse().unwrap());
         assert!(presented_key(&h).is_err());
     }
 }

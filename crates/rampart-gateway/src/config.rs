@@ -415,6 +415,11 @@ pub struct ModelConfig {
     #[serde(default)]
     #[schemars(with = "Vec<DeploymentConfig>")]
     pub deployments: Vec<Spanned<DeploymentConfig>>,
+    /// Other names clients may use for this model: provider-prefixed names from a LiteLLM
+    /// setup (`openai/gpt-4o-mini`), Azure deployment names. A request naming an alias is
+    /// served, authorised, limited and audited as this model.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// One place a model is served.
@@ -851,6 +856,23 @@ impl Config {
                 return Err(self.invalid(name.span(), "providers.name", "duplicate provider name"));
             }
             self.validate_provider(p)?;
+        }
+        let model_names: std::collections::HashSet<&str> = self
+            .models
+            .iter()
+            .map(|m| m.get_ref().name.get_ref().as_str())
+            .collect();
+        let mut aliases = std::collections::HashSet::new();
+        for m in &self.models {
+            for a in &m.get_ref().aliases {
+                if a.is_empty() || model_names.contains(a.as_str()) || !aliases.insert(a.as_str()) {
+                    return Err(self.invalid(
+                        m.span(),
+                        "models.aliases",
+                        format!("`{a}` is empty, a model name or another model's alias"),
+                    ));
+                }
+            }
         }
         let mut models = std::collections::HashSet::new();
         for m in &self.models {

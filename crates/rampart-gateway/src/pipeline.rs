@@ -338,7 +338,9 @@ async fn run(
     if ctx.surface == Surface::ModelInfo {
         return model_info(rt, ctx, headers).map(Outcome::Done);
     }
-    let body = traced!(ctx, "ingress", ingress(rt, body).await)?;
+    let mut body = traced!(ctx, "ingress", ingress(rt, body).await)?;
+    crate::surfaces::litellm::refuse_litellm_fields(&body)?;
+    select_model(rt, ctx, &mut body);
     match ctx.surface {
         Surface::Embeddings => embeddings(rt, ctx, body).await.map(Outcome::Done),
         Surface::CountTokens => count_tokens(rt, ctx, &body).map(Outcome::Done),
@@ -353,7 +355,8 @@ async fn run(
                 ctx,
                 "guard_input",
                 guard_input(rt, ctx, |g| g.chat(&mut req.canonical))
-            )?;
+            )
+            .map_err(|e| req.paths.rewrite(e))?;
             ctx.tokens_in =
                 canonical::estimate_tokens(canonical::request_text_bytes(&req.canonical));
             let (reply, started) = upstream(rt, ctx, route, &req).await?;
@@ -369,6 +372,26 @@ async fn run(
                 ))),
             }
         }
+    }
+}
+
+/// The model a request names, as the client-facing model name: an Azure deployment in the
+/// path (`/openai/deployments/{name}/…`, carried in `ctx.model`) wins over the body, and
+/// an alias (`[[models]] aliases`) becomes its model. A body that is not an object is left
+/// for its surface to refuse.
+fn select_model(rt: &Runtime, ctx: &RequestCtx, body: &mut Value) {
+    let Some(obj) = body.as_object_mut() else {
+        return;
+    };
+    if let Some(deployment) = &ctx.model {
+        obj.insert("model".into(), Value::String(deployment.clone()));
+    }
+    if let Some(name) = obj
+        .get("model")
+        .and_then(Value::as_str)
+        .and_then(|m| rt.aliases.get(m))
+    {
+        obj.insert("model".into(), Value::String(name.clone()));
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Runtime {
     pub models: HashMap<String, ModelRoute>,
     /// Model names in config order, for `/v1/models`.
     pub model_names: Vec<String>,
+    /// Alias → model name (`[[models]] aliases`).
+    pub aliases: HashMap<String, String>,
     pub authenticator: Arc<dyn Authenticator>,
     pub limiter: Arc<dyn Limiter>,
     pub audit: Arc<dyn AuditSink>,
@@ -79,9 +81,13 @@ impl Runtime {
         }
         let mut models = HashMap::new();
         let mut model_names = Vec::new();
+        let mut aliases = HashMap::new();
         for m in &config.models {
             let m = m.get_ref();
             let name = m.name.get_ref().clone();
+            for a in &m.aliases {
+                aliases.insert(a.clone(), name.clone());
+            }
             let mut deployments = Vec::new();
             for d in m.deployments() {
                 let Some((provider, pc)) = providers.get(d.provider.get_ref()) else {
@@ -125,6 +131,7 @@ impl Runtime {
             guard: Arc::new(guard),
             models,
             model_names,
+            aliases,
             authenticator,
             limiter,
             audit,

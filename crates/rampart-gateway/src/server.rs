@@ -400,29 +400,71 @@ async fn watch_config(
     }
 }
 
+/// Where the OpenAI surfaces are served: `/v1` as OpenAI does, `/openai/v1` as Azure
+/// OpenAI's v1 API does, and the root, for clients configured with a `base_url` without
+/// `/v1` (LiteLLM proxy users: its routes work with and without it).
+const OPENAI_PREFIXES: [&str; 3] = ["/v1", "/openai/v1", ""];
+
+/// Azure OpenAI's deployment paths (`?api-version=…` is accepted and ignored): the
+/// deployment names the model, as a model name or an alias.
+const AZURE_DEPLOYMENT_PATHS: [(&str, Surface); 3] = [
+    (
+        "/openai/deployments/{deployment}/chat/completions",
+        Surface::Chat,
+    ),
+    (
+        "/openai/deployments/{deployment}/completions",
+        Surface::Completions,
+    ),
+    (
+        "/openai/deployments/{deployment}/embeddings",
+        Surface::Embeddings,
+    ),
+];
+
 fn router(shared: Arc<Shared>, with_admin: bool) -> Router {
-    let mut r = Router::new()
-        .route(
-            "/v1/chat/completions",
-            any(|s, m, h, b| surface(s, m, h, b, Surface::Chat)),
-        )
-        .route(
-            "/v1/completions",
-            any(|s, m, h, b| surface(s, m, h, b, Surface::Completions)),
-        )
-        .route(
-            "/v1/responses",
-            any(|s, m, h, b| surface(s, m, h, b, Surface::Responses)),
-        )
-        .route(
-            "/v1/embeddings",
-            any(|s, m, h, b| surface(s, m, h, b, Surface::Embeddings)),
-        )
-        .route(
-            "/v1/models",
-            any(|s, m, h, b| surface(s, m, h, b, Surface::Models)),
-        )
-        .route("/v1/models/{id}", get(model_info))
+    let mut r = Router::new();
+    for prefix in OPENAI_PREFIXES {
+        r = r
+            .route(
+                &format!("{prefix}/chat/completions"),
+                any(|s, m, h, b| surface(s, m, h, b, Surface::Chat)),
+            )
+            .route(
+                &format!("{prefix}/completions"),
+                any(|s, m, h, b| surface(s, m, h, b, Surface::Completions)),
+            )
+            .route(
+                &format!("{prefix}/responses"),
+                any(|s, m, h, b| surface(s, m, h, b, Surface::Responses)),
+            )
+            .route(
+                &format!("{prefix}/embeddings"),
+                any(|s, m, h, b| surface(s, m, h, b, Surface::Embeddings)),
+            )
+            .route(
+                &format!("{prefix}/models"),
+                any(|s, m, h, b| surface(s, m, h, b, Surface::Models)),
+            )
+            .route(&format!("{prefix}/models/{{id}}"), get(model_info))
+            .route(&format!("{prefix}/responses/{{id}}"), any(stored_response))
+            .route(
+                &format!("{prefix}/responses/{{id}}/{{*rest}}"),
+                any(stored_response),
+            );
+    }
+    for (path, surface) in AZURE_DEPLOYMENT_PATHS {
+        r = r.route(
+            path,
+            any(move |s, p, m, h, b| deployment(s, p, m, h, b, surface)),
+        );
+    }
+    // Azure's Responses API has no deployment in the path.
+    r = r.route(
+        "/openai/responses",
+        any(|s, m, h, b| surface(s, m, h, b, Surface::Responses)),
+    );
+    let mut r = r
         .route(
             "/v1/messages",
             any(|s, m, h, b| surface(s, m, h, b, Surface::Messages)),
@@ -475,6 +517,29 @@ async fn surface(
     pipeline::handle(shared.current(), surface, headers, body).await
 }
 
+/// An Azure OpenAI deployment path: the deployment is the model.
+async fn deployment(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(deployment): axum::extract::Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Body,
+    surface: Surface,
+) -> Response {
+    if method != Method::POST {
+        let mut resp = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Use POST for this path.",
+        )
+        .render(Shape::OpenAi);
+        resp.headers_mut()
+            .insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
+        return resp;
+    }
+    pipeline::handle_with(shared.current(), surface, Some(deployment), headers, body).await
+}
+
 async fn model_info(
     State(shared): State<Arc<Shared>>,
     axum::extract::Path(id): axum::extract::Path<String>,
@@ -488,6 +553,20 @@ async fn model_info(
         Body::empty(),
     )
     .await
+}
+
+/// `GET /v1/responses/{id}` (and its `cancel`, `input_items`, `DELETE`): Rampart stores
+/// no responses, so there is nothing to return; the client is told why rather than
+/// getting a bare 404 for a route it knows exists.
+async fn stored_response() -> Response {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Rampart does not store responses, so none can be retrieved; \
+         keep the answer on the client and pass the conversation in `input`.",
+    )
+    .with_param("response_id")
+    .render(Shape::OpenAi)
 }
 
 async fn not_found(

@@ -208,6 +208,11 @@ const ANTHROPIC: Node = Object(&[
         ]),
     ),
     field("service_tier", Enum(&["auto", "standard_only"])),
+    // Its `format` became the canonical `response_format` (inspected as a schema there).
+    field(
+        "output_config",
+        Object(&[field("effort", Enum(&["low", "medium", "high", "max"]))]),
+    ),
 ]);
 
 /// The canonical chat request.

@@ -6,9 +6,12 @@
 //! - anything else: a fixed greeting that counts the words of the last message.
 //!
 //! With `tools` in the request and no tool result yet, it calls the first tool, filling each
-//! required string parameter with `"mock"`; after a tool result it reports that result.
-//! Streamed answers are split into word-sized chunks. Embeddings are unit vectors derived
-//! from a hash of the input, so equal inputs give equal vectors.
+//! required parameter as its schema says (strings with `"mock"`); after a tool result it
+//! reports that result.
+//! With a `json_schema` response format (and no tool to call first) it answers a small
+//! JSON value that satisfies the schema. Streamed answers are split into word-sized
+//! chunks. Embeddings are unit vectors derived from a hash of the input, so equal inputs
+//! give equal vectors.
 
 use super::{ChatCall, ChatReply, Provider, UpstreamError};
 use crate::BoxFuture;
@@ -44,6 +47,17 @@ impl MockProvider {
             .get("tools")
             .and_then(Value::as_array)
             .filter(|t| !t.is_empty());
+        let schema = body
+            .get("response_format")
+            .filter(|f| f.get("type").and_then(Value::as_str) == Some("json_schema"))
+            .and_then(|f| f.pointer("/json_schema/schema"));
+        if let Some(schema) = schema.filter(|_| last_role == "tool" || tools.is_none()) {
+            return (
+                Some(schema_instance(schema, 0).to_string()),
+                Vec::new(),
+                "stop",
+            );
+        }
         if last_role == "tool" {
             return (
                 Some(format!("[mock] The tool returned: {last_text}")),
@@ -56,16 +70,15 @@ impl MockProvider {
         {
             let f = tool.get("function").unwrap_or(&Value::Null);
             let name = f.get("name").and_then(Value::as_str).unwrap_or("tool");
-            let mut args = serde_json::Map::new();
-            if let Some(required) = f.pointer("/parameters/required").and_then(Value::as_array) {
-                for r in required.iter().filter_map(Value::as_str) {
-                    args.insert(r.to_owned(), json!("mock"));
-                }
-            }
+            // Every required parameter, typed as the schema says (strings are "mock").
+            let args = match f.get("parameters").map(|p| schema_instance(p, 0)) {
+                Some(v @ Value::Object(_)) => v,
+                _ => json!({}),
+            };
             let call = json!({
                 "id": canonical::new_id("call_"),
                 "type": "function",
-                "function": {"name": name, "arguments": Value::Object(args).to_string()},
+                "function": {"name": name, "arguments": args.to_string()},
             });
             return (None, vec![call], "tool_calls");
         }
@@ -197,6 +210,68 @@ impl Provider for MockProvider {
     }
 }
 
+/// How deep [`schema_instance`] follows nested schemas before answering `null`.
+const MAX_SCHEMA_DEPTH: usize = 8;
+
+/// A small JSON value that satisfies `schema` (structured output from the mock): every
+/// required property, strings `"mock"`, numbers 0, the first `enum` value, `$ref`s to
+/// `#/$defs/…` or `#/definitions/…` followed from the root.
+fn schema_instance(root: &Value, depth: usize) -> Value {
+    fn walk(root: &Value, schema: &Value, depth: usize) -> Value {
+        if depth > MAX_SCHEMA_DEPTH {
+            return Value::Null;
+        }
+        if let Some(target) = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| root.pointer(p))
+        {
+            return walk(root, target, depth + 1);
+        }
+        if let Some(first) = schema.get("enum").and_then(|e| e.get(0)) {
+            return first.clone();
+        }
+        if let Some(c) = schema.get("const") {
+            return c.clone();
+        }
+        for key in ["anyOf", "oneOf", "allOf"] {
+            if let Some(first) = schema.get(key).and_then(|a| a.get(0)) {
+                return walk(root, first, depth + 1);
+            }
+        }
+        let ty = match schema.get("type") {
+            Some(Value::Array(types)) => types.first().and_then(Value::as_str).unwrap_or("null"),
+            Some(t) => t.as_str().unwrap_or("null"),
+            None if schema.get("properties").is_some() => "object",
+            None => "string",
+        };
+        match ty {
+            "object" => {
+                let mut out = serde_json::Map::new();
+                let props = schema.get("properties").and_then(Value::as_object);
+                for name in schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    let sub = props.and_then(|p| p.get(name)).unwrap_or(&Value::Null);
+                    out.insert(name.to_owned(), walk(root, sub, depth + 1));
+                }
+                Value::Object(out)
+            }
+            "array" => json!([]),
+            "string" => json!("mock"),
+            "integer" | "number" => json!(0),
+            "boolean" => json!(false),
+            _ => Value::Null,
+        }
+    }
+    walk(root, root, depth)
+}
+
 /// A deterministic unit vector for `text`.
 fn embed(text: &str) -> Vec<f32> {
     let digest = Sha256::digest(text.as_bytes());
@@ -244,6 +319,24 @@ mod tests {
         assert!(content.is_none());
         assert_eq!(finish, "tool_calls");
         assert_eq!(calls[0]["function"]["arguments"], "{\"city\":\"mock\"}");
+    }
+
+    #[test]
+    fn structured_output_satisfies_the_schema() {
+        let schema = json!({"type": "object", "required": ["name", "age", "kind", "tags", "pet"],
+            "properties": {"name": {"type": "string"}, "age": {"type": "integer"},
+                "kind": {"enum": ["cat", "dog"]}, "tags": {"type": "array"},
+                "pet": {"$ref": "#/$defs/Pet"}},
+            "$defs": {"Pet": {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}}});
+        let body = json!({"model": "mock", "messages": [{"role": "user", "content": "x"}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "o", "schema": schema}}});
+        let (content, calls, _) = MockProvider::answer(&body);
+        assert!(calls.is_empty());
+        let v: Value = serde_json::from_str(&content.unwrap()).unwrap();
+        assert_eq!(
+            v,
+            json!({"name": "mock", "age": 0, "kind": "cat", "tags": [], "pet": {"ok": false}})
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
-    let canonical = tr::request_to_canonical(body)?;
+    let (canonical, paths) = tr::request_to_canonical_with_paths(body)?;
     let model = canonical
         .get("model")
         .and_then(Value::as_str)
@@ -21,6 +21,7 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
         stream,
         client_usage: true,
         original: Value::Null,
+        paths,
     })
 }
 

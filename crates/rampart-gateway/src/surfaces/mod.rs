@@ -4,6 +4,8 @@
 //! server-sent events.
 
 pub mod anthropic;
+pub mod client_paths;
+pub mod litellm;
 pub mod openai;
 pub mod responses;
 
@@ -63,6 +65,8 @@ pub struct ChatIngress {
     pub client_usage: bool,
     /// The original request, for echoing fields (Responses API).
     pub original: Value,
+    /// Canonical error paths back to the fields as the client sent them.
+    pub paths: client_paths::ClientPaths,
 }
 
 /// Parse a chat-like surface's request (taken by value: a Chat Completions body becomes

@@ -174,6 +174,7 @@ pub fn parse_chat(body: Value) -> Result<ChatIngress, ApiError> {
         stream,
         client_usage,
         original: Value::Null,
+        paths: Default::default(),
     })
 }
 
@@ -199,6 +200,8 @@ pub fn parse_completions(body: &Value) -> Result<ChatIngress, ApiError> {
         Some(_) => return Err(ApiError::invalid("prompt", "expected a string")),
     };
     let mut canonical = json!({"model": model, "messages": [{"role": "user", "content": prompt}]});
+    let mut paths = super::client_paths::ClientPaths::default();
+    paths.field("prompt");
     for key in ["max_tokens", "temperature", "top_p", "stop", "user", "seed"] {
         if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
             canonical[key] = v.clone();
@@ -213,6 +216,7 @@ pub fn parse_completions(body: &Value) -> Result<ChatIngress, ApiError> {
             .and_then(Value::as_bool)
             .unwrap_or(false),
         original: Value::Null,
+        paths,
     })
 }
 

@@ -2,6 +2,7 @@
 //! `function_call` / `function_call_output` items; answers as `response` objects and
 //! streams as `response.*` events.
 
+use super::client_paths::ClientPaths;
 use super::{ChatIngress, StreamRenderer, model_field, sse_event, stream_flag};
 use crate::canonical;
 use crate::error::ApiError;
@@ -14,14 +15,22 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
     }
     let model = model_field(body)?;
     let stream = stream_flag(body)?;
+    refuse_stored_state(body)?;
     let mut messages = Vec::new();
+    let mut paths = ClientPaths::default();
     match body.get("instructions") {
         None | Some(Value::Null) => {}
-        Some(Value::String(s)) => messages.push(json!({"role": "system", "content": s})),
+        Some(Value::String(s)) => {
+            messages.push(json!({"role": "system", "content": s}));
+            paths.field("instructions");
+        }
         Some(_) => return Err(ApiError::invalid("instructions", "expected a string")),
     }
     match body.get("input") {
-        Some(Value::String(s)) => messages.push(json!({"role": "user", "content": s})),
+        Some(Value::String(s)) => {
+            messages.push(json!({"role": "user", "content": s}));
+            paths.field("input");
+        }
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 let path = format!("input[{i}]");
@@ -95,6 +104,7 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
                             }
                         };
                         messages.push(json!({"role": role, "content": content}));
+                        paths.message(path.clone());
                     }
                     "function_call" => {
                         let call = json!({"id": item.get("call_id").cloned().unwrap_or(json!("")), "type": "function",
@@ -108,10 +118,15 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
                                 if let Some(a) = last["tool_calls"].as_array_mut() {
                                     a.push(call);
                                 }
+                                paths.call(path.clone());
                             }
-                            _ => messages.push(
-                                json!({"role": "assistant", "content": null, "tool_calls": [call]}),
-                            ),
+                            _ => {
+                                messages.push(
+                                    json!({"role": "assistant", "content": null, "tool_calls": [call]}),
+                                );
+                                paths.message(path.clone());
+                                paths.call(path.clone());
+                            }
                         }
                     }
                     "function_call_output" => {
@@ -123,6 +138,7 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
                         messages.push(json!({"role": "tool",
                             "tool_call_id": item.get("call_id").cloned().unwrap_or(json!("")),
                             "content": output}));
+                        paths.field(format!("{path}.output"));
                     }
                     other => {
                         return Err(ApiError::invalid(
@@ -145,10 +161,33 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
     if let Some(n) = body.get("max_output_tokens").filter(|v| !v.is_null()) {
         canonical["max_tokens"] = n.clone();
     }
-    for key in ["temperature", "top_p", "user"] {
+    for key in [
+        "temperature",
+        "top_p",
+        "user",
+        "parallel_tool_calls",
+        "metadata",
+        "safety_identifier",
+        "prompt_cache_key",
+        "service_tier",
+    ] {
         if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
             canonical[key] = v.clone();
         }
+    }
+    if let Some(effort) = body.pointer("/reasoning/effort").filter(|v| !v.is_null()) {
+        canonical["reasoning_effort"] = effort.clone();
+    }
+    text_to_canonical(body, &mut canonical)?;
+    for (canonical, client) in [
+        ("response_format.json_schema", "text.format"),
+        ("response_format", "text.format"),
+        ("verbosity", "text.verbosity"),
+        ("max_tokens", "max_output_tokens"),
+        ("reasoning_effort", "reasoning.effort"),
+        ("tool_choice.function", "tool_choice"),
+    ] {
+        paths.prefix(canonical, client);
     }
     if let Some(tools) = body.get("tools").and_then(Value::as_array) {
         let mut out = Vec::new();
@@ -165,6 +204,7 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
                 f["description"] = d.clone();
             }
             out.push(json!({"type": "function", "function": f}));
+            paths.prefix(format!("tools[{i}].function"), format!("tools[{i}]"));
         }
         canonical["tools"] = Value::Array(out);
     }
@@ -183,7 +223,70 @@ pub fn parse(body: &Value) -> Result<ChatIngress, ApiError> {
         stream,
         client_usage: true,
         original: body.clone(),
+        paths,
     })
+}
+
+/// Refuse what asks Rampart to keep state between requests: it stores no responses, so a
+/// request that leans on an earlier one would silently lose that conversation.
+fn refuse_stored_state(body: &Value) -> Result<(), ApiError> {
+    for key in ["previous_response_id", "conversation"] {
+        if body.get(key).is_some_and(|v| !v.is_null()) {
+            return Err(ApiError::invalid(
+                key,
+                "Rampart does not store responses, so it cannot continue an earlier one; \
+                 pass the whole conversation in `input` (and `store: false`)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `text.format` (structured output) and `text.verbosity` → the canonical
+/// `response_format` and `verbosity`. The schema then goes through the mediation table
+/// like any Chat Completions `response_format`, so its text is inspected.
+fn text_to_canonical(body: &Value, canonical: &mut Value) -> Result<(), ApiError> {
+    let Some(text) = body.get("text").filter(|v| !v.is_null()) else {
+        return Ok(());
+    };
+    if !text.is_object() {
+        return Err(ApiError::invalid("text", "expected an object"));
+    }
+    if let Some(v) = text.get("verbosity").filter(|v| !v.is_null()) {
+        canonical["verbosity"] = v.clone();
+    }
+    let Some(format) = text.get("format").filter(|v| !v.is_null()) else {
+        return Ok(());
+    };
+    canonical["response_format"] = match format.get("type").and_then(Value::as_str) {
+        Some("text") => json!({"type": "text"}),
+        Some("json_object") => json!({"type": "json_object"}),
+        Some("json_schema") => {
+            let schema = format
+                .get("schema")
+                .filter(|s| s.is_object())
+                .ok_or_else(|| {
+                    ApiError::invalid("text.format.schema", "missing or not an object")
+                })?;
+            let mut js = json!({
+                "name": format.get("name").cloned().unwrap_or(json!("output")),
+                "schema": schema,
+            });
+            for key in ["description", "strict"] {
+                if let Some(v) = format.get(key).filter(|v| !v.is_null()) {
+                    js[key] = v.clone();
+                }
+            }
+            json!({"type": "json_schema", "json_schema": js})
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "text.format.type",
+                "expected text, json_object or json_schema",
+            ));
+        }
+    };
+    Ok(())
 }
 
 fn output_items(resp: &Value) -> Vec<Value> {
@@ -241,6 +344,10 @@ fn response_object(
         "top_p": o.get("top_p").cloned().unwrap_or(Value::Null),
         "max_output_tokens": o.get("max_output_tokens").cloned().unwrap_or(Value::Null),
         "metadata": o.get("metadata").cloned().unwrap_or(json!({})),
+        "text": o.get("text").filter(|t| t.get("format").is_some()).cloned()
+            .unwrap_or(json!({"format": {"type": "text"}})),
+        "store": false,
+        "previous_response_id": null,
         "error": null,
         "incomplete_details": null,
         "usage": {"input_tokens": usage.0, "output_tokens": usage.1, "total_tokens": usage.0 + usage.1,

@@ -15,6 +15,7 @@
 use super::{arguments_object, stop_reason_from_anthropic, stop_reason_to_anthropic};
 use crate::canonical;
 use crate::error::ApiError;
+use crate::surfaces::client_paths::ClientPaths;
 use serde_json::{Map, Value, json};
 
 /// Anthropic's default when a canonical request sets no `max_tokens`.
@@ -42,14 +43,48 @@ fn copy_extras(from: &Value, to: &mut Value) {
     }
 }
 
-/// Request fields with no canonical form, kept for an Anthropic provider.
-const REQUEST_EXTRAS: [&str; 5] = [
+/// Request fields with no canonical form, kept for an Anthropic provider. Of
+/// `output_config`, only `effort` is kept here: its `format` is structured output, which
+/// has a canonical form (`response_format`, see [`output_format_to_canonical`]).
+const REQUEST_EXTRAS: [&str; 6] = [
     "thinking",
     "metadata",
     "top_k",
     "tool_choice",
     "service_tier",
+    "output_config",
 ];
+
+/// The name a structured-output schema gets in the canonical `response_format` when the
+/// client's API has none (Anthropic `output_config.format`).
+pub const OUTPUT_SCHEMA_NAME: &str = "output";
+
+/// Anthropic structured output (`output_config.format`, or the earlier beta's top-level
+/// `output_format`) → the canonical `response_format`, so OpenAI-shaped providers get it
+/// natively and the mediation table inspects the schema as any `json_schema`.
+fn output_format_to_canonical(req: &Value) -> Result<Option<Value>, ApiError> {
+    let (path, format) = match (
+        req.pointer("/output_config/format")
+            .filter(|v| !v.is_null()),
+        field(req, "output_format"),
+    ) {
+        (Some(f), _) => ("output_config.format", f),
+        (None, Some(f)) => ("output_format", f),
+        (None, None) => return Ok(None),
+    };
+    if format.get("type").and_then(Value::as_str) != Some("json_schema") {
+        return Err(ApiError::invalid(
+            format!("{path}.type"),
+            "expected `json_schema`",
+        ));
+    }
+    let schema = format
+        .get("schema")
+        .filter(|s| s.is_object())
+        .ok_or_else(|| ApiError::invalid(format!("{path}.schema"), "missing or not an object"))?;
+    Ok(Some(json!({"type": "json_schema",
+        "json_schema": {"name": OUTPUT_SCHEMA_NAME, "schema": schema, "strict": true}})))
+}
 
 /// A `thinking` or `redacted_thinking` block, checked: its text and signature (or its
 /// opaque data) must be strings, because they go back to the provider byte for byte.
@@ -72,6 +107,12 @@ fn thinking_block(b: &Value, ty: &str, path: &str) -> Result<Value, ApiError> {
 
 /// A client's Anthropic Messages request → canonical. Checks types and names the field.
 pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
+    request_to_canonical_with_paths(req).map(|(v, _)| v)
+}
+
+/// [`request_to_canonical`], with where each canonical field came from (for errors).
+pub fn request_to_canonical_with_paths(req: &Value) -> Result<(Value, ClientPaths), ApiError> {
+    let mut paths = ClientPaths::default();
     let obj = req
         .as_object()
         .ok_or_else(|| ApiError::invalid("body", "expected a JSON object"))?;
@@ -82,9 +123,13 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
     let mut messages = Vec::new();
     match field(req, "system") {
         None => {}
-        Some(Value::String(s)) => messages.push(json!({"role": "system", "content": s})),
+        Some(Value::String(s)) => {
+            messages.push(json!({"role": "system", "content": s}));
+            paths.field("system");
+        }
         Some(Value::Array(blocks)) => {
             for (i, b) in blocks.iter().enumerate() {
+                paths.field(format!("system[{i}].text"));
                 let text = b.get("text").and_then(Value::as_str).ok_or_else(|| {
                     ApiError::invalid(format!("system[{i}].text"), "missing or not a string")
                 })?;
@@ -119,10 +164,15 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
             ));
         }
         match m.get("content") {
-            Some(Value::String(s)) => messages.push(json!({"role": role, "content": s})),
+            Some(Value::String(s)) => {
+                messages.push(json!({"role": role, "content": s}));
+                paths.message(format!("messages[{i}]"));
+            }
             Some(Value::Array(blocks)) => {
                 let mut parts = Vec::new();
+                let mut part_paths = Vec::new();
                 let mut tool_calls = Vec::new();
+                let mut call_paths = Vec::new();
                 let mut tool_results = Vec::new();
                 let mut thinking = Vec::new();
                 for (j, b) in blocks.iter().enumerate() {
@@ -138,16 +188,19 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                             let mut part = json!({"type": "text", "text": t});
                             copy_extras(b, &mut part);
                             parts.push(part);
+                            part_paths.push(path.clone());
                         }
                         "image" => {
                             let mut part = image_to_canonical(b, &path)?;
                             copy_extras(b, &mut part);
                             parts.push(part);
+                            part_paths.push(path.clone());
                         }
                         "document" => {
                             let mut part = document_to_canonical(b, &path)?;
                             copy_extras(b, &mut part);
                             parts.push(part);
+                            part_paths.push(path.clone());
                         }
                         "tool_use" => {
                             let id = b.get("id").and_then(Value::as_str).unwrap_or_default();
@@ -159,6 +212,7 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                                 "function": {"name": name, "arguments": input.to_string()}});
                             copy_extras(b, &mut call);
                             tool_calls.push(call);
+                            call_paths.push(path.clone());
                         }
                         "tool_result" => {
                             let id =
@@ -191,7 +245,7 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                             let mut msg =
                                 json!({"role": "tool", "tool_call_id": id, "content": content});
                             copy_extras(b, &mut msg);
-                            tool_results.push(msg);
+                            tool_results.push((msg, format!("{path}.content")));
                         }
                         // Signed reasoning from an earlier answer: kept byte for byte so an
                         // Anthropic provider can check its signature.
@@ -207,7 +261,10 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                         }
                     }
                 }
-                messages.extend(tool_results);
+                for (msg, path) in tool_results {
+                    messages.push(msg);
+                    paths.field(path);
+                }
                 if role == "assistant" {
                     // Text parts with extras (cache_control) stay parts; plain text joins.
                     let content = if parts.iter().any(|p| p.get("cache_control").is_some()) {
@@ -227,9 +284,17 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
                     if !thinking.is_empty() {
                         msg["thinking_blocks"] = Value::Array(thinking);
                     }
+                    let kept_parts = msg["content"].is_array();
                     messages.push(msg);
+                    paths.message(format!("messages[{i}]"));
+                    if kept_parts {
+                        part_paths.into_iter().for_each(|p| paths.part(p));
+                    }
+                    call_paths.into_iter().for_each(|p| paths.call(p));
                 } else if !parts.is_empty() {
                     messages.push(json!({"role": "user", "content": parts}));
+                    paths.message(format!("messages[{i}]"));
+                    part_paths.into_iter().for_each(|p| paths.part(p));
                 }
             }
             _ => {
@@ -288,6 +353,11 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
             let mut tool = json!({"type": "function", "function": f});
             copy_extras(t, &mut tool);
             converted.push(tool);
+            paths.prefix(
+                format!("tools[{i}].function.parameters"),
+                format!("tools[{i}].input_schema"),
+            );
+            paths.prefix(format!("tools[{i}].function"), format!("tools[{i}]"));
         }
         out.insert("tools".into(), Value::Array(converted));
     }
@@ -320,16 +390,44 @@ pub fn request_to_canonical(req: &Value) -> Result<Value, ApiError> {
             "expected a non-negative integer",
         ));
     }
+    if let Some(format) = output_format_to_canonical(req)? {
+        out.insert("response_format".into(), format);
+    }
+    if field(req, "output_config").is_some_and(|c| !c.is_object()) {
+        return Err(ApiError::invalid("output_config", "expected an object"));
+    }
     let mut extras = Map::new();
     for key in REQUEST_EXTRAS {
         if let Some(v) = field(req, key) {
-            extras.insert(key.into(), v.clone());
+            let mut v = v.clone();
+            if key == "output_config" {
+                // The format went to `response_format` above.
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("format");
+                }
+                if v.as_object().is_some_and(Map::is_empty) {
+                    continue;
+                }
+            }
+            extras.insert(key.into(), v);
         }
     }
     if !extras.is_empty() {
         out.insert(canonical::ANTHROPIC.into(), Value::Object(extras));
     }
-    Ok(Value::Object(out))
+    let schema_at = if field(req, "output_config").is_some() {
+        "output_config.format.schema"
+    } else {
+        "output_format.schema"
+    };
+    paths.prefix("response_format.json_schema.schema", schema_at);
+    paths.prefix("stop", "stop_sequences");
+    paths.prefix("user", "metadata.user_id");
+    paths.prefix("tool_choice.function", "tool_choice");
+    for key in REQUEST_EXTRAS {
+        paths.prefix(format!("{}.{key}", canonical::ANTHROPIC), key);
+    }
+    Ok((Value::Object(out), paths))
 }
 
 fn image_to_canonical(b: &Value, path: &str) -> Result<Value, ApiError> {
@@ -504,6 +602,20 @@ pub fn request_from_canonical(req: &Value) -> Value {
                 out[key] = v.clone();
             }
         }
+    }
+    // Structured output, natively: Anthropic constrains the text answer to the schema, so
+    // the answer needs no translation back (a forced tool would turn it into a tool call
+    // to undo, whole and streamed). Models without structured outputs refuse it upstream
+    // with a 400, which the client sees; `json_object` and `text` have no Anthropic form.
+    if let Some(schema) = field(req, "response_format")
+        .filter(|f| f.get("type").and_then(Value::as_str) == Some("json_schema"))
+        .and_then(|f| f.pointer("/json_schema/schema"))
+        .filter(|s| s.is_object())
+    {
+        if !out.get("output_config").is_some_and(Value::is_object) {
+            out["output_config"] = json!({});
+        }
+        out["output_config"]["format"] = json!({"type": "json_schema", "schema": schema});
     }
     out
 }

@@ -5,7 +5,8 @@
 //! them there); a `cache_control` becomes a `cachePoint` after its block; thinking blocks
 //! are `reasoningContent` both ways (text and signature, or redacted content); the cache
 //! counters map to `cacheReadInputTokens` / `cacheWriteInputTokens`. `metadata`,
-//! `service_tier` and Anthropic's own `tool_choice` options are dropped.
+//! `service_tier` and Anthropic's own `tool_choice` options are dropped. A `json_schema`
+//! `response_format` becomes `outputConfig.textFormat` (structured output).
 
 use super::arguments_object;
 use crate::canonical;
@@ -206,6 +207,24 @@ pub fn request_from_canonical(req: &Value) -> Value {
             _ => {}
         }
         out["toolConfig"] = config;
+    }
+    // Structured output, natively: Converse's `outputConfig.textFormat` takes the schema as
+    // a JSON string; the answer stays text, so nothing is translated back.
+    if let Some(js) = req
+        .get("response_format")
+        .filter(|f| f.get("type").and_then(Value::as_str) == Some("json_schema"))
+        .and_then(|f| f.get("json_schema"))
+        .filter(|js| js.get("schema").is_some_and(Value::is_object))
+    {
+        let mut definition = json!({
+            "schema": js.get("schema").map(Value::to_string).unwrap_or_default(),
+            "name": js.get("name").cloned().unwrap_or(json!("output")),
+        });
+        if let Some(d) = js.get("description").filter(|d| d.is_string()) {
+            definition["description"] = d.clone();
+        }
+        out["outputConfig"] = json!({"textFormat": {"type": "json_schema",
+            "structure": {"jsonSchema": definition}}});
     }
     let extras = req.get(canonical::ANTHROPIC);
     let mut additional = serde_json::Map::new();
@@ -433,6 +452,24 @@ mod tests {
         );
         assert_eq!(c["inferenceConfig"]["maxTokens"], 50);
         assert_eq!(c["toolConfig"]["toolChoice"], json!({"any": {}}));
+    }
+
+    #[test]
+    fn json_schema_response_format_becomes_output_config_text_format() {
+        let schema = json!({"type": "object", "properties": {"city": {"type": "string"}}});
+        let req = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}],
+            "response_format": {"type": "json_schema",
+                "json_schema": {"name": "place", "description": "Where", "schema": schema}}});
+        let c = request_from_canonical(&req);
+        let def = &c["outputConfig"]["textFormat"]["structure"]["jsonSchema"];
+        assert_eq!(c["outputConfig"]["textFormat"]["type"], "json_schema");
+        assert_eq!(def["name"], "place");
+        assert_eq!(def["description"], "Where");
+        let sent: Value = serde_json::from_str(def["schema"].as_str().unwrap()).unwrap();
+        assert_eq!(sent, schema);
+        let plain =
+            json!({"model": "m", "messages": [], "response_format": {"type": "json_object"}});
+        assert!(request_from_canonical(&plain).get("outputConfig").is_none());
     }
 
     #[test]
