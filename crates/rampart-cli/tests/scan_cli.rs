@@ -118,6 +118,37 @@ fn hash_flag_adds_sha256_and_human_output_is_a_table() {
     assert!(!text.contains('\x1b'), "no colour when not a terminal");
 }
 
+/// Issue 20, defect 9: archive member names, file names and the imports a pickle names
+/// are chosen by whoever made the file; the human table escapes what a terminal would
+/// act on (JSON keeps the exact text).
+#[test]
+fn human_output_escapes_terminal_control_characters_from_the_scanned_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let pickle = b"cos\x1b]0;pwned\x07\nsystem\n(S'id'\ntR.";
+    let member = "evil\x1b[2J\u{202e}lkp.pkl";
+    let archive = zip(&[Entry::new(member, pickle)], true);
+    let path = write(dir.path(), "bundle\x1b[31m.zip", &archive);
+    let out = rampart(&["scan", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    let table = String::from_utf8(out.stdout).unwrap();
+    for raw in ['\x1b', '\x07', '\u{202e}'] {
+        assert!(!table.contains(raw), "raw {raw:?} in {table:?}");
+    }
+    assert!(
+        table.contains(r"bundle\x1b[31m.zip!/evil\x1b[2J\u{202e}lkp.pkl"),
+        "{table}"
+    );
+    assert!(table.contains(r"os\x1b]0;pwned\x07"), "{table}");
+    let (_, v) = json(&[&path]);
+    let exact_member = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .any(|p| p.ends_with(&format!("!/{member}")));
+    assert!(exact_member, "{v}");
+}
+
 #[test]
 fn sarif_and_cyclonedx_reports_carry_the_findings() {
     let dir = tempfile::tempdir().unwrap();
