@@ -474,3 +474,35 @@ async fn keys_list_escapes_terminal_control_characters() {
     assert!(table.contains(r"invoice\u{202e}fdp.exe"), "{table}");
     assert!(table.contains(r"m\x1b]0;pwned\x07"), "{table}");
 }
+
+/// Issue 20, defect 10: an unsupported storage URL was echoed whole, password included,
+/// by every command that opens the stores. Each command now names the URL without its
+/// credentials.
+#[test]
+fn storage_errors_never_print_the_database_password() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.path().join("leaky.toml"),
+        "[storage]\nurl = \"mysql://rampart:hunter2@db.internal/rampart?sslpassword=k3ysecret&sslmode=require\"\n",
+    )
+    .expect("write config");
+    for args in [
+        &["keys", "list", "--config", "leaky.toml"][..],
+        &["audit", "list", "--config", "leaky.toml"][..],
+        &["audit", "verify", "--config", "leaky.toml"][..],
+    ] {
+        let out = sb.run(args);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            !stderr.contains("hunter2") && !stderr.contains("k3ysecret"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains(
+                "mysql://rampart:***@db.internal/rampart?sslpassword=***&sslmode=require"
+            ),
+            "{args:?} still says which URL: {stderr}"
+        );
+    }
+}

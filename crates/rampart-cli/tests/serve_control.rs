@@ -324,3 +324,29 @@ fn keys_limits_and_audit_through_a_running_gateway() {
     );
     assert_eq!(verify["intact"], true);
 }
+
+/// Issue 20, defect 10, for `rampart serve`: the storage URL in a start-up error is shown
+/// without its password or credential query parameters.
+#[test]
+fn serve_never_prints_the_database_password() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "[server]\nlisten = \"127.0.0.1:0\"\n\n[storage]\n\
+         url = \"mysql://rampart:hunter2@db.internal/rampart?password=k3ysecret\"\n\n\
+         [[providers]]\nname = \"mock\"\nkind = \"mock\"\n\n\
+         [[models]]\nname = \"mock\"\nprovider = \"mock\"\nupstream_model = \"mock\"\n",
+    )
+    .expect("config");
+    let out = rampart(dir.path(), &["serve", "--config", "rampart.toml"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("k3ysecret"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("mysql://rampart:***@db.internal/rampart?password=***"),
+        "{stderr}"
+    );
+}

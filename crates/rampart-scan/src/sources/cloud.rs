@@ -60,9 +60,9 @@ pub struct StoreTarget {
 impl StoreTarget {
     pub fn parse(target: &str) -> Result<StoreTarget, SourceError> {
         let url = url::Url::parse(target)
-            .map_err(|e| SourceError::BadTarget(format!("{target}: {e}")))?;
+            .map_err(|e| SourceError::BadTarget(format!("{}: {e}", super::display_url(target))))?;
         let (scheme, path) = ObjectStoreScheme::parse(&url)
-            .map_err(|e| SourceError::BadTarget(format!("{target}: {e}")))?;
+            .map_err(|e| SourceError::BadTarget(format!("{}: {e}", super::display_url(target))))?;
         match scheme {
             ObjectStoreScheme::AmazonS3
             | ObjectStoreScheme::GoogleCloudStorage
