@@ -245,7 +245,9 @@ async fn the_inference_api_shape_and_custom_labels_work_on_a_current_thread_runt
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_timeout_falls_back_to_the_built_in_decision_or_fails_closed() {
-    let (url, _server) = start_model_server(Mode::Slow(Duration::from_millis(1500)));
+    // The server answers after 8 s, the deadline is 100 ms: a kept deadline answers far
+    // below 4 s even on two loaded cores, a missed one takes 8 s.
+    let (url, _server) = start_model_server(Mode::Slow(Duration::from_secs(8)));
     let before = external_count("timeout");
     let gw = gateway(&external(
         &url,
@@ -256,7 +258,7 @@ async fn a_server_timeout_falls_back_to_the_built_in_decision_or_fails_closed() 
     let (status, body) = gw.chat(BENIGN).await;
     assert_eq!(status, 200, "{body}");
     assert!(
-        started.elapsed() < Duration::from_millis(1200),
+        started.elapsed() < Duration::from_secs(4),
         "the deadline was not kept: {:?}",
         started.elapsed()
     );
