@@ -228,13 +228,21 @@ fn start_s3(objects: &[(&str, &[u8])]) -> (tempfile::TempDir, String) {
     (root, format!("http://{addr}"))
 }
 
-/// `rampart scan --format json ARGS` with AWS settings pointing at `endpoint`.
+/// `rampart scan --format json ARGS` with AWS settings pointing at `endpoint`, and proxy
+/// variables naming a dead address: the object-store client must ignore them (issue 20,
+/// defect 13: a proxy resolves names itself, past the SSRF resolver), so every S3 test
+/// would fail if they were used.
 fn scan_s3(endpoint: &str, secret: &str, args: &[&str]) -> (i32, serde_json::Value) {
     let home = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(["scan", "--format", "json"])
         .args(args)
         .env("NO_COLOR", "1")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("ALL_PROXY", "http://127.0.0.1:9")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         .env("HOME", home.path())
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")

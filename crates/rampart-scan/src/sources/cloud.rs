@@ -222,14 +222,15 @@ fn build_store(
         }));
     // reqwest would otherwise take HTTP(S)_PROXY from the environment and hand the host
     // name to the proxy, so the resolver above would check only the proxy. ClientOptions
-    // has no `no_proxy`: a proxy that excludes every host turns the system proxy off. A
-    // proxy configured for the store itself (`AWS_PROXY_URL`, …) is the operator's choice.
+    // has no `no_proxy`: a proxy that excludes every host turns the system proxy off
+    // (`*` matches every name, the two networks every address literal). A proxy
+    // configured for the store itself (`AWS_PROXY_URL`, …) is the operator's choice.
     let client = if explicit_store_proxy(opts) {
         client
     } else {
         client
             .with_proxy_url("http://127.0.0.1:9")
-            .with_proxy_excludes("*")
+            .with_proxy_excludes("*,0.0.0.0/0,::/0")
     };
     // Fail within seconds on a dead endpoint rather than retrying for minutes.
     let retry = RetryConfig {
