@@ -1551,3 +1551,64 @@ async fn shutdown_refuses_new_connections_and_lets_a_stream_in_flight_continue()
         .unwrap()
         .unwrap();
 }
+
+/// Issue 20 (untested promise): an output block during a stream ends it with
+/// `finish_reason: content_filter`; neither the blocked secret nor anything after it
+/// reaches the client.
+#[tokio::test]
+async fn an_output_block_ends_the_stream_with_content_filter() {
+    let (upstream_url, _up) = start_upstream().await;
+    let text = config_text(
+        &upstream_url,
+        &dead_addr().await,
+        "\n[guard.policy.output]\nsecret = \"block\"\n",
+    );
+    let gateway = start_with(&text).await;
+    let resp = reqwest::Client::new()
+        .post(format!("{gateway}/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "gpt", "stream": true, "messages": [{"role": "user", "content": "hello ".repeat(60)}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    assert!(!body.contains("AKIAIOSF"), "{body}");
+    let finishes: Vec<Value> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter_map(|c| c["choices"][0].get("finish_reason").cloned())
+        .filter(|f| !f.is_null())
+        .collect();
+    assert_eq!(finishes, [json!("content_filter")], "{body}");
+    let streamed = sse_text(&body);
+    assert!(streamed.starts_with("You said: hello"), "{streamed}");
+    assert!(
+        !streamed.contains(" done"),
+        "text after the block: {streamed}"
+    );
+}
+
+/// Issue 20 (untested promise): pseudonyms are restored in a streamed answer too, through
+/// the whole gateway: the provider sees `<EMAIL_ADDRESS_1>`, the client reads the address.
+#[tokio::test]
+async fn streamed_answers_get_pseudonyms_restored() {
+    let h = start().await;
+    let resp = h
+        .client
+        .post(format!("{}/v1/chat/completions", h.gateway))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "gpt", "stream": true, "messages": [{"role": "user", "content": format!("{}write to ana@example.es", "hello ".repeat(60))}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    let sent = h.last_upstream_body().to_string();
+    assert!(sent.contains("<EMAIL_ADDRESS_1>"), "{sent}");
+    assert!(!sent.contains("ana@example.es"), "{sent}");
+    let text = sse_text(&body);
+    assert!(text.contains("write to ana@example.es."), "{text}");
+    assert!(!body.contains("<EMAIL_ADDRESS_1>"), "{body}");
+}
