@@ -249,12 +249,15 @@ async fn the_writer_persists_every_record_it_accepted() {
 #[derive(Debug, Default)]
 struct StalledStore {
     release: Notify,
+    /// Signalled when `append` is entered (a permit is kept if nobody waits yet).
+    entered: Notify,
     appended: AtomicUsize,
 }
 
 #[async_trait]
 impl AuditStore for StalledStore {
     async fn append(&self, records: &[AuditRecord]) -> Result<(), AuditError> {
+        self.entered.notify_one();
         self.release.notified().await;
         self.appended.fetch_add(records.len(), Ordering::SeqCst);
         Ok(())
@@ -273,14 +276,14 @@ async fn a_stalled_store_makes_the_writer_drop_and_count_never_block() {
     let (writer, task) = AuditWriter::spawn(store.clone(), 8);
     // The background task takes the first batch and stalls in `append`.
     assert!(writer.record(record(0)));
-    tokio::task::yield_now().await;
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // Wait until the task is inside `append` (not a sleep that a loaded machine outlasts).
+    store.entered.notified().await;
     let started = std::time::Instant::now();
     let accepted = (1..=100).filter(|&i| writer.record(record(i))).count();
-    // Blocking would hang here forever (the store never finishes); the bound is generous
-    // for a loaded machine.
+    // Blocking would hang here forever (the store never finishes); the bound only turns
+    // a hang into a failure, so it is far above any scheduling delay on shared cores.
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(1),
+        started.elapsed() < std::time::Duration::from_secs(30),
         "record() blocked"
     );
     assert_eq!(accepted, 8);

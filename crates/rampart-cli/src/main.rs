@@ -2,6 +2,7 @@
 //! arguments and calls into a library crate.
 
 mod commands;
+mod terminal;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -53,7 +54,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Error chains quote file contents, names and remote answers.
+            eprintln!("error: {}", terminal::escape_text(&format!("{err:#}")));
             ExitCode::from(2)
         }
     }

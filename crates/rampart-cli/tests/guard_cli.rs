@@ -329,7 +329,7 @@ fn monitor_mode_reports_a_block_but_exits_0_and_keeps_the_text() {
 
 /// A fake text-embeddings-inference `/predict` server on its own thread: scores texts
 /// containing "Lisbon" 0.97 INJECTION, others 0.01; texts containing "slow" answer after
-/// two seconds. Returns its URL and the request bodies it saw.
+/// twenty seconds. Returns its URL and the request bodies it saw.
 fn start_model_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
     use axum::routing::post;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -343,7 +343,7 @@ fn start_model_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>
                 log.lock().unwrap().push(body.clone());
                 let text = body["inputs"].as_str().unwrap_or_default().to_owned();
                 if text.contains("slow") {
-                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    tokio::time::sleep(std::time::Duration::from_secs(20)).await;
                 }
                 let score = if text.contains("Lisbon") { 0.97 } else { 0.01 };
                 axum::Json(json!([
@@ -427,7 +427,9 @@ fn external_classifier_timeout_keeps_the_built_in_verdict_or_fails_closed() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert!(started.elapsed() < std::time::Duration::from_millis(1800));
+    // The server answers "slow" texts after 20 s and the deadline is 100 ms: a kept
+    // deadline ends far below 10 s even on two loaded cores (1.8 s was not enough).
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
     let out = rampart(
         &[
             "guard",

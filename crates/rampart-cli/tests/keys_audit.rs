@@ -404,3 +404,105 @@ fn help_teaches_with_examples() {
         assert!(text(&out.stdout).contains(needle), "{args:?}");
     }
 }
+
+/// Issue 20, defect 9: model names reach the audit log from unauthenticated requests; a
+/// table that prints them raw lets a caller retitle, clear or rewrite the operator's
+/// terminal. Every cell is escaped; JSON keeps the exact value.
+#[tokio::test(flavor = "current_thread")]
+async fn audit_list_escapes_terminal_control_characters() {
+    let sb = Sandbox::new();
+    let hostile_model = "gpt\x1b]0;pwned\x07\x1b[2J\u{9b}1A\r\u{202e}fdp";
+    let mut record = audit_record(0);
+    record.model = Some(hostile_model.into());
+    record.request_id = "req\nFORGED ROW".into();
+    let store = rampart_audit::store::open(&sb.db_url())
+        .await
+        .expect("open");
+    store.append(&[record]).await.expect("append");
+
+    let out = sb.run(&["audit", "list", "--config", "rampart.toml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert_eq!(table.lines().count(), 2, "header and one row: {table:?}");
+    for raw in ['\x1b', '\x07', '\r', '\u{9b}', '\u{202e}'] {
+        assert!(!table.contains(raw), "raw {raw:?} in {table:?}");
+    }
+    assert!(
+        table.contains(r"gpt\x1b]0;pwned\x07\x1b[2J\u{9b}1A\r\u{202e}fdp"),
+        "{table}"
+    );
+    assert!(table.contains(r"req\nFORGED ROW"), "{table}");
+
+    let listed = sb.json(&["audit", "list", "--config", "rampart.toml", "--json"]);
+    assert_eq!(listed[0]["model"], hostile_model, "JSON keeps the value");
+}
+
+/// Issue 20, defect 9, for `rampart keys`: names refuse C0 controls but not bidi
+/// overrides, and a store written by another tool may hold anything.
+#[tokio::test(flavor = "current_thread")]
+async fn keys_list_escapes_terminal_control_characters() {
+    let sb = Sandbox::new();
+    let created = sb.run(&[
+        "keys",
+        "create",
+        "--config",
+        "rampart.toml",
+        "--tenant",
+        "acme",
+        "--name",
+        "invoice\u{202e}fdp.exe",
+    ]);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    assert!(!text(&created.stdout).contains('\u{202e}'));
+    // A name no `keys create` accepts, written straight into the database.
+    let mut db = sqlx::SqliteConnection::connect(&sb.db_url())
+        .await
+        .expect("open db");
+    let changed = sqlx::query("UPDATE api_keys SET models = ? WHERE name LIKE 'invoice%'")
+        .bind("[\"m\\u001b]0;pwned\\u0007\"]")
+        .execute(&mut db)
+        .await
+        .expect("update");
+    assert_eq!(changed.rows_affected(), 1);
+
+    let out = sb.run(&["keys", "list", "--config", "rampart.toml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    for raw in ['\x1b', '\x07', '\u{202e}'] {
+        assert!(!table.contains(raw), "raw {raw:?} in {table:?}");
+    }
+    assert!(table.contains(r"invoice\u{202e}fdp.exe"), "{table}");
+    assert!(table.contains(r"m\x1b]0;pwned\x07"), "{table}");
+}
+
+/// Issue 20, defect 10: an unsupported storage URL was echoed whole, password included,
+/// by every command that opens the stores. Each command now names the URL without its
+/// credentials.
+#[test]
+fn storage_errors_never_print_the_database_password() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.path().join("leaky.toml"),
+        "[storage]\nurl = \"mysql://rampart:hunter2@db.internal/rampart?sslpassword=k3ysecret&sslmode=require\"\n",
+    )
+    .expect("write config");
+    for args in [
+        &["keys", "list", "--config", "leaky.toml"][..],
+        &["audit", "list", "--config", "leaky.toml"][..],
+        &["audit", "verify", "--config", "leaky.toml"][..],
+    ] {
+        let out = sb.run(args);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            !stderr.contains("hunter2") && !stderr.contains("k3ysecret"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains(
+                "mysql://rampart:***@db.internal/rampart?sslpassword=***&sslmode=require"
+            ),
+            "{args:?} still says which URL: {stderr}"
+        );
+    }
+}

@@ -118,6 +118,37 @@ fn hash_flag_adds_sha256_and_human_output_is_a_table() {
     assert!(!text.contains('\x1b'), "no colour when not a terminal");
 }
 
+/// Issue 20, defect 9: archive member names, file names and the imports a pickle names
+/// are chosen by whoever made the file; the human table escapes what a terminal would
+/// act on (JSON keeps the exact text).
+#[test]
+fn human_output_escapes_terminal_control_characters_from_the_scanned_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let pickle = b"cos\x1b]0;pwned\x07\nsystem\n(S'id'\ntR.";
+    let member = "evil\x1b[2J\u{202e}lkp.pkl";
+    let archive = zip(&[Entry::new(member, pickle)], true);
+    let path = write(dir.path(), "bundle\x1b[31m.zip", &archive);
+    let out = rampart(&["scan", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    let table = String::from_utf8(out.stdout).unwrap();
+    for raw in ['\x1b', '\x07', '\u{202e}'] {
+        assert!(!table.contains(raw), "raw {raw:?} in {table:?}");
+    }
+    assert!(
+        table.contains(r"bundle\x1b[31m.zip!/evil\x1b[2J\u{202e}lkp.pkl"),
+        "{table}"
+    );
+    assert!(table.contains(r"os\x1b]0;pwned\x07"), "{table}");
+    let (_, v) = json(&[&path]);
+    let exact_member = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .any(|p| p.ends_with(&format!("!/{member}")));
+    assert!(exact_member, "{v}");
+}
+
 #[test]
 fn sarif_and_cyclonedx_reports_carry_the_findings() {
     let dir = tempfile::tempdir().unwrap();
@@ -197,13 +228,21 @@ fn start_s3(objects: &[(&str, &[u8])]) -> (tempfile::TempDir, String) {
     (root, format!("http://{addr}"))
 }
 
-/// `rampart scan --format json ARGS` with AWS settings pointing at `endpoint`.
+/// `rampart scan --format json ARGS` with AWS settings pointing at `endpoint`, and proxy
+/// variables naming a dead address: the object-store client must ignore them (issue 20,
+/// defect 13: a proxy resolves names itself, past the SSRF resolver), so every S3 test
+/// would fail if they were used.
 fn scan_s3(endpoint: &str, secret: &str, args: &[&str]) -> (i32, serde_json::Value) {
     let home = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(["scan", "--format", "json"])
         .args(args)
         .env("NO_COLOR", "1")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("ALL_PROXY", "http://127.0.0.1:9")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         .env("HOME", home.path())
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
@@ -468,4 +507,105 @@ fn git_target_without_a_git_program_is_a_clear_error() {
     assert_eq!(v["files"][0]["path"], "git+http://127.0.0.1:9/org/repo.git");
     let error = v["files"][0]["error"].as_str().unwrap();
     assert!(error.contains("need the `git` program"), "{error}");
+}
+
+/// Issue 20, defect 13: `git remote add` was given `https://TOKEN@host/…`, readable by any
+/// local user in `/proc/PID/cmdline`. A `git` on PATH that logs its arguments and
+/// environment shows the token only in the environment, and no proxy variable reaches git.
+#[cfg(unix)]
+#[test]
+fn git_token_never_appears_on_the_git_command_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let real_git = ["/usr/bin/git", "/usr/local/bin/git"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("argv.log");
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\nenv | grep -E '^GIT_CONFIG|_proxy=|_PROXY=' | sed 's/^/ENV /' >> '{log}'\n{}\n",
+        match real_git {
+            Some(git) => format!("exec {git} \"$@\""),
+            None => "exit 1".to_owned(),
+        },
+        log = log.display()
+    );
+    let fake = dir.path().join("git");
+    std::fs::write(&fake, script).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["scan", "--format", "json", "--allow-private-network"])
+        .arg("git+https://x-access-token:ghs_s3cretT0ken@127.0.0.1:9/org/repo.git")
+        // The fake git first; the tools its script uses after it.
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("https_proxy", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "the server does not exist");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let argv: Vec<&str> = logged.lines().filter(|l| !l.starts_with("ENV ")).collect();
+    assert!(
+        argv.iter()
+            .any(|l| l.contains("remote add origin https://127.0.0.1:9/org/repo.git")),
+        "{logged}"
+    );
+    for line in &argv {
+        assert!(
+            !line.contains("ghs_s3cretT0ken") && !line.contains("x-access-token"),
+            "credential on the command line: {line}"
+        );
+    }
+    // base64("x-access-token:ghs_s3cretT0ken")
+    assert!(
+        logged.contains(
+            "ENV GIT_CONFIG_VALUE_0=Authorization: Basic eC1hY2Nlc3MtdG9rZW46Z2hzX3MzY3JldFQwa2Vu"
+        ),
+        "{logged}"
+    );
+    assert!(!logged.to_ascii_lowercase().contains("_proxy="), "{logged}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("ghs_s3cretT0ken"), "{stdout}");
+}
+
+/// Issue 20, defect 13: with `HTTPS_PROXY` set, reqwest handed the host name to the proxy,
+/// so the SSRF resolver never saw the address it resolves to. A proxy listener that counts
+/// connections must see none, and the private address must be refused as without a proxy.
+#[test]
+fn proxy_variables_do_not_bypass_the_ssrf_guard() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        // Count and close at once, so a client that does use the proxy fails fast.
+        for stream in proxy.incoming() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    for target in [
+        "https://localhost:9/model.safetensors",
+        "http://localhost:9/model.safetensors",
+        "hf://org/model",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["scan", "--format", "json", target])
+            .env("HTTPS_PROXY", &proxy_url)
+            .env("HTTP_PROXY", &proxy_url)
+            .env("ALL_PROXY", &proxy_url)
+            .env("HF_ENDPOINT", "https://localhost:9")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{target}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let error = v["files"][0]["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("--allow-private-network"),
+            "{target}: refused by the SSRF guard, not a proxy error: {error}"
+        );
+    }
+    assert_eq!(seen.load(Ordering::SeqCst), 0, "the proxy was used");
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -106,12 +106,37 @@ fn http(
     })
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+/// The port `rampart serve` bound, read from its "listening" log line in `log`. The config
+/// listens on port 0, so no port is reserved, released and raced for before the gateway
+/// binds it.
+fn bound_port(log: &Path, server: &mut Server) -> u16 {
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if let Some(line) = text
+            .lines()
+            .find(|l| l.contains("rampart gateway listening"))
+            && let Some(port) = line
+                .split("127.0.0.1:")
+                .nth(1)
+                .map(|rest| {
+                    rest.chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect::<String>()
+                })
+                .and_then(|digits| digits.parse().ok())
+        {
+            return port;
+        }
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!("rampart serve exited with {status}:\n{text}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "gateway did not start:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 struct Server(Child);
@@ -140,15 +165,12 @@ fn chat(port: u16, key: &str) -> Response {
 #[test]
 fn keys_limits_and_audit_through_a_running_gateway() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
     std::fs::write(
         dir.path().join("rampart.toml"),
-        format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\n\n[storage]\nurl = \"sqlite://rampart.db\"\n\n\
-             [[providers]]\nname = \"mock\"\nkind = \"mock\"\n\n\
-             [[models]]\nname = \"mock\"\nprovider = \"mock\"\nupstream_model = \"mock\"\n\n\
-             [guard]\nmode = \"enforce\"\n"
-        ),
+        "[server]\nlisten = \"127.0.0.1:0\"\n\n[storage]\nurl = \"sqlite://rampart.db\"\n\n\
+         [[providers]]\nname = \"mock\"\nkind = \"mock\"\n\n\
+         [[models]]\nname = \"mock\"\nprovider = \"mock\"\nupstream_model = \"mock\"\n\n\
+         [guard]\nmode = \"enforce\"\n",
     )
     .expect("config");
     let limited = json(
@@ -184,14 +206,16 @@ fn keys_limits_and_audit_through_a_running_gateway() {
     );
     let other_key = other["key"].as_str().expect("key").to_owned();
 
+    let log = dir.path().join("serve.log");
     let child = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(["serve", "--config", "rampart.toml"])
         .current_dir(dir.path())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
         .spawn()
         .expect("start rampart serve");
-    let server = Server(child);
+    let mut server = Server(child);
+    let port = bound_port(&log, &mut server);
     let started = Instant::now();
     while http(port, "GET", "/healthz", &[], "")
         .map(|r| r.status)
@@ -323,4 +347,30 @@ fn keys_limits_and_audit_through_a_running_gateway() {
         &["audit", "verify", "-c", "rampart.toml", "--json"],
     );
     assert_eq!(verify["intact"], true);
+}
+
+/// Issue 20, defect 10, for `rampart serve`: the storage URL in a start-up error is shown
+/// without its password or credential query parameters.
+#[test]
+fn serve_never_prints_the_database_password() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "[server]\nlisten = \"127.0.0.1:0\"\n\n[storage]\n\
+         url = \"mysql://rampart:hunter2@db.internal/rampart?password=k3ysecret\"\n\n\
+         [[providers]]\nname = \"mock\"\nkind = \"mock\"\n\n\
+         [[models]]\nname = \"mock\"\nprovider = \"mock\"\nupstream_model = \"mock\"\n",
+    )
+    .expect("config");
+    let out = rampart(dir.path(), &["serve", "--config", "rampart.toml"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("k3ysecret"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("mysql://rampart:***@db.internal/rampart?password=***"),
+        "{stderr}"
+    );
 }

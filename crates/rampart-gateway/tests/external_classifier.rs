@@ -171,6 +171,12 @@ impl Gateway {
 }
 
 /// The value of `rampart_guard_external_total{outcome}` in the exposition text.
+/// The metrics registry is global to the process: a test that reads a counter before and
+/// after would also see the increments of tests running beside it, and pass on them. Every
+/// test of this binary drives the external classifier, so each holds this for its whole
+/// run.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn external_count(outcome: &str) -> u64 {
     let needle = format!("rampart_guard_external_total{{outcome=\"{outcome}\"}} ");
     rampart_gateway::metrics::render()
@@ -181,6 +187,7 @@ fn external_count(outcome: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn benign_text_passes_when_the_server_agrees() {
+    let _serial = SERIAL.lock().await;
     let (url, server) = start_model_server(Mode::Score("INJECTION", 0.02));
     let gw = gateway(&external(&url, "")).await;
     let (status, body) = gw.chat(BENIGN).await;
@@ -216,6 +223,7 @@ async fn benign_text_passes_when_the_server_agrees() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_the_built_in_path_allows_is_blocked_when_the_server_scores_it_as_injection() {
+    let _serial = SERIAL.lock().await;
     let (url, _server) = start_model_server(Mode::Score("INJECTION", 0.97));
     let gw = gateway(&external(&url, "")).await;
     let (status, body) = gw.chat(BENIGN).await;
@@ -232,6 +240,7 @@ async fn text_the_built_in_path_allows_is_blocked_when_the_server_scores_it_as_i
 
 #[tokio::test]
 async fn the_inference_api_shape_and_custom_labels_work_on_a_current_thread_runtime() {
+    let _serial = SERIAL.lock().await;
     // Also the client's plain blocking wait (no block_in_place on this runtime flavour).
     let (url, _server) = start_model_server(Mode::Nested("unsafe", 0.9));
     let gw = gateway(&external(&url, "injection_labels = [\"UNSAFE\"]")).await;
@@ -245,7 +254,10 @@ async fn the_inference_api_shape_and_custom_labels_work_on_a_current_thread_runt
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_timeout_falls_back_to_the_built_in_decision_or_fails_closed() {
-    let (url, _server) = start_model_server(Mode::Slow(Duration::from_millis(1500)));
+    let _serial = SERIAL.lock().await;
+    // The server answers after 8 s, the deadline is 100 ms: a kept deadline answers far
+    // below 4 s even on two loaded cores, a missed one takes 8 s.
+    let (url, _server) = start_model_server(Mode::Slow(Duration::from_secs(8)));
     let before = external_count("timeout");
     let gw = gateway(&external(
         &url,
@@ -256,7 +268,7 @@ async fn a_server_timeout_falls_back_to_the_built_in_decision_or_fails_closed() 
     let (status, body) = gw.chat(BENIGN).await;
     assert_eq!(status, 200, "{body}");
     assert!(
-        started.elapsed() < Duration::from_millis(1200),
+        started.elapsed() < Duration::from_secs(4),
         "the deadline was not kept: {:?}",
         started.elapsed()
     );
@@ -273,6 +285,7 @@ async fn a_server_timeout_falls_back_to_the_built_in_decision_or_fails_closed() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiting_for_the_server_does_not_serialise_the_gateway() {
+    let _serial = SERIAL.lock().await;
     // 32 requests at once, each waiting 100 ms for the model server, on a gateway with
     // two worker threads: one after the other they would take 3.2 s.
     let (url, server) = start_model_server(Mode::Slow(Duration::from_millis(100)));
@@ -307,6 +320,7 @@ async fn waiting_for_the_server_does_not_serialise_the_gateway() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_answers_and_server_errors_are_counted_as_errors() {
+    let _serial = SERIAL.lock().await;
     for mode in [Mode::Malformed, Mode::Status500] {
         let (url, _server) = start_model_server(mode.clone());
         let before = external_count("error");
@@ -333,6 +347,7 @@ async fn malformed_answers_and_server_errors_are_counted_as_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_external_classifier_never_lowers_a_built_in_block() {
+    let _serial = SERIAL.lock().await;
     let (url, server) = start_model_server(Mode::Score("INJECTION", 0.0));
     let gw = gateway(&external(&url, "")).await;
     let (status, body) = gw.chat(ATTACK).await;
@@ -343,6 +358,7 @@ async fn the_external_classifier_never_lowers_a_built_in_block() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bearer_token_comes_from_the_environment_and_is_sent() {
+    let _serial = SERIAL.lock().await;
     // HOME is set in every test environment (and `unsafe` set_var is forbidden); it
     // stands in for the token.
     let token = std::env::var("HOME").unwrap();
@@ -392,6 +408,7 @@ fn write_config(dir: &Path, model: &[u8]) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_policy_pointing_at_retrained_weights_changes_the_decision() {
+    let _serial = SERIAL.lock().await;
     let plain = gateway("").await;
     assert_eq!(plain.chat(BENIGN).await.0, 200);
     let dir = temp_dir("model");

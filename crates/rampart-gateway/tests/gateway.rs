@@ -28,6 +28,22 @@ struct Upstream {
     headers: Mutex<Vec<http::HeaderMap>>,
     fail_next: AtomicUsize,
     stream_dropped: AtomicBool,
+    /// Requests to any path the fake provider does not serve (method and path): a test
+    /// that expects nothing to reach the provider checks this too.
+    unexpected: Mutex<Vec<String>>,
+}
+
+/// Records what reached the fake provider on a path it does not serve.
+async fn unexpected_request(State(up): State<Arc<Upstream>>, req: http::Request<Body>) -> Response {
+    up.unexpected
+        .lock()
+        .unwrap()
+        .push(format!("{} {}", req.method(), req.uri()));
+    (
+        http::StatusCode::NOT_FOUND,
+        "not served by the fake provider",
+    )
+        .into_response()
 }
 
 fn last_user_text(body: &Value) -> String {
@@ -278,6 +294,7 @@ async fn start_upstream() -> (String, Arc<Upstream>) {
         .route("/v1/chat/completions", post(openai_chat))
         .route("/v1/messages", post(anthropic_messages))
         .route("/model/{model}/{op}", post(bedrock))
+        .fallback(unexpected_request)
         .with_state(up.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -991,6 +1008,14 @@ async fn client_errors_name_the_problem() {
         .await
         .unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["type"], "error");
+    // Every one of these was refused by the gateway: nothing reached the provider, on any
+    // path.
+    assert!(h.upstream.bodies.lock().unwrap().is_empty());
+    assert!(
+        h.upstream.unexpected.lock().unwrap().is_empty(),
+        "{:?}",
+        h.upstream.unexpected.lock().unwrap()
+    );
 }
 
 #[tokio::test]
@@ -1098,8 +1123,9 @@ async fn client_disconnect_cancels_the_upstream_stream() {
     let first = resp.chunk().await.unwrap();
     assert!(first.is_some());
     drop(resp);
-    // Measured at about 0.1 s (one upstream chunk interval); allow 2 s on a loaded machine.
-    for _ in 0..20 {
+    // Measured at about 0.1 s (one upstream chunk interval). The upstream would run for
+    // 10 s if nobody stopped it, so 8 s still tells the two apart on two loaded cores.
+    for _ in 0..80 {
         if h.upstream.stream_dropped.load(Ordering::SeqCst) {
             return;
         }
@@ -1184,8 +1210,10 @@ async fn a_changed_config_is_reloaded_and_a_bad_one_is_refused() {
         "{base}\n[[models]]\nname = \"gpt-2\"\nprovider = \"up-openai\"\nupstream_model = \"g\"\n"
     );
     std::fs::write(&path, &added).unwrap();
+    // A poll with a generous deadline: file watching and reload take longer on two
+    // loaded cores.
     let mut reloaded = false;
-    for _ in 0..40 {
+    for _ in 0..300 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         if count(models().await) == 6 {
             reloaded = true;
@@ -1202,8 +1230,12 @@ async fn a_changed_config_is_reloaded_and_a_bad_one_is_refused() {
 
 /// Start a gateway from config text on a free port; returns its base URL.
 async fn start_with(text: &str) -> String {
+    start_with_seams(text, Seams::default()).await
+}
+
+async fn start_with_seams(text: &str, seams: Seams) -> String {
     let config = Config::from_toml(text, "extra.toml").unwrap();
-    let server = Server::new(config, Seams::default()).unwrap();
+    let server = Server::new(config, seams).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server.serve_on(listener, std::future::pending::<()>()));
@@ -1218,7 +1250,15 @@ async fn monitor_mode_records_but_lets_everything_through_unchanged() {
         &dead_addr().await,
         "\n[guard]\nmode = \"monitor\"\n",
     );
-    let gateway = start_with(&text).await;
+    let (audit, mut records) = channel_audit();
+    let gateway = start_with_seams(
+        &text,
+        Seams {
+            audit: Some(audit),
+            ..Seams::default()
+        },
+    )
+    .await;
     let resp = reqwest::Client::new()
         .post(format!("{gateway}/v1/chat/completions"))
         .bearer_auth(KEY)
@@ -1239,6 +1279,189 @@ async fn monitor_mode_records_but_lets_everything_through_unchanged() {
         sent.to_string().contains(SECRET),
         "monitor mode must not rewrite the request"
     );
+    // ... and records what enforce mode would have acted on.
+    let record = tokio::time::timeout(Duration::from_secs(10), records.recv())
+        .await
+        .expect("an audit record within 10 s")
+        .expect("the sink is alive");
+    assert_eq!(record.status, 200);
+    let kinds: Vec<String> = record
+        .findings
+        .iter()
+        .map(|f| format!("{:?}/{}", f.kind, f.entity))
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k.starts_with("PromptInjection/")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().any(|k| k.contains("AWS_ACCESS_KEY")),
+        "{kinds:?}"
+    );
+    assert!(record.error.is_none(), "{:?}", record.error);
+}
+
+/// An audit sink that hands every record to the test as it arrives.
+#[derive(Debug)]
+struct ChannelAudit(tokio::sync::mpsc::UnboundedSender<rampart_gateway::AuditRecord>);
+
+impl rampart_gateway::AuditSink for ChannelAudit {
+    fn record(
+        &self,
+        record: rampart_gateway::AuditRecord,
+    ) -> futures_util::future::BoxFuture<'_, Result<(), rampart_gateway::AuditError>> {
+        let _ = self.0.send(record);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+fn channel_audit() -> (
+    Arc<ChannelAudit>,
+    tokio::sync::mpsc::UnboundedReceiver<rampart_gateway::AuditRecord>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    (Arc::new(ChannelAudit(tx)), rx)
+}
+
+/// A key store that cannot be reached.
+#[derive(Debug)]
+struct DownKeyStore;
+
+impl rampart_gateway::Authenticator for DownKeyStore {
+    fn authenticate<'a>(
+        &'a self,
+        _presented_key: &'a str,
+    ) -> futures_util::future::BoxFuture<
+        'a,
+        Result<Option<rampart_gateway::Principal>, rampart_gateway::AuthError>,
+    > {
+        Box::pin(async {
+            Err(rampart_gateway::AuthError::Unavailable(
+                "connection refused".into(),
+            ))
+        })
+    }
+}
+
+/// An identity limiter (Redis, say) that cannot be reached.
+#[derive(Debug)]
+struct DownLimiter;
+
+impl rampart_identity::limits::Limiter for DownLimiter {
+    fn check<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        _subject: rampart_identity::limits::Subject<'life1>,
+        _estimated_tokens: u64,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<
+                        rampart_identity::limits::LimitDecision,
+                        rampart_identity::limits::LimitError,
+                    >,
+                > + Send
+                + 'async_trait,
+        >,
+    >
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async {
+            Err(rampart_identity::limits::LimitError::Unavailable(
+                "connection refused".into(),
+            ))
+        })
+    }
+
+    fn record<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        _subject: rampart_identity::limits::Subject<'life1>,
+        _tokens: u64,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<(), rampart_identity::limits::LimitError>>
+                + Send
+                + 'async_trait,
+        >,
+    >
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async {
+            Err(rampart_identity::limits::LimitError::Unavailable(
+                "connection refused".into(),
+            ))
+        })
+    }
+}
+
+/// Issue 20 (untested promise): a key store or a limiter that cannot answer refuses the
+/// request (fail closed); nothing reaches the provider.
+#[tokio::test]
+async fn an_unavailable_key_store_or_limiter_fails_closed() {
+    let (upstream_url, up) = start_upstream().await;
+    let text = config_text(&upstream_url, &dead_addr().await, "");
+    let chat = json!({"model": "gpt", "messages": [{"role": "user", "content": "Hello"}]});
+
+    let no_keys = start_with_seams(
+        &text,
+        Seams {
+            authenticator: Some(Arc::new(DownKeyStore)),
+            ..Seams::default()
+        },
+    )
+    .await;
+    let resp = reqwest::Client::new()
+        .post(format!("{no_keys}/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .json(&chat)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "auth_unavailable", "{body}");
+
+    let limiter = rampart_gateway::control::GcraLimiter::new(
+        Arc::new(DownLimiter),
+        Arc::new(rampart_gateway::control::QuotaBook::default()),
+        Arc::new(rampart_gateway::limit_backend::LimitSettings::default()),
+    );
+    let no_limits = start_with_seams(
+        &text,
+        Seams {
+            limiter: Some(Arc::new(limiter)),
+            ..Seams::default()
+        },
+    )
+    .await;
+    let resp = reqwest::Client::new()
+        .post(format!("{no_limits}/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .json(&chat)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap();
+    assert!(status == 429 || status == 503, "{status} {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unavailable"),
+        "{body}"
+    );
+
+    assert!(
+        up.bodies.lock().unwrap().is_empty(),
+        "a request got through"
+    );
+    assert!(up.unexpected.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -1306,8 +1529,21 @@ async fn shutdown_refuses_new_connections_and_lets_a_stream_in_flight_continue()
         .unwrap();
     assert!(resp.chunk().await.unwrap().is_some());
     stop.send(()).unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    // The stream in flight keeps flowing after shutdown began...
+    // Shutdown has begun once a new connection is refused: wait for that (the observable
+    // event), not for a fixed time. No pooled connection: each try is a new connection.
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while fresh.get(format!("{gateway}/healthz")).send().await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "new connections still accepted 30 s after shutdown began"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // ...and the stream in flight keeps flowing after it began.
     let mut more = 0;
     for _ in 0..3 {
         if resp.chunk().await.unwrap().is_some() {
@@ -1315,19 +1551,71 @@ async fn shutdown_refuses_new_connections_and_lets_a_stream_in_flight_continue()
         }
     }
     assert_eq!(more, 3);
-    // ...while a new connection is refused.
-    let fresh = reqwest::Client::new();
-    assert!(
-        fresh
-            .get(format!("{gateway}/healthz"))
-            .send()
-            .await
-            .is_err()
-    );
     drop(resp);
     tokio::time::timeout(Duration::from_secs(10), served)
         .await
         .unwrap()
         .unwrap()
         .unwrap();
+}
+
+/// Issue 20 (untested promise): an output block during a stream ends it with
+/// `finish_reason: content_filter`; neither the blocked secret nor anything after it
+/// reaches the client.
+#[tokio::test]
+async fn an_output_block_ends_the_stream_with_content_filter() {
+    let (upstream_url, _up) = start_upstream().await;
+    let text = config_text(
+        &upstream_url,
+        &dead_addr().await,
+        "\n[guard.policy.output]\nsecret = \"block\"\n",
+    );
+    let gateway = start_with(&text).await;
+    let resp = reqwest::Client::new()
+        .post(format!("{gateway}/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "gpt", "stream": true, "messages": [{"role": "user", "content": "hello ".repeat(60)}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    assert!(!body.contains("AKIAIOSF"), "{body}");
+    let finishes: Vec<Value> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter_map(|c| c["choices"][0].get("finish_reason").cloned())
+        .filter(|f| !f.is_null())
+        .collect();
+    assert_eq!(finishes, [json!("content_filter")], "{body}");
+    let streamed = sse_text(&body);
+    assert!(streamed.starts_with("You said: hello"), "{streamed}");
+    assert!(
+        !streamed.contains(" done"),
+        "text after the block: {streamed}"
+    );
+}
+
+/// Issue 20 (untested promise): pseudonyms are restored in a streamed answer too, through
+/// the whole gateway: the provider sees `<EMAIL_ADDRESS_1>`, the client reads the address.
+#[tokio::test]
+async fn streamed_answers_get_pseudonyms_restored() {
+    let h = start().await;
+    let resp = h
+        .client
+        .post(format!("{}/v1/chat/completions", h.gateway))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "gpt", "stream": true, "messages": [{"role": "user", "content": format!("{}write to ana@example.es", "hello ".repeat(60))}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    let sent = h.last_upstream_body().to_string();
+    assert!(sent.contains("<EMAIL_ADDRESS_1>"), "{sent}");
+    assert!(!sent.contains("ana@example.es"), "{sent}");
+    let text = sse_text(&body);
+    assert!(text.contains("write to ana@example.es."), "{text}");
+    assert!(!body.contains("<EMAIL_ADDRESS_1>"), "{body}");
 }

@@ -1,6 +1,7 @@
 //! `[limits]` and `[[tenants]]` through the control-plane limiter, over real HTTP, in
 //! front of the offline mock provider. The Redis test runs when `RAMPART_TEST_REDIS_URL`
-//! is set (e.g. `redis://127.0.0.1:6379`) and says it skipped otherwise.
+//! is set (e.g. `redis://127.0.0.1:6379`), `#[ignore]`d otherwise
+//! (`cargo test -- --ignored` runs it and fails without the URL).
 
 #![allow(clippy::unwrap_used)]
 
@@ -158,13 +159,9 @@ async fn a_key_limit_still_applies_under_a_looser_tenant_limit() {
 }
 
 #[tokio::test]
+#[ignore = "needs RAMPART_TEST_REDIS_URL (scripts/test runs it with --ignored when set)"]
 async fn two_gateways_sharing_one_redis_share_the_tenant_limit() {
-    let Ok(url) = std::env::var("RAMPART_TEST_REDIS_URL") else {
-        eprintln!(
-            "skipped: set RAMPART_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379) to run the Redis-backed gateway test"
-        );
-        return;
-    };
+    let url = std::env::var("RAMPART_TEST_REDIS_URL").expect("RAMPART_TEST_REDIS_URL must name a test server: this test is #[ignore]d so that a missing service is reported as skipped, never as passed");
     // A fresh prefix per run, so earlier runs' buckets do not count.
     let prefix = format!("rampart-test-{:016x}", fastrand::u64(..));
     let limits = format!(

@@ -93,6 +93,9 @@ pub async fn open(url: &str) -> Result<Arc<dyn AuditStore>, AuditError> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(postgres::PgAuditStore::open(url).await?))
     } else {
-        Err(AuditError::UnsupportedStorage(url.to_owned()))
+        // The URL is echoed to say what was given: without its credentials.
+        Err(AuditError::UnsupportedStorage(
+            rampart_core::redact::redact_url(url).into_owned(),
+        ))
     }
 }

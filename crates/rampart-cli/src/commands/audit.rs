@@ -168,7 +168,8 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     } else if let Some(broken) = &report.broken {
         println!(
             "audit log BROKEN at record {}: {}.\nRecords before it verify; this one and everything after it cannot be trusted.",
-            broken.seq, broken.reason
+            broken.seq,
+            crate::terminal::escape_cell(&broken.reason)
         );
     } else {
         match &report.head {

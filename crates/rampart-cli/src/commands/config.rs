@@ -42,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::terminal::escape_text(&e.to_string()));
                 Ok(ExitCode::from(1))
             }
         },

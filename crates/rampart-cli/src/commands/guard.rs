@@ -6,6 +6,7 @@
 //! code-point offsets). A bad line gets an error object on its own output line and the
 //! run goes on; memory is bounded by the longest line ([`MAX_LINE`]).
 
+use crate::terminal::{escape_cell, escape_text};
 use anyhow::Context as _;
 use rampart_core::{Decision, Direction, Finding, Role};
 use rampart_gateway::external_classifier::{ExternalSettings, HttpInjectionClassifier};
@@ -332,7 +333,7 @@ fn plain_report(
     let because = inspection
         .blocked_by
         .as_ref()
-        .map(|(kind, entity)| format!(" by {kind} / {entity}"))
+        .map(|(kind, entity)| format!(" by {kind} / {}", escape_cell(entity)))
         .unwrap_or_default();
     let _ = writeln!(out, "{verdict}{because}");
     let _ = writeln!(
@@ -362,7 +363,7 @@ fn plain_report(
                 "    {:>9}  {:<16} {:<28} chars {}..{}  score {:.2}",
                 format!("{line}:{col}"),
                 f.kind.as_str(),
-                paint(colour, "1", &f.entity),
+                paint(colour, "1", &escape_cell(&f.entity)),
                 f.start,
                 f.end,
                 f.score
@@ -382,7 +383,9 @@ fn plain_report(
     } else {
         let _ = writeln!(out, "\n{}", paint(colour, "2", "--- text to forward ---"));
     }
-    out.push_str(&inspection.text);
+    // The text is the caller's input: shown, not interpreted (the forwarding contract
+    // with raw text is `--jsonl`).
+    out.push_str(&escape_text(&inspection.text));
     if !inspection.text.ends_with('\n') {
         out.push('\n');
     }

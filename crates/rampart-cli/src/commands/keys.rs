@@ -4,6 +4,7 @@
 //! the gateway's config loader is shared, this command reads only that one setting (with
 //! `${VAR}` interpolation) and ignores the rest of the file.
 
+use crate::terminal::escape_cell;
 use anyhow::{Context, bail};
 use rampart_identity::clock::{format_rfc3339, parse_utc_date};
 use rampart_identity::{Keyring, NewKey};
@@ -183,10 +184,10 @@ async fn create(args: CreateArgs) -> anyhow::Result<ExitCode> {
             "Created key {} for tenant {} (name \"{}\", role {}).\n\n    {}\n\n\
              This is the only time the key is shown: store it in your secret manager now.\n\
              Clients send it as `Authorization: Bearer <key>` or `x-api-key: <key>`.",
-            record.id,
-            record.tenant,
-            record.name,
-            record.role,
+            escape_cell(&record.id),
+            escape_cell(&record.tenant),
+            escape_cell(&record.name),
+            escape_cell(&record.role),
             created.key.expose()
         );
         if let Some(at) = record.expires_at {
@@ -249,7 +250,8 @@ async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
     let record = match keyring.revoke(&args.id).await {
         Ok(record) => record,
         Err(rampart_identity::IdentityError::NotFound(id)) => bail!(
-            "no key with id `{id}`; see the ids with `rampart keys list --config {}`",
+            "no key with id `{}`; see the ids with `rampart keys list --config {}`",
+            escape_cell(&id),
             args.config.config.display()
         ),
         Err(err) => return Err(err.into()),
@@ -259,9 +261,9 @@ async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!(
             "Revoked key {} (tenant {}, name \"{}\") at {}.",
-            record.id,
-            record.tenant,
-            record.name,
+            escape_cell(&record.id),
+            escape_cell(&record.tenant),
+            escape_cell(&record.name),
             or_dash(record.revoked_at.map(format_rfc3339))
         );
     }
@@ -269,9 +271,15 @@ async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints left-aligned columns separated by two spaces.
+/// Every cell is escaped ([`crate::terminal::escape_cell`]): keys, audit records and their
+/// names come from outside.
 pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.each_ref().map(|cell| escape_cell(cell).into_owned()))
+        .collect();
     let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
@@ -288,7 +296,7 @@ pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N
         println!("{}", out.trim_end());
     };
     line(header.to_vec());
-    for row in rows {
+    for row in &rows {
         line(row.iter().map(String::as_str).collect());
     }
 }

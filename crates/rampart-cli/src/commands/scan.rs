@@ -1,6 +1,7 @@
 //! `rampart scan`: scan model files and directories for code execution and other dangers,
 //! without loading them. Glue over `rampart_scan::Scanner`.
 
+use crate::terminal::escape_cell;
 use clap::ValueEnum;
 use rampart_core::Severity;
 use rampart_scan::{FileReport, ScanOptions, ScanReport, Scanner, Verdict, sources};
@@ -107,7 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         scanner.scan_with_progress(&args.targets, &mut |f: &FileReport| {
             if let Some(bar) = &progress {
                 bar.inc(1);
-                bar.set_message(f.path.clone());
+                bar.set_message(escape_cell(&f.path).into_owned());
             }
         })
     };
@@ -191,12 +192,14 @@ impl Paint {
     }
 }
 
+/// The table for people. Paths (archive members, git file names), formats, errors and
+/// finding texts come from the scanned content or a remote server: every one is escaped.
 fn write_human(out: &mut dyn Write, report: &ScanReport, colour: bool) -> std::io::Result<()> {
     let p = Paint(colour);
     let format_width = report
         .files
         .iter()
-        .map(|f| f.format.len())
+        .map(|f| escape_cell(&f.format).chars().count())
         .max()
         .unwrap_or(6)
         .max(6);
@@ -213,11 +216,11 @@ fn write_human(out: &mut dyn Write, report: &ScanReport, colour: bool) -> std::i
             out,
             "{}  {:<format_width$}  {}",
             p.verdict(f.verdict),
-            f.format,
-            f.path
+            escape_cell(&f.format),
+            escape_cell(&f.path)
         )?;
         if let Some(err) = &f.error {
-            writeln!(out, "            {}", p.paint("35", err))?;
+            writeln!(out, "            {}", p.paint("35", &escape_cell(err)))?;
         }
         let mut findings: Vec<_> = f.findings.iter().collect();
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -225,15 +228,15 @@ fn write_human(out: &mut dyn Write, report: &ScanReport, colour: bool) -> std::i
             let location = finding
                 .location
                 .as_deref()
-                .map(|l| format!(" [{l}]"))
+                .map(|l| format!(" [{}]", escape_cell(l)))
                 .unwrap_or_default();
             writeln!(
                 out,
                 "            {} {}{}: {}",
                 p.severity(finding.severity),
-                finding.rule,
+                escape_cell(&finding.rule),
                 location,
-                finding.message
+                escape_cell(&finding.message)
             )?;
         }
     }

@@ -35,6 +35,9 @@ pub async fn open(url: &str) -> Result<Arc<dyn KeyStore>, IdentityError> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(postgres::PgKeyStore::open(url).await?))
     } else {
-        Err(IdentityError::UnsupportedStorage(url.to_owned()))
+        // The URL is echoed to say what was given: without its credentials.
+        Err(IdentityError::UnsupportedStorage(
+            rampart_core::redact::redact_url(url).into_owned(),
+        ))
     }
 }

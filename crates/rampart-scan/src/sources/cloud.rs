@@ -60,9 +60,9 @@ pub struct StoreTarget {
 impl StoreTarget {
     pub fn parse(target: &str) -> Result<StoreTarget, SourceError> {
         let url = url::Url::parse(target)
-            .map_err(|e| SourceError::BadTarget(format!("{target}: {e}")))?;
+            .map_err(|e| SourceError::BadTarget(format!("{}: {e}", super::display_url(target))))?;
         let (scheme, path) = ObjectStoreScheme::parse(&url)
-            .map_err(|e| SourceError::BadTarget(format!("{target}: {e}")))?;
+            .map_err(|e| SourceError::BadTarget(format!("{}: {e}", super::display_url(target))))?;
         match scheme {
             ObjectStoreScheme::AmazonS3
             | ObjectStoreScheme::GoogleCloudStorage
@@ -220,6 +220,18 @@ fn build_store(
         .with_dns_resolver(Arc::new(StoreResolver {
             allow_private: opts.allow_private_network,
         }));
+    // reqwest would otherwise take HTTP(S)_PROXY from the environment and hand the host
+    // name to the proxy, so the resolver above would check only the proxy. ClientOptions
+    // has no `no_proxy`: a proxy that excludes every host turns the system proxy off
+    // (`*` matches every name, the two networks every address literal). A proxy
+    // configured for the store itself (`AWS_PROXY_URL`, …) is the operator's choice.
+    let client = if explicit_store_proxy(opts) {
+        client
+    } else {
+        client
+            .with_proxy_url("http://127.0.0.1:9")
+            .with_proxy_excludes("*,0.0.0.0/0,::/0")
+    };
     // Fail within seconds on a dead endpoint rather than retrying for minutes.
     let retry = RetryConfig {
         max_retries: 2,
@@ -310,6 +322,18 @@ fn build_store(
 /// `aliases` of other names), then [`RemoteOptions::store_options`]. Applied one by one
 /// over a builder that already has our client options, because `with_client_options`
 /// would replace the client settings (`AWS_ALLOW_HTTP`, timeouts) `from_env` had read.
+/// Whether a proxy was configured for the object store (not the process-wide
+/// `HTTP(S)_PROXY`).
+fn explicit_store_proxy(opts: &RemoteOptions) -> bool {
+    let named = |k: &str| k.to_ascii_lowercase().ends_with("proxy_url");
+    std::env::vars().any(|(k, _)| {
+        ["AWS_", "GOOGLE_", "AZURE_"]
+            .iter()
+            .any(|p| k.starts_with(p))
+            && named(&k)
+    }) || opts.store_options.iter().any(|(k, _)| named(k))
+}
+
 fn settings(
     prefixes: &[&str],
     aliases: &[(&str, &str)],

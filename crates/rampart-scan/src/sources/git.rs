@@ -14,8 +14,13 @@
 //! terminal prompts, symlinks checked out as plain files, a time limit and a disk bound.
 //! The host is resolved and checked by the SSRF guard first, and git is pinned to the
 //! checked addresses (`http.curloptResolve`), so DNS cannot answer differently in between.
-//! Private repositories need their token in the URL (`https://TOKEN@host/…`; reports drop
-//! it): the user's credential helpers are not consulted.
+//! Private repositories need their token in the URL (`https://TOKEN@host/…` or
+//! `https://USER:TOKEN@host/…`; reports drop it): the user's credential helpers are not
+//! consulted. The token never reaches git's command line, which any local user can read in
+//! `/proc/PID/cmdline`: git is given the URL without credentials, and the token as an
+//! `http.extraHeader` (`Authorization: Basic …`) through `GIT_CONFIG_COUNT` /
+//! `GIT_CONFIG_KEY_0` / `GIT_CONFIG_VALUE_0` in its environment, which only the same user
+//! can read.
 //!
 //! Git LFS pointer files are reported as `git-lfs-pointer` with a finding that the object
 //! was not fetched: the model they stand for has not been scanned.
@@ -89,6 +94,70 @@ impl GitTarget {
     fn shown(&self) -> String {
         super::display_url(&format!("git+{}", self.url))
     }
+
+    /// The URL git is given: without the userinfo, which goes in [`Self::auth_header`].
+    fn fetch_url(&self) -> url::Url {
+        let mut url = self.url.clone();
+        // Infallible for http(s) URLs with a host, which `parse` guarantees.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        url
+    }
+
+    /// `Authorization: Basic base64(user:password)` from the URL's userinfo (a lone token
+    /// is the user name with an empty password, as git itself would send it), or `None`.
+    fn auth_header(&self) -> Option<String> {
+        if self.url.username().is_empty() && self.url.password().is_none() {
+            return None;
+        }
+        let mut credentials = percent_decode(self.url.username());
+        credentials.push(b':');
+        credentials.extend(percent_decode(self.url.password().unwrap_or_default()));
+        Some(format!("Authorization: Basic {}", base64(&credentials)))
+    }
+}
+
+/// `%XX` escapes of a URL component decoded to bytes (anything malformed kept as is).
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (RFC 4648), for one Basic credential.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// A directory removed when dropped.
@@ -125,9 +194,11 @@ impl Drop for TempDir {
 /// Runs git with the hardened configuration.
 struct Git<'a> {
     dir: &'a Path,
-    /// The URL git is given (it may carry a token) and how it is shown in errors.
+    /// The URL git is given (never with credentials) and how it is shown in errors.
     url: &'a str,
     shown_url: &'a str,
+    /// The credential, passed in git's environment, never in its arguments.
+    auth_header: Option<String>,
     protocols: &'a [&'a str],
     resolve: Option<String>,
     deadline: Instant,
@@ -136,7 +207,9 @@ struct Git<'a> {
 }
 
 impl Git<'_> {
-    fn run(&self, args: &[&str]) -> Result<String, SourceError> {
+    /// The hardened `git` invocation (separate from [`Git::run`] so that tests can read
+    /// its arguments and environment).
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new("git");
         cmd.current_dir(self.dir)
             .env("GIT_TERMINAL_PROMPT", "0")
@@ -148,9 +221,16 @@ impl Git<'_> {
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_CONFIG_PARAMETERS")
-            .env_remove("GIT_CONFIG_COUNT")
             .env_remove("GIT_EXEC_PATH")
             .env_remove("GIT_SSH_COMMAND")
+            // curl would hand the host name to a proxy, which resolves it itself: the
+            // pinned, SSRF-checked addresses would not be the ones connected to.
+            .env_remove("http_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("ALL_PROXY")
             .args(["-c", "core.hooksPath=/dev/null"])
             .args(["-c", "core.symlinks=false"])
             .args(["-c", "core.fsmonitor=false"])
@@ -169,11 +249,25 @@ impl Git<'_> {
         if let Some(r) = &self.resolve {
             cmd.args(["-c", &format!("http.curloptResolve={r}")]);
         }
+        match &self.auth_header {
+            Some(header) => {
+                cmd.env("GIT_CONFIG_COUNT", "1")
+                    .env("GIT_CONFIG_KEY_0", "http.extraHeader")
+                    .env("GIT_CONFIG_VALUE_0", header);
+            }
+            None => {
+                cmd.env_remove("GIT_CONFIG_COUNT");
+            }
+        }
         cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|e| {
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Result<String, SourceError> {
+        let mut child = self.command(args).spawn().map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 SourceError::Unsupported(
                     "git+https:// targets need the `git` program; install git or scan a local checkout".into(),
@@ -309,10 +403,12 @@ pub fn scan(
 
     let tmp = TempDir::new().map_err(|e| SourceError::Http(format!("temporary directory: {e}")))?;
     let shown_url = super::display_url(t.url.as_str());
+    let fetch_url = t.fetch_url();
     let git = Git {
         dir: &tmp.0,
-        url: t.url.as_str(),
+        url: fetch_url.as_str(),
         shown_url: &shown_url,
+        auth_header: t.auth_header(),
         protocols,
         resolve,
         deadline: Instant::now() + opts.clone_timeout,
@@ -320,7 +416,7 @@ pub fn scan(
     };
     let rev = t.rev.as_deref().unwrap_or("HEAD");
     git.run(&["init", "--quiet", "--template=", "."])?;
-    git.run(&["remote", "add", "origin", t.url.as_str()])?;
+    git.run(&["remote", "add", "origin", fetch_url.as_str()])?;
     git.run(&[
         "fetch",
         "--quiet",
@@ -447,6 +543,89 @@ mod tests {
         ] {
             assert!(GitTarget::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Issue 20, defect 13: the token was an argument of `git remote add`, readable by
+    /// every local user in `/proc/PID/cmdline`. It is now only in git's environment.
+    #[test]
+    fn the_token_is_in_the_environment_never_in_the_arguments() {
+        let t = GitTarget::parse("git+https://user:s3cr%40t@git.example/org/repo.git").unwrap();
+        assert_eq!(t.fetch_url().as_str(), "https://git.example/org/repo.git");
+        let header = t.auth_header().unwrap();
+        // base64("user:s3cr@t")
+        assert_eq!(header, "Authorization: Basic dXNlcjpzM2NyQHQ=");
+        let lone = GitTarget::parse("git+https://ghp_tok3n@git.example/r.git").unwrap();
+        // base64("ghp_tok3n:")
+        assert_eq!(
+            lone.auth_header().unwrap(),
+            "Authorization: Basic Z2hwX3RvazNuOg=="
+        );
+        assert_eq!(
+            GitTarget::parse("git+https://git.example/r.git")
+                .unwrap()
+                .auth_header(),
+            None
+        );
+
+        let fetch_url = t.fetch_url();
+        let git = Git {
+            dir: Path::new("/nonexistent"),
+            url: fetch_url.as_str(),
+            shown_url: "https://git.example/org/repo.git",
+            auth_header: Some(header.clone()),
+            protocols: &["https"],
+            resolve: Some("git.example:443:192.0.2.1".into()),
+            deadline: Instant::now(),
+            max_bytes: 1,
+        };
+        let cmd = git.command(&["remote", "add", "origin", fetch_url.as_str()]);
+        for arg in cmd.get_args() {
+            let arg = arg.to_string_lossy();
+            assert!(
+                !arg.contains("s3cr") && !arg.contains("dXNlcjpzM2NyQHQ") && !arg.contains("user:"),
+                "credential in argv: {arg}"
+            );
+        }
+        let env: std::collections::HashMap<_, _> = cmd
+            .get_envs()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.map(|v| v.to_string_lossy().into_owned()),
+                )
+            })
+            .collect();
+        assert_eq!(env["GIT_CONFIG_COUNT"].as_deref(), Some("1"));
+        assert_eq!(env["GIT_CONFIG_KEY_0"].as_deref(), Some("http.extraHeader"));
+        assert_eq!(env["GIT_CONFIG_VALUE_0"].as_deref(), Some(header.as_str()));
+
+        // Without a credential an inherited GIT_CONFIG_COUNT is removed, not trusted.
+        let anonymous = Git {
+            auth_header: None,
+            ..git
+        };
+        let cmd = anonymous.command(&["fetch"]);
+        assert!(
+            cmd.get_envs()
+                .any(|(k, v)| k == "GIT_CONFIG_COUNT" && v.is_none())
+        );
+    }
+
+    #[test]
+    fn base64_and_percent_decoding_follow_the_rfcs() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0xfd]), "//79");
+        assert_eq!(percent_decode("a%40b%3a%zz%4"), b"a@b:%zz%4");
     }
 
     #[test]

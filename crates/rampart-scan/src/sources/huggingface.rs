@@ -33,10 +33,15 @@ impl HubRepo {
     pub fn parse(target: &str) -> Result<HubRepo, SourceError> {
         let rest = target
             .strip_prefix("hf://")
-            .ok_or_else(|| SourceError::BadTarget(target.to_owned()))?;
+            .ok_or_else(|| SourceError::BadTarget(super::display_url(target)))?;
         let (rest, revision) = match rest.split_once('@') {
             Some((r, rev)) if !rev.is_empty() => (r, rev.to_owned()),
-            Some(_) => return Err(SourceError::BadTarget(format!("{target}: empty revision"))),
+            Some(_) => {
+                return Err(SourceError::BadTarget(format!(
+                    "{}: empty revision",
+                    super::display_url(target)
+                )));
+            }
             None => (rest, "main".to_owned()),
         };
         let (kind, repo) = match rest.strip_prefix("datasets/") {
@@ -55,11 +60,15 @@ impl HubRepo {
             });
         if !valid {
             return Err(SourceError::BadTarget(format!(
-                "{target}: expected hf://org/name[@revision]"
+                "{}: expected hf://org/name[@revision]",
+                super::display_url(target)
             )));
         }
         if revision.contains("..") || revision.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(SourceError::BadTarget(format!("{target}: bad revision")));
+            return Err(SourceError::BadTarget(format!(
+                "{}: bad revision",
+                super::display_url(target)
+            )));
         }
         Ok(HubRepo {
             kind,

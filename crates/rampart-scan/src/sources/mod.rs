@@ -118,7 +118,10 @@ pub fn is_remote(target: &str) -> bool {
     .any(|p| target.starts_with(p))
 }
 
-/// A URL as shown in reports: no credentials, no query string (signed URLs carry tokens).
+/// A URL as shown in reports and their errors: no credentials, no query string (signed
+/// URLs carry tokens). Stricter than `rampart_core::redact::redact_url`, which keeps the
+/// user and the harmless query for diagnostics: report paths must also be stable, so a
+/// signed URL's changing query is dropped whole.
 pub fn display_url(url: &str) -> String {
     let no_query = url.split(['?', '#']).next().unwrap_or(url);
     match no_query.split_once("://") {

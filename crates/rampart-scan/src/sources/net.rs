@@ -177,6 +177,9 @@ pub fn client(
     });
     reqwest::blocking::Client::builder()
         .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        // A proxy from HTTP(S)_PROXY would be given the host name and resolve it itself,
+        // so the resolver above would only ever check the proxy's address.
+        .no_proxy()
         .redirect(policy)
         .connect_timeout(Duration::from_secs(10))
         .timeout(timeout)

@@ -33,6 +33,11 @@ struct Hub {
     private: bool,
     bytes_served: AtomicU64,
     range_requests: AtomicU64,
+    /// Where `/resolve/` redirects: the Hub's own host (`None`), or another origin.
+    cdn_origin: std::sync::Mutex<Option<String>>,
+    /// CDN requests, and those of them that carried an `Authorization` header.
+    cdn_requests: AtomicU64,
+    cdn_requests_with_token: AtomicU64,
 }
 
 fn safetensors(data_len: usize) -> Vec<u8> {
@@ -107,14 +112,21 @@ async fn repo_info(
         .into_response()
 }
 
-async fn resolve(Path((org, name, rev, path)): Path<(String, String, String, String)>) -> Response {
+async fn resolve(
+    State(hub): State<Arc<Hub>>,
+    Path((org, name, rev, path)): Path<(String, String, String, String)>,
+) -> Response {
     if rev != SHA {
         return StatusCode::NOT_FOUND.into_response();
     }
     // The Hub redirects LFS files to its CDN with a 302.
+    let origin = hub.cdn_origin.lock().unwrap().clone().unwrap_or_default();
     Response::builder()
         .status(StatusCode::FOUND)
-        .header(header::LOCATION, format!("/cdn/{org}/{name}/{path}"))
+        .header(
+            header::LOCATION,
+            format!("{origin}/cdn/{org}/{name}/{path}"),
+        )
         .body(Body::empty())
         .unwrap_or_default()
 }
@@ -124,9 +136,9 @@ async fn cdn(
     Path((_org, _name, path)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
+    hub.cdn_requests.fetch_add(1, Ordering::Relaxed);
     if headers.contains_key(header::AUTHORIZATION) {
-        // The token must not follow a redirect to another host; here the CDN shares the
-        // host, so this only documents that the CDN does not need it.
+        hub.cdn_requests_with_token.fetch_add(1, Ordering::Relaxed);
     }
     let Some(data) = hub.files.get(&path) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -202,6 +214,9 @@ fn hub(private: bool) -> Arc<Hub> {
         private,
         bytes_served: AtomicU64::new(0),
         range_requests: AtomicU64::new(0),
+        cdn_origin: std::sync::Mutex::new(None),
+        cdn_requests: AtomicU64::new(0),
+        cdn_requests_with_token: AtomicU64::new(0),
     })
 }
 
@@ -259,6 +274,30 @@ fn private_repository_needs_the_token() {
     // The token never appears in a report.
     let json = serde_json::to_string(&denied).unwrap() + &serde_json::to_string(&ok).unwrap();
     assert!(!json.contains(TOKEN));
+}
+
+/// The Hub redirects file reads to a CDN on another host: the token must not follow
+/// (reqwest drops `Authorization` across hosts; this pins it). The CDN here is the same
+/// server under another name, `localhost` instead of `127.0.0.1`.
+#[test]
+fn the_hub_token_does_not_follow_a_redirect_to_another_host() {
+    let hub = hub(true);
+    let endpoint = start_hub(hub.clone());
+    *hub.cdn_origin.lock().unwrap() = Some(endpoint.replace("127.0.0.1", "localhost"));
+    let scanner = Scanner::new(ScanOptions::default());
+    let ok = scan_remote(
+        &scanner,
+        "hf://acme/tiny@main",
+        &opts(&endpoint, true, Some(TOKEN)),
+    );
+    assert_eq!(ok.len(), 3, "{ok:?}");
+    assert!(ok.iter().all(|r| r.verdict != Verdict::Error), "{ok:?}");
+    assert!(hub.cdn_requests.load(Ordering::Relaxed) >= 3);
+    assert_eq!(
+        hub.cdn_requests_with_token.load(Ordering::Relaxed),
+        0,
+        "the token reached the other host"
+    );
 }
 
 #[test]
