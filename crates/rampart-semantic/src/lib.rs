@@ -19,7 +19,8 @@
 //!
 //! Modules, in the order text flows through them: `normalizer` (SentencePiece's
 //! `nmt_nfkc` from the model's own map), `tokenizer` (unigram Viterbi), `encoder` (the
-//! forward pass); `format` reads the file, `locate` says where it is installed. Every
+//! forward pass), `tier` (the trained head and stacker over it, as the guard's
+//! `SemanticInjectionScorer`); `format` reads the file, `locate` says where it is installed. Every
 //! input is bounded: characters and pieces are capped, so time and memory per call are too.
 
 mod encoder;
@@ -27,9 +28,11 @@ mod error;
 mod format;
 mod locate;
 mod normalizer;
+mod tier;
 mod tokenizer;
 
 pub use encoder::{ARCHITECTURE, DIM, Embedding, Encoder, MAX_TOKENS, cosine};
 pub use error::LoadError;
 pub use locate::{INSTALL_COMMAND, MODEL_FILE, default_model_dir, default_model_path};
+pub use tier::{Head, HeadError, SemanticTier, TierSettings};
 pub use tokenizer::MAX_CHARS;
