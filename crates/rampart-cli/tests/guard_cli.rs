@@ -594,11 +594,7 @@ fn semantic_on_with_the_installed_model_scores_each_text() {
     // Runs where scripts/test installed the model; says why it does nothing elsewhere.
     let path = std::env::var_os("RAMPART_SEMANTIC_MODEL")
         .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| {
-                std::path::PathBuf::from(h).join(".local/share/rampart/models/use-m3.rsem")
-            })
-        })
+        .or_else(rampart_semantic::default_model_path)
         .filter(|p| p.exists());
     let Some(path) = path else {
         assert!(
