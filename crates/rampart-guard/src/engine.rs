@@ -3,7 +3,8 @@
 use crate::detectors::custom::CompiledAllowList;
 use crate::detectors::injection::InjectionDetector;
 use crate::detectors::injection::external::ExternalInjectionClassifier;
-use crate::detectors::{self, Detections, Detector, output};
+use crate::detectors::injection::semantic::SemanticInjectionScorer;
+use crate::detectors::{self, Detections, Detector, InjectionTiers, output};
 use crate::error::{GuardError, PolicyError};
 use crate::injection_model::InjectionModel;
 use crate::normalize::Normalized;
@@ -45,6 +46,9 @@ pub struct Inspection {
     pub decision: Decision,
     /// The highest injection / jailbreak score, in `[0, 1]`.
     pub injection_score: f32,
+    /// Each injection tier's score behind `injection_score` (`None` when the policy runs
+    /// no injection detector).
+    pub injection_tiers: Option<InjectionTiers>,
     /// Every finding whose action is not `allow`, sorted by start offset (then longest
     /// first), with code-point offsets into the original text.
     pub findings: Vec<Finding>,
@@ -74,6 +78,7 @@ pub struct Guard {
 pub(crate) struct InjectionExtras {
     model: Option<InjectionModel>,
     external: Option<Arc<dyn ExternalInjectionClassifier>>,
+    semantic: Option<Arc<dyn SemanticInjectionScorer>>,
 }
 
 impl InjectionExtras {
@@ -85,6 +90,9 @@ impl InjectionExtras {
         }
         if let Some(external) = &self.external {
             d = d.with_external(external.clone());
+        }
+        if let Some(semantic) = &self.semantic {
+            d = d.with_semantic(semantic.clone());
         }
         d
     }
@@ -122,6 +130,16 @@ impl GuardBuilder {
     /// [`on_error`]: ExternalInjectionClassifier::on_error
     pub fn external_injection(mut self, external: Arc<dyn ExternalInjectionClassifier>) -> Self {
         self.extras.external = Some(external);
+        self
+    }
+
+    /// Also score the texts `semantic` [inspects] with the semantic tier, after the cheap
+    /// tiers; like the external classifier its probability can only raise the injection
+    /// score (`max`), never lower it.
+    ///
+    /// [inspects]: SemanticInjectionScorer::inspects
+    pub fn semantic_injection(mut self, semantic: Arc<dyn SemanticInjectionScorer>) -> Self {
+        self.extras.semantic = Some(semantic);
         self
     }
 
@@ -214,6 +232,7 @@ impl Guard {
             return Ok(Inspection {
                 decision: Decision::Allow,
                 injection_score: 0.0,
+                injection_tiers: None,
                 findings: Vec::new(),
                 text: text.to_owned(),
                 blocked_by: None,
@@ -236,6 +255,7 @@ impl Guard {
         let Detections {
             findings,
             injection_score,
+            injection_tiers,
         } = detections;
         let resolved = self.resolve(text, findings, ctx);
         let mut decision = Decision::Allow;
@@ -258,6 +278,7 @@ impl Guard {
         Inspection {
             decision,
             injection_score,
+            injection_tiers,
             findings: resolved.into_iter().map(|(f, _)| f).collect(),
             text,
             blocked_by,

@@ -81,6 +81,7 @@ impl Guard {
         let Detections {
             findings,
             injection_score,
+            injection_tiers: _,
         } = self.detect_with(&joined, ctx, Some(session))?;
         let resolved = self.resolve(&joined, findings, ctx);
         let mut decision = Decision::Allow;

@@ -35,7 +35,8 @@ mod test_rng;
 pub use detectors::injection::external::{
     ExternalError, ExternalInjectionClassifier, OnExternalError,
 };
-pub use detectors::{DEFAULT_MAX_MATCH_LEN, Detections, Detector};
+pub use detectors::injection::semantic::SemanticInjectionScorer;
+pub use detectors::{DEFAULT_MAX_MATCH_LEN, Detections, Detector, InjectionTiers};
 pub use engine::{Context, Guard, GuardBuilder, Inspection};
 pub use error::{GuardError, PolicyError};
 pub use injection_model::{InjectionModel, InjectionModelError};

@@ -128,6 +128,7 @@ impl<'g> StreamInspector<'g> {
         let Detections {
             findings,
             injection_score,
+            injection_tiers,
         } = self.guard.detect_with(&window, self.ctx, Some(session))?;
         let mut findings: Vec<Finding> = findings
             .into_iter()
@@ -174,6 +175,7 @@ impl<'g> StreamInspector<'g> {
             Detections {
                 findings,
                 injection_score,
+                injection_tiers,
             },
             self.ctx,
             session,

@@ -93,6 +93,11 @@ pub struct Args {
     /// Read one JSON object per line and write one verdict per line.
     #[arg(long)]
     jsonl: bool,
+    /// With --jsonl, add `tiers` to each verdict: the score of each injection tier
+    /// (heuristic, classifier, semantic, external) behind `injection_score`. Off by
+    /// default so the verdict keeps exactly the contract's fields.
+    #[arg(long, requires = "jsonl")]
+    tiers: bool,
     /// When to colour the plain report.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
@@ -114,6 +119,17 @@ pub struct Args {
     /// The environment variable holding a bearer token for the model server.
     #[arg(long, value_name = "VAR", requires = "external_classifier")]
     external_api_key_env: Option<String>,
+    /// The semantic tier (crates/rampart-semantic): `auto` uses it when its model is
+    /// installed and says so in one line when it is not; `on` requires it; `off` skips it.
+    /// Off by default: its current head adds no detection over the other tiers and
+    /// flags slightly more benign text (bench/RESULTS.md); it stays opt-in until a head
+    /// trained on use versus mention does better.
+    #[arg(long, value_enum, default_value_t = SemanticArg::Off)]
+    semantic: SemanticArg,
+    /// The semantic model file (default: the installer's location,
+    /// $RAMPART_MODEL_DIR or ~/.local/share/rampart/models/use-m3.rsem).
+    #[arg(long, value_name = "FILE")]
+    semantic_model: Option<PathBuf>,
     /// The file to inspect; `-` or nothing for standard input.
     #[arg(value_name = "FILE|-")]
     input: Option<PathBuf>,
@@ -140,6 +156,16 @@ enum OnErrorArg {
     UseBuiltin,
     /// Fail closed: no verdict (exit 2, or an error line in --jsonl).
     Block,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SemanticArg {
+    /// On when the model is installed; a one-line notice on standard error when not.
+    Auto,
+    /// Required: a missing or unreadable model is an error.
+    On,
+    /// Not used.
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -181,7 +207,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     if args.jsonl {
         let stdout = io::stdout().lock();
-        let summary = run_jsonl(&guard, direction, role, input, stdout)?;
+        let summary = run_jsonl(&guard, direction, role, input, stdout, args.tiers)?;
         if summary.errors > 0 {
             eprintln!(
                 "rampart guard: {} of {} lines could not be inspected (see their \"error\")",
@@ -252,9 +278,63 @@ fn build_guard(args: &Args) -> anyhow::Result<Guard> {
             .map_err(|e| anyhow::anyhow!("--external-classifier: {e}"))?;
         builder = builder.external_injection(std::sync::Arc::new(client));
     }
+    if let Some(tier) = semantic_tier(args)? {
+        builder = builder.semantic_injection(std::sync::Arc::new(tier));
+    }
     builder
         .build()
         .context("cannot build the guard from the policy")
+}
+
+/// The semantic tier the flags ask for. A model that is not installed is a notice in
+/// `auto` mode and an error with `--semantic on`; a model that is installed but cannot be
+/// read (truncated, corrupt, foreign) is an error in both: never a silent fallback.
+fn semantic_tier(args: &Args) -> anyhow::Result<Option<rampart_semantic::SemanticTier>> {
+    use rampart_semantic::{Encoder, Head, LoadError, SemanticTier, TierSettings};
+    if args.semantic == SemanticArg::Off {
+        return Ok(None);
+    }
+    let path = match args
+        .semantic_model
+        .clone()
+        .or_else(rampart_semantic::default_model_path)
+    {
+        Some(path) => path,
+        None if args.semantic == SemanticArg::On => {
+            anyhow::bail!("--semantic on: no model path (pass --semantic-model FILE)")
+        }
+        None => return Ok(None),
+    };
+    let encoder = match Encoder::load(&path) {
+        Ok(encoder) => encoder,
+        Err(e @ LoadError::NotInstalled { .. }) if args.semantic == SemanticArg::Auto => {
+            eprintln!(
+                "rampart guard: semantic tier off: no model at {} (install it with {})",
+                path.display(),
+                rampart_semantic::INSTALL_COMMAND
+            );
+            drop(e);
+            return Ok(None);
+        }
+        Err(e) => anyhow::bail!("--semantic: {e}"),
+    };
+    let head = Head::shipped().map_err(|e| anyhow::anyhow!("--semantic: {e}"))?;
+    // Whoever runs the CLI chose the role of the texts: score every input role.
+    let settings = TierSettings {
+        roles: vec![
+            Role::System,
+            Role::User,
+            Role::Assistant,
+            Role::Tool,
+            Role::Document,
+        ],
+        ..TierSettings::default()
+    };
+    Ok(Some(SemanticTier::new(
+        std::sync::Arc::new(encoder),
+        head,
+        settings,
+    )))
 }
 
 fn context(direction: Direction, role: Role) -> Context {
@@ -440,6 +520,33 @@ struct Verdict<'a> {
     injection_score: f32,
     findings: &'a [Finding],
     redacted: &'a str,
+    /// Each injection tier's score behind `injection_score`, with `--tiers` only (after
+    /// the contract's fields; absent when the policy runs no injection detector).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tiers: Option<Tiers>,
+}
+
+/// `tiers` of a verdict: the rules, the linear classifier, and the semantic and external
+/// tiers when they scored the text.
+#[derive(Debug, Serialize)]
+struct Tiers {
+    heuristic: f32,
+    classifier: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    semantic: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external: Option<f32>,
+}
+
+impl From<rampart_guard::InjectionTiers> for Tiers {
+    fn from(t: rampart_guard::InjectionTiers) -> Self {
+        Tiers {
+            heuristic: t.heuristic,
+            classifier: t.classifier,
+            semantic: t.semantic,
+            external: t.external,
+        }
+    }
 }
 
 /// The output line for an input line that could not be inspected.
@@ -513,6 +620,7 @@ pub fn run_jsonl(
     default_role: Role,
     input: impl Read,
     output: impl Write,
+    with_tiers: bool,
 ) -> anyhow::Result<JsonlSummary> {
     let mut reader = BufReader::with_capacity(64 * 1024, input);
     let mut out = io::BufWriter::new(output);
@@ -542,6 +650,10 @@ pub fn run_jsonl(
                         injection_score: inspection.injection_score,
                         findings: &inspection.findings,
                         redacted: &inspection.text,
+                        tiers: inspection
+                            .injection_tiers
+                            .filter(|_| with_tiers)
+                            .map(Tiers::from),
                     },
                 )?;
             }

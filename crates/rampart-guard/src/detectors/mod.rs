@@ -42,6 +42,23 @@ pub struct Detections {
     /// The highest prompt-injection / jailbreak score seen, in `[0, 1]`, whether or not it
     /// crossed the policy threshold.
     pub injection_score: f32,
+    /// Each injection tier's own score behind `injection_score` (`None` when the injection
+    /// detector did not run).
+    pub injection_tiers: Option<InjectionTiers>,
+}
+
+/// What each injection tier said about one text; `injection_score` combines them.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct InjectionTiers {
+    /// The rules (`heuristics.rs`), in `[0, 1]`.
+    pub heuristic: f32,
+    /// The linear classifier's probability (its best window).
+    pub classifier: f32,
+    /// The semantic tier's probability, when one is attached and inspects the text.
+    pub semantic: Option<f32>,
+    /// The external classifier's probability, when one is attached and inspects the text
+    /// (0 when it failed and the guard fell back).
+    pub external: Option<f32>,
 }
 
 /// One kind of inspection over normalised text.
