@@ -1087,6 +1087,25 @@ mod tests {
     use rampart_guard::Policy;
     use serde_json::json;
 
+    #[test]
+    fn an_engine_error_fails_closed_as_500_and_a_silent_classifier_as_503() {
+        // At run time the engine's only error is a fail-closed external classifier (other
+        // detector errors happen when the guard is built, and refuse the config); both
+        // refuse the text, never forward it.
+        let engine = guard_failed(rampart_guard::GuardError::Detector {
+            detector: "exfiltration",
+            reason: "x".into(),
+        });
+        assert_eq!(engine.status, http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(engine.code, "guard_error");
+        let external = guard_failed(rampart_guard::GuardError::External {
+            classifier: "http:x".into(),
+            reason: "timeout".into(),
+        });
+        assert_eq!(external.status, http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(external.code, "guard_unavailable");
+    }
+
     fn run_input(req: &mut Value, mode: GuardMode) -> (Result<(), ApiError>, Tally) {
         let guard = Guard::new(Policy {
             mode,

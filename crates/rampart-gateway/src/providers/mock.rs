@@ -183,11 +183,16 @@ impl Provider for MockProvider {
                 .and_then(Value::as_str)
                 .unwrap_or("mock")
                 .to_owned();
+            // Text, or token ids (one array, or one array per input): ids are embedded
+            // by their JSON spelling, which is deterministic too.
             let inputs: Vec<String> = match body.get("input") {
                 Some(Value::String(s)) => vec![s.clone()],
+                Some(ids @ Value::Array(a)) if a.first().is_some_and(Value::is_number) => {
+                    vec![ids.to_string()]
+                }
                 Some(Value::Array(a)) => a
                     .iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
                     .collect(),
                 _ => Vec::new(),
             };
