@@ -31,6 +31,7 @@ mod session;
 mod stream;
 #[cfg(test)]
 mod test_rng;
+mod url_context;
 
 pub use detectors::injection::external::{
     ExternalError, ExternalInjectionClassifier, OnExternalError,
