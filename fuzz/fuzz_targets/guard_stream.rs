@@ -77,5 +77,19 @@ fuzz_target!(|data: &[u8]| {
         .into_iter()
         .partition(|f| f.entity.ends_with("_IN_URL"));
     assert_eq!(in_url.len(), withheld.len(), "withheld tokens differ");
-    assert_eq!(findings, whole.findings, "streamed findings differ");
+    // As in the crate's random-chunking test: scores may differ, and the classifier's
+    // window-level finding may be missing, because the injection classifier scores the
+    // stream window, not the whole text (the known gap in ARCHITECTURE.md). Every other
+    // finding, and where it is, may not differ.
+    let spans = |f: &[rampart_guard::Finding]| -> Vec<_> {
+        f.iter()
+            .filter(|f| f.entity != "INJECTION_CLASSIFIER")
+            .map(|f| (f.kind, f.entity.clone(), f.start, f.end))
+            .collect()
+    };
+    assert_eq!(
+        spans(&findings),
+        spans(&whole.findings),
+        "streamed findings differ"
+    );
 });
