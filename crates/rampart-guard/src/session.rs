@@ -127,10 +127,13 @@ impl Session {
             masked[r.start] = b'x';
             masked[r.end - 1] = b'x';
         }
-        // Only ASCII bytes were replaced by ASCII bytes.
-        let masked = String::from_utf8(masked).unwrap_or_default();
         let in_text = &spans[spans.len() - found.len()..];
-        let unsafe_here = url_context::unsafe_to_restore(&masked, in_text);
+        // Only ASCII bytes were replaced by ASCII bytes, so this cannot fail; if it did,
+        // nothing would be restored (closed by default).
+        let unsafe_here = match String::from_utf8(masked) {
+            Ok(masked) => url_context::unsafe_to_restore(&masked, in_text),
+            Err(_) => vec![true; in_text.len()],
+        };
         let mut out = String::with_capacity(text.len());
         let mut findings = Vec::new();
         let mut last = 0;
