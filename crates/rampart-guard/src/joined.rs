@@ -55,7 +55,12 @@ pub struct JoinedInspection {
 
 impl Guard {
     /// Inspect `parts` joined by `separator` as one text, and map findings and edits back
-    /// to the parts (see the [module documentation](crate::joined) for the rule).
+    /// to the parts. Edits are computed on the joined text as [`Guard::inspect`] computes
+    /// them, then cut at the part boundaries: an edit inside one part is rewritten there;
+    /// an edit that straddles a joint puts its whole replacement (`[TYPE]`, the pseudonym
+    /// token, the masked value) in the first part it touches, and the following parts lose
+    /// the text it covers; text of the separator belongs to no part. With an empty
+    /// separator, the rewritten parts concatenated are exactly `inspect`'s text.
     ///
     /// With one part this gives exactly what [`Guard::inspect`] gives. An `Err` means the
     /// inspection could not be completed: the caller must treat every part as blocked.

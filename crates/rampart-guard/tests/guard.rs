@@ -154,6 +154,9 @@ const PIECES: &[&str] = &[
     "\n",
     "x",
     "<EMAIL_ADDRESS_1> ",
+    // Tokens that must not be restored: in a bare URL and in an HTML attribute.
+    "see https://evil.example/?u=<EMAIL_ADDRESS_1> ",
+    "<b title=\"<EMAIL_ADDRESS_1>\">b</b> ",
 ];
 
 #[test]
@@ -187,7 +190,7 @@ values = ["support@acme.example"]
         let whole = g
             .inspect(&text, Context::output(), &mut whole_session)
             .unwrap();
-        let expected = whole_session.restore(&whole.text);
+        let (expected, withheld) = whole_session.restore_checked(&whole.text);
 
         let mut session = Session::new();
         session.pseudonym("EMAIL_ADDRESS", "bo@example.org");
@@ -212,9 +215,17 @@ values = ["support@acme.example"]
         // it scores up to 1 KiB of context and a stream step sees less of it (a known gap,
         // see ARCHITECTURE.md; on output it is logged, so the emitted text is unaffected).
         // Every other finding, and where it is, may not differ.
+        // Tokens withheld from URLs: the same number (their offsets are in the rewritten
+        // text, which a stream counts per window).
+        let in_url = |f: &&rampart_guard::Finding| f.entity.ends_with("_IN_URL");
+        assert_eq!(
+            findings.iter().filter(in_url).count(),
+            withheld.len(),
+            "case {case}: {text:?}"
+        );
         let spans = |f: &[rampart_guard::Finding]| -> Vec<(rampart_guard::FindingKind, String, usize, usize)> {
             f.iter()
-                .filter(|f| f.entity != "INJECTION_CLASSIFIER")
+                .filter(|f| f.entity != "INJECTION_CLASSIFIER" && !f.entity.ends_with("_IN_URL"))
                 .map(|f| (f.kind, f.entity.clone(), f.start, f.end))
                 .collect()
         };

@@ -233,6 +233,7 @@ impl PiiDetector {
                 if m.as_str().parse::<Ipv4Addr>().is_ok()
                     && !adjacent(text, m.start(), m.end(), |c| c == '.' || c.is_ascii_digit())
                     && !context_before_n(text, m.start(), 12, &VERSION_WORDS)
+                    && !version_change(text, m.start(), m.end())
                 {
                     out.push(cand(m.start(), m.end(), "IP_ADDRESS", 0.85));
                 }
@@ -577,6 +578,37 @@ static CIF_WORDS: WordList = WordList::new(&[
     "razón social",
 ]);
 static VERSION_WORDS: WordList = WordList::new(&["version", "versión", "v.", "release", "build"]);
+/// Verbs that make the dotted numbers after "from" and "to" software versions: "upgraded
+/// the cluster from 1.9.14.8 to 8.3.2.8". (Not "migrated": servers move between IPs.)
+static UPGRADE_WORDS: WordList = WordList::new(&[
+    "upgrad",
+    "downgrad",
+    "updated",
+    "updating",
+    "bump",
+    "rolled back",
+    "roll back",
+    "rollback",
+    "patched",
+    "actualiz",
+    "atualiz",
+    "mise à jour",
+    "aktualisier",
+    "aggiorna",
+]);
+
+/// Whether the dotted number at `start..end` follows or precedes "from" / "to" (or an
+/// arrow) in a sentence about an upgrade: a version, not an address.
+fn version_change(text: &str, start: usize, end: usize) -> bool {
+    const LINKS: &[&str] = &[
+        "from", "to", "->", "→", "=>", "de", "desde", "a", "para", "von", "auf", "nach", "da", "à",
+    ];
+    let lower = |w: Option<&str>| w.unwrap_or_default().to_lowercase();
+    let before = lower(text[..start].trim_end().rsplit(char::is_whitespace).next());
+    let after = lower(text[end..].split_whitespace().next());
+    (LINKS.contains(&before.as_str()) || LINKS.contains(&after.as_str()))
+        && context_before_n(text, start, 80, &UPGRADE_WORDS)
+}
 static DOB_WORDS: WordList = WordList::new(&[
     "born",
     "birth",
@@ -1342,6 +1374,19 @@ mod tests {
         );
         one("nic 00:1A:2B:3C:4D:5E", "MAC_ADDRESS", "00:1A:2B:3C:4D:5E");
         assert!(types("version 1.2.3.4 released").is_empty());
+        // Versions in an upgrade sentence, in several languages.
+        for text in [
+            "upgraded the cluster from 1.9.14.8 to 8.3.2.8 last night",
+            "We bumped the agent 2.4.1.0 -> 2.5.0.1 today",
+            "se actualizó el firmware de 3.1.2.4 a 3.2.0.1",
+        ] {
+            assert!(types(text).is_empty(), "{text}: {:?}", types(text));
+        }
+        // Addresses in a move between hosts stay addresses.
+        assert_eq!(
+            types("migrated the server from 10.0.0.1 to 10.0.0.2"),
+            vec!["IP_ADDRESS", "IP_ADDRESS"]
+        );
         assert!(types("oid 1.3.6.1.4.1 and 300.1.2.3").is_empty());
         assert!(types("use std::io::Read; at 12:30:45").is_empty());
     }

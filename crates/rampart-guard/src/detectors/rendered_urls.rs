@@ -60,10 +60,30 @@ pub(crate) fn may_render_urls(text: &str) -> bool {
 /// raw HTML (as the parser delimits it, and over the whole text, so that HTML a lenient
 /// renderer would accept is not missed).
 pub(crate) fn rendered_urls(text: &str) -> Vec<RenderedUrl> {
-    let mut out = Vec::new();
     if !may_render_urls(text) {
-        return out;
+        return Vec::new();
     }
+    render(text).urls
+}
+
+/// What a renderer makes of a text: its URLs ([`rendered_urls`]), the spans of its
+/// opening HTML tags that have attributes, and the spans of its code (spans and blocks),
+/// which a reader may copy and run.
+#[derive(Debug, Default)]
+pub(crate) struct Rendered {
+    pub(crate) urls: Vec<RenderedUrl>,
+    pub(crate) tags: Vec<Range<usize>>,
+    pub(crate) code: Vec<Range<usize>>,
+}
+
+/// Parse `text` once for [`Rendered`].
+pub(crate) fn render(text: &str) -> Rendered {
+    let mut rendered = Rendered::default();
+    let Rendered {
+        urls: out,
+        tags,
+        code,
+    } = &mut rendered;
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
@@ -71,8 +91,16 @@ pub(crate) fn rendered_urls(text: &str) -> Vec<RenderedUrl> {
     // The lines of one HTML block, tokenised together (a tag may span them).
     let mut html_block: Option<Range<usize>> = None;
     let mut image_dests: Vec<String> = Vec::new();
+    let mut code_block: Option<usize> = None;
     for (event, range) in events.by_ref() {
         match event {
+            Event::Code(_) => code.push(range),
+            Event::Start(Tag::CodeBlock(_)) => code_block = Some(range.start),
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(start) = code_block.take() {
+                    code.push(start..range.end);
+                }
+            }
             Event::Start(Tag::Image { dest_url, .. }) => {
                 image_dests.push(dest_url.to_string());
                 out.push(RenderedUrl {
@@ -103,15 +131,15 @@ pub(crate) fn rendered_urls(text: &str) -> Vec<RenderedUrl> {
             }
             Event::End(TagEnd::HtmlBlock) => {
                 if let Some(block) = html_block.take() {
-                    html_urls(&text[block.clone()], block.start, &mut out);
+                    html_urls(&text[block.clone()], block.start, out, None);
                 }
             }
-            Event::InlineHtml(_) => html_urls(&text[range.clone()], range.start, &mut out),
+            Event::InlineHtml(_) => html_urls(&text[range.clone()], range.start, out, None),
             _ => {}
         }
     }
     if let Some(block) = html_block.take() {
-        html_urls(&text[block.clone()], block.start, &mut out);
+        html_urls(&text[block.clone()], block.start, out, None);
     }
     for (_, def) in events.reference_definitions().iter() {
         // A definition that an image uses is fetched by itself.
@@ -127,11 +155,11 @@ pub(crate) fn rendered_urls(text: &str) -> Vec<RenderedUrl> {
         });
     }
     if text.contains('<') {
-        html_urls(text, 0, &mut out);
+        html_urls(text, 0, out, Some(tags));
     }
     out.sort_by_key(|u| (u.span.start, u.span.end));
     out.dedup();
-    out
+    rendered
 }
 
 /// A URL as a browser reads it: ASCII tabs and line breaks inside it are dropped, and
@@ -183,7 +211,13 @@ fn attribute_use(tag: &str, attr: &str) -> UrlUse {
 /// sequential tokenizer in the manner of the HTML standard's tag states: a tag runs from
 /// `<` and a letter to the first `>` outside a quoted attribute value (or the end of the
 /// text), comments to `-->`; text between tags is skipped. Each byte is read once.
-pub(crate) fn html_urls(html: &str, base: usize, out: &mut Vec<RenderedUrl>) {
+/// With `tags`, also record the span of every opening tag that has attributes.
+pub(crate) fn html_urls(
+    html: &str,
+    base: usize,
+    out: &mut Vec<RenderedUrl>,
+    mut tags: Option<&mut Vec<Range<usize>>>,
+) {
     let b = html.as_bytes();
     let mut pos = 0;
     while let Some(found) = memchr::memchr(b'<', &b[pos..]) {
@@ -205,6 +239,11 @@ pub(crate) fn html_urls(html: &str, base: usize, out: &mut Vec<RenderedUrl>) {
             continue;
         }
         let span = base + start..base + end;
+        if !attributes.is_empty()
+            && let Some(tags) = tags.as_deref_mut()
+        {
+            tags.push(span.clone());
+        }
         for (name, value) in attributes {
             let name = name.to_ascii_lowercase();
             let value = decode_entities(value);

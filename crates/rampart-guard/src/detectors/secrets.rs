@@ -224,11 +224,18 @@ const RULES: &[RuleSpec] = &[
         r"\bATATT3[A-Za-z0-9_\-=]{186}",
     ),
     // AI providers.
-    rule(
-        "OPENAI_API_KEY",
-        &["T3BlbkFJ"],
-        r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}T3BlbkFJ[A-Za-z0-9_\-]{16,}",
-    ),
+    // Keys with the `T3BlbkFJ` marker, and project, service-account and admin keys by
+    // their prefix alone (newer keys do not always carry the marker): 40 or more key
+    // characters of real entropy, so that `sk-proj-xxxx…` placeholders do not count.
+    RuleSpec {
+        entity: "OPENAI_API_KEY",
+        anchors: &["T3BlbkFJ", "sk-proj-", "sk-svcacct-", "sk-admin-"],
+        pattern: r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}T3BlbkFJ[A-Za-z0-9_\-]{16,}|\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}",
+        group: 0,
+        score: 0.95,
+        check: Check::Entropy(3.5),
+        digits_before: 0,
+    },
     rule(
         "ANTHROPIC_API_KEY",
         &["sk-ant-"],
@@ -1696,6 +1703,17 @@ mod tests {
         );
         let openai = "sk-proj-SevzWEV_NmNnMndQ5gn6PjFcX_9ay5SEKse8AL0EuYAB0cIgFW7Equ3vCbUbYShvii6L3rBw3WT3BlbkFJdD9FqO9Z3BoBu9F-KFR6YJtvW6fUfqg2o2Lfel3diT3OCRmBB24hjcd_uLEjgr9tCqnner";
         one(openai, "OPENAI_API_KEY", openai);
+        // By prefix alone, without the marker.
+        for key in [
+            "sk-proj-Q3k9_Zp2LmX8vR4tY7wB1nC6dF0gH5jK2sA9eU3iO8qW",
+            "sk-svcacct-Vb7Nq2Xz9Lk4Mw8Rt1Yp6Hs3Dj0Fg5Ka2Ce7Ui9Oo4Ql1",
+            "sk-admin-Zx8Cv7Bn6Mm5Ll4Kk3Jj2Hh1Gg0Ff9Dd8Ss7Aa6Qq5Ww4Ee",
+        ] {
+            one(&format!("the new key {key} works"), "OPENAI_API_KEY", key);
+        }
+        // Too short, or a placeholder: not a key.
+        none("sk-proj-abc123");
+        none("sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
     }
 
     #[test]

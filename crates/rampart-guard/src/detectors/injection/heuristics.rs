@@ -503,13 +503,21 @@ impl Heuristics {
             }
         }
         if let Some(reading) = markup::markup_reading(text) {
+            // Only the rule windows that hold a removed piece of markup can match
+            // differently from the text: the others are skipped (markdown and code have
+            // markup on every line, and scanning their reading whole doubled the cost).
             // Hits of the reading are mapped back onto the text; those of the text
             // itself stay as they are.
+            let anchors = self
+                .anchors()
+                .hits(&reading.text)
+                .into_iter()
+                .map(|m| (m.pattern, m.start))
+                .filter(|&(_, p)| {
+                    reading.has_joint_in(p.saturating_sub(WINDOW_BEFORE), p + WINDOW_AFTER)
+                });
             let mut more = Vec::new();
-            self.scan(&reading.text, untrusted, &mut more);
-            if let Some(folded) = leet_reading(&reading.text) {
-                self.scan(&folded, untrusted, &mut more);
-            }
+            self.scan_anchored(&reading.text, untrusted, &mut more, anchors);
             for mut hit in more {
                 if hits.len() >= MAX_HITS {
                     break;

@@ -37,6 +37,9 @@ pub(crate) struct Reading {
     pub(crate) text: String,
     /// `source[i]`: the byte of the original text that byte `i` of the reading copies.
     source: Vec<u32>,
+    /// Offsets of the reading where markup that touched a letter was removed, ascending:
+    /// a hit of the reading that is far from all of them is a hit of the text too.
+    joints: Vec<u32>,
 }
 
 impl Reading {
@@ -49,6 +52,12 @@ impl Reading {
         let e = self.source[end - 1] as usize + 1;
         (s, e)
     }
+
+    /// Whether a removal point lies in `from..=to` of the reading.
+    pub(crate) fn has_joint_in(&self, from: usize, to: usize) -> bool {
+        let i = self.joints.partition_point(|&j| (j as usize) < from);
+        self.joints.get(i).is_some_and(|&j| j as usize <= to)
+    }
 }
 
 /// `text` without its word-splitting markup, or `None` when removing it would not join
@@ -56,58 +65,80 @@ impl Reading {
 /// than `u32::MAX` bytes are not read again.
 pub(crate) fn markup_reading(text: &str) -> Option<Reading> {
     let bytes = text.as_bytes();
-    if u32::try_from(bytes.len()).is_err() || !has_candidate(bytes) {
+    if u32::try_from(bytes.len()).is_err() {
         return None;
     }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut source = Vec::with_capacity(bytes.len());
+    // First pass: the removals, and whether any touches a letter (most texts: none, and
+    // then nothing is built). Candidates are ASCII bytes or the lead byte of U+2010, so
+    // each is on a character boundary.
+    let mut removals: Vec<(usize, usize, bool)> = Vec::new();
     let mut useful = false;
     let mut i = 0;
-    while i < bytes.len() {
-        let skip = removable(text, i);
-        if skip > 0 {
-            // A removal matters when it touches a letter: it joins or uncovers a word.
-            let before = text[..i]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphabetic);
-            let after = text[i + skip..]
+    while let Some(at) = next_candidate(bytes, i) {
+        let skip = removable(text, at);
+        if skip == 0 {
+            i = at + 1;
+            continue;
+        }
+        // A removal matters when it touches a letter: it joins or uncovers a word.
+        let touches = text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphabetic)
+            || text[at + skip..]
                 .chars()
                 .next()
                 .is_some_and(char::is_alphabetic);
-            useful |= before || after;
-            i += skip;
-            continue;
-        }
-        // Copy one whole character, so that `i` stays on a character boundary.
-        let len = utf8_len(bytes[i]).min(bytes.len() - i);
-        out.extend_from_slice(&bytes[i..i + len]);
-        source.extend((i..i + len).map(|k| k as u32));
-        i += len;
+        useful |= touches;
+        removals.push((at, skip, touches));
+        i = at + skip;
     }
     if !useful {
         return None;
     }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut source = Vec::with_capacity(bytes.len());
+    let mut joints = Vec::new();
+    let mut copied = 0;
+    for (at, skip, touches) in removals {
+        out.extend_from_slice(&bytes[copied..at]);
+        source.extend((copied..at).map(|k| k as u32));
+        if touches && joints.last() != Some(&(out.len() as u32)) {
+            joints.push(out.len() as u32);
+        }
+        copied = at + skip;
+    }
+    out.extend_from_slice(&bytes[copied..]);
+    source.extend((copied..bytes.len()).map(|k| k as u32));
     // Only whole characters and whole ASCII runs were removed: the rest is valid UTF-8.
     let text = String::from_utf8(out).ok()?;
-    Some(Reading { text, source })
+    Some(Reading {
+        text,
+        source,
+        joints,
+    })
 }
 
-/// The length of the UTF-8 character that starts with byte `b`.
-fn utf8_len(b: u8) -> usize {
-    match b {
-        0x00..=0xBF => 1,
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
-    }
-}
+/// Bytes that may start markup: `*`, `_`, `~`, `` ` ``, `-`, `<`, and 0xE2 (U+2010).
+static CANDIDATE: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'*' as usize] = true;
+    table[b'_' as usize] = true;
+    table[b'~' as usize] = true;
+    table[b'`' as usize] = true;
+    table[b'-' as usize] = true;
+    table[b'<' as usize] = true;
+    table[0xE2] = true;
+    table
+};
 
-/// Whether `bytes` holds any byte that starts something [`removable`] may remove.
-fn has_candidate(bytes: &[u8]) -> bool {
-    memchr::memchr3(b'*', b'_', b'~', bytes).is_some()
-        || memchr::memchr3(b'`', b'-', b'<', bytes).is_some()
-        || memchr::memmem::find(bytes, "\u{2010}".as_bytes()).is_some()
+/// The first byte at or after `from` that may start markup.
+fn next_candidate(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| CANDIDATE[usize::from(b)])
+        .map(|k| from + k)
 }
 
 /// How many bytes of markup start at byte `i` of `text` (0: none).
@@ -229,6 +260,14 @@ mod tests {
         assert_eq!(read("a <b b"), None);
         let long = format!("Ig<b {}>nore", "x".repeat(MAX_TAG));
         assert_eq!(read(&long), None);
+    }
+
+    #[test]
+    fn joints_mark_where_markup_was_removed() {
+        let r = markup_reading("ab *cd* ef-gh").unwrap();
+        assert_eq!(r.text, "ab cd efgh");
+        assert!(r.has_joint_in(3, 3) && r.has_joint_in(5, 5) && r.has_joint_in(8, 8));
+        assert!(!r.has_joint_in(0, 2) && !r.has_joint_in(9, 20));
     }
 
     #[test]
