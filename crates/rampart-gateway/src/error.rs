@@ -42,6 +42,8 @@ pub struct ApiError {
     pub param: Option<String>,
     pub cause: Cause,
     pub retry_after: Option<Box<RetryAfter>>,
+    /// `Retry-After` (whole seconds) passed on from a provider that rate limited the call.
+    pub upstream_retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -62,6 +64,7 @@ impl ApiError {
             param: None,
             cause,
             retry_after: None,
+            upstream_retry_after: None,
         }
     }
 
@@ -184,6 +187,10 @@ impl ApiError {
             body,
         )
             .into_response();
+        if let Some(secs) = self.upstream_retry_after {
+            resp.headers_mut()
+                .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if let Some(denial) = &self.retry_after {
             let h = resp.headers_mut();
             let secs = denial.retry_after.as_secs().max(1);

@@ -602,6 +602,7 @@ async fn upstream(
 fn upstream_error(e: crate::providers::UpstreamError) -> ApiError {
     tracing::debug!(status = ?e.status, error = %e.message, upstream_request_id = ?e.request_id,
         "upstream call failed");
+    let retry_after = upstream_retry_after_secs(&e);
     let (status, code, message) = match e.status {
         // The gateway refused locally with a message of its own.
         Some(s) if e.client_message.is_some() => (
@@ -620,7 +621,16 @@ fn upstream_error(e: crate::providers::UpstreamError) -> ApiError {
             "upstream_timeout",
             "The provider did not answer in time.".to_owned(),
         ),
-        Some(s @ (429 | 503)) => (
+        // Rate limited by the provider after every retry and fallback: a 429 with the
+        // provider's Retry-After, so that SDKs raise their rate-limit error and back off.
+        Some(429) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_exceeded",
+            format!(
+                "The provider is rate limiting this model (HTTP 429); retry after {retry_after} s."
+            ),
+        ),
+        Some(s @ 503) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "upstream_unavailable",
             format!("The provider is unavailable or over capacity (HTTP {s}); try again shortly."),
@@ -651,7 +661,18 @@ fn upstream_error(e: crate::providers::UpstreamError) -> ApiError {
         Some(id) => format!("{message} Upstream request id: {id}."),
         None => message,
     };
-    ApiError::new(status, code, message)
+    let mut error = ApiError::new(status, code, message);
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        error.upstream_retry_after = Some(retry_after);
+    }
+    error
+}
+
+/// The provider's `Retry-After` in whole seconds (rounded up, at least 1, at most an hour).
+fn upstream_retry_after_secs(e: &crate::providers::UpstreamError) -> u64 {
+    e.retry_after
+        .map_or(1, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
+        .clamp(1, 3600)
 }
 
 /// Phases `guard_output` and `respond` for a complete answer.

@@ -28,6 +28,8 @@ enum Script {
     Json(Value),
     /// Server-sent events: each value becomes one `data:` line (a string is sent raw).
     Sse(Vec<Value>),
+    /// An error status with a `Retry-After` header and a body.
+    Status(u16, &'static str, Value),
 }
 
 #[derive(Default)]
@@ -54,6 +56,12 @@ async fn answer(up: &Upstream, body: Bytes, plain: fn(&Value) -> Value) -> Respo
     match up.script.lock().unwrap().clone() {
         None => axum::Json(plain(&body)).into_response(),
         Some(Script::Json(v)) => axum::Json(v).into_response(),
+        Some(Script::Status(code, retry_after, v)) => (
+            http::StatusCode::from_u16(code).unwrap(),
+            [("retry-after", retry_after)],
+            axum::Json(v),
+        )
+            .into_response(),
         Some(Script::Sse(events)) => {
             let mut out = String::new();
             for e in events {
@@ -124,6 +132,7 @@ name = "up-openai"
 kind = "openai"
 base_url = "{upstream}/v1"
 api_key = "sk-upstream"
+max_retries = 0
 
 [[providers]]
 name = "up-anthropic"
@@ -1073,5 +1082,40 @@ async fn a_streamed_pseudonym_is_never_restored_inside_a_url() {
     assert!(
         !text.contains("d=ana"),
         "the real value never lands in the URL: {text}"
+    );
+}
+
+// ------------------------------------------------------------ upstream rate limits
+
+#[tokio::test]
+async fn a_provider_429_reaches_the_client_as_429_with_retry_after_and_no_provider_text() {
+    let h = start().await;
+    h.script(Script::Status(
+        429,
+        "7",
+        json!({"error": {"message": format!("quota of org-{EMAIL} exceeded"), "type": "rate_limit"}}),
+    ));
+    let a = h
+        .chat(json!({"model": "gpt", "messages": user("hi")}))
+        .await;
+    assert_eq!(a.status, 429, "{}", a.text);
+    assert_eq!(a.headers["retry-after"], "7");
+    assert!(
+        !a.text.contains(EMAIL) && !a.text.contains("quota"),
+        "{}",
+        a.text
+    );
+    let a = h
+        .post(
+            "/v1/messages",
+            json!({"model": "gpt", "max_tokens": 5, "messages": user("hi")}),
+        )
+        .await;
+    assert_eq!(a.status, 429, "{}", a.text);
+    assert_eq!(
+        a.json()["error"]["type"],
+        "rate_limit_error",
+        "Anthropic shape: {}",
+        a.text
     );
 }
