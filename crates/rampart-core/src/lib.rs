@@ -4,7 +4,7 @@
 //! ([`Finding`], [`FindingKind`]), what to do about it ([`Decision`]), how bad a scanner
 //! finding is ([`Severity`]), and where a text came from ([`Role`], [`Direction`]). They
 //! carry no I/O and no logic beyond ordering and (de)serialisation, so that the wire
-//! contracts in `DESIGN.md` live in one place.
+//! contracts live in one place.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
