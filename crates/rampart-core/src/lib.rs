@@ -4,7 +4,10 @@
 //! ([`Finding`], [`FindingKind`]), what to do about it ([`Decision`]), how bad a scanner
 //! finding is ([`Severity`]), and where a text came from ([`Role`], [`Direction`]). They
 //! carry no I/O and no logic beyond ordering and (de)serialisation, so that the wire
-//! contracts live in one place.
+//! contracts live in one place. [`calendar`] is the one shared helper: UTC dates and
+//! RFC 3339 without a date crate.
+
+pub mod calendar;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
