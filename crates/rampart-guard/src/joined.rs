@@ -55,7 +55,7 @@ pub struct JoinedInspection {
 
 impl Guard {
     /// Inspect `parts` joined by `separator` as one text, and map findings and edits back
-    /// to the parts (see the [module documentation](crate::joined) for the rule).
+    /// to the parts (see the `joined` module documentation for the rule).
     ///
     /// With one part this gives exactly what [`Guard::inspect`] gives. An `Err` means the
     /// inspection could not be completed: the caller must treat every part as blocked.
