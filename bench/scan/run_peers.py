@@ -6,8 +6,8 @@ is not counted), and `rampart scan --format json` once on the whole corpus.
 Usage: run_peers.py CORPUS_DIR RAMPART_BINARY [TOOL ...]
 Prints one JSON object: per tool, per file: {"detected": bool, "error": str|None}, plus
 "seconds" per tool. Install the peers in a venv outside the repository:
-  python3 -m venv /root/venvs/peers
-  /root/venvs/peers/bin/pip install picklescan modelscan fickling modelaudit numpy scikit-learn joblib
+  python3 -m venv $VENV
+  $VENV/bin/pip install picklescan modelscan fickling modelaudit numpy scikit-learn joblib
 """
 
 import contextlib

@@ -3,7 +3,7 @@
 //! `record` is a `try_send` into a bounded channel: it never blocks on the store. A
 //! background task drains the channel in batches (one transaction per batch, so the
 //! store's fsync cost is shared; after the first record of a batch the task waits
-//! [`LINGER`] for more to join, since a transaction's fixed cost dwarfs a row's).
+//! `LINGER` for more to join, since a transaction's fixed cost dwarfs a row's).
 //!
 //! With a [`Spool`] (what `rampart serve` uses), nothing accepted is lost while the disk
 //! holds: a record that finds the channel full is appended to the spool by the caller, a

@@ -4,9 +4,11 @@
 //! ([`Finding`], [`FindingKind`]), what to do about it ([`Decision`]), how bad a scanner
 //! finding is ([`Severity`]), and where a text came from ([`Role`], [`Direction`]). They
 //! carry no I/O and no logic beyond ordering and (de)serialisation, so that the wire
-//! contracts in `DESIGN.md` live in one place. One helper lives here because every crate
-//! that prints a URL needs it: [`redact::redact_url`].
+//! contracts live in one place. Two helpers live here because every crate needs them:
+//! [`redact::redact_url`] (how any crate shows a URL) and [`calendar`] (UTC dates and
+//! RFC 3339 without a date crate).
 
+pub mod calendar;
 pub mod redact;
 
 use serde::{Deserialize, Serialize};

@@ -170,16 +170,13 @@ impl AuditSink for LogAuditSink {
     }
 }
 
-/// Current UTC time as RFC 3339 with milliseconds, without a date crate.
+/// Current UTC time as RFC 3339 with milliseconds.
 pub fn now_rfc3339() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let (y, mo, d, h, mi, s) = crate::providers::sigv4::civil_from_unix(now.as_secs());
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
-        now.subsec_millis()
-    )
+    let ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
+    rampart_core::calendar::format_rfc3339_millis(ms)
 }
 
 #[cfg(test)]

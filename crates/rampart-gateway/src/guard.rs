@@ -743,7 +743,7 @@ impl<'g> Joints<'g> {
 /// Inspects a stream of canonical chunks: each chunk is first classified by
 /// [`mediation::answer::CHUNK`] (unclassified fields, and `logprobs`, are removed); each
 /// streamed text field of each choice goes through its own [`StreamInspector`], with the
-/// joints between fields watched by [`Joints`]; names and other whole values are inspected
+/// joints between fields watched by `Joints`; names and other whole values are inspected
 /// whole. After a choice's `finish_reason`, nothing more of that choice is forwarded.
 #[derive(Debug)]
 pub struct StreamGuard<'g> {

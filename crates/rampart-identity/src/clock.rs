@@ -2,9 +2,10 @@
 //! by hand instead of sleeping) and the few UTC calendar conversions that key expiry and
 //! daily/monthly budgets need.
 //!
-//! The calendar functions are Howard Hinnant's `days_from_civil` / `civil_from_days`
-//! algorithms (proleptic Gregorian, UTC); they are small, exact and need no time-zone data.
+//! The calendar arithmetic itself is shared with the rest of Rampart in
+//! [`rampart_core::calendar`]; it is re-exported here so callers keep one import.
 
+pub use rampart_core::calendar::{civil_from_days, days_from_civil, format_rfc3339};
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,33 +69,6 @@ impl Clock for ManualClock {
     }
 }
 
-/// Days since 1970-01-01 for a proleptic Gregorian date.
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date `(year, month, day)` of a count of days since 1970-01-01.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -102,19 +76,6 @@ fn days_in_month(year: i64, month: u32) -> u32 {
         _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
         _ => 28,
     }
-}
-
-/// Formats Unix seconds as RFC 3339 in UTC, e.g. `2026-11-22T02:20:25Z`.
-pub fn format_rfc3339(unix_secs: i64) -> String {
-    let days = unix_secs.div_euclid(86_400);
-    let secs = unix_secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
 }
 
 /// Why a date or time given on the command line could not be read.

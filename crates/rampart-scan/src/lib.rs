@@ -4,8 +4,8 @@
 //! format by its content — never by its name — and hands it to the [`Analyzer`] registered
 //! for that format in [`formats::registry`]. Analysers never execute or deserialise what
 //! they read: they parse bounded metadata and report [`Finding`]s. The result is a
-//! [`ScanReport`] whose JSON shape is the `rampart scan --format json` contract of
-//! `DESIGN.md`.
+//! [`ScanReport`] whose JSON shape is the `rampart scan --format json` contract (changing
+//! it breaks consumers of that output).
 
 mod error;
 pub mod formats;

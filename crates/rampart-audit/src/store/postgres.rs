@@ -12,17 +12,20 @@ use crate::chain::{self, Verifier, VerifyReport};
 use crate::error::AuditError;
 use crate::record::AuditRecord;
 use async_trait::async_trait;
+use rampart_migrate::{Migration, MigrationTable, migrate_postgres};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Row};
 use std::str::FromStr;
 
 /// Embedded migrations, applied in order, each once (recorded in
 /// `rampart_audit_migrations`). Append only.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "audit_records",
-    include_str!("../../migrations/postgres/0001_audit_records.sql"),
-)];
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "audit_records",
+    sql: include_str!("../../migrations/postgres/0001_audit_records.sql"),
+}];
+
+const MIGRATION_TABLE: MigrationTable = MigrationTable("rampart_audit_migrations");
 
 /// Arbitrary constants naming Rampart audit locks in `pg_advisory_xact_lock` (distinct
 /// from the identity crate's `0x7261_6d70_6964_0001`).
@@ -51,33 +54,7 @@ impl PgAuditStore {
 }
 
 async fn migrate(pool: &PgPool) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(MIGRATION_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS rampart_audit_migrations \
-         (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
-    )
-    .execute(&mut *tx)
-    .await?;
-    for (version, name, sql) in MIGRATIONS {
-        let applied = sqlx::query("SELECT 1 FROM rampart_audit_migrations WHERE version = $1")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if !applied {
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO rampart_audit_migrations (version, name) VALUES ($1, $2)")
-                .bind(version)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    tx.commit().await
+    migrate_postgres(pool, MIGRATION_TABLE, MIGRATION_LOCK, MIGRATIONS).await
 }
 
 fn decode(row: &PgRow) -> Result<StoredRecord, AuditError> {

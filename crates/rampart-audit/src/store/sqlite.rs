@@ -7,6 +7,7 @@ use crate::chain::{self, Verifier, VerifyReport};
 use crate::error::AuditError;
 use crate::record::AuditRecord;
 use async_trait::async_trait;
+use rampart_migrate::{Migration, MigrationTable, migrate_sqlite};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -17,11 +18,13 @@ use std::time::Duration;
 
 /// Embedded migrations, applied in order, each once (recorded in
 /// `rampart_audit_migrations`). Append only.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "audit_records",
-    include_str!("../../migrations/sqlite/0001_audit_records.sql"),
-)];
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "audit_records",
+    sql: include_str!("../../migrations/sqlite/0001_audit_records.sql"),
+}];
+
+const MIGRATION_TABLE: MigrationTable = MigrationTable("rampart_audit_migrations");
 
 /// Rows fetched per round trip while verifying, so memory stays flat on a large log.
 const VERIFY_PAGE: i64 = 1_000;
@@ -79,29 +82,7 @@ fn insert_sql(rows: usize) -> String {
 }
 
 async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS rampart_audit_migrations \
-         (version INTEGER PRIMARY KEY, name TEXT NOT NULL)",
-    )
-    .execute(&mut *tx)
-    .await?;
-    for (version, name, sql) in MIGRATIONS {
-        let applied = sqlx::query("SELECT 1 FROM rampart_audit_migrations WHERE version = ?")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if !applied {
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO rampart_audit_migrations (version, name) VALUES (?, ?)")
-                .bind(version)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    tx.commit().await
+    migrate_sqlite(pool, MIGRATION_TABLE, MIGRATIONS).await
 }
 
 impl SqliteAuditStore {

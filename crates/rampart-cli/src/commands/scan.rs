@@ -53,6 +53,9 @@ use std::time::Duration;
 /// AWS_ENDPOINT_URL or HF_ENDPOINT) are refused unless --allow-private-network is given.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
+// This comment is the `--help` text, printed verbatim in a terminal: its URLs and
+// `@<commit>` placeholders are plain text there, not Markdown.
+#[allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 pub struct Args {
     /// Files or directories to scan (directories are walked recursively; symbolic links
     /// are reported, not followed), `hf://org/name[@revision]` repositories, `https://`

@@ -7,6 +7,7 @@
 //! `x-amz-content-sha256`'s value in the canonical request.
 
 use hmac::{Hmac, Mac};
+use rampart_core::calendar::UtcDateTime;
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -154,28 +155,18 @@ fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
-/// `(year, month, day, hour, minute, second)` in UTC for a Unix time (Howard Hinnant's
-/// civil-from-days algorithm).
+/// `(year, month, day, hour, minute, second)` in UTC for a Unix time
+/// ([`rampart_core::calendar`]).
 pub fn civil_from_unix(secs: u64) -> (u64, u64, u64, u64, u64, u64) {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
+    let t = UtcDateTime::from_unix(i64::try_from(secs).unwrap_or(i64::MAX));
     (
-        y as u64,
-        m as u64,
-        d as u64,
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
+        // A Unix time in u64 is never before year 0.
+        u64::try_from(t.year).unwrap_or_default(),
+        u64::from(t.month),
+        u64::from(t.day),
+        u64::from(t.hour),
+        u64::from(t.minute),
+        u64::from(t.second),
     )
 }
 

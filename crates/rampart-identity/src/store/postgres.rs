@@ -7,15 +7,18 @@ use crate::error::IdentityError;
 use crate::key::KeyHash;
 use crate::record::KeyRecord;
 use async_trait::async_trait;
+use rampart_migrate::{Migration, MigrationTable, migrate_postgres};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Row};
 use std::str::FromStr;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "api_keys",
-    include_str!("../../migrations/postgres/0001_api_keys.sql"),
-)];
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "api_keys",
+    sql: include_str!("../../migrations/postgres/0001_api_keys.sql"),
+}];
+
+const MIGRATION_TABLE: MigrationTable = MigrationTable("rampart_identity_migrations");
 
 /// Arbitrary constant naming Rampart identity migrations in `pg_advisory_xact_lock`.
 const MIGRATION_LOCK: i64 = 0x7261_6d70_6964_0001;
@@ -42,33 +45,7 @@ impl PgKeyStore {
 }
 
 async fn migrate(pool: &PgPool) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(MIGRATION_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS rampart_identity_migrations \
-         (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
-    )
-    .execute(&mut *tx)
-    .await?;
-    for (version, name, sql) in MIGRATIONS {
-        let applied = sqlx::query("SELECT 1 FROM rampart_identity_migrations WHERE version = $1")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if !applied {
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO rampart_identity_migrations (version, name) VALUES ($1, $2)")
-                .bind(version)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    tx.commit().await
+    migrate_postgres(pool, MIGRATION_TABLE, MIGRATION_LOCK, MIGRATIONS).await
 }
 
 fn to_i64(value: Option<u64>) -> Option<i64> {

@@ -6,6 +6,7 @@ use crate::error::IdentityError;
 use crate::key::KeyHash;
 use crate::record::KeyRecord;
 use async_trait::async_trait;
+use rampart_migrate::{Migration, MigrationTable, migrate_sqlite};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -16,11 +17,13 @@ use std::time::Duration;
 
 /// Embedded migrations, applied in order, each once (recorded in
 /// `rampart_identity_migrations`). Append only: never edit a released migration.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "api_keys",
-    include_str!("../../migrations/sqlite/0001_api_keys.sql"),
-)];
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "api_keys",
+    sql: include_str!("../../migrations/sqlite/0001_api_keys.sql"),
+}];
+
+const MIGRATION_TABLE: MigrationTable = MigrationTable("rampart_identity_migrations");
 
 const COLUMNS: &str = "id, prefix, tenant, name, role, models, rpm, tpm, daily_token_budget, \
      monthly_token_budget, expires_at, created_at, revoked_at";
@@ -77,29 +80,7 @@ impl SqliteKeyStore {
 }
 
 async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS rampart_identity_migrations \
-         (version INTEGER PRIMARY KEY, name TEXT NOT NULL)",
-    )
-    .execute(&mut *tx)
-    .await?;
-    for (version, name, sql) in MIGRATIONS {
-        let applied = sqlx::query("SELECT 1 FROM rampart_identity_migrations WHERE version = ?")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if !applied {
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO rampart_identity_migrations (version, name) VALUES (?, ?)")
-                .bind(version)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    tx.commit().await
+    migrate_sqlite(pool, MIGRATION_TABLE, MIGRATIONS).await
 }
 
 fn to_i64(value: Option<u64>) -> Option<i64> {
