@@ -462,9 +462,9 @@ pub fn output_complete(
                     *s = before;
                 } else {
                     let (restored, leaks) = if enforce {
-                        restore_checked(session, &insp.text)
+                        session.restore_checked(&insp.text)
                     } else {
-                        restore_checked(session, &before)
+                        session.restore_checked(&before)
                     };
                     if !leaks.is_empty() {
                         // The token stays where the value would have gone; the answer
@@ -568,13 +568,6 @@ pub fn output_complete(
 fn choice_of(pointer: &str) -> Option<usize> {
     let rest = pointer.strip_prefix("/choices/")?;
     rest.split('/').next()?.parse().ok()
-}
-
-/// Restore pseudonyms in what the client reads. A pseudonym the model placed inside a URL
-/// or a link would send the real value to whoever serves that URL: the session leaves
-/// it in place there and reports it as an exfiltration finding.
-fn restore_checked(session: &Session, text: &str) -> (String, Vec<rampart_guard::Finding>) {
-    session.restore_checked(text)
 }
 
 /// Whether a choice's `logprobs` may be returned: none of its text was changed, and the
@@ -838,7 +831,7 @@ impl<'g> StreamGuard<'g> {
             match slot.kind {
                 TextKind::Prose => {
                     if let Some(s) = mediation::slot_text(chunk, slot) {
-                        let (restored, leaks) = restore_checked(session, &insp.text);
+                        let (restored, leaks) = session.restore_checked(&insp.text);
                         tally.add_step(self.guard, &leaks, false);
                         *s = restored;
                     }
