@@ -492,6 +492,28 @@ fn hf_target_reads_hf_endpoint_and_reports_pinned_paths() {
             .unwrap()
             .contains("--allow-private-network")
     );
+
+    // Allowing the mirror's own host is enough; allowing another one is not.
+    let host = endpoint
+        .trim_start_matches("http://")
+        .split(':')
+        .next()
+        .unwrap();
+    let (code, v) = run(&["--allow-private-host", host, "hf://acme/tiny"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["files"][0]["verdict"], "malicious");
+    let (code, v) = run(&[
+        "--allow-private-host",
+        "models.corp.local",
+        "hf://acme/tiny",
+    ]);
+    assert_eq!(code, 2, "{v}");
+    assert!(
+        v["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-private-host")
+    );
 }
 
 #[test]

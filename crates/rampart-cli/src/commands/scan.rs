@@ -81,9 +81,16 @@ pub struct Args {
 
     /// Allow remote targets on loopback, link-local and private addresses (a Hub mirror,
     /// an S3-compatible store or a git server inside your network; also git+http://).
-    /// Off by default against SSRF.
+    /// Off by default against SSRF. Prefer --allow-private-host, which opens one host only.
     #[arg(long)]
     allow_private_network: bool,
+
+    /// Allow this one host (a name as written in the target, or an IP literal) to reach a
+    /// loopback, link-local or private address, e.g. `--allow-private-host models.corp.local`
+    /// for an internal mirror. Repeatable. Redirects from it to any other host are still
+    /// refused when they lead to such an address.
+    #[arg(long = "allow-private-host", value_name = "HOST")]
+    allow_private_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,6 +111,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let report = if args.targets.iter().any(|t| sources::is_remote(t)) {
         let remote = sources::RemoteOptions {
             allow_private_network: args.allow_private_network,
+            private_hosts: args.allow_private_hosts.clone(),
             ..sources::RemoteOptions::from_env()
         };
         sources::scan_targets(&scanner, &args.targets, &remote)

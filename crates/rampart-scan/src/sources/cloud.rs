@@ -101,13 +101,13 @@ impl StoreTarget {
 /// The guarded resolver as `object_store` takes it.
 #[derive(Debug)]
 struct StoreResolver {
-    allow_private: bool,
+    access: net::PrivateAccess,
 }
 
 impl DnsResolver for StoreResolver {
     fn resolve(&self, host: &str) -> DnsFuture {
         let host = host.to_owned();
-        let allow = self.allow_private || METADATA_HOSTS.contains(&host.as_str());
+        let allow = self.access.allows(&host) || METADATA_HOSTS.contains(&host.as_str());
         Box::pin(async move {
             let addrs: Vec<IpAddr> = (host.as_str(), 0)
                 .to_socket_addrs()?
@@ -123,7 +123,7 @@ impl DnsResolver for StoreResolver {
 fn check_endpoint(
     name: &str,
     endpoint: Option<String>,
-    allow_private: bool,
+    access: &net::PrivateAccess,
 ) -> Result<(), SourceError> {
     let Some(endpoint) = endpoint.filter(|e| !e.is_empty()) else {
         return Ok(());
@@ -134,7 +134,7 @@ fn check_endpoint(
         .host_str()
         .ok_or_else(|| SourceError::BadTarget(format!("{name}={endpoint}: no host")))?;
     let port = url.port_or_known_default().unwrap_or(443);
-    net::check_host(host, port, allow_private)
+    net::check_host(host, port, access)
         .map(|_| ())
         .map_err(|e| match e {
             SourceError::Refused(m) => SourceError::Refused(format!("endpoint {name}: {m}")),
@@ -218,7 +218,7 @@ fn build_store(
             env!("CARGO_PKG_VERSION")
         )))
         .with_dns_resolver(Arc::new(StoreResolver {
-            allow_private: opts.allow_private_network,
+            access: net::PrivateAccess::of(opts),
         }));
     // reqwest would otherwise take HTTP(S)_PROXY from the environment and hand the host
     // name to the proxy, so the resolver above would check only the proxy. ClientOptions
@@ -238,7 +238,7 @@ fn build_store(
         retry_timeout: Duration::from_secs(30),
         ..RetryConfig::default()
     };
-    let allow = opts.allow_private_network;
+    let allow = &net::PrivateAccess::of(opts);
     let store: Arc<dyn ObjectStore> = match target.scheme {
         ObjectStoreScheme::AmazonS3 => {
             let mut b = AmazonS3Builder::new().with_client_options(client);
@@ -296,9 +296,9 @@ fn build_store(
             let emulator = b
                 .get_config_value(&AzureConfigKey::UseEmulator)
                 .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
-            if emulator && !allow {
+            if emulator && !allow.allows("127.0.0.1") {
                 return Err(SourceError::Refused(
-                    "AZURE_STORAGE_USE_EMULATOR points at the local Azurite emulator on 127.0.0.1 (use --allow-private-network to allow it)".into(),
+                    "AZURE_STORAGE_USE_EMULATOR points at the local Azurite emulator on 127.0.0.1 (allow it with --allow-private-host 127.0.0.1 or --allow-private-network)".into(),
                 ));
             }
             Arc::new(
@@ -567,10 +567,11 @@ mod tests {
 
     #[test]
     fn private_endpoints_are_refused_unless_allowed() {
+        let none = net::PrivateAccess::default();
         let e = check_endpoint(
             "AWS_ENDPOINT_URL",
             Some("http://127.0.0.1:9000".into()),
-            false,
+            &none,
         )
         .unwrap_err()
         .to_string();
@@ -578,9 +579,13 @@ mod tests {
             e.contains("AWS_ENDPOINT_URL") && e.contains("127.0.0.1"),
             "{e}"
         );
-        assert!(check_endpoint("X", Some("http://169.254.169.254".into()), false).is_err());
-        assert!(check_endpoint("X", Some("http://127.0.0.1:9000".into()), true).is_ok());
-        assert!(check_endpoint("X", None, false).is_ok());
+        assert!(check_endpoint("X", Some("http://169.254.169.254".into()), &none).is_err());
+        let all = net::PrivateAccess::all();
+        assert!(check_endpoint("X", Some("http://127.0.0.1:9000".into()), &all).is_ok());
+        let listed = net::PrivateAccess::hosts(&["127.0.0.1"]);
+        assert!(check_endpoint("X", Some("http://127.0.0.1:9000".into()), &listed).is_ok());
+        assert!(check_endpoint("X", Some("http://169.254.169.254".into()), &listed).is_err());
+        assert!(check_endpoint("X", None, &none).is_ok());
     }
 
     #[test]

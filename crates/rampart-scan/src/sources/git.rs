@@ -374,18 +374,19 @@ pub fn scan(
 ) -> Result<Vec<FileReport>, SourceError> {
     let t = GitTarget::parse(target)?;
     let shown = t.shown();
-    let protocols: &[&str] = match (t.url.scheme(), opts.allow_private_network) {
+    let access = net::PrivateAccess::of(opts);
+    let host = t.url.host_str().unwrap_or_default();
+    let protocols: &[&str] = match (t.url.scheme(), access.allows(host)) {
         ("https", _) => &["https"],
         ("http", true) => &["http", "https"],
         _ => {
             return Err(SourceError::Refused(format!(
-                "{shown}: git over plain http is only fetched with --allow-private-network (local mirrors); use git+https://"
+                "{shown}: git over plain http is only fetched from a private mirror allowed by --allow-private-host or --allow-private-network; use git+https://"
             )));
         }
     };
-    let host = t.url.host_str().unwrap_or_default();
     let port = t.url.port_or_known_default().unwrap_or(443);
-    let addrs = net::check_host(host, port, opts.allow_private_network).map_err(|e| match e {
+    let addrs = net::check_host(host, port, &access).map_err(|e| match e {
         SourceError::Refused(m) => SourceError::Refused(format!("{shown}: {m}")),
         SourceError::Http(m) => SourceError::Http(format!("{shown}: {m}")),
         other => other,

@@ -134,8 +134,9 @@ pub fn scan(
     );
     let api_url = reqwest::Url::parse(&api)
         .map_err(|e| SourceError::BadTarget(format!("HF_ENDPOINT: {e}")))?;
-    net::check_url(&api_url, opts.allow_private_network)?;
-    let client = net::client(opts.allow_private_network, opts.timeout)?;
+    let access = net::PrivateAccess::of(opts);
+    net::check_url(&api_url, &access)?;
+    let client = net::client(&access, opts.timeout)?;
     let mut req = client.get(api_url);
     if let Some(t) = &opts.hf_token {
         req = req.header(AUTHORIZATION, format!("Bearer {t}"));

@@ -9,7 +9,8 @@
 //! repository is the exception: it is cloned at depth 1 and scanned as a directory). Every
 //! connection goes through [`net`]'s SSRF guard: loopback, private and link-local addresses
 //! are refused unless [`RemoteOptions::allow_private_network`] is set
-//! (`--allow-private-network`).
+//! (`--allow-private-network`) or the host is one of [`RemoteOptions::private_hosts`]
+//! (`--allow-private-host`, for an internal mirror; redirects elsewhere stay checked).
 //!
 //! The HTTP client is `reqwest` (blocking, rustls with aws-lc-rs) behind the `remote`
 //! feature, object stores are behind the `cloud` feature; without them, such targets are
@@ -50,6 +51,10 @@ pub enum SourceError {
 pub struct RemoteOptions {
     /// Fetch from loopback, private and link-local addresses (tests, internal mirrors).
     pub allow_private_network: bool,
+    /// Host names (or IP literals) that alone may reach such addresses, e.g. an internal
+    /// model mirror: narrower than `allow_private_network`, and a redirect from one of them
+    /// to any other host is checked as usual.
+    pub private_hosts: Vec<String>,
     /// The Hub's base URL (`HF_ENDPOINT`, default `https://huggingface.co`).
     pub hf_endpoint: String,
     /// Bearer token for the Hub (`HF_TOKEN`). Never logged.
@@ -70,6 +75,7 @@ impl Default for RemoteOptions {
     fn default() -> Self {
         RemoteOptions {
             allow_private_network: false,
+            private_hosts: Vec::new(),
             hf_endpoint: "https://huggingface.co".into(),
             hf_token: None,
             timeout: Duration::from_secs(60),
@@ -169,8 +175,9 @@ fn scan_remote_inner(
     if target.starts_with("https://") || target.starts_with("http://") {
         let url = reqwest::Url::parse(target)
             .map_err(|e| SourceError::BadTarget(format!("{}: {e}", display_url(target))))?;
-        net::check_url(&url, opts.allow_private_network)?;
-        let client = net::client(opts.allow_private_network, opts.timeout)?;
+        let access = net::PrivateAccess::of(opts);
+        net::check_url(&url, &access)?;
+        let client = net::client(&access, opts.timeout)?;
         let mut reader = range::RangeReader::open(client, url.as_str(), None)?;
         let len = reader.len();
         return Ok(scanner.scan_reader(&display_url(target), &mut reader, len));

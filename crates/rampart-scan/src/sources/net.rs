@@ -52,8 +52,61 @@ fn is_private_v4(ip: Ipv4Addr) -> bool {
         || a >= 240 // reserved
 }
 
+/// Which hosts may reach loopback, private and link-local addresses: none (the default),
+/// the names an operator listed (`--allow-private-host`, an internal mirror), or every host
+/// (`--allow-private-network`). A listed name is matched exactly (case and a trailing dot
+/// aside): a redirect from it to another host is checked like any other host.
+#[derive(Debug, Clone, Default)]
+pub struct PrivateAccess {
+    all: bool,
+    hosts: Arc<[String]>,
+}
+
+impl PrivateAccess {
+    /// Every host may reach private addresses.
+    pub fn all() -> Self {
+        PrivateAccess {
+            all: true,
+            hosts: Arc::from(Vec::new()),
+        }
+    }
+
+    /// Only `hosts` (names or IP literals, IPv6 with or without brackets) may.
+    pub fn hosts<S: AsRef<str>>(hosts: &[S]) -> Self {
+        PrivateAccess {
+            all: false,
+            hosts: hosts.iter().map(|h| canonical_host(h.as_ref())).collect(),
+        }
+    }
+
+    /// What the options allow.
+    pub fn of(opts: &super::RemoteOptions) -> Self {
+        if opts.allow_private_network {
+            PrivateAccess::all()
+        } else {
+            PrivateAccess::hosts(&opts.private_hosts)
+        }
+    }
+
+    /// Whether `host` may resolve to (or be) a private address.
+    pub fn allows(&self, host: &str) -> bool {
+        self.all || {
+            let host = canonical_host(host);
+            self.hosts.iter().any(|h| *h == host)
+        }
+    }
+}
+
+fn canonical_host(host: &str) -> String {
+    host.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
 /// Refuse an IP-literal host that is private (names are checked by the resolver).
-pub fn check_url(url: &reqwest::Url, allow_private: bool) -> Result<(), SourceError> {
+pub fn check_url(url: &reqwest::Url, access: &PrivateAccess) -> Result<(), SourceError> {
     match url.scheme() {
         "https" | "http" => {}
         other => {
@@ -62,7 +115,7 @@ pub fn check_url(url: &reqwest::Url, allow_private: bool) -> Result<(), SourceEr
             )));
         }
     }
-    if allow_private {
+    if access.allows(url.host_str().unwrap_or_default()) {
         return Ok(());
     }
     let ip = match url.host() {
@@ -73,7 +126,7 @@ pub fn check_url(url: &reqwest::Url, allow_private: bool) -> Result<(), SourceEr
     };
     match ip {
         Some(ip) if is_private(ip) => Err(SourceError::Refused(format!(
-            "{ip} is a loopback, private or link-local address (use --allow-private-network to allow it)"
+            "{ip} is a loopback, private or link-local address (allow that host with --allow-private-host, or all with --allow-private-network)"
         ))),
         _ => Ok(()),
     }
@@ -83,12 +136,12 @@ pub fn check_url(url: &reqwest::Url, allow_private: bool) -> Result<(), SourceEr
 /// connection when none is left.
 #[derive(Debug)]
 struct GuardedResolver {
-    allow_private: bool,
+    access: PrivateAccess,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow = self.allow_private;
+        let allow = self.access.allows(name.as_str());
         Box::pin(async move {
             let host = name.as_str().to_owned();
             let addrs: Vec<SocketAddr> = (host.as_str(), 0).to_socket_addrs()?.collect();
@@ -120,7 +173,7 @@ pub fn check_resolved(
             format!("`{host}` resolves to {ip},")
         };
         return Err(SourceError::Refused(format!(
-            "{what} a loopback, private or link-local address (use --allow-private-network to allow it)"
+            "{what} a loopback, private or link-local address (allow that host with --allow-private-host, or all with --allow-private-network)"
         )));
     }
     Ok(())
@@ -132,7 +185,7 @@ pub fn check_resolved(
 pub fn check_host(
     host: &str,
     port: u16,
-    allow_private: bool,
+    access: &PrivateAccess,
 ) -> Result<Vec<SocketAddr>, SourceError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<SocketAddr> = (bare, port)
@@ -140,7 +193,7 @@ pub fn check_host(
         .map_err(|e| SourceError::Http(format!("cannot resolve `{bare}`: {e}")))?
         .collect();
     let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
-    check_resolved(bare, &ips, allow_private)?;
+    check_resolved(bare, &ips, access.allows(bare))?;
     Ok(addrs)
 }
 
@@ -163,20 +216,23 @@ pub fn describe(e: reqwest::Error) -> String {
 
 /// A blocking client with the guard, bounded timeouts and redirects re-checked per hop.
 pub fn client(
-    allow_private: bool,
+    access: &PrivateAccess,
     timeout: Duration,
 ) -> Result<reqwest::blocking::Client, SourceError> {
+    let checked = access.clone();
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= 10 {
             attempt.error("more than 10 redirects")
-        } else if let Err(e) = check_url(attempt.url(), allow_private) {
+        } else if let Err(e) = check_url(attempt.url(), &checked) {
             attempt.error(e.to_string())
         } else {
             attempt.follow()
         }
     });
     reqwest::blocking::Client::builder()
-        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        .dns_resolver(Arc::new(GuardedResolver {
+            access: access.clone(),
+        }))
         // A proxy from HTTP(S)_PROXY would be given the host name and resolve it itself,
         // so the resolver above would only ever check the proxy's address.
         .no_proxy()
@@ -229,26 +285,45 @@ mod tests {
     #[test]
     fn ip_literal_urls_are_checked_and_other_schemes_refused() {
         let u = |s: &str| reqwest::Url::parse(s).unwrap();
-        assert!(check_url(&u("http://127.0.0.1:8080/x"), false).is_err());
-        assert!(check_url(&u("http://[::1]/x"), false).is_err());
-        assert!(check_url(&u("http://169.254.169.254/latest/meta-data"), false).is_err());
-        assert!(check_url(&u("http://127.0.0.1:8080/x"), true).is_ok());
-        assert!(check_url(&u("https://huggingface.co/x"), false).is_ok());
-        assert!(check_url(&u("file:///etc/passwd"), true).is_err());
+        let none = PrivateAccess::default();
+        let all = PrivateAccess::all();
+        assert!(check_url(&u("http://127.0.0.1:8080/x"), &none).is_err());
+        assert!(check_url(&u("http://[::1]/x"), &none).is_err());
+        assert!(check_url(&u("http://169.254.169.254/latest/meta-data"), &none).is_err());
+        assert!(check_url(&u("http://127.0.0.1:8080/x"), &all).is_ok());
+        assert!(check_url(&u("https://huggingface.co/x"), &none).is_ok());
+        assert!(check_url(&u("file:///etc/passwd"), &all).is_err());
+    }
+
+    #[test]
+    fn listed_hosts_alone_may_reach_private_addresses() {
+        let u = |s: &str| reqwest::Url::parse(s).unwrap();
+        let listed = PrivateAccess::hosts(&["Mirror.Internal.", "[::1]", "127.0.0.1"]);
+        assert!(listed.allows("mirror.internal"));
+        assert!(listed.allows("MIRROR.internal."));
+        assert!(!listed.allows("evil.mirror.internal"));
+        assert!(!listed.allows("mirror.internal.evil"));
+        assert!(check_url(&u("http://127.0.0.1:8080/x"), &listed).is_ok());
+        assert!(check_url(&u("http://[::1]:8080/x"), &listed).is_ok());
+        assert!(check_url(&u("http://127.0.0.2:8080/x"), &listed).is_err());
+        assert!(check_url(&u("http://169.254.169.254/latest/meta-data"), &listed).is_err());
+        assert!(check_host("127.0.0.1", 80, &listed).is_ok());
+        assert!(check_host("10.0.0.1", 80, &listed).is_err());
     }
 
     #[test]
     fn hosts_are_resolved_and_checked_with_the_host_named() {
-        let e = check_host("localhost", 80, false).unwrap_err().to_string();
+        let none = PrivateAccess::default();
+        let e = check_host("localhost", 80, &none).unwrap_err().to_string();
         assert!(
             e.contains("`localhost`") && e.contains("--allow-private-network"),
             "{e}"
         );
-        assert!(check_host("[::1]", 80, false).is_err());
-        assert!(check_host("10.0.0.1", 80, false).is_err());
-        let addrs = check_host("127.0.0.1", 8080, true).unwrap();
+        assert!(check_host("[::1]", 80, &none).is_err());
+        assert!(check_host("10.0.0.1", 80, &none).is_err());
+        let addrs = check_host("127.0.0.1", 8080, &PrivateAccess::all()).unwrap();
         assert_eq!(addrs, vec!["127.0.0.1:8080".parse::<SocketAddr>().unwrap()]);
         // Resolution is not done for public literals beyond parsing.
-        assert!(check_host("1.1.1.1", 443, false).is_ok());
+        assert!(check_host("1.1.1.1", 443, &none).is_ok());
     }
 }

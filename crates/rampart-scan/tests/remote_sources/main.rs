@@ -300,6 +300,46 @@ fn the_hub_token_does_not_follow_a_redirect_to_another_host() {
     );
 }
 
+/// An internal mirror allowed by name (`--allow-private-host`) may redirect only to hosts
+/// that are themselves allowed: a redirect to another private address (here the same
+/// server by its IP literal, and the cloud metadata address) is refused at the hop, before
+/// anything is sent there. The same redirect to the allowed name goes through, so the
+/// refusal is the guard's and not a broken mirror.
+#[test]
+fn a_redirect_from_an_allowed_mirror_to_a_private_address_is_refused() {
+    let hub = hub(false);
+    let endpoint = start_hub(hub.clone()).replace("127.0.0.1", "localhost");
+    let scanner = Scanner::new(ScanOptions::default());
+    let listed = RemoteOptions {
+        private_hosts: vec!["localhost".to_owned()],
+        ..opts(&endpoint, false, None)
+    };
+    for origin in [
+        endpoint.replace("localhost", "127.0.0.1"),
+        "http://169.254.169.254".to_owned(),
+    ] {
+        *hub.cdn_origin.lock().unwrap() = Some(origin.clone());
+        let reports = scan_remote(&scanner, "hf://acme/tiny", &listed);
+        assert_eq!(reports.len(), 3, "{origin}: {reports:?}");
+        for r in &reports {
+            assert_eq!(r.verdict, Verdict::Error, "{origin}: {r:?}");
+            let e = r.error.as_deref().unwrap();
+            assert!(
+                e.contains("private") && e.contains("redirect"),
+                "{origin}: {e}"
+            );
+        }
+        assert_eq!(hub.cdn_requests.load(Ordering::Relaxed), 0, "{origin}");
+    }
+    *hub.cdn_origin.lock().unwrap() = Some(endpoint.clone());
+    let reports = scan_remote(&scanner, "hf://acme/tiny", &listed);
+    assert!(
+        reports.iter().all(|r| r.verdict != Verdict::Error),
+        "{reports:?}"
+    );
+    assert!(hub.cdn_requests.load(Ordering::Relaxed) >= 3);
+}
+
 #[test]
 fn unknown_repository_or_revision_is_an_error_entry() {
     let endpoint = start_hub(hub(false));
