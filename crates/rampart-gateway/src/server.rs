@@ -157,10 +157,55 @@ impl Server {
         self.serve_on(listener, shutdown).await
     }
 
-    /// Serve on an already bound listener (tests bind port 0).
+    /// Serve on an already bound listener (tests bind port 0); the admin listener, when
+    /// configured, is bound here from `server.admin.listen`.
     pub async fn serve_on(
         self,
         listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let admin = match &self.shared.current().config.server.admin {
+            Some(admin) => {
+                let addr: SocketAddr = admin.listen.get_ref().as_str().parse().map_err(|_| {
+                    ServerError::Config(ConfigError::Invalid {
+                        location: "server.admin.listen".into(),
+                        message: "bad address".into(),
+                    })
+                })?;
+                Some(
+                    TcpListener::bind(addr)
+                        .await
+                        .map_err(|source| ServerError::Bind { addr, source })?,
+                )
+            }
+            None => None,
+        };
+        self.serve_listeners(listener, admin, shutdown).await
+    }
+
+    /// Serve on already bound main and admin listeners (an embedding program, or a test,
+    /// that binds port 0 for both). The admin listener is used only when `server.admin`
+    /// is configured, so health and metrics are never served on both or on neither.
+    pub async fn serve_on_with_admin(
+        self,
+        listener: TcpListener,
+        admin: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        if self.shared.current().config.server.admin.is_none() {
+            return Err(ServerError::Config(ConfigError::Invalid {
+                location: "server.admin".into(),
+                message: "an admin listener was given but `[server.admin]` is not configured"
+                    .into(),
+            }));
+        }
+        self.serve_listeners(listener, Some(admin), shutdown).await
+    }
+
+    async fn serve_listeners(
+        self,
+        listener: TcpListener,
+        admin: Option<TcpListener>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let rt = self.shared.current();
@@ -177,17 +222,9 @@ impl Server {
         };
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::new();
-        if let Some(admin) = &config.server.admin {
-            let addr: SocketAddr = admin.listen.get_ref().as_str().parse().map_err(|_| {
-                ServerError::Config(ConfigError::Invalid {
-                    location: "server.admin.listen".into(),
-                    message: "bad address".into(),
-                })
-            })?;
-            let admin_listener = TcpListener::bind(addr)
-                .await
-                .map_err(|source| ServerError::Bind { addr, source })?;
-            tracing::info!(%addr, "admin listener ready");
+        if let Some(admin_listener) = admin {
+            let addr = admin_listener.local_addr().ok();
+            tracing::info!(addr = ?addr, "admin listener ready");
             let app = admin_router(self.shared.clone());
             tasks.push(tokio::spawn(accept_loop(
                 admin_listener,

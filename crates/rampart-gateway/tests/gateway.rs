@@ -377,10 +377,14 @@ rpm = 1
     )
 }
 
+/// An address where nothing listens, for a provider that refuses connections: the port is
+/// bound but never listened on, so a connection is refused and no other test can take the
+/// port while this process runs (the socket is deliberately kept until exit).
 async fn dead_addr() -> String {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    drop(l);
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    std::mem::forget(socket);
     format!("http://{addr}")
 }
 
@@ -1466,30 +1470,30 @@ async fn an_unavailable_key_store_or_limiter_fails_closed() {
 
 #[tokio::test]
 async fn an_admin_listener_takes_health_and_metrics_off_the_main_one() {
-    let admin_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Both listeners are bound here and handed over: no port is chosen, freed and hoped
+    // to be still free when the server binds it.
+    let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin_port = admin.local_addr().unwrap().port();
     let (upstream_url, _up) = start_upstream().await;
     let text = config_text(&upstream_url, &dead_addr().await, "").replace(
         "body_limit = 65536",
         &format!("body_limit = 65536\n\n[server.admin]\nlisten = \"127.0.0.1:{admin_port}\""),
     );
-    let gateway = start_with(&text).await;
+    let server = Server::new(
+        Config::from_toml(&text, "admin.toml").unwrap(),
+        Seams::default(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gateway = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(server.serve_on_with_admin(listener, admin, std::future::pending::<()>()));
     let client = reqwest::Client::new();
-    let mut admin_up = false;
-    for _ in 0..50 {
-        if let Ok(r) = client
-            .get(format!("http://127.0.0.1:{admin_port}/readyz"))
-            .send()
-            .await
-        {
-            admin_up = r.status() == 200;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(admin_up, "admin listener did not answer /readyz");
+    let r = client
+        .get(format!("http://127.0.0.1:{admin_port}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "admin listener did not answer /readyz");
     let r = client
         .get(format!("http://127.0.0.1:{admin_port}/metrics"))
         .send()
