@@ -418,6 +418,14 @@ def evaluate(spec, enc, head, coef, bias, shift, args):
     tr.args.mode = "full"  # raw ids through the whole (fine-tuned) encoder
     s = tr.score(enc, head, np.arange(len(seqs)))
     ehead = th.row_max(s, row_of, len(erows))
+    if rust_path == "-":
+        # No Rust scores for this set: the fine-tuned model's own ranking only.
+        ea = np.array([r["attack"] for r in erows])
+        print(f"\n{name} (never trained on): {ea.sum()} attacks, {(~ea).sum()} benign; Rust scores not given.\n")
+        print("| scorer | attacks / benign | AUC | TPR @ 1 % FPR | TPR @ 5 % FPR |")
+        print("|---|---:|---:|---:|---:|")
+        print(th.line("fine-tuned alone", ehead, ea))
+        return
     erust = np.array([json.loads(l)["injection_score"] for l in open(rust_path, encoding="utf-8") if l.strip()])
     estack = stack_x(ehead, erust, eun) @ coef + bias
     eguard = np.maximum(erust, 1.0 / (1.0 + np.exp(-(estack - shift))))
