@@ -116,7 +116,7 @@ impl RequestCtx {
         r.status = self.status;
         r.tokens_in = Some(self.tokens_in);
         r.tokens_out = Some(self.tokens_out);
-        r.upstream_latency_ms = self.upstream.map(|d| millis_rounded(d));
+        r.upstream_latency_ms = self.upstream.map(millis_rounded);
         r.gateway_overhead_us = Some(u64::try_from(overhead.as_micros()).unwrap_or(u64::MAX));
         r.tokens_out_estimated = self.tokens_out_estimated;
         r.unrecorded_before = unrecorded_before;

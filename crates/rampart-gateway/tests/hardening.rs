@@ -573,18 +573,18 @@ async fn static_keys_follow_a_reload_behind_a_seam_authenticator() {
     let gw = start_from_file(&path, seams).await;
     let (url, shared) = (&gw.url, &gw.shared);
     let client = reqwest::Client::new();
-    assert_eq!(status_of(&client, &url, leaked, "mock").await, 200);
-    assert_eq!(status_of(&client, &url, narrowed, "other").await, 200);
-    assert_eq!(status_of(&client, &url, fresh, "mock").await, 401);
+    assert_eq!(status_of(&client, url, leaked, "mock").await, 200);
+    assert_eq!(status_of(&client, url, narrowed, "other").await, 200);
+    assert_eq!(status_of(&client, url, fresh, "mock").await, 401);
     // The leaked key is removed, the other narrowed to one model, a new one added.
     write(
         static_key("narrowed", narrowed, "models = [\"mock\"]") + &static_key("fresh", fresh, ""),
     );
     shared.reload().unwrap();
-    assert_eq!(status_of(&client, &url, leaked, "mock").await, 401);
-    assert_eq!(status_of(&client, &url, narrowed, "other").await, 403);
-    assert_eq!(status_of(&client, &url, narrowed, "mock").await, 200);
-    assert_eq!(status_of(&client, &url, fresh, "mock").await, 200);
+    assert_eq!(status_of(&client, url, leaked, "mock").await, 401);
+    assert_eq!(status_of(&client, url, narrowed, "other").await, 403);
+    assert_eq!(status_of(&client, url, narrowed, "mock").await, 200);
+    assert_eq!(status_of(&client, url, fresh, "mock").await, 200);
 }
 
 #[tokio::test]
@@ -619,7 +619,7 @@ async fn a_refused_reload_applies_nothing_of_the_new_config() {
     let client = reqwest::Client::new();
     for _ in 0..3 {
         assert_eq!(
-            status_of(&client, &url, key, "mock").await,
+            status_of(&client, url, key, "mock").await,
             200,
             "the refused config's limits or keys are live"
         );
@@ -843,7 +843,7 @@ async fn the_trace_exporter_follows_no_redirect() {
     let gw = Gateway::from_text(&text, "otlp.toml", Seams::default()).await;
     let url = &gw.url;
     let client = reqwest::Client::new();
-    assert_eq!(status_of(&client, &url, KEY, "mock").await, 200);
+    assert_eq!(status_of(&client, url, KEY, "mock").await, 200);
     // Wait until the exporter has posted to the collector (it flushes on a timer) ...
     let mut posted = false;
     for _ in 0..400 {

@@ -99,14 +99,26 @@ impl GcraLimiter {
         GcraLimiter { inner, settings }
     }
 
-    fn key_quota(&self, principal: &Principal) -> Quota {
+    /// The quotas of the key (its own, else the `[limits]` defaults, with its budgets)
+    /// and of its tenant.
+    fn quotas(&self, principal: &Principal) -> (Quota, Quota) {
         let (default_rpm, default_tpm) = self.settings.defaults();
-        Quota {
+        let key = Quota {
             requests_per_minute: principal.rpm.or(default_rpm).map(u64::from),
             tokens_per_minute: principal.tpm.or(default_tpm).map(u64::from),
             daily_tokens: principal.daily_token_budget,
             monthly_tokens: principal.monthly_token_budget,
-        }
+        };
+        (key, self.settings.tenant_quota(&principal.tenant))
+    }
+}
+
+fn subject<'a>(principal: &'a Principal, key: &'a Quota, tenant: &'a Quota) -> Subject<'a> {
+    Subject {
+        key_id: &principal.key_id,
+        key_quota: key,
+        tenant: &principal.tenant,
+        tenant_quota: tenant,
     }
 }
 
@@ -136,14 +148,8 @@ impl Limiter for GcraLimiter {
         estimated_tokens: u64,
     ) -> BoxFuture<'a, Result<Vec<LimitStatus>, RetryAfter>> {
         Box::pin(async move {
-            let key_quota = self.key_quota(principal);
-            let tenant_quota = self.settings.tenant_quota(&principal.tenant);
-            let subject = Subject {
-                key_id: &principal.key_id,
-                key_quota: &key_quota,
-                tenant: &principal.tenant,
-                tenant_quota: &tenant_quota,
-            };
+            let (key_quota, tenant_quota) = self.quotas(principal);
+            let subject = subject(principal, &key_quota, &tenant_quota);
             match self.inner.check(subject, estimated_tokens).await {
                 Ok(LimitDecision::Allowed(status)) => Ok(statuses(&status)),
                 Ok(LimitDecision::Denied(denial)) => {
@@ -203,14 +209,8 @@ impl Limiter for GcraLimiter {
         tokens: u64,
     ) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let key_quota = self.key_quota(principal);
-            let tenant_quota = self.settings.tenant_quota(&principal.tenant);
-            let subject = Subject {
-                key_id: &principal.key_id,
-                key_quota: &key_quota,
-                tenant: &principal.tenant,
-                tenant_quota: &tenant_quota,
-            };
+            let (key_quota, tenant_quota) = self.quotas(principal);
+            let subject = subject(principal, &key_quota, &tenant_quota);
             if let Err(err) = self.inner.record(subject, tokens).await {
                 tracing::error!(error = %err, "limiter unavailable; tokens not charged");
             }
