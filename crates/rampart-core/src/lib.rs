@@ -6,8 +6,10 @@
 //! carry no I/O and no logic beyond ordering and (de)serialisation, so that the wire
 //! contracts live in one place. Two helpers live here because every crate needs them:
 //! [`redact::redact_url`] (how any crate shows a URL) and [`calendar`] (UTC dates and
-//! RFC 3339 without a date crate).
+//! RFC 3339 without a date crate). [`audit::AuditRecord`] is the one record of a request
+//! that the gateway emits and the audit store keeps.
 
+pub mod audit;
 pub mod calendar;
 pub mod redact;
 

@@ -4,75 +4,13 @@
 //! is over (for a stream: when the last chunk was sent or the client went away). A record
 //! holds what happened, never what was said: no prompt, completion, key or detected value.
 //! The built-in [`LogAuditSink`] writes each record as one JSON log line (target
-//! `rampart::audit`); `rampart-audit` stores them in SQLite.
+//! `rampart::audit`); `rampart-audit` stores them in SQLite or PostgreSQL. The record is
+//! `rampart_core::audit::AuditRecord`, the one the store persists (times in milliseconds
+//! since the epoch, overhead in microseconds, `reason` for a refusal), so a sink stores
+//! what it is given without converting it.
 
 use crate::BoxFuture;
-use rampart_core::{Decision, Finding, FindingKind};
-use serde::Serialize;
-
-/// A finding as the audit log keeps it: its kind and type, never the matched value or
-/// its position in a text nobody keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditFinding {
-    pub kind: FindingKind,
-    #[serde(rename = "type")]
-    pub entity: String,
-    /// `input` or `output`.
-    pub direction: &'static str,
-}
-
-impl AuditFinding {
-    pub fn from_finding(f: &Finding, direction: rampart_core::Direction) -> Self {
-        AuditFinding {
-            kind: f.kind,
-            entity: f.entity.clone(),
-            direction: direction.as_str(),
-        }
-    }
-}
-
-/// What happened to one request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AuditRecord {
-    /// When the request arrived, RFC 3339 UTC with milliseconds.
-    pub time: String,
-    /// The request id (also returned to the client as `x-request-id`).
-    pub request_id: String,
-    /// `None` when the request was not authenticated.
-    pub tenant: Option<String>,
-    pub key_id: Option<String>,
-    /// The API the client called: `openai.chat`, `openai.completions`, `openai.responses`,
-    /// `openai.embeddings`, `openai.models`, `anthropic.messages`,
-    /// `anthropic.count_tokens`, or `unknown`.
-    pub surface: &'static str,
-    /// The client-facing model name, when the request named one.
-    pub model: Option<String>,
-    /// The provider that served it (`[[providers]] name`), when one was called.
-    pub provider: Option<String>,
-    /// The upstream model of the deployment that served it.
-    pub deployment: Option<String>,
-    /// The strictest guard decision over every text of the request and the answer.
-    pub decision: Decision,
-    /// Every guard finding, input and output, kind and type only.
-    pub findings: Vec<AuditFinding>,
-    /// The HTTP status returned to the client.
-    pub status: u16,
-    /// Short reason for a refused request (`unauthenticated`, `model_not_allowed`,
-    /// `rate_limited`, `blocked`, `upstream_error`, ...); `None` for a success.
-    pub error: Option<String>,
-    pub tokens_in: u64,
-    pub tokens_out: u64,
-    /// Time spent waiting for the provider (all attempts; for a stream, until it ended).
-    pub upstream_latency_ms: Option<f64>,
-    /// Total time minus upstream time: what the gateway itself cost.
-    pub gateway_overhead_ms: f64,
-    /// `tokens_out` is the gateway's estimate from what it streamed (no usage reported,
-    /// or the client left before it came), not the provider's count.
-    pub tokens_out_estimated: bool,
-    /// Unauthenticated failures before this one that were counted but not recorded
-    /// ([`UnauthenticatedSampler`]).
-    pub unrecorded_before: u64,
-}
+pub use rampart_core::audit::{AuditRecord, FindingSummary};
 
 /// The most bytes of a client-chosen string (a model name from a body or a path) that a
 /// record or a log line keeps.
@@ -170,13 +108,12 @@ impl AuditSink for LogAuditSink {
     }
 }
 
-/// Current UTC time as RFC 3339 with milliseconds.
-pub fn now_rfc3339() -> String {
+/// Current UTC time in milliseconds since the epoch.
+pub fn now_ms() -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
-    rampart_core::calendar::format_rfc3339_millis(ms)
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

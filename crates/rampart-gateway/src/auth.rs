@@ -25,6 +25,10 @@ pub struct Principal {
     pub rpm: Option<u32>,
     /// Tokens per minute allowed to this key; `None` means no per-key token limit.
     pub tpm: Option<u32>,
+    /// Tokens this key may use per UTC day; `None` means no daily budget.
+    pub daily_token_budget: Option<u64>,
+    /// Tokens this key may use per UTC month; `None` means no monthly budget.
+    pub monthly_token_budget: Option<u64>,
 }
 
 impl Principal {
@@ -102,6 +106,9 @@ impl StaticKeys {
                     models: k.models.clone(),
                     rpm: k.rpm,
                     tpm: k.tpm,
+                    // `[[auth.keys]]` have no budgets; keys in the store may.
+                    daily_token_budget: None,
+                    monthly_token_budget: None,
                 },
             );
         }

@@ -21,7 +21,7 @@
 //! `content_filter` (output), and rewritten text replaces the original; in `monitor` mode
 //! findings are recorded and nothing changes. An engine error fails closed.
 
-use crate::audit::AuditFinding;
+use crate::audit::FindingSummary;
 use crate::error::ApiError;
 use crate::mediation::{self, TextKind, TextSlot, Way};
 use rampart_guard::{
@@ -69,7 +69,7 @@ fn inspect_thinking(
 #[derive(Debug, Clone)]
 pub struct Tally {
     pub decision: Decision,
-    pub findings: Vec<AuditFinding>,
+    pub findings: Vec<FindingSummary>,
     /// Time spent inspecting, to report gateway overhead honestly.
     pub spent: std::time::Duration,
     /// Paths of fields removed because no table classifies them (see `mediation`).
@@ -105,7 +105,7 @@ impl Tally {
     ) {
         self.decision = self.decision.max(decision);
         for f in findings {
-            self.findings.push(AuditFinding::from_finding(f, direction));
+            self.findings.push(FindingSummary::new(f, direction));
             let action = guard.policy().action(f.kind, direction);
             crate::metrics::finding(f.kind, direction, action);
         }
@@ -117,7 +117,7 @@ impl Tally {
         }
         for f in findings {
             self.findings
-                .push(AuditFinding::from_finding(f, Direction::Output));
+                .push(FindingSummary::new(f, Direction::Output));
             let action = guard.policy().action(f.kind, Direction::Output);
             if action >= rampart_guard::Action::Redact && self.decision < Decision::Redact {
                 self.decision = Decision::Redact;
@@ -135,13 +135,14 @@ fn guard_failed(e: rampart_guard::GuardError) -> ApiError {
         // `[guard.external_classifier] on_error = "block"`: the model server did not
         // answer. A dependency of the gateway is down, not a bug in it: 503, retryable.
         return ApiError::new(
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            "guard_unavailable",
+            crate::error::Refusal::GuardUnavailable,
             "Rampart's injection classifier did not answer, and the policy refuses requests it cannot inspect. Retry later.",
         );
     }
-    ApiError::internal("Rampart's guard could not inspect this request; it was refused.")
-        .with_code("guard_error")
+    ApiError::new(
+        crate::error::Refusal::GuardError,
+        "Rampart's guard could not inspect this request; it was refused.",
+    )
 }
 
 /// Inspects the texts of one request on their way to a model.
@@ -1098,14 +1099,14 @@ mod tests {
             detector: "exfiltration",
             reason: "x".into(),
         });
-        assert_eq!(engine.status, http::StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(engine.code, "guard_error");
+        assert_eq!(engine.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(engine.code(), "guard_error");
         let external = guard_failed(rampart_guard::GuardError::External {
             classifier: "http:x".into(),
             reason: "timeout".into(),
         });
-        assert_eq!(external.status, http::StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(external.code, "guard_unavailable");
+        assert_eq!(external.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(external.code(), "guard_unavailable");
     }
 
     fn run_input(req: &mut Value, mode: GuardMode) -> (Result<(), ApiError>, Tally) {

@@ -9,8 +9,11 @@
 //!
 //! Three phases are seams with small traits, so other crates can supply their own
 //! implementation: [`Authenticator`] (who is calling), [`Limiter`] (may they, now) and
-//! [`AuditSink`] (what happened). The built-in ones read static keys from the config,
-//! allow everything unless limits are configured, and log one JSON line per request.
+//! [`AuditSink`] (what happened). The gateway depends on none of their implementations:
+//! `rampart-server` adapts `rampart-identity` and `rampart-audit` to them for
+//! `rampart serve`. The built-in ones read static keys from the config, log one JSON line
+//! per request, and admit everything ([`NoLimits`], which a config that sets limits
+//! refuses: it needs a limiter).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,12 +29,10 @@ pub mod auth;
 pub mod canonical;
 pub mod config;
 pub mod config_schema;
-pub mod control;
 pub mod error;
 pub mod external_classifier;
 pub mod guard;
 pub mod limit;
-pub mod limit_backend;
 pub mod mediation;
 pub mod metrics;
 pub mod otlp;
@@ -45,10 +46,10 @@ pub mod telemetry;
 pub mod tokens;
 pub mod translate;
 
-pub use audit::{AuditError, AuditFinding, AuditRecord, AuditSink, LogAuditSink};
+pub use audit::{AuditError, AuditRecord, AuditSink, FindingSummary, LogAuditSink};
 pub use auth::{AuthError, Authenticator, ChainAuthenticator, Principal, StaticKeys};
 pub use config::{Config, ConfigError};
-pub use limit::{InMemoryLimiter, LimitKind, LimitStatus, Limiter, RetryAfter};
+pub use limit::{LimitKind, LimitStatus, Limiter, NoLimits, RetryAfter};
 pub use runtime::Seams;
 pub use server::{Server, ServerError, block_on, serve_blocking, shutdown_signal};
 pub use telemetry::init_logging;

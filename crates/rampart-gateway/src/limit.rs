@@ -4,15 +4,14 @@
 //! request's input tokens, and [`Limiter::record`] once the answer is complete with the
 //! tokens actually used. A denial carries what the client needs to back off: the limit,
 //! what remains and when it resets; the surface renders it as 429 with `Retry-After` and
-//! `x-ratelimit-*` headers. The built-in [`InMemoryLimiter`] enforces the per-key `rpm` /
-//! `tpm` of a [`Principal`] (and `[limits]` defaults) with fixed one-minute windows, on
-//! one machine; `rampart-identity` provides GCRA limits per key and tenant.
+//! `x-ratelimit-*` headers. The gateway holds no limiter of its own: `rampart-server`'s
+//! `GcraLimiter` (over `rampart-identity`'s GCRA buckets and budgets, in memory or in
+//! Redis) is the one `rampart serve` and the gateway's tests run. A server given none gets
+//! [`NoLimits`], and only for a config that sets no limit.
 
 use crate::BoxFuture;
 use crate::auth::Principal;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Which limit a status or denial is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,145 +67,58 @@ pub trait Limiter: Send + Sync + std::fmt::Debug {
     fn reconfigure(&self, _config: &crate::config::Config) {}
 }
 
-/// Fixed one-minute windows per key, in memory. Allows everything unless a key (or
-/// `[limits]`) sets `rpm` / `tpm`.
+/// Admits every request and charges nothing: the limiter of a server that was given none,
+/// which [`crate::Server::new`] allows only for a config that sets no limit
+/// ([`configured_limit`]), so that a configured limit is never silently not enforced.
 #[derive(Debug, Default)]
-pub struct InMemoryLimiter {
-    /// `[limits] default_rpm, default_tpm`; updated in place on reload so that counts
-    /// survive it.
-    defaults: Mutex<(Option<u32>, Option<u32>)>,
-    windows: Mutex<HashMap<String, Window>>,
-}
+pub struct NoLimits;
 
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    started: Instant,
-    requests: u64,
-    tokens: u64,
-}
-
-const WINDOW: Duration = Duration::from_secs(60);
-/// Bound on tracked keys; past it, expired windows are swept.
-const MAX_TRACKED: usize = 100_000;
-
-impl InMemoryLimiter {
-    pub fn new(default_rpm: Option<u32>, default_tpm: Option<u32>) -> Self {
-        InMemoryLimiter {
-            defaults: Mutex::new((default_rpm, default_tpm)),
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Apply new `[limits]` defaults (config reload) without resetting the counts.
-    pub fn set_defaults(&self, default_rpm: Option<u32>, default_tpm: Option<u32>) {
-        *self.defaults.lock().unwrap_or_else(|p| p.into_inner()) = (default_rpm, default_tpm);
-    }
-
-    fn defaults(&self) -> (Option<u32>, Option<u32>) {
-        *self.defaults.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn current(windows: &mut HashMap<String, Window>, key: &str, now: Instant) -> Window {
-        if windows.len() >= MAX_TRACKED {
-            windows.retain(|_, w| now.duration_since(w.started) < WINDOW);
-        }
-        let w = windows.entry(key.to_owned()).or_insert(Window {
-            started: now,
-            requests: 0,
-            tokens: 0,
-        });
-        if now.duration_since(w.started) >= WINDOW {
-            *w = Window {
-                started: now,
-                requests: 0,
-                tokens: 0,
-            };
-        }
-        *w
-    }
-}
-
-impl Limiter for InMemoryLimiter {
+impl Limiter for NoLimits {
     fn check<'a>(
         &'a self,
-        principal: &'a Principal,
+        _principal: &'a Principal,
         _model: &'a str,
-        estimated_tokens: u64,
+        _estimated_tokens: u64,
     ) -> BoxFuture<'a, Result<Vec<LimitStatus>, RetryAfter>> {
-        let (default_rpm, default_tpm) = self.defaults();
-        let rpm = principal.rpm.or(default_rpm).map(u64::from);
-        let tpm = principal.tpm.or(default_tpm).map(u64::from);
-        let result = (|| {
-            if rpm.is_none() && tpm.is_none() {
-                return Ok(Vec::new());
-            }
-            let now = Instant::now();
-            let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-            let w = Self::current(&mut windows, &principal.key_id, now);
-            let reset = WINDOW.saturating_sub(now.duration_since(w.started));
-            let mut statuses = Vec::new();
-            if let Some(limit) = rpm {
-                if w.requests >= limit {
-                    return Err(RetryAfter {
-                        reason: format!("key `{}`: {limit} requests per minute", principal.key_id),
-                        status: LimitStatus {
-                            kind: LimitKind::Requests,
-                            limit,
-                            remaining: 0,
-                            reset,
-                        },
-                        retry_after: reset,
-                    });
-                }
-                statuses.push(LimitStatus {
-                    kind: LimitKind::Requests,
-                    limit,
-                    remaining: limit - w.requests - 1,
-                    reset,
-                });
-            }
-            if let Some(limit) = tpm {
-                if w.tokens.saturating_add(estimated_tokens) > limit {
-                    return Err(RetryAfter {
-                        reason: format!("key `{}`: {limit} tokens per minute", principal.key_id),
-                        status: LimitStatus {
-                            kind: LimitKind::Tokens,
-                            limit,
-                            remaining: limit.saturating_sub(w.tokens),
-                            reset,
-                        },
-                        retry_after: reset,
-                    });
-                }
-                statuses.push(LimitStatus {
-                    kind: LimitKind::Tokens,
-                    limit,
-                    remaining: limit.saturating_sub(w.tokens),
-                    reset,
-                });
-            }
-            if let Some(w) = windows.get_mut(&principal.key_id) {
-                w.requests += 1;
-            }
-            Ok(statuses)
-        })();
-        Box::pin(async move { result })
+        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn record<'a>(
         &'a self,
-        principal: &'a Principal,
+        _principal: &'a Principal,
         _model: &'a str,
-        tokens: u64,
+        _tokens: u64,
     ) -> BoxFuture<'a, ()> {
-        if principal.tpm.or(self.defaults().1).is_some() {
-            let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(w) = windows.get_mut(&principal.key_id) {
-                w.tokens = w.tokens.saturating_add(tokens);
-            }
-        }
         Box::pin(async {})
     }
+}
+
+/// The config key of the first limit `config` sets (`[limits]` defaults, a key's `rpm` /
+/// `tpm`, a `[[tenants]]` quota), if any.
+pub fn configured_limit(config: &crate::config::Config) -> Option<String> {
+    if config.limits.default_rpm().is_some() || config.limits.default_tpm().is_some() {
+        return Some("limits".to_owned());
+    }
+    if let Some(k) = config
+        .auth
+        .keys
+        .iter()
+        .map(|k| k.get_ref())
+        .find(|k| k.rpm.is_some() || k.tpm.is_some())
+    {
+        return Some(format!("auth.keys `{}`", k.id));
+    }
+    config
+        .tenants
+        .iter()
+        .map(|t| t.get_ref())
+        .find(|t| {
+            t.rpm.is_some()
+                || t.tpm.is_some()
+                || t.daily_token_budget.is_some()
+                || t.monthly_token_budget.is_some()
+        })
+        .map(|t| format!("tenants `{}`", t.name.get_ref()))
 }
 
 /// Write `x-ratelimit-limit-*`, `x-ratelimit-remaining-*` and `x-ratelimit-reset-*`
@@ -237,63 +149,30 @@ pub fn insert_headers(headers: &mut http::HeaderMap, statuses: &[LimitStatus]) {
 mod tests {
     use super::*;
 
-    fn principal(rpm: Option<u32>, tpm: Option<u32>) -> Principal {
-        Principal {
-            key_id: "k".into(),
-            tenant: "t".into(),
-            name: "k".into(),
-            models: None,
-            rpm,
-            tpm,
-        }
+    fn config(text: &str) -> crate::config::Config {
+        crate::config::Config::from_toml(text, "c.toml").unwrap()
     }
 
-    #[tokio::test]
-    async fn unlimited_key_is_always_admitted() {
-        let l = InMemoryLimiter::default();
-        for _ in 0..1000 {
-            assert!(
-                l.check(&principal(None, None), "m", 10)
-                    .await
-                    .unwrap()
-                    .is_empty()
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn rpm_refuses_the_request_past_the_limit_with_a_reset() {
-        let l = InMemoryLimiter::default();
-        let p = principal(Some(2), None);
-        assert_eq!(l.check(&p, "m", 1).await.unwrap()[0].remaining, 1);
-        assert_eq!(l.check(&p, "m", 1).await.unwrap()[0].remaining, 0);
-        let denied = l.check(&p, "m", 1).await.unwrap_err();
-        assert_eq!(denied.status.limit, 2);
-        assert!(denied.retry_after > Duration::from_secs(50));
-    }
-
-    #[tokio::test]
-    async fn tpm_counts_recorded_tokens() {
-        let l = InMemoryLimiter::default();
-        let p = principal(None, Some(100));
-        l.check(&p, "m", 10).await.unwrap();
-        l.record(&p, "m", 95).await;
-        let denied = l.check(&p, "m", 10).await.unwrap_err();
-        assert_eq!(denied.status.kind, LimitKind::Tokens);
-        assert_eq!(denied.status.remaining, 5);
-    }
-
-    #[tokio::test]
-    async fn new_defaults_apply_without_resetting_counts() {
-        let l = InMemoryLimiter::new(Some(5), None);
-        let p = principal(None, None);
-        for _ in 0..3 {
-            l.check(&p, "m", 1).await.unwrap();
-        }
-        l.set_defaults(Some(3), None);
-        assert!(
-            l.check(&p, "m", 1).await.is_err(),
-            "the three earlier requests still count"
+    #[test]
+    fn every_kind_of_limit_is_found() {
+        assert_eq!(configured_limit(&config("")), None);
+        assert_eq!(
+            configured_limit(&config("[limits]\ndefault_tpm = 5\n")).as_deref(),
+            Some("limits")
+        );
+        let key = "[[auth.keys]]\nid = \"k1\"\ntenant = \"t\"\nsha256 = \"00\"\nrpm = 1\n";
+        assert_eq!(
+            configured_limit(&config(key)).as_deref(),
+            Some("auth.keys `k1`")
+        );
+        let tenant = "[[tenants]]\nname = \"acme\"\nmonthly_token_budget = 9\n";
+        assert_eq!(
+            configured_limit(&config(tenant)).as_deref(),
+            Some("tenants `acme`")
+        );
+        assert_eq!(
+            configured_limit(&config("[[tenants]]\nname = \"acme\"\n")),
+            None
         );
     }
 }

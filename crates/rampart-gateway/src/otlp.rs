@@ -356,7 +356,10 @@ pub fn finish_request(tracer: &Tracer, trace: RequestTrace, ctx: &crate::pipelin
         ("gen_ai.request.model", model.as_deref()),
         ("rampart.provider", ctx.provider.as_deref()),
         ("gen_ai.response.model", ctx.deployment.as_deref()),
-        ("rampart.error", ctx.error),
+        (
+            "rampart.error",
+            ctx.error.as_ref().map(crate::error::Refusal::audit_reason),
+        ),
         (
             "rampart.tenant",
             ctx.principal.as_ref().map(|p| p.tenant.as_str()),

@@ -16,7 +16,7 @@
 use crate::audit::AuditRecord;
 use crate::auth::{self, Principal};
 use crate::canonical;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refusal};
 use crate::guard::{Flow, InputGuard, StreamGuard, Tally};
 use crate::limit::LimitStatus;
 use crate::providers::{ChatCall, ChatReply};
@@ -39,7 +39,8 @@ pub struct RequestCtx {
     pub request_id: String,
     pub surface: Surface,
     pub started: Instant,
-    pub time: String,
+    /// When the request arrived, milliseconds since the epoch.
+    pub time_ms: i64,
     pub principal: Option<Principal>,
     /// Client-facing model name.
     pub model: Option<String>,
@@ -54,7 +55,8 @@ pub struct RequestCtx {
     pub tokens_out_estimated: bool,
     pub upstream: Option<Duration>,
     pub status: u16,
-    pub error: Option<&'static str>,
+    /// Why the request was refused or ended early; the first reason set wins.
+    pub error: Option<Refusal>,
     /// A client's own provider key (`x-upstream-api-key`), used only where allowed.
     pub client_key: Option<String>,
     /// The spans of this request, when OTLP traces are on.
@@ -72,7 +74,7 @@ impl RequestCtx {
             request_id,
             surface,
             started: Instant::now(),
-            time: crate::audit::now_rfc3339(),
+            time_ms: crate::audit::now_ms(),
             principal: None,
             model: None,
             provider: None,
@@ -101,28 +103,30 @@ impl RequestCtx {
     fn record(&self, unrecorded_before: u64) -> AuditRecord {
         let total = self.started.elapsed();
         let overhead = total.saturating_sub(self.upstream.unwrap_or_default());
-        AuditRecord {
-            time: self.time.clone(),
-            request_id: self.request_id.clone(),
-            tenant: self.principal.as_ref().map(|p| p.tenant.clone()),
-            key_id: self.principal.as_ref().map(|p| p.key_id.clone()),
-            surface: self.surface.name(),
-            // The client chose it, however long: bounded, with the length cut.
-            model: self.model.as_deref().map(crate::audit::bounded_text),
-            provider: self.provider.clone(),
-            deployment: self.deployment.clone(),
-            decision: self.tally.decision,
-            findings: self.tally.findings.clone(),
-            status: self.status,
-            error: self.error.map(str::to_owned),
-            tokens_in: self.tokens_in,
-            tokens_out: self.tokens_out,
-            upstream_latency_ms: self.upstream.map(|d| d.as_secs_f64() * 1000.0),
-            gateway_overhead_ms: overhead.as_secs_f64() * 1000.0,
-            tokens_out_estimated: self.tokens_out_estimated,
-            unrecorded_before,
-        }
+        let mut r = AuditRecord::new(self.time_ms, self.request_id.clone(), self.surface.name());
+        r.tenant = self.principal.as_ref().map(|p| p.tenant.clone());
+        r.key_id = self.principal.as_ref().map(|p| p.key_id.clone());
+        // The client chose it, however long: bounded, with the length cut.
+        r.model = self.model.as_deref().map(crate::audit::bounded_text);
+        r.provider = self.provider.clone();
+        r.deployment = self.deployment.clone();
+        r.decision = self.tally.decision;
+        r.reason = self.error.as_ref().map(|e| e.audit_reason().to_owned());
+        r.findings = self.tally.findings.clone();
+        r.status = self.status;
+        r.tokens_in = Some(self.tokens_in);
+        r.tokens_out = Some(self.tokens_out);
+        r.upstream_latency_ms = self.upstream.map(millis_rounded);
+        r.gateway_overhead_us = Some(u64::try_from(overhead.as_micros()).unwrap_or(u64::MAX));
+        r.tokens_out_estimated = self.tokens_out_estimated;
+        r.unrecorded_before = unrecorded_before;
+        r
     }
+}
+
+/// Whole milliseconds, rounded to the nearest, as the audit store has always kept them.
+fn millis_rounded(d: Duration) -> u64 {
+    u64::try_from((d.as_micros() + 500) / 1000).unwrap_or(u64::MAX)
 }
 
 /// Audits the request when dropped, so a client that leaves mid-request is still recorded.
@@ -135,7 +139,7 @@ impl Drop for AuditOnDrop {
     fn drop(&mut self) {
         if let Some(mut ctx) = self.ctx.take() {
             ctx.status = 499;
-            ctx.error.get_or_insert("client_closed_request");
+            ctx.error.get_or_insert(Refusal::ClientClosed);
             audit(&self.rt, ctx);
         }
     }
@@ -160,7 +164,7 @@ fn audit(rt: &Arc<Runtime>, mut ctx: RequestCtx) {
     let label = crate::metrics::ModelLabel::of(ctx.model.as_deref(), &rt.models);
     crate::metrics::request(ctx.surface.name(), label, ctx.status);
     let unrecorded_before = if ctx.principal.is_none() {
-        crate::metrics::unauthenticated(ctx.error.unwrap_or("none"));
+        crate::metrics::unauthenticated(ctx.error.as_ref().map_or("none", Refusal::audit_reason));
         match rt.unauthenticated.admit() {
             Some(n) => n,
             None => return,
@@ -173,13 +177,17 @@ fn audit(rt: &Arc<Runtime>, mut ctx: RequestCtx) {
         crate::metrics::tokens(label, ctx.tokens_in, ctx.tokens_out);
     }
     let model = record.model.as_deref().unwrap_or("");
-    crate::metrics::overhead(Duration::from_secs_f64(record.gateway_overhead_ms / 1000.0));
+    crate::metrics::overhead(Duration::from_micros(
+        record.gateway_overhead_us.unwrap_or(0),
+    ));
     tracing::info!(
         request_id = %ctx.request_id, surface = ctx.surface.name(), model,
-        status = ctx.status, decision = %ctx.tally.decision, error = ctx.error,
+        status = ctx.status, decision = %ctx.tally.decision,
+        error = ctx.error.as_ref().map(Refusal::audit_reason),
+        source = ctx.error.as_ref().map(|r| r.source().name()),
         findings = ctx.tally.findings.len(), tokens_in = ctx.tokens_in, tokens_out = ctx.tokens_out,
         tokens_out_estimated = ctx.tokens_out_estimated, unrecorded_before,
-        upstream_ms = record.upstream_latency_ms, overhead_ms = record.gateway_overhead_ms,
+        upstream_ms = record.upstream_latency_ms, overhead_us = record.gateway_overhead_us,
         "request"
     );
     if let (Some(p), true) = (&ctx.principal, ctx.tokens_in + ctx.tokens_out > 0) {
@@ -253,8 +261,8 @@ pub async fn handle_with(
         }
         Err(e) => {
             if let Some(ctx) = holder.ctx.as_mut() {
-                ctx.status = e.status.as_u16();
-                ctx.error.get_or_insert(e.code);
+                ctx.status = e.status().as_u16();
+                ctx.error.get_or_insert_with(|| e.refusal.clone());
             }
             e.render(surface.shape())
         }
@@ -326,8 +334,7 @@ async fn run(
 ) -> Result<Outcome, ApiError> {
     if let Surface::Unknown(_) = ctx.surface {
         return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
+            Refusal::NotFound,
             "Unknown route: Rampart forwards only the APIs it inspects.",
         ));
     }
@@ -401,18 +408,18 @@ async fn authenticate(
     ctx: &mut RequestCtx,
     headers: &HeaderMap,
 ) -> Result<(), ApiError> {
-    let key = auth::presented_key(headers).map_err(ApiError::unauthenticated)?;
+    let key = auth::presented_key(headers)
+        .map_err(|m| ApiError::unauthenticated(Refusal::MalformedKey, m))?;
     let Some(key) = key else {
-        ctx.error = Some("unauthenticated");
         return Err(ApiError::unauthenticated(
+            Refusal::Unauthenticated,
             "Missing API key: send `Authorization: Bearer KEY` or `x-api-key: KEY` with a Rampart key.",
         ));
     };
     let principal = rt.authenticator.authenticate(key).await.map_err(|e| {
         tracing::error!(error = %e, "authentication unavailable");
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "auth_unavailable",
+            Refusal::AuthUnavailable,
             "Authentication is unavailable; try again shortly.",
         )
     })?;
@@ -425,16 +432,14 @@ async fn authenticate(
                 .map(str::to_owned);
             Ok(())
         }
-        None if auth::looks_like_provider_key(key) => {
-            ctx.error = Some("provider_key_refused");
-            Err(ApiError::unauthenticated(
-                "This looks like a provider's API key. Rampart does not accept provider keys from clients; use a Rampart key.",
-            ))
-        }
-        None => {
-            ctx.error = Some("unauthenticated");
-            Err(ApiError::unauthenticated("Invalid API key."))
-        }
+        None if auth::looks_like_provider_key(key) => Err(ApiError::unauthenticated(
+            Refusal::ProviderKeyRefused,
+            "This looks like a provider's API key. Rampart does not accept provider keys from clients; use a Rampart key.",
+        )),
+        None => Err(ApiError::unauthenticated(
+            Refusal::Unauthenticated,
+            "Invalid API key.",
+        )),
     }
 }
 
@@ -448,8 +453,7 @@ async fn ingress(rt: &Runtime, body: Body) -> Result<Value, ApiError> {
             .await
             .map_err(|_| {
                 ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "request_timeout",
+                    Refusal::RequestTimeout,
                     "The request body was not received in time.",
                 )
             })?;
@@ -457,8 +461,7 @@ async fn ingress(rt: &Runtime, body: Body) -> Result<Value, ApiError> {
         Ok(c) => c.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request_too_large",
+                Refusal::RequestTooLarge,
                 format!("The request body exceeds the limit of {limit} bytes."),
             ));
         }
@@ -482,14 +485,11 @@ fn authorize<'r>(
     headers: &HeaderMap,
 ) -> Result<&'r ModelRoute, ApiError> {
     let Some(route) = rt.models.get(model) else {
-        ctx.error = Some("model_not_found");
         return Err(ApiError::model_not_found(model));
     };
     if !ctx.principal.as_ref().is_some_and(|p| p.may_use(model)) {
-        ctx.error = Some("model_not_allowed");
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "model_not_allowed",
+            Refusal::ModelNotAllowed,
             format!("This key may not use the model `{model}`."),
         )
         .with_param("model"));
@@ -500,10 +500,8 @@ fn authorize<'r>(
             .iter()
             .all(|d| rt.client_key_providers.contains(&d.provider_name))
     {
-        ctx.error = Some("client_key_refused");
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "client_key_refused",
+            Refusal::ClientKeyRefused,
             "Client-supplied provider keys are not accepted for this model.",
         ));
     }
@@ -521,10 +519,7 @@ async fn limit(rt: &Runtime, ctx: &mut RequestCtx, estimated_tokens: u64) -> Res
             ctx.limits = statuses;
             Ok(())
         }
-        Err(denial) => {
-            ctx.error = Some("rate_limited");
-            Err(ApiError::rate_limited(denial))
-        }
+        Err(denial) => Err(ApiError::rate_limited(denial)),
     }
 }
 
@@ -539,11 +534,7 @@ fn guard_input(
         session: &mut ctx.session,
         tally: &mut ctx.tally,
     };
-    f(&mut g).inspect_err(|e| {
-        if e.code == "rampart_blocked" {
-            ctx.error = Some("blocked");
-        }
-    })
+    f(&mut g)
 }
 
 /// Phases `route` and `upstream`: pick deployments, call with retries and fallback.
@@ -588,10 +579,7 @@ async fn upstream(
             ctx.deployment = Some(dep.upstream_model.clone());
             Ok((reply, started))
         }
-        Err(e) => {
-            ctx.error = Some("upstream_error");
-            Err(upstream_error(e))
-        }
+        Err(e) => Err(upstream_error(e)),
     }
 }
 
@@ -603,57 +591,50 @@ fn upstream_error(e: crate::providers::UpstreamError) -> ApiError {
     tracing::debug!(status = ?e.status, error = %e.message, upstream_request_id = ?e.request_id,
         "upstream call failed");
     let retry_after = upstream_retry_after_secs(&e);
-    let (status, code, message) = match e.status {
+    let (refusal, message) = match e.status {
         // The gateway refused locally with a message of its own.
         Some(s) if e.client_message.is_some() => (
-            StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY),
-            "upstream_rejected",
+            Refusal::UpstreamRejected(StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY)),
             e.client_message.unwrap_or_default(),
         ),
         // The provider refused the request itself: the client can fix it.
         Some(s @ (400 | 404 | 413 | 422)) => (
-            StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST),
-            "upstream_rejected",
+            Refusal::UpstreamRejected(StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST)),
             format!("The provider refused the request (HTTP {s})."),
         ),
         Some(408 | 504) => (
-            StatusCode::GATEWAY_TIMEOUT,
-            "upstream_timeout",
+            Refusal::UpstreamTimeout,
             "The provider did not answer in time.".to_owned(),
         ),
         // Rate limited by the provider after every retry and fallback: a 429 with the
         // provider's Retry-After, so that SDKs raise their rate-limit error and back off.
         Some(429) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limit_exceeded",
+            Refusal::UpstreamRateLimited {
+                retry_after_secs: retry_after,
+            },
             format!(
                 "The provider is rate limiting this model (HTTP 429); retry after {retry_after} s."
             ),
         ),
         Some(s @ 503) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "upstream_unavailable",
+            Refusal::UpstreamUnavailable,
             format!("The provider is unavailable or over capacity (HTTP {s}); try again shortly."),
         ),
         Some(401 | 403) => (
-            StatusCode::BAD_GATEWAY,
-            "upstream_auth",
+            Refusal::UpstreamAuth,
             "The provider refused Rampart's credentials; check the provider key in the config."
                 .to_owned(),
         ),
         Some(s) => (
-            StatusCode::BAD_GATEWAY,
-            "upstream_error",
+            Refusal::UpstreamError,
             format!("The provider failed (HTTP {s})."),
         ),
         None if e.retryable => (
-            StatusCode::BAD_GATEWAY,
-            "upstream_error",
+            Refusal::UpstreamError,
             "The provider could not be reached.".to_owned(),
         ),
         None => (
-            StatusCode::BAD_GATEWAY,
-            "upstream_error",
+            Refusal::UpstreamError,
             "The provider's answer could not be used.".to_owned(),
         ),
     };
@@ -661,11 +642,7 @@ fn upstream_error(e: crate::providers::UpstreamError) -> ApiError {
         Some(id) => format!("{message} Upstream request id: {id}."),
         None => message,
     };
-    let mut error = ApiError::new(status, code, message);
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        error.upstream_retry_after = Some(retry_after);
-    }
-    error
+    ApiError::new(refusal, message)
 }
 
 /// The provider's `Retry-After` in whole seconds (rounded up, at least 1, at most an hour).
@@ -737,8 +714,9 @@ fn respond_stream(
             match next {
                 None => break,
                 Some(Err(e)) => {
-                    ctx.error = Some("upstream_error");
-                    out.extend(renderer.error(&upstream_error(e)));
+                    let e = upstream_error(e);
+                    out.extend(renderer.error(&e));
+                    ctx.error = Some(e.refusal);
                     failed = true;
                 }
                 Some(Ok(mut chunk)) => {
@@ -756,7 +734,7 @@ fn respond_stream(
                     match flow {
                         Ok(Flow::Continue) => out.extend(renderer.chunk(&chunk)),
                         Ok(Flow::Blocked) => {
-                            ctx.error = Some("output_blocked");
+                            ctx.error = Some(Refusal::OutputBlocked);
                             out.extend(renderer.chunk(&chunk));
                             out.extend(renderer.finish());
                             for b in out {
@@ -768,7 +746,9 @@ fn respond_stream(
                             break 'outer;
                         }
                         Err(e) => {
-                            ctx.error = Some("guard_error");
+                            // Whatever the guard's failure, the audit reason of a
+                            // stream that it ended is `guard_error`.
+                            ctx.error = Some(Refusal::GuardError);
                             out.extend(renderer.error(&e));
                             failed = true;
                         }
@@ -785,7 +765,7 @@ fn respond_stream(
                 break;
             }
         }
-        if !client_gone && !failed && ctx.error != Some("output_blocked") {
+        if !client_gone && !failed && ctx.error != Some(Refusal::OutputBlocked) {
             let mut out = Vec::new();
             match sg.finish(&mut ctx.session, &mut ctx.tally) {
                 Ok(Some(tail)) => out.extend(renderer.chunk(&tail)),
@@ -808,7 +788,7 @@ fn respond_stream(
         ctx.upstream = Some(started.elapsed().saturating_sub(guard_time));
         if client_gone {
             ctx.status = 499;
-            ctx.error.get_or_insert("client_closed_request");
+            ctx.error.get_or_insert(Refusal::ClientClosed);
         }
         ctx.phase("guard_output", stream_started);
         audit(&rt, ctx);
@@ -859,10 +839,7 @@ async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<R
     let result =
         routing::embeddings_with_fallback(route, Instant::now() + rt.request_timeout(), &req).await;
     ctx.upstream = Some(started.elapsed());
-    let (dep, resp) = result.map_err(|e| {
-        ctx.error = Some("upstream_error");
-        upstream_error(e)
-    })?;
+    let (dep, resp) = result.map_err(upstream_error)?;
     ctx.provider = Some(dep.provider_name.clone());
     ctx.deployment = Some(dep.upstream_model.clone());
     let mut resp = resp;
@@ -914,7 +891,6 @@ fn model_info(
     let known =
         rt.models.contains_key(&id) && ctx.principal.as_ref().is_some_and(|p| p.may_use(&id));
     if !known {
-        ctx.error = Some("model_not_found");
         return Err(ApiError::model_not_found(&id));
     }
     let body = if headers.contains_key("anthropic-version") {

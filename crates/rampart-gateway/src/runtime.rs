@@ -6,16 +6,17 @@ use crate::audit::{AuditSink, LogAuditSink};
 use crate::auth::{Authenticator, StaticKeys};
 use crate::config::{Config, ConfigError};
 use crate::external_classifier::HttpInjectionClassifier;
-use crate::limit::{InMemoryLimiter, Limiter};
+use crate::limit::Limiter;
 use crate::routing::{Breaker, Deployment, ModelRoute};
 use rampart_guard::Guard;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Implementations of the seams supplied by the caller (e.g. `rampart-identity` and
-/// `rampart-audit`). `None` uses the built-in one built from the config. They survive
-/// config reloads unchanged.
+/// Implementations of the seams supplied by the caller (`rampart-server` wires
+/// `rampart-identity` and `rampart-audit` behind them). `None` uses the built-in one:
+/// the config's static keys, a JSON log line per request, and no limiter (refused for a
+/// config that sets limits). They survive config reloads unchanged.
 #[derive(Debug, Clone, Default)]
 pub struct Seams {
     pub authenticator: Option<Arc<dyn Authenticator>>,
@@ -113,12 +114,12 @@ impl Runtime {
             .authenticator
             .clone()
             .unwrap_or_else(|| Arc::new(StaticKeys::from_config(&config.auth)));
-        let limiter = seams.limiter.clone().unwrap_or_else(|| {
-            Arc::new(InMemoryLimiter::new(
-                config.limits.default_rpm(),
-                config.limits.default_tpm(),
-            ))
-        });
+        // `Server::new` puts `NoLimits` here when no limiter was supplied, and only for a
+        // config without limits.
+        let limiter = seams
+            .limiter
+            .clone()
+            .unwrap_or_else(|| Arc::new(crate::limit::NoLimits));
         let audit = seams
             .audit
             .clone()

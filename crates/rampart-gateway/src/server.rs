@@ -52,8 +52,9 @@ pub struct Shared {
     ready: AtomicBool,
     seams: Seams,
     source: Option<PathBuf>,
-    /// The built-in limiter when no other was supplied, kept across reloads.
-    builtin_limiter: Option<Arc<crate::limit::InMemoryLimiter>>,
+    /// No limiter was supplied: a config that sets a limit is refused, at start and on
+    /// reload, rather than served without it.
+    unlimited: bool,
 }
 
 impl Shared {
@@ -81,20 +82,34 @@ impl Shared {
             tracing::warn!("`server.listen` changed: the new address takes effect after a restart");
         }
         drop(old);
+        if self.unlimited {
+            refuse_unenforced_limits(&config)?;
+        }
         let runtime = Runtime::build(config, &self.seams)?;
         let mut slot = self.runtime.write().unwrap_or_else(|p| p.into_inner());
         let config = &runtime.config;
         if let Some(l) = &self.seams.limiter {
             l.reconfigure(config);
         }
-        if let Some(l) = &self.builtin_limiter {
-            l.set_defaults(config.limits.default_rpm(), config.limits.default_tpm());
-        }
         if let Some(a) = &self.seams.authenticator {
             a.reconfigure(config);
         }
         *slot = Arc::new(runtime);
         Ok(())
+    }
+}
+
+/// A config that sets a limit needs a limiter to enforce it (`rampart serve` supplies
+/// `rampart-server`'s; an embedder passes one in [`Seams::limiter`]).
+fn refuse_unenforced_limits(config: &Config) -> Result<(), ConfigError> {
+    match crate::limit::configured_limit(config) {
+        Some(location) => Err(ConfigError::Invalid {
+            location,
+            message: "sets a limit, but this server was built without a limiter to enforce it \
+                      (`rampart serve` has one; an embedder passes `Seams::limiter`)"
+                .to_owned(),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -109,17 +124,11 @@ impl Server {
     pub fn new(config: Config, mut seams: Seams) -> Result<Server, ServerError> {
         config.validate()?;
         let source = config.source.clone().filter(|p| p.exists());
-        let builtin_limiter = match seams.limiter {
-            Some(_) => None,
-            None => {
-                let l = Arc::new(crate::limit::InMemoryLimiter::new(
-                    config.limits.default_rpm(),
-                    config.limits.default_tpm(),
-                ));
-                seams.limiter = Some(l.clone());
-                Some(l)
-            }
-        };
+        let unlimited = seams.limiter.is_none();
+        if unlimited {
+            refuse_unenforced_limits(&config)?;
+            seams.limiter = Some(Arc::new(crate::limit::NoLimits));
+        }
         let runtime = Runtime::build(config, &seams)?;
         crate::metrics::install();
         Ok(Server {
@@ -128,7 +137,7 @@ impl Server {
                 ready: AtomicBool::new(true),
                 seams,
                 source,
-                builtin_limiter,
+                unlimited,
             }),
         })
     }
@@ -541,8 +550,7 @@ async fn surface(
     };
     if method != want {
         let mut resp = ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            crate::error::Refusal::MethodNotAllowed,
             format!("Use {want} for this path."),
         )
         .render(surface.shape());
@@ -565,8 +573,7 @@ async fn deployment(
 ) -> Response {
     if method != Method::POST {
         let mut resp = ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            crate::error::Refusal::MethodNotAllowed,
             "Use POST for this path.",
         )
         .render(Shape::OpenAi);
@@ -597,8 +604,7 @@ async fn model_info(
 /// getting a bare 404 for a route it knows exists.
 async fn stored_response() -> Response {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
+        crate::error::Refusal::NotFound,
         "Rampart does not store responses, so none can be retrieved; \
          keep the answer on the client and pass the conversation in `input`.",
     )

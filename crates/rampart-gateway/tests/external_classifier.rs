@@ -8,11 +8,14 @@
 // Test servers and harness code outside `#[test]` functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
+use common::Gateway;
 use rampart_gateway::config::Config;
 use rampart_gateway::{Seams, Server};
 use serde_json::{Value, json};
@@ -130,25 +133,8 @@ fn external(url: &str, extra: &str) -> String {
     format!("[guard.external_classifier]\nurl = \"{url}\"\n{extra}\n")
 }
 
-struct Gateway {
-    url: String,
-    client: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
 async fn start_gateway(config: Config) -> Gateway {
-    let server = Server::new(config, Seams::default()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve_on(listener, async move {
-        let _ = rx.await;
-    }));
-    Gateway {
-        url: format!("http://{addr}"),
-        client: reqwest::Client::new(),
-        _stop: tx,
-    }
+    Gateway::start(config, Seams::default()).await
 }
 
 async fn gateway(guard: &str) -> Gateway {
@@ -157,16 +143,9 @@ async fn gateway(guard: &str) -> Gateway {
 
 impl Gateway {
     async fn chat(&self, text: &str) -> (u16, Value) {
-        let resp = self
-            .client
-            .post(format!("{}/v1/chat/completions", self.url))
-            .bearer_auth(KEY)
-            .json(&json!({"model": "mock", "messages": [{"role": "user", "content": text}]}))
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap())
+        let body = json!({"model": "mock", "messages": [{"role": "user", "content": text}]});
+        let answer = self.post_as(KEY, "/v1/chat/completions", &body).await;
+        (answer.status, serde_json::from_str(&answer.text).unwrap())
     }
 }
 

@@ -4,12 +4,15 @@
 // The fake provider and the harness are test code outside `#[test]` functions.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
+use common::{Gateway, dead_addr};
 use rampart_gateway::config::Config;
 use rampart_gateway::{Seams, Server};
 use serde_json::{Value, json};
@@ -281,12 +284,7 @@ async fn bedrock(
     .into_response()
 }
 
-struct Harness {
-    gateway: String,
-    upstream: Arc<Upstream>,
-    client: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
+type Harness = common::Harness<Upstream>;
 
 async fn start_upstream() -> (String, Arc<Upstream>) {
     let up = Arc::new(Upstream::default());
@@ -296,10 +294,7 @@ async fn start_upstream() -> (String, Arc<Upstream>) {
         .route("/model/{model}/{op}", post(bedrock))
         .fallback(unexpected_request)
         .with_state(up.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), up)
+    (common::serve(app).await, up)
 }
 
 fn config_text(upstream: &str, dead: &str, extra: &str) -> String {
@@ -377,54 +372,18 @@ rpm = 1
     )
 }
 
-/// An address where nothing listens, for a provider that refuses connections: the port is
-/// bound but never listened on, so a connection is refused and no other test can take the
-/// port while this process runs (the socket is deliberately kept until exit).
-async fn dead_addr() -> String {
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let addr = socket.local_addr().unwrap();
-    std::mem::forget(socket);
-    format!("http://{addr}")
-}
-
 async fn start() -> Harness {
     let (upstream_url, upstream) = start_upstream().await;
     let text = config_text(&upstream_url, &dead_addr().await, "");
-    let config = Config::from_toml(&text, "test.toml").unwrap();
-    let server = Server::new(config, Seams::default()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve_on(listener, async move {
-        let _ = rx.await;
-    }));
-    Harness {
-        gateway: format!("http://{addr}"),
-        upstream,
-        client: reqwest::Client::new(),
-        _stop: tx,
-    }
+    Harness::new(start_with(&text).await, upstream)
 }
 
 impl Harness {
     async fn post(&self, path: &str, key: &str, body: Value) -> (u16, http::HeaderMap, Value) {
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.gateway))
-            .bearer_auth(key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            headers,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        let url = format!("{}{path}", self.gateway);
+        let a = common::send(self.client.post(url).bearer_auth(key).json(&body)).await;
+        let json = serde_json::from_str(&a.text).unwrap_or(Value::String(a.text));
+        (a.status, a.headers, json)
     }
 
     fn last_upstream_body(&self) -> Value {
@@ -1188,14 +1147,8 @@ async fn a_changed_config_is_reloaded_and_a_bad_one_is_refused() {
         "listen = \"127.0.0.1:0\"\nreload_poll_secs = 1",
     );
     std::fs::write(&path, &base).unwrap();
-    let server = Server::new(Config::load(&path).unwrap(), Seams::default()).unwrap();
-    let shared = server.shared();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway = format!("http://{}", listener.local_addr().unwrap());
-    let (_tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve_on(listener, async move {
-        let _ = rx.await;
-    }));
+    let gw = Gateway::start(Config::load(&path).unwrap(), Seams::default()).await;
+    let (gateway, shared) = (&gw.url, &gw.shared);
     let client = reqwest::Client::new();
     let count = |v: Value| v["data"].as_array().map_or(0, Vec::len);
     let models = || async {
@@ -1232,18 +1185,13 @@ async fn a_changed_config_is_reloaded_and_a_bad_one_is_refused() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Start a gateway from config text on a free port; returns its base URL.
-async fn start_with(text: &str) -> String {
+/// A gateway serving config text on a free port, until it is dropped.
+async fn start_with(text: &str) -> Gateway {
     start_with_seams(text, Seams::default()).await
 }
 
-async fn start_with_seams(text: &str, seams: Seams) -> String {
-    let config = Config::from_toml(text, "extra.toml").unwrap();
-    let server = Server::new(config, seams).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(server.serve_on(listener, std::future::pending::<()>()));
-    format!("http://{addr}")
+async fn start_with_seams(text: &str, seams: Seams) -> Gateway {
+    Gateway::from_text(text, "test.toml", seams).await
 }
 
 #[tokio::test]
@@ -1255,7 +1203,7 @@ async fn monitor_mode_records_but_lets_everything_through_unchanged() {
         "\n[guard]\nmode = \"monitor\"\n",
     );
     let (audit, mut records) = channel_audit();
-    let gateway = start_with_seams(
+    let gateway_gw = start_with_seams(
         &text,
         Seams {
             audit: Some(audit),
@@ -1263,6 +1211,7 @@ async fn monitor_mode_records_but_lets_everything_through_unchanged() {
         },
     )
     .await;
+    let gateway = &gateway_gw.url;
     let resp = reqwest::Client::new()
         .post(format!("{gateway}/v1/chat/completions"))
         .bearer_auth(KEY)
@@ -1302,7 +1251,7 @@ async fn monitor_mode_records_but_lets_everything_through_unchanged() {
         kinds.iter().any(|k| k.contains("AWS_ACCESS_KEY")),
         "{kinds:?}"
     );
-    assert!(record.error.is_none(), "{:?}", record.error);
+    assert!(record.reason.is_none(), "{:?}", record.reason);
 }
 
 /// An audit sink that hands every record to the test as it arrives.
@@ -1411,7 +1360,7 @@ async fn an_unavailable_key_store_or_limiter_fails_closed() {
     let text = config_text(&upstream_url, &dead_addr().await, "");
     let chat = json!({"model": "gpt", "messages": [{"role": "user", "content": "Hello"}]});
 
-    let no_keys = start_with_seams(
+    let no_keys_gw = start_with_seams(
         &text,
         Seams {
             authenticator: Some(Arc::new(DownKeyStore)),
@@ -1419,6 +1368,7 @@ async fn an_unavailable_key_store_or_limiter_fails_closed() {
         },
     )
     .await;
+    let no_keys = &no_keys_gw.url;
     let resp = reqwest::Client::new()
         .post(format!("{no_keys}/v1/chat/completions"))
         .bearer_auth(KEY)
@@ -1430,12 +1380,11 @@ async fn an_unavailable_key_store_or_limiter_fails_closed() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "auth_unavailable", "{body}");
 
-    let limiter = rampart_gateway::control::GcraLimiter::new(
+    let limiter = rampart_server::GcraLimiter::new(
         Arc::new(DownLimiter),
-        Arc::new(rampart_gateway::control::QuotaBook::default()),
-        Arc::new(rampart_gateway::limit_backend::LimitSettings::default()),
+        Arc::new(rampart_server::LimitSettings::default()),
     );
-    let no_limits = start_with_seams(
+    let no_limits_gw = start_with_seams(
         &text,
         Seams {
             limiter: Some(Arc::new(limiter)),
@@ -1443,6 +1392,7 @@ async fn an_unavailable_key_store_or_limiter_fails_closed() {
         },
     )
     .await;
+    let no_limits = &no_limits_gw.url;
     let resp = reqwest::Client::new()
         .post(format!("{no_limits}/v1/chat/completions"))
         .bearer_auth(KEY)
@@ -1479,11 +1429,9 @@ async fn an_admin_listener_takes_health_and_metrics_off_the_main_one() {
         "body_limit = 65536",
         &format!("body_limit = 65536\n\n[server.admin]\nlisten = \"127.0.0.1:{admin_port}\""),
     );
-    let server = Server::new(
-        Config::from_toml(&text, "admin.toml").unwrap(),
-        Seams::default(),
-    )
-    .unwrap();
+    let config = Config::from_toml(&text, "admin.toml").unwrap();
+    let seams = common::with_limiter(&config, Seams::default()).await;
+    let server = Server::new(config, seams).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let gateway = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(server.serve_on_with_admin(listener, admin, std::future::pending::<()>()));
@@ -1516,7 +1464,8 @@ async fn shutdown_refuses_new_connections_and_lets_a_stream_in_flight_continue()
         "body_limit = 65536\nshutdown_grace_secs = 5",
     );
     let config = Config::from_toml(&text, "shutdown.toml").unwrap();
-    let server = Server::new(config, Seams::default()).unwrap();
+    let seams = common::with_limiter(&config, Seams::default()).await;
+    let server = Server::new(config, seams).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let gateway = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -1574,7 +1523,8 @@ async fn an_output_block_ends_the_stream_with_content_filter() {
         &dead_addr().await,
         "\n[guard.policy.output]\nsecret = \"block\"\n",
     );
-    let gateway = start_with(&text).await;
+    let gw = start_with(&text).await;
+    let gateway = &gw.url;
     let resp = reqwest::Client::new()
         .post(format!("{gateway}/v1/chat/completions"))
         .bearer_auth(KEY)

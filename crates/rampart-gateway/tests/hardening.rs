@@ -5,13 +5,16 @@
 // The fake provider and the harness are test code outside `#[test]` functions.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use common::{Collect, Gateway, serve};
+use rampart_gateway::Seams;
 use rampart_gateway::config::Config;
-use rampart_gateway::{Seams, Server};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,14 +41,6 @@ impl Recorder {
     fn all(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
-}
-
-/// Serves `app` on a fresh port, handing over the bound listener.
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
 }
 
 /// The host a redirect points at: records whatever reaches it.
@@ -222,43 +217,11 @@ const LOREM: &str = "lorem ipsum ";
 /// Pieces in the fake streams; each piece is `LOREM` ten times (120 bytes).
 const STREAM_CHUNKS: usize = 100;
 
-/// An audit sink that keeps every record.
-#[derive(Debug, Default)]
-struct Collect(Mutex<Vec<rampart_gateway::AuditRecord>>);
-
-impl rampart_gateway::AuditSink for Collect {
-    fn record(
-        &self,
-        record: rampart_gateway::AuditRecord,
-    ) -> rampart_gateway::BoxFuture<'_, Result<(), rampart_gateway::AuditError>> {
-        self.0.lock().unwrap().push(record);
-        Box::pin(async { Ok(()) })
-    }
-}
-
-impl Collect {
-    fn all(&self) -> Vec<rampart_gateway::AuditRecord> {
-        self.0.lock().unwrap().clone()
-    }
-
-    /// The record of `request_id`, waiting for it (a stream is audited when it ends).
-    async fn of(&self, request_id: &str) -> rampart_gateway::AuditRecord {
-        for _ in 0..200 {
-            if let Some(r) = self.all().into_iter().find(|r| r.request_id == request_id) {
-                return r;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("no audit record for {request_id}");
-    }
-}
-
 struct Harness {
-    gateway: String,
+    gateway: Gateway,
     upstream: Arc<Recorder>,
     elsewhere: Arc<Recorder>,
     audit: Arc<Collect>,
-    client: reqwest::Client,
 }
 
 fn config_text(upstream: &str) -> String {
@@ -344,25 +307,22 @@ async fn start() -> Harness {
         elsewhere: elsewhere_url,
     });
     let upstream_url = serve(app).await;
-    let config = Config::from_toml(&config_text(&upstream_url), "hardening.toml").unwrap();
     let audit = Arc::new(Collect::default());
     let seams = Seams {
         audit: Some(audit.clone()),
         ..Seams::default()
     };
-    let server = Server::new(config, seams).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(server.serve_on(listener, std::future::pending::<()>()));
+    let mut gateway =
+        Gateway::from_text(&config_text(&upstream_url), "hardening.toml", seams).await;
+    gateway.client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
     Harness {
-        gateway: format!("http://{addr}"),
+        gateway,
         upstream,
         elsewhere,
         audit,
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap(),
     }
 }
 
@@ -372,17 +332,8 @@ impl Harness {
     }
 
     async fn post_as(&self, key: &str, path: &str, body: Value) -> (u16, http::HeaderMap, String) {
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.gateway))
-            .bearer_auth(key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        (status, headers, resp.text().await.unwrap())
+        let a = self.gateway.post_as(key, path, &body).await;
+        (a.status, a.headers, a.text)
     }
 }
 
@@ -502,8 +453,9 @@ async fn metric_labels_never_carry_request_text() {
         // Before authentication, through the path ...
         let id = format!("{marker}{i}{}", "y".repeat(300));
         let status = h
+            .gateway
             .client
-            .get(format!("{}/v1/models/{id}", h.gateway))
+            .get(format!("{}/v1/models/{id}", h.gateway.url))
             .send()
             .await
             .unwrap()
@@ -523,8 +475,9 @@ async fn metric_labels_never_carry_request_text() {
         .await;
     assert_eq!(status, 400);
     let metrics = h
+        .gateway
         .client
-        .get(format!("{}/metrics", h.gateway))
+        .get(format!("{}/metrics", h.gateway.url))
         .send()
         .await
         .unwrap()
@@ -572,18 +525,9 @@ async fn bodies_that_are_not_objects_get_a_400_on_every_surface() {
     }
 }
 
-/// A gateway serving the config file at `path`, with `seams`; returns its URL and the
-/// handle to reload it.
-async fn start_from_file(
-    path: &std::path::Path,
-    seams: Seams,
-) -> (String, Arc<rampart_gateway::server::Shared>) {
-    let server = Server::new(Config::load(path).unwrap(), seams).unwrap();
-    let shared = server.shared();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(server.serve_on(listener, std::future::pending::<()>()));
-    (url, shared)
+/// A gateway serving the config file at `path`, with `seams`.
+async fn start_from_file(path: &std::path::Path, seams: Seams) -> Gateway {
+    Gateway::start(Config::load(path).unwrap(), seams).await
 }
 
 fn static_key(id: &str, key: &str, extra: &str) -> String {
@@ -626,20 +570,21 @@ async fn static_keys_follow_a_reload_behind_a_seam_authenticator() {
         ]))),
         ..Seams::default()
     };
-    let (url, shared) = start_from_file(&path, seams).await;
+    let gw = start_from_file(&path, seams).await;
+    let (url, shared) = (&gw.url, &gw.shared);
     let client = reqwest::Client::new();
-    assert_eq!(status_of(&client, &url, leaked, "mock").await, 200);
-    assert_eq!(status_of(&client, &url, narrowed, "other").await, 200);
-    assert_eq!(status_of(&client, &url, fresh, "mock").await, 401);
+    assert_eq!(status_of(&client, url, leaked, "mock").await, 200);
+    assert_eq!(status_of(&client, url, narrowed, "other").await, 200);
+    assert_eq!(status_of(&client, url, fresh, "mock").await, 401);
     // The leaked key is removed, the other narrowed to one model, a new one added.
     write(
         static_key("narrowed", narrowed, "models = [\"mock\"]") + &static_key("fresh", fresh, ""),
     );
     shared.reload().unwrap();
-    assert_eq!(status_of(&client, &url, leaked, "mock").await, 401);
-    assert_eq!(status_of(&client, &url, narrowed, "other").await, 403);
-    assert_eq!(status_of(&client, &url, narrowed, "mock").await, 200);
-    assert_eq!(status_of(&client, &url, fresh, "mock").await, 200);
+    assert_eq!(status_of(&client, url, leaked, "mock").await, 401);
+    assert_eq!(status_of(&client, url, narrowed, "other").await, 403);
+    assert_eq!(status_of(&client, url, narrowed, "mock").await, 200);
+    assert_eq!(status_of(&client, url, fresh, "mock").await, 200);
 }
 
 #[tokio::test]
@@ -652,7 +597,8 @@ async fn a_refused_reload_applies_nothing_of_the_new_config() {
         static_key("k", key, "")
     );
     std::fs::write(&path, &good).unwrap();
-    let (url, shared) = start_from_file(&path, Seams::default()).await;
+    let gw = start_from_file(&path, Seams::default()).await;
+    let (url, shared) = (&gw.url, &gw.shared);
     // Valid to the parser and `validate`, but the build fails (an unreadable CA bundle),
     // after `[limits]` and the keys have been read.
     let bad = format!(
@@ -673,7 +619,7 @@ async fn a_refused_reload_applies_nothing_of_the_new_config() {
     let client = reqwest::Client::new();
     for _ in 0..3 {
         assert_eq!(
-            status_of(&client, &url, key, "mock").await,
+            status_of(&client, url, key, "mock").await,
             200,
             "the refused config's limits or keys are live"
         );
@@ -700,7 +646,7 @@ async fn streamed_output_without_usage_is_estimated_and_charged() {
     assert_eq!(status, 200, "{body}");
     let r = h.audit.of(&request_id(&headers)).await;
     assert!(r.tokens_out_estimated, "{r:?}");
-    assert_eq!(r.tokens_out, streamed.div_ceil(4) as u64, "{r:?}");
+    assert_eq!(r.tokens_out, Some(streamed.div_ceil(4) as u64), "{r:?}");
     // 3,000 tokens against 500 a minute: the next request is refused.
     let (status, _, body) = h
         .post_as(
@@ -728,7 +674,7 @@ async fn reported_usage_is_used_as_it_is_and_complete_answers_are_estimated_too(
     let r = h.audit.of(&request_id(&headers)).await;
     assert_eq!(
         (r.tokens_out, r.tokens_out_estimated),
-        (4242, false),
+        (Some(4242), false),
         "{r:?}"
     );
     let (status, headers, body) = h
@@ -742,7 +688,7 @@ async fn reported_usage_is_used_as_it_is_and_complete_answers_are_estimated_too(
     let answered = STREAM_CHUNKS * LOREM.len() * 10;
     assert_eq!(
         (r.tokens_out, r.tokens_out_estimated),
-        (answered.div_ceil(4) as u64, true),
+        (Some(answered.div_ceil(4) as u64), true),
         "{r:?}"
     );
 }
@@ -751,8 +697,9 @@ async fn reported_usage_is_used_as_it_is_and_complete_answers_are_estimated_too(
 async fn a_client_that_leaves_mid_stream_is_charged_what_was_streamed() {
     let h = start().await;
     let mut resp = h
+        .gateway
         .client
-        .post(format!("{}/v1/chat/completions", h.gateway))
+        .post(format!("{}/v1/chat/completions", h.gateway.url))
         .bearer_auth(TPM_KEY)
         .json(&chat("slow-stream-compatible", true))
         .send()
@@ -768,7 +715,10 @@ async fn a_client_that_leaves_mid_stream_is_charged_what_was_streamed() {
     drop(resp);
     let r = h.audit.of(&id).await;
     assert_eq!(r.status, 499, "{r:?}");
-    assert!(r.tokens_out_estimated && r.tokens_out >= 100, "{r:?}");
+    assert!(
+        r.tokens_out_estimated && r.tokens_out.is_some_and(|t| t >= 100),
+        "{r:?}"
+    );
     // And it was charged: the key's 500 tokens a minute are spent after a few of these.
     let mut refused = false;
     for _ in 0..10 {
@@ -796,12 +746,19 @@ async fn unauthenticated_requests_cannot_flood_the_audit_log() {
     let started = std::time::Instant::now();
     for i in 0..150 {
         let req = match i % 3 {
-            0 => h.client.get(format!("{}/v1/models/{long}{i}", h.gateway)),
-            1 => h
+            0 => h
+                .gateway
                 .client
-                .post(format!("{}/v1/{long}/{i}", h.gateway))
+                .get(format!("{}/v1/models/{long}{i}", h.gateway.url)),
+            1 => h
+                .gateway
+                .client
+                .post(format!("{}/v1/{long}/{i}", h.gateway.url))
                 .bearer_auth("rk-wrong"),
-            _ => h.client.post(format!("{}/v1/chat/completions", h.gateway)),
+            _ => h
+                .gateway
+                .client
+                .post(format!("{}/v1/chat/completions", h.gateway.url)),
         };
         let status = req.send().await.unwrap().status().as_u16();
         assert!(status == 401 || status == 404, "{status}");
@@ -831,8 +788,9 @@ async fn unauthenticated_requests_cannot_flood_the_audit_log() {
     // After the window, the next record says how many it stands for.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let resp = h
+        .gateway
         .client
-        .post(format!("{}/v1/chat/completions", h.gateway))
+        .post(format!("{}/v1/chat/completions", h.gateway.url))
         .send()
         .await
         .unwrap();
@@ -882,16 +840,10 @@ async fn the_trace_exporter_follows_no_redirect() {
         "[telemetry]\notlp_endpoint = \"{collector}/\"\n\n{MOCK}\n{}",
         static_key("k", KEY, "")
     );
-    let server = Server::new(
-        Config::from_toml(&text, "otlp.toml").unwrap(),
-        Seams::default(),
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(server.serve_on(listener, std::future::pending::<()>()));
+    let gw = Gateway::from_text(&text, "otlp.toml", Seams::default()).await;
+    let url = &gw.url;
     let client = reqwest::Client::new();
-    assert_eq!(status_of(&client, &url, KEY, "mock").await, 200);
+    assert_eq!(status_of(&client, url, KEY, "mock").await, 200);
     // Wait until the exporter has posted to the collector (it flushes on a timer) ...
     let mut posted = false;
     for _ in 0..400 {

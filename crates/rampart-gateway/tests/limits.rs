@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used)]
 
 use rampart_gateway::config::Config;
-use rampart_gateway::control::QuotaBook;
-use rampart_gateway::{Seams, Server, limit_backend};
+use rampart_gateway::{Seams, Server};
+use rampart_server::limit_backend;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -60,9 +60,7 @@ sha256 = "{other}"
 async fn start(text: &str) -> String {
     let config = Config::from_toml(text, "limits.toml").unwrap();
     config.validate().unwrap();
-    let limiter = limit_backend::build(&config, Arc::new(QuotaBook::default()))
-        .await
-        .unwrap();
+    let limiter = limit_backend::build(&config).await.unwrap();
     let seams = Seams {
         limiter: Some(Arc::new(limiter)),
         ..Seams::default()
@@ -190,9 +188,6 @@ async fn an_unreachable_redis_fails_the_start_and_names_the_key() {
         config_text("[limits]\nbackend = \"redis\"\nredis_url = \"redis://127.0.0.1:1/0\"\n");
     let config = Config::from_toml(&text, "limits.toml").unwrap();
     config.validate().unwrap();
-    let err = limit_backend::build(&config, Arc::new(QuotaBook::default()))
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = limit_backend::build(&config).await.unwrap_err().to_string();
     assert!(err.contains("limits.redis_url"), "{err}");
 }

@@ -40,8 +40,8 @@ const AUDIT_BUFFER: usize = 16_384;
 /// Redis, `[limits] backend`), and the hash-chained audit log in the database of
 /// `[storage] url`.
 async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
-    use rampart_gateway::control::{AuditLogSink, KeyringAuthenticator, QuotaBook};
     use rampart_gateway::{Authenticator, Seams, StaticKeys};
+    use rampart_server::{AuditLogSink, KeyringAuthenticator};
     use std::sync::Arc;
 
     let url = config.storage.url.as_str().to_owned();
@@ -57,15 +57,14 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let (writer, writer_task) =
         rampart_audit::AuditWriter::spawn_with_spool(audit_store, AUDIT_BUFFER, Arc::new(spool));
 
-    let quotas = Arc::new(QuotaBook::default());
-    let mut stored = KeyringAuthenticator::new(keyring, Arc::clone(&quotas));
+    let mut stored = KeyringAuthenticator::new(keyring);
     // Static keys are read once: a reload that changes `[[auth.keys]]` needs a restart.
     let static_keys = StaticKeys::from_config(&config.auth);
     if !static_keys.is_empty() {
         stored = stored.after(Arc::new(static_keys));
     }
     let authenticator: Arc<dyn Authenticator> = Arc::new(stored);
-    let limiter = rampart_gateway::limit_backend::build(&config, quotas)
+    let limiter = rampart_server::limit_backend::build(&config)
         .await
         .context("opening the limiter of [limits]")?;
     let seams = Seams {

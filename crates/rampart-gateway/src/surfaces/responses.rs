@@ -597,7 +597,7 @@ impl StreamRenderer for Renderer {
     fn error(&mut self, error: &ApiError) -> Vec<Bytes> {
         vec![self.ev(
             "error",
-            json!({"code": error.code, "message": error.message, "param": error.param}),
+            json!({"code": error.code(), "message": error.message, "param": error.param}),
         )]
     }
 }

@@ -1,6 +1,11 @@
-//! The scripted fake provider and the gateway in front of it, shared by the test files
+//! The gateway test harness, shared by the integration-test files: a fake provider served
+//! on a fresh port (`serve`), the gateway started from config text (`Gateway`), a request
+//! sent with a key (`Gateway::post_as` → `Answer`), an audit sink that keeps every record
+//! (`Collect`), and the scripted fake provider (`start_with`, `Script`) used by the files
 //! that check what a provider received and what a client gets back (`mediation.rs`,
-//! `clients.rs`). Each test binary uses part of it.
+//! `clients.rs`). Files whose provider must misbehave in ways a script cannot say
+//! (`gateway.rs`, `hardening.rs`) bring their own handlers and use the rest. Each test
+//! binary uses part of it.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use axum::Router;
@@ -12,6 +17,7 @@ use rampart_gateway::config::Config;
 use rampart_gateway::{Seams, Server};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 pub const KEY: &str = "rk-scripted-key";
 pub const SECRET: &str = "AKIAIOSFODNN7EXAMPLE";
@@ -96,11 +102,140 @@ pub async fn embeddings(State(up): State<Arc<Upstream>>, body: Bytes) -> Respons
     .await
 }
 
-pub struct Harness {
+/// Serves `app` on a fresh port of 127.0.0.1; returns its base URL.
+pub async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// The URL of a port nothing listens on, for a provider that refuses connections.
+pub async fn dead_addr() -> String {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    // Bound but never listening: a connection is refused, and no other test can take the
+    // port while this process runs (the socket is deliberately kept until exit).
+    std::mem::forget(socket);
+    format!("http://{addr}")
+}
+
+/// A gateway serving on a fresh port until this value is dropped.
+pub struct Gateway {
+    pub url: String,
+    pub client: reqwest::Client,
+    /// The handle `reload` goes through.
+    pub shared: Arc<rampart_gateway::server::Shared>,
+    pub stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Gateway {
+    /// Starts `config` with `seams`; without a limiter, with the one `rampart serve` runs.
+    pub async fn start(config: Config, seams: Seams) -> Gateway {
+        let seams = with_limiter(&config, seams).await;
+        let server = Server::new(config, seams).unwrap();
+        let shared = server.shared();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.serve_on(listener, async move {
+            let _ = rx.await;
+        }));
+        Gateway {
+            url: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            shared,
+            stop: tx,
+        }
+    }
+
+    /// Starts the config `text` (named `name` in errors) with `seams`.
+    pub async fn from_text(text: &str, name: &str, seams: Seams) -> Gateway {
+        Gateway::start(Config::from_toml(text, name).unwrap(), seams).await
+    }
+
+    /// POSTs `body` as JSON to `path` with `key` as the bearer token.
+    pub async fn post_as(&self, key: &str, path: &str, body: &Value) -> Answer {
+        send(
+            self.client
+                .post(format!("{}{path}", self.url))
+                .bearer_auth(key)
+                .json(body),
+        )
+        .await
+    }
+}
+
+/// `seams` with `rampart serve`'s limiter for `config` (GCRA per key and tenant, with
+/// budgets, on the `[limits] backend`) unless they have one: the tests run the limiter
+/// production runs.
+pub async fn with_limiter(config: &Config, mut seams: Seams) -> Seams {
+    if seams.limiter.is_none() {
+        let limiter = rampart_server::limit_backend::build(config).await.unwrap();
+        seams.limiter = Some(Arc::new(limiter));
+    }
+    seams
+}
+
+/// Sends a request and reads the whole answer.
+pub async fn send(request: reqwest::RequestBuilder) -> Answer {
+    let resp = request.send().await.unwrap();
+    Answer {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        text: resp.text().await.unwrap(),
+    }
+}
+
+/// An audit sink that keeps every record.
+#[derive(Debug, Default)]
+pub struct Collect(Mutex<Vec<rampart_gateway::AuditRecord>>);
+
+impl rampart_gateway::AuditSink for Collect {
+    fn record(
+        &self,
+        record: rampart_gateway::AuditRecord,
+    ) -> rampart_gateway::BoxFuture<'_, Result<(), rampart_gateway::AuditError>> {
+        self.0.lock().unwrap().push(record);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Collect {
+    pub fn all(&self) -> Vec<rampart_gateway::AuditRecord> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The record of `request_id`, waiting for it (a stream is audited when it ends).
+    pub async fn of(&self, request_id: &str) -> rampart_gateway::AuditRecord {
+        for _ in 0..200 {
+            if let Some(r) = self.all().into_iter().find(|r| r.request_id == request_id) {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no audit record for {request_id}");
+    }
+}
+
+/// A gateway in front of a fake provider whose state is `U`.
+pub struct Harness<U = Upstream> {
     pub gateway: String,
-    pub upstream: Arc<Upstream>,
+    pub upstream: Arc<U>,
     pub client: reqwest::Client,
     _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl<U> Harness<U> {
+    pub fn new(gateway: Gateway, upstream: Arc<U>) -> Harness<U> {
+        Harness {
+            gateway: gateway.url,
+            upstream,
+            client: gateway.client,
+            _stop: gateway.stop,
+        }
+    }
 }
 
 /// The gateway in front of the scripted provider: models `gpt` (OpenAI, no retries) and
@@ -113,9 +248,7 @@ pub async fn start_with(gpt_extra: &str, extra: &str) -> Harness {
         .route("/v1/embeddings", post(embeddings))
         .route("/v1/messages", post(anthropic_messages))
         .with_state(up.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let upstream = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let upstream = serve(app).await;
     let key = rampart_gateway::auth::key_hash(KEY);
     let text = format!(
         r#"
@@ -154,20 +287,10 @@ sha256 = "{key}"
 {extra}
 "#
     );
-    let config = Config::from_toml(&text, "test.toml").unwrap();
-    let server = Server::new(config, Seams::default()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve_on(listener, async move {
-        let _ = rx.await;
-    }));
-    Harness {
-        gateway: format!("http://{addr}"),
-        upstream: up,
-        client: reqwest::Client::new(),
-        _stop: tx,
-    }
+    Harness::new(
+        Gateway::from_text(&text, "test.toml", Seams::default()).await,
+        up,
+    )
 }
 
 pub struct Answer {
@@ -193,20 +316,14 @@ impl Answer {
 
 impl Harness {
     pub async fn post(&self, path: &str, body: Value) -> Answer {
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.gateway))
-            .bearer_auth(KEY)
-            .header("x-api-key", KEY)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        Answer {
-            status: resp.status().as_u16(),
-            headers: resp.headers().clone(),
-            text: resp.text().await.unwrap(),
-        }
+        send(
+            self.client
+                .post(format!("{}{path}", self.gateway))
+                .bearer_auth(KEY)
+                .header("x-api-key", KEY)
+                .json(&body),
+        )
+        .await
     }
 
     pub async fn chat(&self, body: Value) -> Answer {

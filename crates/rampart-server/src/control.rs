@@ -4,72 +4,40 @@
 //! - [`KeyringAuthenticator`]: keys created with `rampart keys create`, looked up by
 //!   SHA-256 in the store on every request (revocation is immediate).
 //! - [`GcraLimiter`]: GCRA requests/tokens per minute per key and per tenant, plus the
-//!   key's daily/monthly token budgets, which the authenticator hands over through a shared
-//!   [`QuotaBook`] (the [`Principal`] carries only `rpm`/`tpm`).
+//!   key's daily/monthly token budgets, which the [`Principal`] carries.
 //! - [`AuditLogSink`]: one hash-chained record per request through the non-blocking
 //!   [`AuditWriter`].
 //!
-//! Owned by the control-plane crates' maintainers; the rest of the gateway only sees the
-//! seam traits.
+//! The gateway only sees the seam traits; this crate depends on it, never the reverse.
 
-use crate::BoxFuture;
-use crate::audit::{AuditError, AuditRecord, AuditSink};
-use crate::auth::{AuthError, Authenticator, Principal};
-use crate::limit::{LimitKind, LimitStatus, Limiter, RetryAfter};
 use crate::limit_backend::LimitSettings;
-use rampart_audit::{AuditWriter, FindingSummary};
+use rampart_audit::AuditWriter;
+use rampart_gateway::BoxFuture;
+use rampart_gateway::audit::{AuditError, AuditRecord, AuditSink};
+use rampart_gateway::auth::{AuthError, Authenticator, Principal};
+use rampart_gateway::limit::{LimitKind, LimitStatus, Limiter, RetryAfter};
+use rampart_identity::Keyring;
 use rampart_identity::limits::{self as id_limits, Dimension, LimitDecision, Quota, Subject};
-use rampart_identity::{KeyRecord, Keyring};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-
-/// The token budgets of recently authenticated keys, shared from the authenticator to the
-/// limiter. Bounded by the number of keys in the store.
-#[derive(Debug, Default)]
-pub struct QuotaBook {
-    budgets: Mutex<HashMap<String, Budgets>>,
-}
-
-/// A key's daily and monthly token budgets.
-type Budgets = (Option<u64>, Option<u64>);
-
-impl QuotaBook {
-    fn remember(&self, record: &KeyRecord) {
-        let budgets = (record.daily_token_budget, record.monthly_token_budget);
-        let mut map = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
-        if budgets == (None, None) {
-            map.remove(&record.id);
-        } else if map.get(&record.id) != Some(&budgets) {
-            map.insert(record.id.clone(), budgets);
-        }
-    }
-
-    fn budgets(&self, key_id: &str) -> Budgets {
-        let map = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(key_id).copied().unwrap_or((None, None))
-    }
-}
 
 /// Authenticates keys from a `rampart-identity` [`Keyring`], after an optional
 /// authenticator asked first (the config's static `[[auth.keys]]`).
 #[derive(Debug, Clone)]
 pub struct KeyringAuthenticator {
     keyring: Keyring,
-    quotas: Arc<QuotaBook>,
     first: Option<Arc<dyn Authenticator>>,
 }
 
 impl KeyringAuthenticator {
-    pub fn new(keyring: Keyring, quotas: Arc<QuotaBook>) -> Self {
+    pub fn new(keyring: Keyring) -> Self {
         KeyringAuthenticator {
             keyring,
-            quotas,
             first: None,
         }
     }
 
-    /// Asks `first` before the store (e.g. [`crate::StaticKeys`] from the config).
+    /// Asks `first` before the store (e.g. [`rampart_gateway::StaticKeys`] from the config).
     pub fn after(mut self, first: Arc<dyn Authenticator>) -> Self {
         self.first = Some(first);
         self
@@ -93,23 +61,22 @@ impl Authenticator for KeyringAuthenticator {
                 .await
                 // The error names the store problem, never the key.
                 .map_err(|e| AuthError::Unavailable(e.to_string()))?;
-            Ok(record.map(|r| {
-                self.quotas.remember(&r);
-                Principal {
-                    tpm: r.tpm.map(|t| u32::try_from(t).unwrap_or(u32::MAX)),
-                    rpm: r.rpm,
-                    key_id: r.id,
-                    tenant: r.tenant,
-                    name: r.name,
-                    models: r.models,
-                }
+            Ok(record.map(|r| Principal {
+                tpm: r.tpm.map(|t| u32::try_from(t).unwrap_or(u32::MAX)),
+                rpm: r.rpm,
+                daily_token_budget: r.daily_token_budget,
+                monthly_token_budget: r.monthly_token_budget,
+                key_id: r.id,
+                tenant: r.tenant,
+                name: r.name,
+                models: r.models,
             }))
         })
     }
 
     /// The store needs nothing from the config; the authenticator asked first (the
     /// config's static keys) takes the reloaded `[[auth.keys]]`.
-    fn reconfigure(&self, config: &crate::config::Config) {
+    fn reconfigure(&self, config: &rampart_gateway::config::Config) {
         if let Some(first) = &self.first {
             first.reconfigure(config);
         }
@@ -121,7 +88,6 @@ impl Authenticator for KeyringAuthenticator {
 #[derive(Debug, Clone)]
 pub struct GcraLimiter {
     inner: Arc<dyn id_limits::Limiter>,
-    quotas: Arc<QuotaBook>,
     /// Defaults for keys without their own limits, and tenant quotas (reloadable).
     settings: Arc<LimitSettings>,
 }
@@ -129,27 +95,30 @@ pub struct GcraLimiter {
 impl GcraLimiter {
     /// `settings` holds the `[limits]` defaults and the `[[tenants]]` quotas; see
     /// [`crate::limit_backend::build`] for the limiter of a config.
-    pub fn new(
-        inner: Arc<dyn id_limits::Limiter>,
-        quotas: Arc<QuotaBook>,
-        settings: Arc<LimitSettings>,
-    ) -> Self {
-        GcraLimiter {
-            inner,
-            quotas,
-            settings,
-        }
+    pub fn new(inner: Arc<dyn id_limits::Limiter>, settings: Arc<LimitSettings>) -> Self {
+        GcraLimiter { inner, settings }
     }
 
-    fn key_quota(&self, principal: &Principal) -> Quota {
-        let (daily, monthly) = self.quotas.budgets(&principal.key_id);
+    /// The quotas of the key (its own, else the `[limits]` defaults, with its budgets)
+    /// and of its tenant.
+    fn quotas(&self, principal: &Principal) -> (Quota, Quota) {
         let (default_rpm, default_tpm) = self.settings.defaults();
-        Quota {
+        let key = Quota {
             requests_per_minute: principal.rpm.or(default_rpm).map(u64::from),
             tokens_per_minute: principal.tpm.or(default_tpm).map(u64::from),
-            daily_tokens: daily,
-            monthly_tokens: monthly,
-        }
+            daily_tokens: principal.daily_token_budget,
+            monthly_tokens: principal.monthly_token_budget,
+        };
+        (key, self.settings.tenant_quota(&principal.tenant))
+    }
+}
+
+fn subject<'a>(principal: &'a Principal, key: &'a Quota, tenant: &'a Quota) -> Subject<'a> {
+    Subject {
+        key_id: &principal.key_id,
+        key_quota: key,
+        tenant: &principal.tenant,
+        tenant_quota: tenant,
     }
 }
 
@@ -179,14 +148,8 @@ impl Limiter for GcraLimiter {
         estimated_tokens: u64,
     ) -> BoxFuture<'a, Result<Vec<LimitStatus>, RetryAfter>> {
         Box::pin(async move {
-            let key_quota = self.key_quota(principal);
-            let tenant_quota = self.settings.tenant_quota(&principal.tenant);
-            let subject = Subject {
-                key_id: &principal.key_id,
-                key_quota: &key_quota,
-                tenant: &principal.tenant,
-                tenant_quota: &tenant_quota,
-            };
+            let (key_quota, tenant_quota) = self.quotas(principal);
+            let subject = subject(principal, &key_quota, &tenant_quota);
             match self.inner.check(subject, estimated_tokens).await {
                 Ok(LimitDecision::Allowed(status)) => Ok(statuses(&status)),
                 Ok(LimitDecision::Denied(denial)) => {
@@ -246,21 +209,15 @@ impl Limiter for GcraLimiter {
         tokens: u64,
     ) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let key_quota = self.key_quota(principal);
-            let tenant_quota = self.settings.tenant_quota(&principal.tenant);
-            let subject = Subject {
-                key_id: &principal.key_id,
-                key_quota: &key_quota,
-                tenant: &principal.tenant,
-                tenant_quota: &tenant_quota,
-            };
+            let (key_quota, tenant_quota) = self.quotas(principal);
+            let subject = subject(principal, &key_quota, &tenant_quota);
             if let Err(err) = self.inner.record(subject, tokens).await {
                 tracing::error!(error = %err, "limiter unavailable; tokens not charged");
             }
         })
     }
 
-    fn reconfigure(&self, config: &crate::config::Config) {
+    fn reconfigure(&self, config: &rampart_gateway::config::Config) {
         self.settings.update(config);
     }
 }
@@ -291,70 +248,9 @@ impl AuditLogSink {
     }
 }
 
-/// `2026-11-22T02:20:25.123Z` → milliseconds since the epoch.
-fn parse_time_ms(time: &str) -> Option<i64> {
-    let (seconds, fraction) = match time.split_once('.') {
-        Some((s, f)) => (format!("{s}Z"), f.trim_end_matches('Z')),
-        None => (time.to_owned(), ""),
-    };
-    let secs = rampart_identity::clock::parse_utc_date(&seconds).ok()?;
-    let millis: i64 = match fraction.len() {
-        0 => 0,
-        _ => format!("{:0<3}", &fraction[..fraction.len().min(3)])
-            .parse()
-            .ok()?,
-    };
-    Some(secs * 1000 + millis)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn convert(record: AuditRecord) -> rampart_audit::AuditRecord {
-    let findings = record
-        .findings
-        .iter()
-        .map(|f| FindingSummary {
-            kind: f.kind,
-            entity: f.entity.clone(),
-            direction: match f.direction {
-                "input" => Some(rampart_core::Direction::Input),
-                "output" => Some(rampart_core::Direction::Output),
-                _ => None,
-            },
-        })
-        .collect();
-    let mut out = rampart_audit::AuditRecord::new(
-        parse_time_ms(&record.time).unwrap_or_else(now_ms),
-        record.request_id,
-        record.surface,
-    );
-    out.tenant = record.tenant;
-    out.key_id = record.key_id;
-    out.model = record.model;
-    out.provider = record.provider;
-    out.deployment = record.deployment;
-    out.decision = record.decision;
-    out.reason = record.error;
-    out.findings = findings;
-    out.status = record.status;
-    out.tokens_in = Some(record.tokens_in);
-    out.tokens_out = Some(record.tokens_out);
-    out.upstream_latency_ms = record
-        .upstream_latency_ms
-        .map(|ms| ms.max(0.0).round() as u64);
-    out.gateway_overhead_us = Some((record.gateway_overhead_ms.max(0.0) * 1000.0).round() as u64);
-    out.tokens_out_estimated = record.tokens_out_estimated;
-    out.unrecorded_before = record.unrecorded_before;
-    out
-}
-
 impl AuditSink for AuditLogSink {
     fn record(&self, record: AuditRecord) -> BoxFuture<'_, Result<(), AuditError>> {
-        let accepted = self.writer.record(convert(record));
+        let accepted = self.writer.record(record);
         Box::pin(async move {
             if accepted {
                 Ok(())
@@ -371,44 +267,10 @@ impl AuditSink for AuditLogSink {
 mod tests {
     use super::*;
 
-    #[test]
-    fn gateway_times_parse_to_milliseconds() {
-        assert_eq!(
-            parse_time_ms("2026-11-22T02:20:25.123Z"),
-            Some(1_795_314_025_123)
-        );
-        assert_eq!(
-            parse_time_ms("2026-11-22T02:20:25Z"),
-            Some(1_795_314_025_000)
-        );
-        assert_eq!(
-            parse_time_ms("2026-11-22T02:20:25.5Z"),
-            Some(1_795_314_025_500)
-        );
-        assert_eq!(parse_time_ms("yesterday"), None);
-    }
-
     #[tokio::test]
     async fn a_spent_daily_budget_is_a_429_on_the_token_headers() {
-        let quotas = Arc::new(QuotaBook::default());
-        quotas.remember(&KeyRecord {
-            id: "key_b".into(),
-            prefix: "rk-xxxxxx".into(),
-            tenant: "acme".into(),
-            name: "budgeted".into(),
-            role: "user".into(),
-            models: None,
-            rpm: Some(100),
-            tpm: None,
-            daily_token_budget: Some(1_000),
-            monthly_token_budget: None,
-            expires_at: None,
-            created_at: 0,
-            revoked_at: None,
-        });
         let limiter = GcraLimiter::new(
             Arc::new(rampart_identity::limits::memory::MemoryLimiter::new()),
-            quotas,
             Arc::new(LimitSettings::default()),
         );
         let principal = Principal {
@@ -418,6 +280,8 @@ mod tests {
             models: None,
             rpm: Some(100),
             tpm: None,
+            daily_token_budget: Some(1_000),
+            monthly_token_budget: None,
         };
         let allowed = limiter.check(&principal, "m", 10).await.unwrap();
         assert_eq!(allowed[0].kind, LimitKind::Requests);

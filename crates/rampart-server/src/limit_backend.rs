@@ -7,8 +7,8 @@
 //! counts: the defaults for keys without their own limits and the quota of each tenant.
 //! The backend itself is fixed at start (a reload that changes it is logged and ignored).
 
-use crate::config::{Config, LimitBackend};
-use crate::control::{GcraLimiter, QuotaBook};
+use crate::control::GcraLimiter;
+use rampart_gateway::config::{Config, LimitBackend};
 use rampart_identity::limits::memory::MemoryLimiter;
 use rampart_identity::limits::redis::RedisLimiter;
 use rampart_identity::limits::{self as id_limits, Quota};
@@ -142,16 +142,12 @@ pub async fn connect(config: &Config) -> Result<Arc<dyn id_limits::Limiter>, Lim
     }
 }
 
-/// The gateway limiter for `config`: GCRA limits per key (with `quotas` handing over key
-/// budgets from the authenticator) and per tenant, on the configured backend.
-pub async fn build(
-    config: &Config,
-    quotas: Arc<QuotaBook>,
-) -> Result<GcraLimiter, LimitBackendError> {
+/// The gateway limiter for `config`: GCRA limits per key (with the budgets its
+/// [`rampart_gateway::Principal`] carries) and per tenant, on the configured backend.
+pub async fn build(config: &Config) -> Result<GcraLimiter, LimitBackendError> {
     let backend = connect(config).await?;
     Ok(GcraLimiter::new(
         backend,
-        quotas,
         Arc::new(LimitSettings::from_config(config)),
     ))
 }

@@ -1,0 +1,18 @@
+//! The control plane behind the gateway's seams, as `rampart serve` assembles it.
+//!
+//! `rampart-gateway` defines the seams (`Authenticator`, `Limiter`, `AuditSink`) and
+//! depends on none of their implementations; this crate adapts `rampart-identity` (keys,
+//! GCRA limits and budgets, in memory or in Redis) and `rampart-audit` (the hash-chained
+//! log) to them:
+//!
+//! - [`control`]: [`KeyringAuthenticator`], [`GcraLimiter`], [`AuditLogSink`].
+//! - [`limit_backend`]: the limiter of a config (`[limits] backend`, `[[tenants]]`).
+//!
+//! It is a library of its own, not a module of the binary, so that the gateway's
+//! integration tests run the limiter and audit path that production runs.
+
+pub mod control;
+pub mod limit_backend;
+
+pub use control::{AuditLogSink, GcraLimiter, KeyringAuthenticator};
+pub use limit_backend::{LimitBackendError, LimitSettings};
