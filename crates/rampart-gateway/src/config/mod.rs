@@ -8,7 +8,7 @@
 //! and reports every problem it finds at once.
 //!
 //! One file per section (`server`, `storage`, `audit`, `provider`, `model`, `guard`,
-//! `auth`, `limits`, `telemetry`), plus [`interpolate`](self::interpolate) (`${VAR}`,
+//! `auth`, `limits`, `telemetry`), plus `interpolate` (`${VAR}`,
 //! [`Secret`]) and `validate` (the checks across sections). Every section type is
 //! re-exported here, so callers write `config::ProviderConfig`.
 //!
