@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Text-level precision/recall and throughput of Yelp's detect-secrets on a secrets corpus.
 
-Same corpus and scoring as `cargo run --release -p rampart-guard --example eval_secrets`:
+Same corpus and scoring as `cargo run --release -p rampart-guard --features training --bin eval_secrets`:
 a text is predicted secret when detect-secrets reports anything on any of its lines
 (default plugins and filters, `scan_line`, as `detect-secrets scan --string` does).
 

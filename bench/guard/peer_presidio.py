@@ -2,7 +2,7 @@
 """Entity-level precision/recall/F1 and throughput of Microsoft Presidio on a PII corpus.
 
 Same corpus, types and scoring as
-`cargo run --release -p rampart-guard --example eval_pii -- FILE`: only the types both
+`cargo run --release -p rampart-guard --features training --bin eval_pii -- FILE`: only the types both
 the corpus and Rampart name are scored; "strict" needs the exact span, "overlap" an
 overlapping span of the same type. Presidio runs its default recognizers with a small
 English spaCy pipeline.

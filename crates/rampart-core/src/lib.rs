@@ -4,14 +4,16 @@
 //! ([`Finding`], [`FindingKind`]), what to do about it ([`Decision`]), how bad a scanner
 //! finding is ([`Severity`]), and where a text came from ([`Role`], [`Direction`]). They
 //! carry no I/O and no logic beyond ordering and (de)serialisation, so that the wire
-//! contracts live in one place. Two helpers live here because every crate needs them:
-//! [`redact::redact_url`] (how any crate shows a URL) and [`calendar`] (UTC dates and
-//! RFC 3339 without a date crate). [`audit::AuditRecord`] is the one record of a request
-//! that the gateway emits and the audit store keeps.
+//! contracts live in one place. Three helpers live here because every crate needs them:
+//! [`redact::redact_url`] (how any crate shows a URL), [`calendar`] (UTC dates and
+//! RFC 3339 without a date crate) and [`text`] (cutting UTF-8 text at a byte offset).
+//! [`audit::AuditRecord`] is the one record of a request that the gateway emits and the
+//! audit store keeps.
 
 pub mod audit;
 pub mod calendar;
 pub mod redact;
+pub mod text;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -1,6 +1,6 @@
 //! A user's own injection classifier weights, in place of the embedded ones.
 //!
-//! `examples/train_injection.rs` writes `injection.bin` (magic `RPINJ001`, the bucket
+//! `tools/train_injection.rs` writes `injection.bin` (magic `RPINJ001`, the bucket
 //! count as a power of two, scale, bias, role weight, then one `i8` per bucket). Anyone
 //! can train it on their own data and point the policy's `injection_model` at the file.
 //! The guard does no I/O, so the caller reads the file and hands the bytes to
@@ -22,7 +22,7 @@ pub struct InjectionModel(pub(crate) Arc<Model>);
 #[non_exhaustive]
 pub enum InjectionModelError {
     #[error(
-        "not a Rampart injection model (no `RPINJ001` header); write one with `cargo run -p rampart-guard --example train_injection`"
+        "not a Rampart injection model (no `RPINJ001` header); write one with `cargo run -p rampart-guard --features training --bin train_injection`"
     )]
     BadMagic,
     #[error(

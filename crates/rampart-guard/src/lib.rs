@@ -36,6 +36,8 @@ mod session;
 mod stream;
 #[cfg(test)]
 mod test_rng;
+#[cfg(feature = "training")]
+pub mod training;
 mod url_context;
 
 pub use detectors::injection::external::{

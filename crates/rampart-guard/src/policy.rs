@@ -6,7 +6,7 @@
 //! ```toml
 //! mode = "enforce"            # enforce | monitor (report, change nothing) | off
 //! injection_threshold = 0.5   # injection score at which a prompt-injection finding is raised
-//! injection_model = "models/injection.bin"  # your own weights (examples/train_injection.rs),
+//! injection_model = "models/injection.bin"  # your own weights (tools/train_injection.rs),
 //!                             # relative to this file; default: the embedded model
 //!
 //! [min_score]                 # findings scored below this (per kind) are dropped; default 0
@@ -438,7 +438,7 @@ pub struct Policy {
     pub mode: GuardMode,
     /// Injection score in `[0, 1]` at or above which a prompt-injection finding is raised.
     pub injection_threshold: f32,
-    /// A model file (`injection.bin`, the format `examples/train_injection.rs` writes) that
+    /// A model file (`injection.bin`, the format `tools/train_injection.rs` writes) that
     /// replaces the embedded classifier weights. The guard does no I/O: whoever builds
     /// the guard reads the file (a relative path is relative to the policy file) and
     /// passes its bytes with [`GuardBuilder::injection_model`]; building fails when it

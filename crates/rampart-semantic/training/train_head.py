@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train and evaluate the semantic tier's head over frozen USE-multilingual-v3 embeddings.
 
-Protocol (the same as crates/rampart-guard/examples/train_injection.rs, so the figures
+Protocol (the same as crates/rampart-guard/tools/train_injection.rs, so the figures
 compare):
 - rows: the seven injection files of /work/shared/data plus
   crates/rampart-guard/training/generated.jsonl, in that order, with the trainer's group

@@ -10,10 +10,8 @@
 //! whose matches can be longer than the default bound of [`DEFAULT_MAX_MATCH_LEN`] bytes
 //! must say so, or a match split across stream chunks may be reported in two pieces.
 
-// Also included by path inside the injection heuristics, which the training example
-// compiles on its own; the two copies are the same code.
-#[allow(clippy::duplicate_mod)]
 pub(crate) mod anchors;
+mod ascii_regex;
 mod assignment;
 pub(crate) mod custom;
 pub(crate) mod injection;

@@ -25,6 +25,7 @@ use crate::error::GuardError;
 use crate::normalize::Normalized;
 use crate::policy::ExfiltrationPolicy;
 use crate::session::Session;
+use rampart_core::text::{ceil_char_boundary, floor_char_boundary};
 use rampart_core::{Direction, Finding, FindingKind};
 use regex::Regex;
 
@@ -351,23 +352,6 @@ fn first_open_bracket(line: &str) -> Option<usize> {
         }
     }
     None
-}
-
-/// The smallest character boundary of `s` at or after `i`.
-fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i.min(s.len())
-}
-
-/// The largest character boundary of `s` at or before `i`.
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// How much data a URL carries.

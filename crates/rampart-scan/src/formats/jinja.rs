@@ -13,6 +13,7 @@
 
 use crate::report::Finding;
 use rampart_core::Severity;
+use rampart_core::text::truncate_to_char_boundary;
 
 /// The longest template analysed; real ones are a few KB.
 pub const MAX_TEMPLATE_LEN: usize = 1024 * 1024;
@@ -304,17 +305,6 @@ fn short(s: &str) -> String {
         out.push('…');
     }
     out
-}
-
-fn truncate_to_char_boundary(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// The tokens of every expression and statement tag, in order; text, comments and `raw`

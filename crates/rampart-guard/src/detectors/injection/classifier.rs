@@ -13,7 +13,7 @@
 //! a long e-mail or web page is not diluted by the benign text around it. One pass, no
 //! allocation, constant memory.
 //!
-//! Retrain with `cargo run --release -p rampart-guard --example train_injection -- train`
+//! Retrain with `cargo run --release -p rampart-guard --features training --bin train_injection -- train`
 //! (see `training/README.md`).
 
 use super::features::{self, BLOCK, BUCKETS, WINDOW_BLOCKS};
@@ -31,7 +31,7 @@ pub(crate) const BITS: u32 = features::BITS;
 
 /// A parsed model.
 #[derive(Debug)]
-pub(crate) struct Model {
+pub struct Model {
     scale: f32,
     bias: f32,
     untrusted_weight: f32,
@@ -41,7 +41,7 @@ pub(crate) struct Model {
 
 /// Why a model file could not be read.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum ModelError {
+pub enum ModelError {
     BadMagic,
     WrongBuckets(u32),
     Truncated(usize),
@@ -209,7 +209,7 @@ impl Windows {
 /// The detector's score from the heuristic score `heuristic` and the classifier's
 /// probability `classifier`: a noisy-or, so that two independent, individually weak
 /// signals together reach the threshold, and either strong one alone does.
-pub(crate) fn combine(heuristic: f32, classifier: f32) -> f32 {
+pub fn combine(heuristic: f32, classifier: f32) -> f32 {
     1.0 - (1.0 - heuristic.clamp(0.0, 1.0)) * (1.0 - classifier.clamp(0.0, 1.0))
 }
 

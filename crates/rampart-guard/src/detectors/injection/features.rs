@@ -18,8 +18,8 @@
 //! The text is cut into blocks of [`BLOCK`] bytes; [`visit`] reports every feature with the
 //! block it ends in, so the classifier can score sliding windows of whole blocks from
 //! per-block sums without a second pass. This file has no dependency on the rest of the
-//! crate: `examples/train_injection.rs` includes it with `#[path]`, so training and
-//! inference cannot drift apart.
+//! crate, and the trainer (`tools/train_injection.rs`, feature `training`) uses it through
+//! `rampart_guard::training`, so training and inference cannot drift apart.
 
 /// log2 of the number of hash buckets.
 pub const BITS: u32 = 16;
@@ -225,7 +225,8 @@ pub fn block_count(text_len: usize) -> usize {
 
 /// The windows to score: `(first_block, end_block)` half-open, each at most
 /// [`WINDOW_BLOCKS`] long, sliding by one block, covering every block.
-#[allow(dead_code)] // The scorer walks the same windows incrementally; training lists them.
+// The scorer walks the same windows incrementally; training lists them.
+#[cfg_attr(not(feature = "training"), allow(dead_code))]
 pub fn windows(blocks: usize) -> impl Iterator<Item = (usize, usize)> {
     let count = blocks.saturating_sub(WINDOW_BLOCKS) + 1;
     (0..count).map(move |s| (s, (s + WINDOW_BLOCKS).min(blocks)))

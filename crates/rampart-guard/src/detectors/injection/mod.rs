@@ -17,7 +17,7 @@
 //! 2. [`classifier`]: logistic regression over hashed word, stem and punctuation features
 //!    ([`features`]), scored over sliding 1 KiB windows in one allocation-free pass. The
 //!    weights (64 KiB of `i8`) are embedded and parsed once. Training code:
-//!    `examples/train_injection.rs`; data generator: `training/generate.py` and
+//!    `tools/train_injection.rs`; data generator: `training/generate.py` and
 //!    `training/taxonomy.py`.
 //! 3. Scoring: `score = 1 − (1 − heuristic) · (1 − classifier)` (noisy-or), reported as
 //!    [`Detections::injection_score`]. When it reaches the policy's `injection_threshold`
@@ -61,10 +61,12 @@
 //! attacks machine-translated into scripts the benign data barely covers, and attacks that
 //! only make sense relative to a system prompt.
 
-pub(crate) mod classifier;
+// `pub` so that `crate::training` can re-export them for the trainer; the modules
+// themselves stay private to the crate without the `training` feature.
+pub mod classifier;
 pub mod external;
-mod features;
-mod heuristics;
+pub mod features;
+pub mod heuristics;
 pub mod semantic;
 
 use super::shared_anchors::SharedAnchors;

@@ -2,7 +2,7 @@
 //! guard, on realistic benign text (the generated business e-mails, code and tool results).
 //!
 //! ```text
-//! cargo run --release -p rampart-guard --example injection_speed -- \
+//! cargo run --release -p rampart-guard --features training --bin injection_speed -- \
 //!     [crates/rampart-guard/training/generated.jsonl]
 //! ```
 //!
@@ -10,17 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)]
-#[path = "../src/detectors/injection/features.rs"]
-mod features;
-
-#[allow(dead_code)]
-#[path = "../src/detectors/injection/heuristics.rs"]
-mod heuristics;
-
-#[allow(dead_code)]
-#[path = "../src/detectors/injection/classifier.rs"]
-mod classifier;
+use rampart_guard::training::{classifier, heuristics};
 
 use rampart_guard::{Context, Guard, Policy, Role};
 use std::hint::black_box;

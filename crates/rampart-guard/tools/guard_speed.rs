@@ -5,8 +5,8 @@
 //! wall-clock figures next to it), and the per-call latency of a 4 KB prompt.
 //!
 //! ```text
-//! cargo run --release -p rampart-guard --example guard_speed            # full run
-//! cargo run --release -p rampart-guard --example guard_speed -- --mb 1  # shorter
+//! cargo run --release -p rampart-guard --features training --bin guard_speed            # full run
+//! cargo run --release -p rampart-guard --features training --bin guard_speed -- --mb 1  # shorter
 //! ```
 //!
 //! Under `valgrind --tool=callgrind` pass `--mb 1 --no-latency` (and `--text <name>` to

@@ -2,7 +2,7 @@
 //! inspection after it, which pays for whatever is built on first use.
 //!
 //! ```text
-//! cargo run --release -p rampart-guard --example guard_new [-- --rounds N]
+//! cargo run --release -p rampart-guard --features training --bin guard_new [-- --rounds N]
 //! ```
 
 use rampart_guard::{Context, Guard, Policy, Role, Session};

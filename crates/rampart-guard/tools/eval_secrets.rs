@@ -3,7 +3,7 @@
 //! the throughput of the whole default guard (or of `--policy`) on the same texts.
 //!
 //! ```text
-//! cargo run --release -p rampart-guard --example eval_secrets -- FILE.jsonl [--errors N] \
+//! cargo run --release -p rampart-guard --features training --bin eval_secrets -- FILE.jsonl [--errors N] \
 //!     [--policy bench/guard/secrets_only.toml]
 //! ```
 //!

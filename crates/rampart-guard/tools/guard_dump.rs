@@ -5,10 +5,10 @@
 //! `text` of each line; any other file is taken whole and by paragraph.
 //!
 //! ```text
-//! cargo build --release -p rampart-guard --example guard_dump
-//! target/release/examples/guard_dump /work/shared/data/*.jsonl FILES... > before.txt
+//! cargo build --release -p rampart-guard --features training --bin guard_dump
+//! target/release/guard_dump /work/shared/data/*.jsonl FILES... > before.txt
 //! # change, rebuild, run again into after.txt, then: cmp before.txt after.txt
-//! target/release/examples/guard_dump --policy bench/guard/secrets_only.toml FILES...
+//! target/release/guard_dump --policy bench/guard/secrets_only.toml FILES...
 //! ```
 //!
 //! `--policy FILE.toml` replaces the default policy (e.g. the single-detector policies

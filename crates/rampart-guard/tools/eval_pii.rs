@@ -3,7 +3,7 @@
 //! plus the throughput of the whole default guard (or of `--policy`) on the same texts.
 //!
 //! ```text
-//! cargo run --release -p rampart-guard --example eval_pii -- FILE.jsonl [--errors N] \
+//! cargo run --release -p rampart-guard --features training --bin eval_pii -- FILE.jsonl [--errors N] \
 //!     [--policy bench/guard/pii_only.toml]
 //! ```
 //!

@@ -1,7 +1,7 @@
 //! Train, evaluate and export the prompt-injection classifier.
 //!
 //! ```text
-//! cargo run --release -p rampart-guard --example train_injection -- \
+//! cargo run --release -p rampart-guard --features training --bin train_injection -- \
 //!     [--data /work/shared/data] [--generated crates/rampart-guard/training/generated.jsonl] \
 //!     [--model crates/rampart-guard/model/injection.bin] [--report FILE.md] [--no-write] \
 //!     [--extra YOUR.jsonl]...
@@ -29,17 +29,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)]
-#[path = "../src/detectors/injection/features.rs"]
-mod features;
-
-#[allow(dead_code)]
-#[path = "../src/detectors/injection/heuristics.rs"]
-mod heuristics;
-
-#[allow(dead_code)]
-#[path = "../src/detectors/injection/classifier.rs"]
-mod classifier;
+use rampart_guard::training::{classifier, features, heuristics};
 
 use rampart_guard::normalize::Normalized;
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! `/proc/thread-self/schedstat`, so that a busy shared machine does not halve the figure;
 //! wall-clock figures are printed next to it).
 //!
-//! `cargo run --release -p rampart-guard --example normalize_speed`
+//! `cargo run --release -p rampart-guard --features training --bin normalize_speed`
 
 use rampart_guard::normalize::Normalized;
 use rampart_guard::{Context, Guard, Policy, Role};

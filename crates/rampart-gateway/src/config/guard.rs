@@ -1,0 +1,238 @@
+//! `[guard]`: the guard engine's mode and policy, the optional external classifier, and
+//! reading the user's own injection model file.
+
+use super::*;
+
+/// `[guard]`: the guard engine's mode and policy.
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuardConfig {
+    /// `enforce` (default), `monitor` or `off`. Overrides the policy's own `mode`.
+    #[schemars(schema_with = "guard_mode_schema")]
+    pub mode: Option<GuardMode>,
+    /// A policy file (the `rampart guard` policy format), relative to this config.
+    pub policy_file: Option<Interpolated>,
+    /// An inline policy, same shape as a policy file.
+    #[schemars(schema_with = "inline_policy_schema")]
+    pub policy: Option<Policy>,
+    /// An external prompt-injection classifier: a model server that can only raise the
+    /// built-in injection score. None by default: the built-in path stands on its own.
+    #[schemars(with = "Option<ExternalClassifierConfig>")]
+    pub external_classifier: Option<Spanned<ExternalClassifierConfig>>,
+}
+
+/// `[guard.external_classifier]`: a model server speaking Hugging Face
+/// text-embeddings-inference `POST /predict` (`{"inputs": TEXT, "truncate": true}` →
+/// `[{"label", "score"}]`; the Inference API's `[[{"label", "score"}]]` too). Its attack
+/// probability (the sum of the `injection_labels` scores) is combined with the built-in
+/// score by maximum, so it can block more, never less. Asked about input texts only.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalClassifierConfig {
+    /// The classification endpoint, e.g. `http://127.0.0.1:8080/predict`. TLS is verified
+    /// (system roots plus `ca_bundle`); redirects are not followed.
+    #[schemars(with = "Interpolated")]
+    pub url: Spanned<Interpolated>,
+    /// Time allowed per question, connection included, in milliseconds (1 to 60000).
+    /// Default 200. Each inspected message waits at most this long.
+    #[serde(default = "default_external_timeout")]
+    #[schemars(with = "u64")]
+    pub timeout_ms: Spanned<u64>,
+    /// Labels that mean "attack", compared ignoring case; their scores are added.
+    /// Default `["INJECTION", "JAILBREAK", "LABEL_1", "MALICIOUS"]`.
+    #[serde(default = "default_injection_labels")]
+    #[schemars(with = "Vec<String>")]
+    pub injection_labels: Spanned<Vec<String>>,
+    /// When the server times out, cannot be reached or answers nonsense:
+    /// `use_builtin` (default: the built-in decision stands) or `block` (fail closed:
+    /// the request is refused with 503 `guard_unavailable`).
+    #[serde(default)]
+    pub on_error: ExternalOnError,
+    /// The name of an environment variable holding a bearer token for the server (sent
+    /// as `Authorization: Bearer`; never logged).
+    #[schemars(with = "Option<String>")]
+    pub api_key_env: Option<Spanned<String>>,
+    /// The most characters of a text sent (its beginning; the server's `truncate` cuts
+    /// further to the model's window). Default 8192.
+    #[serde(default = "default_external_max_chars")]
+    #[schemars(with = "usize")]
+    pub max_chars: Spanned<usize>,
+    /// Roles whose input texts are sent: `system`, `user`, `assistant`, `tool`,
+    /// `document`. Default `["user", "tool", "document"]` (system prompts are
+    /// instructions by design, and would look like injections to most models).
+    #[serde(default = "default_external_roles")]
+    #[schemars(with = "Vec<String>")]
+    pub roles: Spanned<Vec<Role>>,
+    /// PEM bundle of CAs trusted for this server, added to the system roots.
+    pub ca_bundle: Option<Interpolated>,
+    /// Answers kept for repeated texts (a conversation re-sends its history on every
+    /// turn), by SHA-256 of the text sent; emptied on reload. 0 disables. Default 4096.
+    #[serde(default = "default_external_cache")]
+    pub cache_entries: usize,
+}
+
+/// `[guard.external_classifier] on_error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExternalOnError {
+    /// The built-in decision stands.
+    #[default]
+    UseBuiltin,
+    /// Refuse the request (fail closed).
+    Block,
+}
+
+fn default_external_timeout() -> Spanned<u64> {
+    Spanned::new(0..0, external::DEFAULT_TIMEOUT_MS)
+}
+fn default_injection_labels() -> Spanned<Vec<String>> {
+    Spanned::new(
+        0..0,
+        external::DEFAULT_INJECTION_LABELS
+            .map(String::from)
+            .to_vec(),
+    )
+}
+fn default_external_max_chars() -> Spanned<usize> {
+    Spanned::new(0..0, external::DEFAULT_MAX_CHARS)
+}
+fn default_external_cache() -> usize {
+    external::DEFAULT_CACHE_ENTRIES
+}
+fn default_external_roles() -> Spanned<Vec<Role>> {
+    Spanned::new(0..0, external::DEFAULT_ROLES.to_vec())
+}
+
+fn guard_mode_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "enum": ["enforce", "monitor", "off"]
+    })
+}
+
+fn inline_policy_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "description": "An inline guard policy, the same shape as a `rampart guard` policy file (checked by `rampart config check`)."
+    })
+}
+
+impl Config {
+    /// The external classifier's client settings, when one is configured. Reads the
+    /// token from `api_key_env` (an unset variable is an error naming the key and the
+    /// variable, never a value).
+    pub fn external_settings(&self) -> Result<Option<ExternalSettings>, ConfigError> {
+        let Some(ext) = &self.guard.external_classifier else {
+            return Ok(None);
+        };
+        let e = ext.get_ref();
+        let api_key = match &e.api_key_env {
+            Some(var) => Some(std::env::var(var.get_ref()).map_err(|_| {
+                self.invalid(
+                    var.span(),
+                    "guard.external_classifier.api_key_env",
+                    format!("environment variable `{}` is not set", var.get_ref()),
+                )
+            })?),
+            None => None,
+        };
+        Ok(Some(ExternalSettings {
+            url: e.url.get_ref().as_str().to_owned(),
+            timeout: Duration::from_millis(*e.timeout_ms.get_ref()),
+            injection_labels: e.injection_labels.get_ref().clone(),
+            on_error: match e.on_error {
+                ExternalOnError::UseBuiltin => OnExternalError::UseBuiltIn,
+                ExternalOnError::Block => OnExternalError::Fail,
+            },
+            api_key,
+            max_chars: *e.max_chars.get_ref(),
+            roles: e.roles.get_ref().clone(),
+            ca_bundle: e
+                .ca_bundle
+                .as_ref()
+                .map(|p| self.relative_path(p.as_str()).display().to_string()),
+            cache_entries: e.cache_entries.min(1 << 20),
+        }))
+    }
+
+    /// The user's own injection model named by the policy's `injection_model` (already
+    /// resolved by [`Config::guard_policy`]), read and checked; errors name the key.
+    pub fn injection_model(&self, policy: &Policy) -> Result<Option<InjectionModel>, ConfigError> {
+        let Some(path) = &policy.injection_model else {
+            return Ok(None);
+        };
+        let (location, key) = match &self.guard.policy_file {
+            Some(file) => (
+                self.relative_path(file.as_str()).display().to_string(),
+                "injection_model",
+            ),
+            None => (self.origin(), "guard.policy.injection_model"),
+        };
+        read_injection_model(path)
+            .map(Some)
+            .map_err(|reason| ConfigError::Invalid {
+                location,
+                message: format!("`{key}`: {reason}"),
+            })
+    }
+
+    /// The guard policy: the policy file or inline policy (default policy otherwise), with
+    /// `[guard] mode` applied on top.
+    pub fn guard_policy(&self) -> Result<Policy, ConfigError> {
+        let mut policy = match (&self.guard.policy_file, &self.guard.policy) {
+            (Some(_), Some(_)) => {
+                return Err(self.invalid(
+                    0..0,
+                    "guard.policy_file",
+                    "give either `policy_file` or an inline `[guard.policy]`, not both",
+                ));
+            }
+            (Some(file), None) => {
+                let path = self.relative_path(file.as_str());
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    self.invalid(
+                        0..0,
+                        "guard.policy_file",
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                })?;
+                let mut policy =
+                    Policy::from_toml_str(&text).map_err(|e| ConfigError::Invalid {
+                        location: path.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                // A model file named in a policy file is relative to that file.
+                if let Some(dir) = path.parent() {
+                    policy.resolve_paths(dir);
+                }
+                policy
+            }
+            (None, Some(p)) => {
+                let mut policy = p.clone();
+                if let Some(dir) = self.source.as_ref().and_then(|s| s.parent()) {
+                    policy.resolve_paths(dir);
+                }
+                policy
+            }
+            (None, None) => Policy::default(),
+        };
+        if let Some(mode) = self.guard.mode {
+            policy.mode = mode;
+        }
+        Ok(policy)
+    }
+}
+
+/// Read and check a user's injection model file (the `injection_model` of a policy). The
+/// read is bounded by the only valid size, so a wrong path to a huge file costs nothing.
+pub fn read_injection_model(path: &Path) -> Result<InjectionModel, String> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(InjectionModel::FILE_LEN);
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(InjectionModel::FILE_LEN as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    InjectionModel::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}

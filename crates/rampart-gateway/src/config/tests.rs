@@ -1,0 +1,452 @@
+//! Loading, parsing and validation of whole config texts.
+
+use super::*;
+
+const ISSUE_EXAMPLE: &str = r#"
+[server]
+listen = "127.0.0.1:8787"
+
+[storage]
+url = "sqlite://rampart.db"
+
+[[providers]]
+name = "openai"
+kind = "openai"
+base_url = "https://api.openai.com/v1"
+api_key = "${RAMPART_TEST_OPENAI_KEY}"
+
+[[providers]]
+name = "anthropic"
+kind = "anthropic"
+base_url = "https://api.anthropic.com"
+api_key = "${RAMPART_TEST_ANTHROPIC_KEY}"
+
+[[models]]
+name = "gpt-4o-mini"
+provider = "openai"
+upstream_model = "gpt-4o-mini"
+
+[[models]]
+name = "claude-sonnet"
+provider = "anthropic"
+upstream_model = "claude-sonnet-4-5"
+
+[guard]
+mode = "enforce"   # enforce | monitor | off
+"#;
+
+#[test]
+fn issue_example_loads_with_its_variables_set_and_fails_without() {
+    let err = Config::from_toml(ISSUE_EXAMPLE, "rampart.toml").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("rampart.toml:12:"), "{msg}");
+    assert!(msg.contains("RAMPART_TEST_OPENAI_KEY"), "{msg}");
+    let text = ISSUE_EXAMPLE
+        .replace("${RAMPART_TEST_OPENAI_KEY}", "${HOME}")
+        .replace("${RAMPART_TEST_ANTHROPIC_KEY}", "${HOME}");
+    // HOME is set in every test environment; it stands in for the two API keys.
+    let config = Config::from_toml(&text, "rampart.toml").unwrap();
+    config.validate().unwrap();
+    assert_eq!(config.providers.len(), 2);
+    assert_eq!(
+        config.models[1].get_ref().deployments()[0].upstream_model,
+        "claude-sonnet-4-5"
+    );
+    assert_eq!(config.guard_policy().unwrap().mode, GuardMode::Enforce);
+    assert_eq!(config.server.body_limit, 4 * 1024 * 1024);
+}
+
+#[test]
+fn unknown_key_names_the_key_and_the_line() {
+    let err = Config::from_toml(
+        "[server]\nlisten = \"127.0.0.1:1\"\nlisten_port = 3\n",
+        "c.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("c.toml:3:1:"), "{err}");
+    assert!(err.contains("listen_port"), "{err}");
+}
+
+#[test]
+fn bad_enum_value_names_the_line() {
+    let err = Config::from_toml("[guard]\n\nmode = \"loud\"\n", "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("c.toml:3:"), "{err}");
+    assert!(err.contains("loud") || err.contains("enforce"), "{err}");
+}
+
+#[test]
+fn model_with_unknown_provider_is_refused_at_its_line() {
+    let text = "[[providers]]\nname = \"m\"\nkind = \"mock\"\n\n[[models]]\nname = \"x\"\nprovider = \"nope\"\n";
+    let config = Config::from_toml(text, "c.toml").unwrap();
+    let err = config.validate().unwrap_err().to_string();
+    assert!(err.starts_with("c.toml:7:"), "{err}");
+    assert!(
+        err.contains("models.provider") && err.contains("nope"),
+        "{err}"
+    );
+}
+
+#[test]
+fn provider_missing_its_key_is_refused() {
+    let text = "[[providers]]\nname = \"o\"\nkind = \"openai\"\n";
+    let err = Config::from_toml(text, "c.toml")
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    assert!(err.to_string().contains("providers.api_key"), "{err}");
+}
+
+#[test]
+fn malformed_key_hash_is_refused() {
+    let text = "[[auth.keys]]\nid = \"k\"\ntenant = \"t\"\nsha256 = \"abc\"\n";
+    let err = Config::from_toml(text, "c.toml")
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    assert!(err.to_string().starts_with("c.toml:4:"), "{err}");
+}
+
+#[test]
+fn interpolation_handles_escapes_and_refuses_bad_names() {
+    assert_eq!(interpolate("a$$b$c").unwrap(), "a$b$c");
+    assert!(interpolate("${A-B}").is_err());
+    assert!(interpolate("${UNCLOSED").is_err());
+    assert!(
+        interpolate("${RAMPART_SURELY_UNSET_VARIABLE}")
+            .unwrap_err()
+            .contains("RAMPART_SURELY_UNSET_VARIABLE")
+    );
+}
+
+#[test]
+fn secrets_do_not_print() {
+    let s = Secret::new("sk-live-123");
+    assert!(!format!("{s:?}").contains("sk-live"));
+}
+
+#[test]
+fn inline_policy_deserialises_and_mode_overrides_it() {
+    let text = "[guard]\nmode = \"monitor\"\n[guard.policy]\nmode = \"enforce\"\n[guard.policy.input]\npii = \"redact\"\n";
+    let config = Config::from_toml(text, "c.toml").unwrap();
+    let policy = config.guard_policy().unwrap();
+    assert_eq!(policy.mode, GuardMode::Monitor);
+    assert_eq!(policy.input.pii, rampart_guard::Action::Redact);
+}
+
+fn validation_error(text: &str) -> String {
+    Config::from_toml(text, "c.toml")
+        .and_then(|c| c.validate())
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn redis_limits_and_tenants_parse() {
+    let text = "[limits]\nbackend = \"redis\"\nredis_url = \"redis://10.0.0.7:6379/0\"\nredis_prefix = \"prod\"\ndefault_rpm = 60\n\n[[tenants]]\nname = \"acme\"\nrpm = 600\ntpm = 100000\ndaily_token_budget = 1000000\nmonthly_token_budget = 20000000\n";
+    let config = Config::from_toml(text, "c.toml").unwrap();
+    config.validate().unwrap();
+    assert_eq!(*config.limits.backend.get_ref(), LimitBackend::Redis);
+    assert_eq!(
+        config.limits.redis_url.as_ref().unwrap().get_ref().expose(),
+        "redis://10.0.0.7:6379/0"
+    );
+    assert_eq!(config.limits.default_rpm(), Some(60));
+    let acme = config.tenants[0].get_ref();
+    assert_eq!(acme.name.get_ref(), "acme");
+    assert_eq!(
+        acme.monthly_token_budget.as_ref().map(|v| *v.get_ref()),
+        Some(20_000_000)
+    );
+}
+
+#[test]
+fn limit_errors_name_the_key_and_the_line() {
+    let err = validation_error("[limits]\n\nbackend = \"redis\"\n");
+    assert!(err.starts_with("c.toml:3:"), "{err}");
+    assert!(
+        err.contains("limits.redis_url") && err.contains("missing"),
+        "{err}"
+    );
+
+    let err = validation_error("[limits]\nredis_url = \"redis://h\"\n");
+    assert!(err.starts_with("c.toml:2:"), "{err}");
+    assert!(
+        err.contains("only used with `backend = \"redis\"`"),
+        "{err}"
+    );
+
+    let err = validation_error("[limits]\nbackend = \"redis\"\nredis_url = \"http://h\"\n");
+    assert!(
+        err.starts_with("c.toml:3:") && err.contains("limits.redis_url"),
+        "{err}"
+    );
+
+    let err = Config::from_toml("[limits]\nbackend = \"etcd\"\n", "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("c.toml:2:") && err.contains("memory"),
+        "{err}"
+    );
+
+    let err = Config::from_toml("[limits]\nredis = \"x\"\n", "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("c.toml:2:") && err.contains("redis"),
+        "{err}"
+    );
+
+    let err = Config::from_toml(
+        "[limits]\nbackend = \"redis\"\nredis_url = \"${RAMPART_SURELY_UNSET_REDIS}\"\n",
+        "c.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("c.toml:3:") && err.contains("RAMPART_SURELY_UNSET_REDIS"),
+        "{err}"
+    );
+
+    let err = validation_error("[limits]\ndefault_tpm = 0\n");
+    assert!(
+        err.starts_with("c.toml:2:") && err.contains("limits.default_tpm"),
+        "{err}"
+    );
+
+    let err = validation_error(
+        "[limits]\nbackend = \"redis\"\nredis_url = \"redis://h\"\nredis_prefix = \"a{b}\"\n",
+    );
+    assert!(
+        err.starts_with("c.toml:4:") && err.contains("limits.redis_prefix"),
+        "{err}"
+    );
+}
+
+#[test]
+fn tenant_errors_name_the_key_and_the_line() {
+    let err = validation_error("[[tenants]]\nname = \"a\"\n\n[[tenants]]\nname = \"a\"\n");
+    assert!(
+        err.starts_with("c.toml:5:") && err.contains("duplicate tenant"),
+        "{err}"
+    );
+
+    let err = validation_error("[[tenants]]\nname = \"a\"\nrpm = 10\ntpm = 0\n");
+    assert!(
+        err.starts_with("c.toml:4:") && err.contains("tenants.tpm"),
+        "{err}"
+    );
+
+    let err = Config::from_toml("[[tenants]]\nname = \"a\"\nrpm = -1\n", "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("c.toml:3:"), "{err}");
+
+    let err = Config::from_toml("[[tenants]]\nname = \"a\"\ndaily_tokens = 5\n", "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("c.toml:3:") && err.contains("daily_tokens"),
+        "{err}"
+    );
+
+    let err = Config::from_toml("[[tenants]]\nrpm = 5\n", "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("name"), "{err}");
+}
+
+#[test]
+fn audit_spool_settings_parse_and_bad_ones_name_the_line() {
+    let config = Config::from_toml(
+        "[audit]\nspool_path = \"/var/lib/rampart/audit.spool\"\nspool_max_bytes = 10485760\n",
+        "c.toml",
+    )
+    .unwrap();
+    config.validate().unwrap();
+    assert_eq!(
+        config.audit.spool_path.get_ref().as_str(),
+        "/var/lib/rampart/audit.spool"
+    );
+    assert_eq!(*config.audit.spool_max_bytes.get_ref(), 10_485_760);
+    let default = Config::from_toml("", "c.toml").unwrap();
+    assert_eq!(
+        default.audit.spool_path.get_ref().as_str(),
+        "rampart-audit.spool"
+    );
+
+    let err = validation_error("[audit]\n\nspool_max_bytes = 10\n");
+    assert!(
+        err.starts_with("c.toml:3:") && err.contains("audit.spool_max_bytes"),
+        "{err}"
+    );
+    let err = Config::from_toml("[audit]\nspool = \"x\"\n", "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("c.toml:2:") && err.contains("spool"),
+        "{err}"
+    );
+}
+
+#[test]
+fn external_classifier_parses_with_defaults_and_bad_values_name_the_key() {
+    let config = Config::from_toml(
+        "[guard.external_classifier]\nurl = \"http://127.0.0.1:8080/predict\"\n",
+        "c.toml",
+    )
+    .unwrap();
+    config.validate().unwrap();
+    let s = config.external_settings().unwrap().unwrap();
+    assert_eq!(s.timeout, Duration::from_millis(200));
+    assert_eq!(s.on_error, OnExternalError::UseBuiltIn);
+    assert_eq!(s.injection_labels.len(), 4);
+    assert_eq!(s.roles, vec![Role::User, Role::Tool, Role::Document]);
+
+    let config = Config::from_toml(
+        "[guard.external_classifier]\nurl = \"https://tei.internal/predict\"\ntimeout_ms = 50\non_error = \"block\"\ninjection_labels = [\"unsafe\"]\nroles = [\"user\"]\nmax_chars = 100\n",
+        "c.toml",
+    )
+    .unwrap();
+    config.validate().unwrap();
+    let s = config.external_settings().unwrap().unwrap();
+    assert_eq!(s.on_error, OnExternalError::Fail);
+    assert_eq!(s.roles, vec![Role::User]);
+
+    let err = validation_error("[guard.external_classifier]\n\nurl = \"tcp://x\"\n");
+    assert!(
+        err.starts_with("c.toml:3:") && err.contains("guard.external_classifier.url"),
+        "{err}"
+    );
+    let err = validation_error(
+        "[guard.external_classifier]\nurl = \"http://h/predict\"\ntimeout_ms = 0\n",
+    );
+    assert!(
+        err.starts_with("c.toml:3:") && err.contains("timeout_ms"),
+        "{err}"
+    );
+    let err = validation_error(
+        "[guard.external_classifier]\nurl = \"http://h/predict\"\ninjection_labels = []\n",
+    );
+    assert!(err.contains("injection_labels"), "{err}");
+    let err = Config::from_toml(
+        "[guard.external_classifier]\nurl = \"http://h/predict\"\non_error = \"allow\"\n",
+        "c.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("c.toml:3:") && err.contains("use_builtin"),
+        "{err}"
+    );
+    let err = Config::from_toml(
+        "[guard.external_classifier]\nurl = \"http://h/predict\"\nretries = 3\n",
+        "c.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("retries"), "{err}");
+
+    let config = Config::from_toml(
+        "[guard.external_classifier]\nurl = \"http://h/predict\"\napi_key_env = \"RAMPART_SURELY_UNSET_TEI_KEY\"\n",
+        "c.toml",
+    )
+    .unwrap();
+    config.validate().unwrap();
+    let err = config.external_settings().unwrap_err().to_string();
+    assert!(
+        err.contains("api_key_env") && err.contains("RAMPART_SURELY_UNSET_TEI_KEY"),
+        "{err}"
+    );
+}
+
+#[test]
+fn injection_model_paths_are_relative_to_the_file_that_names_them() {
+    let config = Config::from_toml(
+        "[guard.policy]\ninjection_model = \"models/inj.bin\"\n",
+        "/etc/rampart/rampart.toml",
+    )
+    .unwrap();
+    let policy = config.guard_policy().unwrap();
+    assert_eq!(
+        policy.injection_model.as_deref(),
+        Some(Path::new("/etc/rampart/models/inj.bin"))
+    );
+    let err = config.injection_model(&policy).unwrap_err().to_string();
+    assert!(
+        err.contains("guard.policy.injection_model") && err.contains("cannot read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn telemetry_endpoint_must_be_http() {
+    let config = Config::from_toml(
+        "[telemetry]\notlp_endpoint = \"http://127.0.0.1:4318\"\n",
+        "c.toml",
+    )
+    .unwrap();
+    config.validate().unwrap();
+    assert_eq!(config.telemetry.service_name.as_str(), "rampart");
+    let err = validation_error("[telemetry]\n\notlp_endpoint = \"grpc://collector:4317\"\n");
+    assert!(
+        err.starts_with("c.toml:3:") && err.contains("telemetry.otlp_endpoint"),
+        "{err}"
+    );
+    let err = Config::from_toml("[telemetry]\notlp_headers = 1\n", "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("c.toml:2:"), "{err}");
+}
+
+#[test]
+fn a_key_of_another_provider_kind_is_refused_at_its_line() {
+    // `region` is Bedrock's: on an OpenAI provider it was accepted and ignored.
+    let text =
+        "[[providers]]\nname = \"o\"\nkind = \"openai\"\napi_key = \"k\"\nregion = \"us-east-1\"\n";
+    let err = validation_error(text);
+    assert!(err.starts_with("c.toml:5:1:"), "{err}");
+    assert!(
+        err.contains("`providers.region`") && err.contains("`openai`"),
+        "{err}"
+    );
+    // Azure's keys on an OpenAI-compatible provider, quoted and as a sub-table.
+    let text = "[[providers]]\nname = \"c\"\nkind = \"openai_compatible\"\nbase_url = \"http://127.0.0.1:8000/v1\"\n\"api_version\" = \"2024-10-21\"\n\n[providers.credentials]\naccess_key_id = \"a\"\nsecret_access_key = \"s\"\n";
+    let err = validation_error(text);
+    assert!(err.contains("c.toml:5:1: `providers.api_version`"), "{err}");
+    assert!(err.contains("c.toml:7:1: `providers.credentials`"), "{err}");
+    // The kinds they belong to still take them.
+    let text = "[[providers]]\nname = \"b\"\nkind = \"bedrock\"\nregion = \"us-east-1\"\n\n[providers.credentials]\naccess_key_id = \"a\"\nsecret_access_key = \"s\"\n\n[[providers]]\nname = \"a\"\nkind = \"azure_openai\"\nbase_url = \"https://r.openai.azure.com\"\napi_key = \"k\"\napi_version = \"2024-10-21\"\nazure_bearer = true\n";
+    Config::from_toml(text, "c.toml")
+        .unwrap()
+        .validate()
+        .unwrap();
+}
+
+#[test]
+fn every_validation_error_is_reported_at_once_with_its_key_and_line() {
+    let text = "[[providers]]\nname = \"o\"\nkind = \"openai\"\napi_key = \"k\"\nregion = \"us-east-1\"\n\n[[models]]\nname = \"x\"\nprovider = \"nope\"\n\n[[auth.keys]]\nid = \"k\"\ntenant = \"t\"\nsha256 = \"abc\"\n";
+    let err = Config::from_toml(text, "c.toml")
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    let ConfigError::Report(errors) = &err else {
+        panic!("expected a report of several errors, got {err}");
+    };
+    assert_eq!(errors.len(), 3, "{err}");
+    let shown = err.to_string();
+    assert!(shown.starts_with("3 problems in the config:\n"), "{shown}");
+    for (line, key) in [
+        (5, "providers.region"),
+        (9, "models.provider"),
+        (14, "auth.keys.sha256"),
+    ] {
+        assert!(
+            shown.contains(&format!("c.toml:{line}:")) && shown.contains(&format!("`{key}`")),
+            "line {line}, key {key}: {shown}"
+        );
+    }
+}

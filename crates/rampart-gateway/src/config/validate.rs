@@ -1,0 +1,431 @@
+//! [`Config::validate`]: what the types cannot check (references between sections,
+//! kind-specific keys, ranges), every problem collected into one report, each naming its key
+//! and line.
+
+use super::audit::MIN_SPOOL_BYTES;
+use super::*;
+
+impl Config {
+    /// Check what the types cannot: addresses parse, names are unique, references resolve,
+    /// each provider kind has the keys it needs, key hashes are well formed.
+    /// Check what the types cannot: addresses parse, names are unique, references resolve,
+    /// each provider kind has the keys it needs and none that belong to another kind, key
+    /// hashes are well formed. Every problem is reported, not only the first (in the
+    /// manner of Vector's `check_shape`): one error alone is returned as it is, several as
+    /// [`ConfigError::Report`], each naming its key and line.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut errors = Vec::new();
+        let listen = &self.server.listen;
+        if listen.get_ref().0.parse::<SocketAddr>().is_err() {
+            errors.push(self.invalid(
+                listen.span(),
+                "server.listen",
+                "expected an address such as 127.0.0.1:8787",
+            ));
+        }
+        if let Some(admin) = &self.server.admin
+            && admin.listen.get_ref().0.parse::<SocketAddr>().is_err()
+        {
+            errors.push(self.invalid(
+                admin.listen.span(),
+                "server.admin.listen",
+                "expected an address such as 127.0.0.1:9090",
+            ));
+        }
+        if self.server.body_limit == 0 {
+            errors.push(self.invalid(0..0, "server.body_limit", "must be greater than 0"));
+        }
+        let mut names = std::collections::HashSet::new();
+        for p in &self.providers {
+            let name = &p.get_ref().name;
+            if !names.insert(name.get_ref().as_str()) {
+                errors.push(self.invalid(name.span(), "providers.name", "duplicate provider name"));
+            }
+            self.validate_provider(p, &mut errors);
+        }
+        let model_names: std::collections::HashSet<&str> = self
+            .models
+            .iter()
+            .map(|m| m.get_ref().name.get_ref().as_str())
+            .collect();
+        let mut aliases = std::collections::HashSet::new();
+        for m in &self.models {
+            for a in &m.get_ref().aliases {
+                if a.is_empty() || model_names.contains(a.as_str()) || !aliases.insert(a.as_str()) {
+                    errors.push(self.invalid(
+                        m.span(),
+                        "models.aliases",
+                        format!("`{a}` is empty, a model name or another model's alias"),
+                    ));
+                }
+            }
+        }
+        let mut models = std::collections::HashSet::new();
+        for m in &self.models {
+            let model = m.get_ref();
+            if !models.insert(model.name.get_ref().as_str()) {
+                errors.push(self.invalid(model.name.span(), "models.name", "duplicate model name"));
+            }
+            match (&model.provider, model.deployments.is_empty()) {
+                (Some(_), false) => {
+                    errors.push(self.invalid(
+                        m.span(),
+                        "models.deployments",
+                        "give either `provider` or `deployments`, not both",
+                    ));
+                }
+                (None, true) => {
+                    errors.push(self.invalid(
+                        m.span(),
+                        "models.provider",
+                        "missing: give `provider` (and `upstream_model`) or `deployments`",
+                    ));
+                }
+                _ => {}
+            }
+            let refs = model
+                .provider
+                .iter()
+                .chain(model.deployments.iter().map(|d| &d.get_ref().provider));
+            for r in refs {
+                if !names.contains(r.get_ref().as_str()) {
+                    errors.push(self.invalid(
+                        r.span(),
+                        "models.provider",
+                        format!("no provider named `{}` in [[providers]]", r.get_ref()),
+                    ));
+                }
+            }
+            if model.deployments.iter().all(|d| d.get_ref().weight == 0)
+                && !model.deployments.is_empty()
+            {
+                errors.push(self.invalid(
+                    m.span(),
+                    "models.deployments.weight",
+                    "at least one deployment needs a weight above 0",
+                ));
+            }
+        }
+        let mut key_ids = std::collections::HashSet::new();
+        for k in &self.auth.keys {
+            let key = k.get_ref();
+            if !key_ids.insert(key.id.as_str()) {
+                errors.push(self.invalid(k.span(), "auth.keys.id", "duplicate key id"));
+            }
+            let hash = key.sha256.get_ref();
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                errors.push(self.invalid(
+                    key.sha256.span(),
+                    "auth.keys.sha256",
+                    "expected the SHA-256 of the key as 64 hex characters (`printf %s KEY | sha256sum`)",
+                ));
+            }
+        }
+        if let Err(e) = self.validate_limits() {
+            errors.push(e);
+        }
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint {
+            let url = endpoint.get_ref().as_str();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                errors.push(self.invalid(
+                    endpoint.span(),
+                    "telemetry.otlp_endpoint",
+                    "expected an http:// or https:// URL such as http://127.0.0.1:4318",
+                ));
+            }
+        }
+        let spool = &self.audit.spool_path;
+        if spool.get_ref().as_str().is_empty() {
+            errors.push(self.invalid(spool.span(), "audit.spool_path", "must not be empty"));
+        }
+        let bound = &self.audit.spool_max_bytes;
+        if *bound.get_ref() < MIN_SPOOL_BYTES {
+            errors.push(self.invalid(
+                bound.span(),
+                "audit.spool_max_bytes",
+                format!("must be at least {MIN_SPOOL_BYTES} (1 MiB)"),
+            ));
+        }
+        if let Some(policy) = &self.guard.policy
+            && let Err(e) = policy.validate()
+        {
+            errors.push(self.invalid(0..0, "guard.policy", e));
+        }
+        if let Some(ext) = &self.guard.external_classifier
+            && let Err(e) = self.validate_external(ext)
+        {
+            errors.push(e);
+        }
+        ConfigError::report(errors)
+    }
+
+    /// `[guard.external_classifier]`: values in range; the URL and the environment
+    /// variable are checked when the client is built ([`Config::external_settings`]).
+    fn validate_external(
+        &self,
+        ext: &Spanned<ExternalClassifierConfig>,
+    ) -> Result<(), ConfigError> {
+        let e = ext.get_ref();
+        let key = |k: &str| format!("guard.external_classifier.{k}");
+        let url = e.url.get_ref().as_str();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(self.invalid(
+                e.url.span(),
+                &key("url"),
+                "expected an http:// or https:// URL such as http://127.0.0.1:8080/predict",
+            ));
+        }
+        let t = *e.timeout_ms.get_ref();
+        if !(1..=60_000).contains(&t) {
+            let span = if e.timeout_ms.span().end > 0 {
+                e.timeout_ms.span()
+            } else {
+                ext.span()
+            };
+            return Err(self.invalid(span, &key("timeout_ms"), "must be between 1 and 60000"));
+        }
+        let labels = e.injection_labels.get_ref();
+        if labels.is_empty() || labels.iter().any(|l| l.trim().is_empty()) {
+            return Err(self.invalid(
+                e.injection_labels.span(),
+                &key("injection_labels"),
+                "give at least one non-empty label (e.g. \"INJECTION\")",
+            ));
+        }
+        if !(1..=1_000_000).contains(e.max_chars.get_ref()) {
+            return Err(self.invalid(
+                e.max_chars.span(),
+                &key("max_chars"),
+                "must be between 1 and 1000000",
+            ));
+        }
+        if e.roles.get_ref().is_empty() {
+            return Err(self.invalid(e.roles.span(), &key("roles"), "give at least one role"));
+        }
+        if let Some(var) = &e.api_key_env {
+            let name = var.get_ref();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(self.invalid(
+                    var.span(),
+                    &key("api_key_env"),
+                    "expected the name of an environment variable, such as TEI_API_KEY",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `[limits]` and `[[tenants]]`: the backend has what it needs and nothing it ignores,
+    /// limits are positive (leave a limit out for none), tenant names are unique.
+    fn validate_limits(&self) -> Result<(), ConfigError> {
+        let limits = &self.limits;
+        let redis = *limits.backend.get_ref() == LimitBackend::Redis;
+        match (&limits.redis_url, redis) {
+            (None, true) => {
+                return Err(self.invalid(
+                    limits.backend.span(),
+                    "limits.redis_url",
+                    "missing: `backend = \"redis\"` needs it (redis://HOST:PORT/DB)",
+                ));
+            }
+            (Some(url), false) => {
+                return Err(self.invalid(
+                    url.span(),
+                    "limits.redis_url",
+                    "only used with `backend = \"redis\"`",
+                ));
+            }
+            (Some(url), true) => {
+                let schemes = ["redis://", "rediss://", "redis+unix://", "unix://"];
+                if !schemes
+                    .iter()
+                    .any(|s| url.get_ref().expose().starts_with(s))
+                {
+                    return Err(self.invalid(
+                        url.span(),
+                        "limits.redis_url",
+                        "expected a redis:// URL such as redis://127.0.0.1:6379/0",
+                    ));
+                }
+            }
+            (None, false) => {}
+        }
+        if let Some(prefix) = &limits.redis_prefix {
+            if !redis {
+                return Err(self.invalid(
+                    prefix.span(),
+                    "limits.redis_prefix",
+                    "only used with `backend = \"redis\"`",
+                ));
+            }
+            let p = prefix.get_ref();
+            if p.is_empty()
+                || p.len() > 64
+                || !p
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'{' && b != b'}')
+            {
+                return Err(self.invalid(
+                    prefix.span(),
+                    "limits.redis_prefix",
+                    "expected 1 to 64 visible ASCII characters without `{` or `}`",
+                ));
+            }
+        }
+        let positive = |value: Option<&Spanned<u64>>, key: &str| match value {
+            Some(v) if *v.get_ref() == 0 => Err(self.invalid(
+                v.span(),
+                key,
+                "must be greater than 0 (leave it out for no limit)",
+            )),
+            _ => Ok(()),
+        };
+        for (value, key) in [
+            (&limits.default_rpm, "limits.default_rpm"),
+            (&limits.default_tpm, "limits.default_tpm"),
+        ] {
+            let widened = value
+                .as_ref()
+                .map(|v| Spanned::new(v.span(), u64::from(*v.get_ref())));
+            positive(widened.as_ref(), key)?;
+        }
+        let mut tenants = std::collections::HashSet::new();
+        for t in &self.tenants {
+            let tenant = t.get_ref();
+            let name = tenant.name.get_ref();
+            if name.is_empty() {
+                return Err(self.invalid(tenant.name.span(), "tenants.name", "must not be empty"));
+            }
+            if !tenants.insert(name.as_str()) {
+                return Err(self.invalid(
+                    tenant.name.span(),
+                    "tenants.name",
+                    "duplicate tenant name",
+                ));
+            }
+            positive(tenant.rpm.as_ref(), "tenants.rpm")?;
+            positive(tenant.tpm.as_ref(), "tenants.tpm")?;
+            positive(
+                tenant.daily_token_budget.as_ref(),
+                "tenants.daily_token_budget",
+            )?;
+            positive(
+                tenant.monthly_token_budget.as_ref(),
+                "tenants.monthly_token_budget",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// One `[[providers]]` table: the keys its kind needs, no key that belongs to another
+    /// kind (the table is flat, so `deny_unknown_fields` alone cannot tell; each such key
+    /// is named with its own line), and an http(s) base URL.
+    fn validate_provider(&self, p: &Spanned<ProviderConfig>, errors: &mut Vec<ConfigError>) {
+        let cfg = p.get_ref();
+        let mut need = |ok: bool, key: &str, why: &str| {
+            if !ok {
+                errors.push(self.invalid(
+                    p.span(),
+                    &format!("providers.{key}"),
+                    format!(
+                        "missing: a `{}` provider needs it ({why})",
+                        cfg.kind.as_str()
+                    ),
+                ));
+            }
+        };
+        match cfg.kind {
+            ProviderKind::Openai | ProviderKind::Anthropic => {
+                need(cfg.api_key.is_some(), "api_key", "the provider's API key")
+            }
+            ProviderKind::AzureOpenai => {
+                need(
+                    cfg.base_url.is_some(),
+                    "base_url",
+                    "https://RESOURCE.openai.azure.com",
+                );
+                need(
+                    cfg.api_key.is_some(),
+                    "api_key",
+                    "the resource key or a bearer token",
+                );
+            }
+            ProviderKind::OpenaiCompatible => need(
+                cfg.base_url.is_some(),
+                "base_url",
+                "e.g. http://127.0.0.1:8000/v1",
+            ),
+            ProviderKind::Bedrock => {
+                need(cfg.region.is_some(), "region", "e.g. us-east-1");
+                need(
+                    cfg.credentials.is_some(),
+                    "credentials",
+                    "access_key_id and secret_access_key",
+                );
+            }
+            ProviderKind::Mock => {}
+        }
+        for &(key, kinds) in KIND_SPECIFIC_KEYS {
+            if kinds.contains(&cfg.kind) {
+                continue;
+            }
+            let written = key_span(&self.text, p.span(), key);
+            if written.is_some() || cfg.sets(key) {
+                let applies: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+                errors.push(self.invalid(
+                    written.unwrap_or_else(|| p.span()),
+                    &format!("providers.{key}"),
+                    format!(
+                        "unknown key for a `{}` provider (it applies to `{}` only)",
+                        cfg.kind.as_str(),
+                        applies.join("`, `")
+                    ),
+                ));
+            }
+        }
+        if let Some(url) = &cfg.base_url
+            && !(url.0.starts_with("http://") || url.0.starts_with("https://"))
+        {
+            errors.push(self.invalid(
+                p.span(),
+                "providers.base_url",
+                "expected an http:// or https:// URL",
+            ));
+        }
+    }
+}
+
+/// Where `key` is written in the `[[providers]]` table that starts at `table.start` in
+/// `text` (toml spans such a table from its header): a line that starts (after
+/// indentation) with the key, bare or quoted, then `=` or `.` (a dotted key), or a
+/// sub-table header `[providers.key]`. The table ends at the next header that is not one
+/// of its sub-tables. `None` when the key is not written there (or written inline).
+fn key_span(text: &str, table: Range<usize>, key: &str) -> Option<Range<usize>> {
+    let region = text.get(table.start..)?;
+    let quoted = format!("\"{key}\"");
+    let mut offset = table.start;
+    for (n, line) in region.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.starts_with('[') {
+            let name = trimmed.trim_end().trim_matches(['[', ']']).trim();
+            if name.strip_prefix("providers.").map(str::trim) == Some(key) {
+                let start = offset + indent;
+                return Some(start..start + trimmed.trim_end().len());
+            }
+            if n > 0 && !name.starts_with("providers.") {
+                return None;
+            }
+        } else {
+            let rest = trimmed
+                .strip_prefix(key)
+                .or_else(|| trimmed.strip_prefix(quoted.as_str()));
+            if rest.is_some_and(|r| r.trim_start().starts_with(['=', '.'])) {
+                let start = offset + indent;
+                return Some(start..start + key.len());
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
