@@ -26,6 +26,7 @@
 //!
 //! [guard]
 //! mode = "enforce"   # enforce | monitor | off
+//! stream_release_ms = 75   # provider pause after which a held stream tail is re-judged
 //!
 //! [guard.external_classifier]         # optional: your own model server (TEI /predict)
 //! url = "http://127.0.0.1:8080/predict"
@@ -474,6 +475,26 @@ pub struct GuardConfig {
     /// built-in injection score. None by default: the built-in path stands on its own.
     #[schemars(with = "Option<ExternalClassifierConfig>")]
     pub external_classifier: Option<Spanned<ExternalClassifierConfig>>,
+    /// Milliseconds without new data from the provider after which a streamed answer's
+    /// held-back tail is judged again: a tail that is already one whole match the policy
+    /// rewrites goes out (redacted) instead of waiting; text that may still become a
+    /// match stays held. 0 turns the timer off. Default 75, at most 10000.
+    #[schemars(with = "Option<u64>")]
+    pub stream_release_ms: Option<Spanned<u64>>,
+}
+
+/// Default of `[guard] stream_release_ms`.
+pub const DEFAULT_STREAM_RELEASE_MS: u64 = 75;
+
+impl GuardConfig {
+    /// The pause after which a stream's held tail is judged again (`None`: never).
+    pub fn stream_release(&self) -> Option<std::time::Duration> {
+        let ms = self
+            .stream_release_ms
+            .as_ref()
+            .map_or(DEFAULT_STREAM_RELEASE_MS, |m| *m.get_ref());
+        (ms > 0).then(|| std::time::Duration::from_millis(ms))
+    }
 }
 
 /// `[guard.external_classifier]`: a model server speaking Hugging Face
@@ -965,6 +986,15 @@ impl Config {
         }
         if let Some(ext) = &self.guard.external_classifier {
             self.validate_external(ext)?;
+        }
+        if let Some(ms) = &self.guard.stream_release_ms
+            && *ms.get_ref() > 10_000
+        {
+            return Err(self.invalid(
+                ms.span(),
+                "guard.stream_release_ms",
+                "must be between 0 and 10000",
+            ));
         }
         Ok(())
     }
