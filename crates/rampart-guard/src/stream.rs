@@ -673,7 +673,6 @@ mod tests {
                 "|",
                 "[EMAIL_ADDRESS] |",
                 "today, key |",
-                "|",
                 // Whole at the pause: the key is already a match, its replacement final.
                 "|[AWS_ACCESS_KEY]",
                 " |",
