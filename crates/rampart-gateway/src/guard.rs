@@ -1041,6 +1041,88 @@ impl<'g> StreamGuard<'g> {
         Ok(verdict)
     }
 
+    /// Whether some inspector holds text back (a pause may release part of it).
+    pub fn holds(&self) -> bool {
+        self.enforce && self.inspectors.values().any(|i| i.pending_len() > 0)
+    }
+
+    /// The provider paused: release what each inspector can decide now (see
+    /// `rampart_guard::StreamInspector::release`), as one chunk of deltas, or `None` when
+    /// nothing was released. A choice the policy blocks ends with `content_filter`.
+    pub fn release(
+        &mut self,
+        session: &mut Session,
+        tally: &mut Tally,
+    ) -> Result<(Option<Value>, Flow), ApiError> {
+        let mut keys: Vec<(u64, StreamField)> = self
+            .inspectors
+            .iter()
+            .filter(|(_, i)| i.pending_len() > 0)
+            .map(|(k, _)| *k)
+            .collect();
+        keys.sort_by_key(|(c, f)| {
+            (
+                *c,
+                match f {
+                    StreamField::Args(t) => (1, *t),
+                    _ => (0, 0),
+                },
+            )
+        });
+        let mut deltas: Vec<(u64, Value, bool)> = Vec::new();
+        for (index, field) in keys {
+            let Some(insp) = self.inspectors.get_mut(&(index, field)) else {
+                continue;
+            };
+            let step = insp.release(session).map_err(guard_failed)?;
+            let blocked = step.blocked_by.is_some();
+            tally.add_step(self.guard, &step.findings, blocked);
+            if deltas.last().is_none_or(|d| d.0 != index) {
+                deltas.push((index, serde_json::json!({}), false));
+            }
+            let Some((_, delta, choice_blocked)) = deltas.last_mut() else {
+                continue;
+            };
+            *choice_blocked |= blocked;
+            if step.emit.is_empty() {
+                continue;
+            }
+            match field {
+                StreamField::Args(t) => {
+                    let call =
+                        serde_json::json!({"index": t, "function": {"arguments": step.emit}});
+                    match delta.get_mut("tool_calls").and_then(Value::as_array_mut) {
+                        Some(arr) => arr.push(call),
+                        None => delta["tool_calls"] = Value::Array(vec![call]),
+                    }
+                }
+                _ => {
+                    let key = StreamField::TEXTS
+                        .iter()
+                        .find(|(f, _)| *f == field)
+                        .map_or("content", |(_, k)| k);
+                    delta[key] = Value::String(step.emit);
+                }
+            }
+        }
+        let mut flow = Flow::Continue;
+        let mut choices = Vec::new();
+        for (index, delta, blocked) in deltas {
+            if blocked {
+                flow = Flow::Blocked;
+                self.finished.insert(index);
+                choices.push(serde_json::json!({"index": index, "delta": {}, "finish_reason": "content_filter"}));
+            } else if delta.as_object().is_some_and(|o| !o.is_empty()) {
+                choices.push(
+                    serde_json::json!({"index": index, "delta": delta, "finish_reason": null}),
+                );
+            }
+        }
+        let chunk = (!choices.is_empty())
+            .then(|| serde_json::json!({"object": "chat.completion.chunk", "choices": choices}));
+        Ok((chunk, flow))
+    }
+
     /// End of stream without a finish chunk: flush everything still held, as one chunk of
     /// deltas (or `None` when nothing is held).
     pub fn finish(

@@ -705,12 +705,55 @@ fn respond_stream(
         // the text it streamed (counted before the guard: what the provider produced).
         let mut reported_out = None;
         let mut streamed_bytes = 0usize;
+        // A pause of the provider releases what it decides (`[guard] stream_release_ms`):
+        // armed by each chunk while the guard holds text, fired once per pause.
+        let release_after = rt.config.guard.stream_release();
+        let mut armed = false;
         'outer: loop {
+            let pause = async {
+                match release_after {
+                    Some(d) if armed => tokio::time::sleep(d).await,
+                    _ => std::future::pending().await,
+                }
+            };
             let next = tokio::select! {
                 _ = tx.closed() => { client_gone = true; break }
-                n = upstream.next() => n,
+                n = upstream.next() => Some(n),
+                () = pause => None,
             };
             let mut out = Vec::new();
+            let Some(next) = next else {
+                armed = false;
+                let t = Instant::now();
+                let released = sg.release(&mut ctx.session, &mut ctx.tally);
+                guard_time += t.elapsed();
+                match released {
+                    Ok((chunk, flow)) => {
+                        if let Some(chunk) = chunk {
+                            out.extend(renderer.chunk(&chunk));
+                        }
+                        if flow == Flow::Blocked {
+                            ctx.error = Some(Refusal::OutputBlocked);
+                            out.extend(renderer.finish());
+                        }
+                    }
+                    Err(e) => {
+                        ctx.error = Some(Refusal::GuardError);
+                        out.extend(renderer.error(&e));
+                        failed = true;
+                    }
+                }
+                for b in out {
+                    if tx.send(b).await.is_err() {
+                        client_gone = true;
+                        break 'outer;
+                    }
+                }
+                if failed || ctx.error == Some(Refusal::OutputBlocked) {
+                    break;
+                }
+                continue;
+            };
             match next {
                 None => break,
                 Some(Err(e)) => {
@@ -731,6 +774,7 @@ fn respond_stream(
                     let t = Instant::now();
                     let flow = sg.chunk(&mut chunk, &mut ctx.session, &mut ctx.tally);
                     guard_time += t.elapsed();
+                    armed = sg.holds();
                     match flow {
                         Ok(Flow::Continue) => out.extend(renderer.chunk(&chunk)),
                         Ok(Flow::Blocked) => {

@@ -14,6 +14,9 @@ use crate::stream::StreamInspector;
 use rampart_core::{Decision, Direction, Finding, FindingKind, Role};
 use std::sync::Arc;
 
+/// The longest trailing word a stream holds back for a detector that only logs.
+const DEFAULT_WORD_HOLD: usize = detectors::DEFAULT_MAX_MATCH_LEN;
+
 /// Where a text comes from and where it is going.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Context {
@@ -313,10 +316,28 @@ impl Guard {
     /// How many bytes at the end of `text` a stream must hold back because they could
     /// still become part of a match (the maximum over the detectors, see
     /// [`Detector::pending_tail`]).
+    ///
+    /// A detector whose findings can only be logged in `ctx`'s direction (every kind
+    /// `allow` or `log`, no per-type or per-role override) holds back only the trailing
+    /// word: its findings never change or stop the text, so holding prose for them would
+    /// delay the answer for a log line. Such a finding that spans a cut is judged on the
+    /// window on each side (with the look-behind context), as the module doc of
+    /// `stream.rs` says.
     pub(crate) fn pending_tail(&self, text: &str, ctx: Context, session: &Session) -> usize {
         let mut tail = 0;
+        let table = self.policy.direction(ctx.direction);
+        let overrides = !table.types.is_empty() || !table.roles.is_empty();
         for detector in &self.detectors {
-            tail = tail.max(detector.pending_tail(text, &ctx));
+            let only_logs = !overrides
+                && detector
+                    .kinds()
+                    .iter()
+                    .all(|&k| matches!(table.action(k), Action::Allow | Action::Log));
+            tail = tail.max(if only_logs {
+                text.len() - crate::detectors::trailing_word_start(text, DEFAULT_WORD_HOLD)
+            } else {
+                detector.pending_tail(text, &ctx)
+            });
         }
         if ctx.direction == Direction::Output {
             tail = tail.max(output::session_pending_tail(text, session));

@@ -513,6 +513,13 @@ fn latin1_symbol_form(c: char) -> Option<&'static str> {
     forms.get(i).map(String::as_str)
 }
 
+/// Whether `c` separates words for the detectors: white space the normaliser keeps. (The
+/// invisible characters it removes, such as U+2028, join what surrounds them, so a
+/// stream must not treat them as the end of a word.)
+pub(crate) fn separates_words(c: char) -> bool {
+    c.is_whitespace() && invisible_kind(c).is_none()
+}
+
 /// The kind of invisible character `c` is, if it is one the normaliser removes.
 fn invisible_kind(c: char) -> Option<InvisibleKind> {
     if c < '\u{00AD}' {

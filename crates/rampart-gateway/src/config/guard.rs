@@ -19,6 +19,26 @@ pub struct GuardConfig {
     /// built-in injection score. None by default: the built-in path stands on its own.
     #[schemars(with = "Option<ExternalClassifierConfig>")]
     pub external_classifier: Option<Spanned<ExternalClassifierConfig>>,
+    /// Milliseconds without new data from the provider after which a streamed answer's
+    /// held-back tail is judged again: a tail that is already one whole match the policy
+    /// rewrites goes out (redacted) instead of waiting; text that may still become a
+    /// match stays held. 0 turns the timer off. Default 75, at most 10000.
+    #[schemars(with = "Option<u64>")]
+    pub stream_release_ms: Option<Spanned<u64>>,
+}
+
+/// Default of `[guard] stream_release_ms`.
+pub const DEFAULT_STREAM_RELEASE_MS: u64 = 75;
+
+impl GuardConfig {
+    /// The pause after which a stream's held tail is judged again (`None`: never).
+    pub fn stream_release(&self) -> Option<std::time::Duration> {
+        let ms = self
+            .stream_release_ms
+            .as_ref()
+            .map_or(DEFAULT_STREAM_RELEASE_MS, |m| *m.get_ref());
+        (ms > 0).then(|| std::time::Duration::from_millis(ms))
+    }
 }
 
 /// `[guard.external_classifier]`: a model server speaking Hugging Face

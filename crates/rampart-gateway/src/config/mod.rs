@@ -32,6 +32,7 @@
 //!
 //! [guard]
 //! mode = "enforce"   # enforce | monitor | off
+//! stream_release_ms = 75   # provider pause after which a held stream tail is re-judged
 //!
 //! [guard.external_classifier]         # optional: your own model server (TEI /predict)
 //! url = "http://127.0.0.1:8080/predict"

@@ -156,6 +156,15 @@ impl Config {
         {
             errors.push(e);
         }
+        if let Some(ms) = &self.guard.stream_release_ms
+            && *ms.get_ref() > 10_000
+        {
+            errors.push(self.invalid(
+                ms.span(),
+                "guard.stream_release_ms",
+                "must be between 0 and 10000",
+            ));
+        }
         ConfigError::report(errors)
     }
 

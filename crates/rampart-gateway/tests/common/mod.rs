@@ -33,12 +33,93 @@ pub enum Script {
     Sse(Vec<Value>),
     /// An error status with a `Retry-After` header and a body.
     Status(u16, &'static str, Value),
+    /// Server-sent events sent one by one as [`Pace`] says: a provider that pauses.
+    Paced(Vec<(Pace, Value)>),
 }
 
-#[derive(Default)]
+/// What the paced provider waits for before sending an event.
+#[derive(Clone)]
+pub enum Pace {
+    /// Send at once.
+    Now,
+    /// Pause this many milliseconds (the gateway sees a provider that went quiet).
+    Pause(u64),
+    /// Wait until the client has received text containing this (at most [`GATE_LIMIT`];
+    /// a gate that times out is recorded in [`Upstream::gate_timeouts`] and the event is
+    /// sent anyway, so that a test fails on it instead of hanging).
+    Seen(String),
+}
+
+/// The longest a [`Pace::Seen`] gate waits: a fail-safe, never a measured bound.
+pub const GATE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct Upstream {
     pub bodies: Mutex<Vec<Value>>,
     pub script: Mutex<Option<Script>>,
+    /// The text the streaming client has received so far (see [`Harness::stream_text`]).
+    pub seen: tokio::sync::watch::Sender<String>,
+    /// How many events of a paced script were sent.
+    pub sent: std::sync::atomic::AtomicUsize,
+    /// Indices of paced events whose `Seen` gate timed out.
+    pub gate_timeouts: Mutex<Vec<usize>>,
+}
+
+impl Default for Upstream {
+    fn default() -> Self {
+        Upstream {
+            bodies: Mutex::default(),
+            script: Mutex::default(),
+            seen: tokio::sync::watch::channel(String::new()).0,
+            sent: std::sync::atomic::AtomicUsize::new(0),
+            gate_timeouts: Mutex::default(),
+        }
+    }
+}
+
+/// One SSE event as the fake provider writes it (a string is sent raw).
+fn sse_event(e: &Value) -> String {
+    let mut out = String::new();
+    match e {
+        Value::String(raw) => out.push_str(&format!("data: {raw}\n\n")),
+        other => {
+            if let Some(name) = other["type"]
+                .as_str()
+                .filter(|_| other.get("choices").is_none())
+            {
+                out.push_str(&format!("event: {name}\n"));
+            }
+            out.push_str(&format!("data: {other}\n\n"));
+        }
+    }
+    out
+}
+
+/// A paced SSE body: each event after its [`Pace`].
+fn paced_body(up: Arc<Upstream>, events: Vec<(Pace, Value)>) -> axum::body::Body {
+    let stream = futures_util::stream::unfold(
+        (up, events.into_iter().enumerate()),
+        |(up, mut it)| async move {
+            let (i, (pace, event)) = it.next()?;
+            match pace {
+                Pace::Now => {}
+                Pace::Pause(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+                Pace::Seen(text) => {
+                    let mut rx = up.seen.subscribe();
+                    let met =
+                        tokio::time::timeout(GATE_LIMIT, rx.wait_for(|s| s.contains(&text))).await;
+                    if !matches!(met, Ok(Ok(_))) {
+                        up.gate_timeouts.lock().unwrap().push(i);
+                    }
+                }
+            }
+            up.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Some((
+                Ok::<_, std::convert::Infallible>(Bytes::from(sse_event(&event))),
+                (up, it),
+            ))
+        },
+    );
+    axum::body::Body::from_stream(stream)
 }
 
 pub fn plain_chat_answer(body: &Value) -> Value {
@@ -53,7 +134,7 @@ pub fn plain_anthropic_answer(body: &Value) -> Value {
         "usage": {"input_tokens": 3, "output_tokens": 1}})
 }
 
-pub async fn answer(up: &Upstream, body: Bytes, plain: fn(&Value) -> Value) -> Response {
+pub async fn answer(up: &Arc<Upstream>, body: Bytes, plain: fn(&Value) -> Value) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap();
     up.bodies.lock().unwrap().push(body.clone());
     match up.script.lock().unwrap().clone() {
@@ -66,23 +147,14 @@ pub async fn answer(up: &Upstream, body: Bytes, plain: fn(&Value) -> Value) -> R
         )
             .into_response(),
         Some(Script::Sse(events)) => {
-            let mut out = String::new();
-            for e in events {
-                match e {
-                    Value::String(raw) => out.push_str(&format!("data: {raw}\n\n")),
-                    other => {
-                        if let Some(name) = other["type"]
-                            .as_str()
-                            .filter(|_| other.get("choices").is_none())
-                        {
-                            out.push_str(&format!("event: {name}\n"));
-                        }
-                        out.push_str(&format!("data: {other}\n\n"));
-                    }
-                }
-            }
+            let out: String = events.iter().map(sse_event).collect();
             ([("content-type", "text/event-stream")], out).into_response()
         }
+        Some(Script::Paced(events)) => (
+            [("content-type", "text/event-stream")],
+            paced_body(up.clone(), events),
+        )
+            .into_response(),
     }
 }
 
@@ -340,6 +412,85 @@ impl Harness {
 
     pub fn last_sent(&self) -> String {
         self.sent().last().map(Value::to_string).unwrap_or_default()
+    }
+}
+
+/// The text a streamed answer carries in one event, whatever the surface: a chat delta's
+/// content, an Anthropic `text_delta`, a Responses `output_text.delta`.
+pub fn event_text(e: &Value) -> Option<&str> {
+    e["choices"][0]["delta"]["content"]
+        .as_str()
+        .or_else(|| e["delta"]["text"].as_str())
+        .or_else(|| {
+            (e["type"] == "response.output_text.delta")
+                .then(|| e["delta"].as_str())
+                .flatten()
+        })
+}
+
+/// A streamed answer read as it arrives.
+pub struct Streamed {
+    pub status: u16,
+    /// The answer text of each network read that carried some, in order.
+    pub reads: Vec<String>,
+    /// Every `data:` event, parsed.
+    pub events: Vec<Value>,
+}
+
+impl Streamed {
+    pub fn text(&self) -> String {
+        self.reads.concat()
+    }
+}
+
+impl Harness {
+    /// Post a streaming request and read the answer piece by piece, publishing the text
+    /// received so far to the paced provider's `Seen` gates.
+    pub async fn stream_text(&self, path: &str, body: Value) -> Streamed {
+        let mut resp = self
+            .client
+            .post(format!("{}{path}", self.gateway))
+            .bearer_auth(KEY)
+            .header("x-api-key", KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let (mut buf, mut text) = (String::new(), String::new());
+        let (mut reads, mut events) = (Vec::new(), Vec::new());
+        while let Some(piece) = resp.chunk().await.unwrap() {
+            buf.push_str(std::str::from_utf8(&piece).unwrap());
+            let mut read = String::new();
+            while let Some(end) = buf.find("\n\n") {
+                let event: String = buf.drain(..end + 2).collect();
+                for line in event.lines() {
+                    if let Some(v) = line
+                        .strip_prefix("data: ")
+                        .and_then(|d| serde_json::from_str::<Value>(d).ok())
+                    {
+                        if let Some(t) = event_text(&v) {
+                            read.push_str(t);
+                        }
+                        events.push(v);
+                    }
+                }
+            }
+            if !read.is_empty() {
+                text.push_str(&read);
+                self.upstream.seen.send_replace(text.clone());
+                reads.push(read);
+            }
+        }
+        Streamed {
+            status,
+            reads,
+            events,
+        }
+    }
+
+    pub fn gate_timeouts(&self) -> Vec<usize> {
+        self.upstream.gate_timeouts.lock().unwrap().clone()
     }
 }
 

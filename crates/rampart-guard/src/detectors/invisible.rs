@@ -30,6 +30,13 @@ impl Detector for InvisibleDetector {
         &[FindingKind::InvisibleText]
     }
 
+    /// Invisible characters join what surrounds them: only the trailing word (which
+    /// [`super::trailing_word_start`] does not end at an invisible space) can still grow
+    /// into a run.
+    fn pending_tail(&self, text: &str, _ctx: &Context) -> usize {
+        text.len() - super::trailing_word_start(text, self.max_match_len())
+    }
+
     fn detect(
         &self,
         text: &Normalized<'_>,

@@ -125,7 +125,7 @@ pub(crate) fn trailing_word_start(text: &str, limit: usize) -> usize {
         if i < floor {
             break;
         }
-        if c.is_whitespace() {
+        if crate::normalize::separates_words(c) {
             break;
         }
         start = i;

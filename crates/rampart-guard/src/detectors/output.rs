@@ -599,9 +599,11 @@ fn leak_threshold(prompt_words: usize, leak_min_words: usize) -> usize {
 }
 
 /// How many bytes at the end of `text` a stream holds back for session-based leaks: the
-/// last `SHINGLE_WORDS - 1` words (a shingle may still complete) and, before them, the
-/// run of words already copied from a system prompt (it may still grow into a leak),
-/// within the last [`LEAK_HOLD`] bytes; and the length of the longest canary.
+/// last words while they may still begin a shingle of a system prompt (at most
+/// `SHINGLE_WORDS - 1` complete words, plus a word still being written, which may become
+/// any word) and, before them, the run of words already copied from a system prompt (it
+/// may still grow into a leak), within the last [`LEAK_HOLD`] bytes; and the length of
+/// the longest canary. Words that begin no shingle are released.
 pub(crate) fn session_pending_tail(text: &str, session: &Session) -> usize {
     let canary = session
         .canaries()
@@ -620,18 +622,28 @@ pub(crate) fn session_pending_tail(text: &str, session: &Session) -> usize {
     if words.is_empty() {
         return canary;
     }
-    let mut start_word = words.len().saturating_sub(SHINGLE_WORDS - 1);
-    if words.len() >= SHINGLE_WORDS {
-        let hashes: Vec<u64> = words
-            .iter()
-            .map(|&(s, e)| word_hash(&window[s..e]))
-            .collect();
-        for i in (0..=words.len() - SHINGLE_WORDS).rev() {
+    let hashes: Vec<u64> = words
+        .iter()
+        .map(|&(s, e)| word_hash(&window[s..e]))
+        .collect();
+    let n = words.len();
+    // A last word with nothing after it may still grow: it stands for any word.
+    let open_word = words[n - 1].1 == window.len();
+    let complete = if open_word { n - 1 } else { n };
+    let mut start_word = if open_word { n - 1 } else { n };
+    for k in (1..SHINGLE_WORDS).rev() {
+        if k <= complete && session.begins_shingle(&hashes[complete - k..complete]) {
+            start_word = complete - k;
+            break;
+        }
+    }
+    if n >= SHINGLE_WORDS {
+        for i in (0..=n - SHINGLE_WORDS).rev() {
             if i + SHINGLE_WORDS < start_word {
                 break;
             }
             if shingles.contains_key(&shingle_hash(&hashes[i..i + SHINGLE_WORDS])) {
-                start_word = i;
+                start_word = start_word.min(i);
             }
         }
     }

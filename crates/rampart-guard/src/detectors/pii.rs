@@ -12,7 +12,7 @@
 //! Candidates of every type are collected first and overlaps are resolved by score, so a
 //! valid IBAN is not also reported as a phone number.
 
-use super::{Detections, Detector};
+use super::{Detections, Detector, trailing_word_start};
 use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
@@ -24,6 +24,21 @@ use std::sync::OnceLock;
 
 /// Below this score a candidate is dropped rather than reported.
 const MIN_SCORE: f32 = 0.5;
+
+/// A stream holds back text near a digit while one is among its last this many bytes:
+/// separators (up to the phone pattern's run), an extension, the words of a date
+/// between its numbers, or a context word after a number may still follow.
+const DIGIT_REACH_AFTER: usize = 40;
+/// How far before its last digit a held number may begin: longer than the longest
+/// entity with separators (an IBAN with spaces, a date with a month name).
+const DIGIT_REACH_BEFORE: usize = 72;
+/// The longest e-mail address held back whole in a stream.
+const MAX_EMAIL_LEN: usize = 320;
+
+/// A month name or its prefix, in English or Spanish: a date may begin with one.
+static MONTH_WORDS: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)^(?:{MONTHS})\.?,?$")).expect("static regex")
+});
 
 #[derive(Debug)]
 pub struct PiiDetector {
@@ -497,6 +512,39 @@ impl Detector for PiiDetector {
 
     fn kinds(&self) -> &'static [FindingKind] {
         &[FindingKind::Pii]
+    }
+
+    /// Hold back the trailing word (an e-mail address has no white space); while a digit
+    /// is among the last [`DIGIT_REACH_AFTER`] bytes, everything from
+    /// [`DIGIT_REACH_BEFORE`] bytes before it (a card, IBAN or phone number with
+    /// separators may still grow, and context words after a number still count); and a
+    /// short word or a month name followed by a separator, which a number may still
+    /// join (`X 1234567L`, `+ 34 …`, `September 15, 1990`). Prose without digits is
+    /// released up to its last word.
+    fn pending_tail(&self, text: &str, _ctx: &Context) -> usize {
+        let mut start = trailing_word_start(text, MAX_EMAIL_LEN);
+        let recent = text.len().saturating_sub(DIGIT_REACH_AFTER);
+        if let Some(d) = text.as_bytes()[recent..]
+            .iter()
+            .rposition(u8::is_ascii_digit)
+        {
+            let from = (recent + d).saturating_sub(DIGIT_REACH_BEFORE);
+            let mut from = from;
+            while !text.is_char_boundary(from) {
+                from -= 1;
+            }
+            // Back to the start of the word `from` falls in.
+            start = start.min(trailing_word_start(&text[..from], MAX_EMAIL_LEN));
+        }
+        let body = text.trim_end_matches([' ', '\t', '-', '.', '/', ',']);
+        if body.len() < text.len() {
+            let word = trailing_word_start(body, 16);
+            let w = &body[word..];
+            if w.len() <= 3 || MONTH_WORDS.is_match(w) {
+                start = start.min(word);
+            }
+        }
+        text.len() - start
     }
 
     fn detect(

@@ -136,6 +136,70 @@ pub(super) enum KeyKind {
     Secret,
 }
 
+/// Where a keyed assignment that a later chunk could still complete starts in `tail`
+/// (a stream's last [`super::DEFAULT_MAX_MATCH_LEN`] bytes), if one does: a key holding
+/// a word of [`SECRET_KEY_WORDS`] on the last line, followed only by what may still
+/// lead to a value (quotes, a type word or its beginning, an operator or its
+/// beginning) or by a value that has not ended (an unclosed quote, a bare value not
+/// yet followed by white space); or an XML element `<key…>` whose value or closing tag
+/// has not arrived (its `\s*` spans lines). The tail is normalised first, as the
+/// detector reads it, so invisible characters or look-alikes inside a key change
+/// nothing. Returns a byte offset into `tail`.
+pub(super) fn open_assignment(tail: &str) -> Option<usize> {
+    static KEY_WORD: OnceLock<Regex> = OnceLock::new();
+    static OPEN: OnceLock<Regex> = OnceLock::new();
+    static OPEN_XML: OnceLock<Regex> = OnceLock::new();
+    let key_word = KEY_WORD.get_or_init(|| {
+        let words: Vec<String> = SECRET_KEY_WORDS.iter().map(|w| regex::escape(w)).collect();
+        Regex::new(&format!("(?i){}", words.join("|"))).expect("static regex")
+    });
+    let open = OPEN.get_or_init(|| {
+        Regex::new(concat!(
+            r#"(?i)^[A-Za-z0-9_$@.\-ñ\x{212A}\x{017F}]*["'`]?\]?"#,
+            r"(?:[ \t]+(?:s(?:t(?:r(?:i(?:n(?:g)?)?)?)?)?|c(?:o(?:n(?:s(?:t)?)?)?|h(?:a(?:r\*?)?)?)?)?)?",
+            r"[ \t]*(?:(?:=>?|:{1,3}=?|\?=?|\.=?|\+=?|,)[ \t]*@?",
+            r#"(?:"[^"\n]*|'[^'\n]*|`[^`\n]*|[^\s"'`,;<>(){}\[\]]*)?)?$"#,
+        ))
+        .expect("static regex")
+    });
+    let open_xml = OPEN_XML.get_or_init(|| {
+        Regex::new(r"^<[A-Za-z_][A-Za-z0-9_.\-]*(?:>\s*[^<\s]*\s*(?:<)?)?$").expect("static regex")
+    });
+    let n = Normalized::new(tail);
+    let text = n.main_text();
+    let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    let mut found: Option<usize> = None;
+    for m in key_word.find_iter(text) {
+        // The key (or the element name) the word is part of.
+        let key_start = text[..m.start()]
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| {
+                c.is_ascii_alphanumeric()
+                    || matches!(
+                        c,
+                        '_' | '$' | '@' | '.' | '-' | 'ñ' | 'Ñ' | '\u{212A}' | '\u{017F}'
+                    )
+            })
+            .last()
+            .map_or(m.start(), |(i, _)| i);
+        let start = if text[..key_start].ends_with('<') {
+            let lt = key_start - 1;
+            open_xml.is_match(&text[lt..]).then_some(lt)
+        } else {
+            (key_start >= line_start && open.is_match(&text[key_start..])).then_some(key_start)
+        };
+        if let Some(start) = start {
+            found = Some(found.map_or(start, |f| f.min(start)));
+            break;
+        }
+    }
+    let start = found?;
+    // Back to the original: a code-point offset, then bytes.
+    let (cp, _) = n.span_to_original(start, start);
+    Some(tail.char_indices().nth(cp).map_or(tail.len(), |(b, _)| b))
+}
+
 /// What a key name says about its value, if it names a secret.
 pub(super) fn key_kind(key: &str) -> Option<KeyKind> {
     let k = key.trim_start_matches(['$', '@']);

@@ -456,12 +456,12 @@ impl Detector for SecretDetector {
     }
 
     /// Hold back an unterminated PEM block from its `-----BEGIN`, the trailing token
-    /// (up to [`MAX_TOKEN_LEN`]) and, for assignments whose key is already out, the
-    /// default window.
+    /// (up to [`MAX_TOKEN_LEN`]) and a keyed assignment that is still open at the end
+    /// ([`open_assignment`]). Completed words of prose are not held: every other rule
+    /// reports a span without white space, and its evidence before the span (a key, an
+    /// `Authorization:` header) is in the stream's look-behind context.
     fn pending_tail(&self, text: &str, _ctx: &Context) -> usize {
-        let mut hold = super::DEFAULT_MAX_MATCH_LEN
-            .min(text.len())
-            .max(text.len() - super::trailing_word_start(text, MAX_TOKEN_LEN));
+        let mut hold = text.len() - super::trailing_word_start(text, MAX_TOKEN_LEN);
         let mut floor = text.len().saturating_sub(MAX_SECRET_LEN);
         while !text.is_char_boundary(floor) {
             floor += 1;
@@ -471,6 +471,15 @@ impl Detector for SecretDetector {
             && !window[begin..].contains("-----END")
         {
             hold = hold.max(window.len() - begin);
+        }
+        let mut floor = text
+            .len()
+            .saturating_sub(super::DEFAULT_MAX_MATCH_LEN.min(text.len()));
+        while !text.is_char_boundary(floor) {
+            floor += 1;
+        }
+        if let Some(start) = open_assignment(&text[floor..]) {
+            hold = hold.max(text.len() - (floor + start));
         }
         hold.min(MAX_SECRET_LEN)
     }
