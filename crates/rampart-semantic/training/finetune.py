@@ -16,7 +16,7 @@ to ship, and a sparse table gradient over ~12k texts would mostly memorise words
   step runs the whole forward and backward pass over the tokens.
 
 Protocol, the same rows and weights as `train_head.py` (and so as `train_injection.rs`):
-the seven injection files of /work/shared/data, `crates/rampart-guard/training/
+the seven injection files of $RAMPART_DATA, `crates/rampart-guard/training/
 generated.jsonl` and `use_mention.jsonl` (this directory); group-balanced weights; each
 window of a row is an instance with the row's label, a row's score is the max over its
 windows. Training draws mini-batches with probability proportional to those weights
@@ -35,6 +35,7 @@ import copy
 import json
 import math
 import os
+from pathlib import Path
 import sys
 import time
 
@@ -189,7 +190,7 @@ def weights_for(rows, row_ids_of_windows):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/work/shared/data")
+    ap.add_argument("--data", default=os.environ.get("RAMPART_DATA", str(Path(__file__).resolve().parents[3].parent / "shared" / "data")))
     ap.add_argument("--tokens", required=True)
     ap.add_argument("--rust-oof", required=True)
     ap.add_argument("--mode", choices=["top", "full"], default="top")

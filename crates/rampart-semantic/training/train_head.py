@@ -3,7 +3,7 @@
 
 Protocol (the same as crates/rampart-guard/tools/train_injection.rs, so the figures
 compare):
-- rows: the seven injection files of /work/shared/data plus
+- rows: the seven injection files of $RAMPART_DATA plus
   crates/rampart-guard/training/generated.jsonl, in that order, with the trainer's group
   names (`group_of`) and its skip rule; `untrusted` = the row's context is indirect (a
   tool result or document);
@@ -32,6 +32,7 @@ import argparse
 import json
 import math
 import os
+from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -234,7 +235,7 @@ def line(name, scores, attack, mask=None):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/work/shared/data")
+    ap.add_argument("--data", default=os.environ.get("RAMPART_DATA", str(Path(__file__).resolve().parents[3].parent / "shared" / "data")))
     ap.add_argument("--train-emb", required=True)
     ap.add_argument("--rust-oof", required=True)
     ap.add_argument("--eval", default=os.path.join(HERE, "eval_realistic.jsonl"))

@@ -15,7 +15,7 @@ Rows follow `crates/rampart-guard/training/generated.jsonl`: text, label (`injec
 `benign`), source `gen/um_<family>/<lang>` (one leave-one-group-out group per family),
 lang, context (`indirect` = arrives as a tool result or document, else `direct`).
 
-Written without reading any evaluation set (`eval_realistic.jsonl`, `/work/wt/evalset`).
+Written without reading any evaluation set (`eval_realistic.jsonl`, the sets under `training/eval/`).
 """
 
 import json
