@@ -92,7 +92,7 @@ impl PrivateAccess {
     pub fn allows(&self, host: &str) -> bool {
         self.all || {
             let host = canonical_host(host);
-            self.hosts.iter().any(|h| *h == host)
+            self.hosts.contains(&host)
         }
     }
 }
