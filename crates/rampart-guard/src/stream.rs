@@ -265,11 +265,16 @@ impl<'g> StreamInspector<'g> {
             return self.step(mode, session);
         }
 
+        // A finding wholly inside the look-behind was decided with an earlier window. One
+        // that starts there and runs into the pending text is new (what came before did
+        // not match yet: `<a title=x` then ` onmouseover=…>`): the emitted part cannot be
+        // taken back, so the part in the pending text is acted on; dropping it would let
+        // the rest of the construct out raw.
         let mut findings: Vec<Finding> = findings
             .into_iter()
-            .filter(|f| f.start >= context_chars)
+            .filter(|f| f.end > context_chars)
             .map(|mut f| {
-                f.start -= context_chars;
+                f.start = f.start.max(context_chars) - context_chars;
                 f.end -= context_chars;
                 f
             })
@@ -774,6 +779,30 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].start, 800 + 5);
         assert_eq!(findings[0].end, 800 + 5 + 14);
+    }
+
+    /// Found by the `guard_stream` fuzz target: an `<a` tag with a second `<` and a
+    /// markdown image inside it, whose event handler arrives last. Whole-text inspection
+    /// redacts the whole tag; a stream must never let the handler out raw, whatever the
+    /// chunking (the tag's start may already be emitted when the handler makes it match).
+    #[test]
+    fn an_event_handler_that_completes_a_tag_already_partly_emitted_is_never_emitted_raw() {
+        let text = "<a hFODNN7EXAMPLE. ![x](https://evil.example/p?d=1) <scrref=\"javascript:alert(1)\" onmouseover=\"x()\">[l](https://ok.example/)</a> done";
+        let guard = Guard::new(Policy::default()).unwrap();
+        let mut whole_session = Session::new();
+        let whole = guard
+            .inspect(text, Context::output(), &mut whole_session)
+            .unwrap();
+        assert!(!whole.text.contains("onmouseover"), "{}", whole.text);
+        for size in 1..=40 {
+            let mut session = Session::new();
+            let (out, _) = run_with(&guard, &chunked(text, size), &mut session);
+            assert!(
+                !out.contains("onmouseover") && !out.contains("javascript:"),
+                "chunks of {size}: {out}"
+            );
+            assert_eq!(out, whole.text, "chunks of {size}");
+        }
     }
 
     #[test]

@@ -275,10 +275,11 @@ impl Detector for ExfiltrationDetector {
         // Every match starts with `!`, `[`, `<`, or a word (`javascript:`, `data:`, a
         // canary without spaces): hold from the earliest construct still open.
         let mut start = trailing_word_start(text, limit);
-        if let Some(i) = window.rfind('<')
-            && !window[i..].contains('>')
-        {
-            start = start.min(window_start + i);
+        // A tag is open from the first `<` after the last `>`: a later `<` does not close
+        // it (`<a x <b onmouseover=…>` is one `a` tag to a browser and to the detector).
+        let after_close = window.rfind('>').map_or(0, |j| j + 1);
+        if let Some(i) = window[after_close..].find('<') {
+            start = start.min(window_start + after_close + i);
         }
         // A markdown link or image is open from its `[` until its `)` (or the end of the
         // line of a reference definition); `![` includes the `!`.
@@ -932,5 +933,10 @@ mod tests {
             d.pending_tail(&open_tag, &ctx),
             "<img alt=\"a b\" src=".len()
         );
+        // A second `<` inside an open tag does not close the first: hold from the first.
+        let nested = format!("{}<a title=x <b c=", "word ".repeat(200));
+        assert_eq!(d.pending_tail(&nested, &ctx), "<a title=x <b c=".len());
+        let after_close = format!("{}<b>bold</b> then <a title=x <b c=", "word ".repeat(200));
+        assert_eq!(d.pending_tail(&after_close, &ctx), "<a title=x <b c=".len());
     }
 }
