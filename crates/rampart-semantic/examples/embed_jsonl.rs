@@ -2,7 +2,8 @@
 //! (`training/train_head.py`). Each text is first normalised as the guard normalises it
 //! (`rampart_guard::normalize::Normalized::text()`: invisible characters dropped, NFKC,
 //! look-alikes folded, encoded payloads decoded and appended), then cut into windows of
-//! [`WINDOW`] characters every [`STRIDE`] (at most [`MAX_WINDOWS`]), each embedded.
+//! windows exactly as the shipped tier cuts them (`TierSettings::windows`: the first 4,000
+//! characters, 1,500 every 1,000), each embedded.
 //!
 //! Output: `PREFIX.f32` (little-endian f32, one 512-value row per window) and
 //! `PREFIX.tsv` (`row`, `window` per line, rows numbered over all input lines in order,
@@ -16,27 +17,7 @@
 use std::io::Write;
 
 use rampart_guard::normalize::Normalized;
-use rampart_semantic::{Encoder, default_model_path};
-
-const WINDOW: usize = 1500;
-const STRIDE: usize = 1000;
-const MAX_WINDOWS: usize = 4;
-
-fn windows(text: &str) -> Vec<&str> {
-    let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-    let n = starts.len();
-    let mut out = Vec::new();
-    let mut first = 0;
-    loop {
-        let begin = starts.get(first).copied().unwrap_or(text.len());
-        let end = starts.get(first + WINDOW).copied().unwrap_or(text.len());
-        out.push(&text[begin..end]);
-        if first + WINDOW >= n || out.len() == MAX_WINDOWS {
-            return out;
-        }
-        first += STRIDE;
-    }
-}
+use rampart_semantic::{Encoder, TierSettings, default_model_path};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -46,6 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .or_else(default_model_path)
         .ok_or("no model path")?;
     let encoder = Encoder::load(&path)?;
+    let cut = TierSettings::default();
     let mut vectors = std::io::BufWriter::new(std::fs::File::create(format!("{prefix}.f32"))?);
     let mut index = String::new();
     let mut row = 0usize;
@@ -59,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let raw = v["text"].as_str().unwrap_or("");
             let normalized = Normalized::new(raw);
-            for (w, window) in windows(normalized.text()).into_iter().enumerate() {
+            for (w, window) in cut.windows(normalized.text()).into_iter().enumerate() {
                 for x in encoder.embed(window).as_slice() {
                     vectors.write_all(&x.to_le_bytes())?;
                 }

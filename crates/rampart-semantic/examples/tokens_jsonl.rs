@@ -1,7 +1,7 @@
 //! Piece ids of the texts of JSONL files, for fine-tuning the encoder outside Rust
 //! (`training/finetune.py`). Rows, windows and the skip rule are exactly those of
-//! `embed_jsonl` (the guard's normalised text, windows of 1,500 characters every 1,000, at
-//! most 4), so a torch forward pass over these ids reproduces `embed_jsonl`'s vectors.
+//! `embed_jsonl` (the guard's normalised text, cut by `TierSettings::windows` as the shipped
+//! tier cuts it), so a torch forward pass over these ids reproduces `embed_jsonl`'s vectors.
 //!
 //! Output: `PREFIX.ids` (little-endian u32, every window's ids, `<s>` and `</s>` included,
 //! one after another) and `PREFIX.tsv` (`row`, `window`, number of ids per line).
@@ -11,28 +11,7 @@
 use std::io::Write;
 
 use rampart_guard::normalize::Normalized;
-use rampart_semantic::{Encoder, default_model_path};
-
-const WINDOW: usize = 1500;
-const STRIDE: usize = 1000;
-const MAX_WINDOWS: usize = 4;
-
-// The same cut as embed_jsonl's (kept in step by hand: examples cannot share a module).
-fn windows(text: &str) -> Vec<&str> {
-    let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-    let n = starts.len();
-    let mut out = Vec::new();
-    let mut first = 0;
-    loop {
-        let begin = starts.get(first).copied().unwrap_or(text.len());
-        let end = starts.get(first + WINDOW).copied().unwrap_or(text.len());
-        out.push(&text[begin..end]);
-        if first + WINDOW >= n || out.len() == MAX_WINDOWS {
-            return out;
-        }
-        first += STRIDE;
-    }
-}
+use rampart_semantic::{Encoder, TierSettings, default_model_path};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -42,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .or_else(default_model_path)
         .ok_or("no model path")?;
     let encoder = Encoder::load(&path)?;
+    let cut = TierSettings::default();
     let mut ids_out = std::io::BufWriter::new(std::fs::File::create(format!("{prefix}.ids"))?);
     let mut index = String::new();
     let mut row = 0usize;
@@ -55,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let raw = v["text"].as_str().unwrap_or("");
             let normalized = Normalized::new(raw);
-            for (w, window) in windows(normalized.text()).into_iter().enumerate() {
+            for (w, window) in cut.windows(normalized.text()).into_iter().enumerate() {
                 let ids = encoder.tokens(window);
                 for id in &ids {
                     ids_out.write_all(&id.to_le_bytes())?;

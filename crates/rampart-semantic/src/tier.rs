@@ -180,6 +180,28 @@ impl TierSettings {
         }
         Ok(())
     }
+
+    /// The windows the tier embeds for `text`: its first [`Self::max_chars`] characters,
+    /// cut into windows of [`Self::window_chars`] every [`Self::stride_chars`], the last
+    /// one ending with the text. The training tools cut with this too, so a head is
+    /// trained on the windows it will score.
+    pub fn windows<'t>(&self, text: &'t str) -> Vec<&'t str> {
+        let text = truncate_chars(text, self.max_chars);
+        let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        let n = starts.len();
+        let (window, stride) = (self.window_chars, self.stride_chars.max(1));
+        let mut out = Vec::new();
+        let mut first = 0;
+        loop {
+            let begin = starts.get(first).copied().unwrap_or(text.len());
+            let end = starts.get(first + window).copied().unwrap_or(text.len());
+            out.push(&text[begin..end]);
+            if first + window >= n {
+                return out;
+            }
+            first += stride;
+        }
+    }
 }
 
 /// The semantic tier: encoder + head + settings.
@@ -205,25 +227,11 @@ impl SemanticTier {
 
     /// The best window's head logit for `text`.
     pub fn head_logit(&self, text: &str, untrusted: bool) -> f32 {
-        let text = truncate_chars(text, self.settings.max_chars);
-        let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-        let n = starts.len();
-        let (window, stride) = (
-            self.settings.window_chars,
-            self.settings.stride_chars.max(1),
-        );
-        let mut best = f32::NEG_INFINITY;
-        let mut first = 0;
-        loop {
-            let begin = starts.get(first).copied().unwrap_or(text.len());
-            let end = starts.get(first + window).copied().unwrap_or(text.len());
-            let v = self.encoder.embed(&text[begin..end]);
-            best = best.max(self.head.logit(v.as_slice(), untrusted));
-            if first + window >= n {
-                return best;
-            }
-            first += stride;
-        }
+        self.settings
+            .windows(text)
+            .into_iter()
+            .map(|w| self.head.logit(self.encoder.embed(w).as_slice(), untrusted))
+            .fold(f32::NEG_INFINITY, f32::max)
     }
 }
 
@@ -271,6 +279,16 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(SHIPPED_HEAD).unwrap();
         v["format"] = serde_json::json!("other/2");
         assert!(Head::from_json(&v.to_string()).is_err());
+    }
+
+    #[test]
+    fn windows_cover_the_read_part_of_the_text_and_end_with_it() {
+        let s = TierSettings::default();
+        assert_eq!(s.windows("short"), vec!["short"]);
+        let text = "é".repeat(4_500);
+        let w = s.windows(&text);
+        let lens: Vec<usize> = w.iter().map(|w| w.chars().count()).collect();
+        assert_eq!(lens, vec![1_500, 1_500, 1_500, 1_000]);
     }
 
     #[test]

@@ -7,8 +7,8 @@ compare):
   crates/rampart-guard/training/generated.jsonl, in that order, with the trainer's group
   names (`group_of`) and its skip rule; `untrusted` = the row's context is indirect (a
   tool result or document);
-- every row is embedded by `examples/embed_jsonl.rs` (the guard's normalised text, windows
-  of 1,500 characters every 1,000, at most 4): each window is a training instance with its
+- every row is embedded by `examples/embed_jsonl.rs` (the guard's normalised text, cut as the
+  shipped tier cuts it: its first 4,000 characters, windows of 1,500 every 1,000): each window is a training instance with its
   row's label, and a row's score is the maximum over its windows;
 - group-balanced weights: every source group has the same total weight, split evenly
   over its rows and a row's weight over its windows; attacks and benign then weigh the
