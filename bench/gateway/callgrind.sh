@@ -17,7 +17,7 @@ out="$root/bench/out/gateway-callgrind-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 # shellcheck source=bench/gateway/common.sh
 source "$root/bench/gateway/common.sh"
-"$target/release/examples/bench_upstream" "$UP" 2> "$out/upstream.log" & pids+=($!)
+"$upstream_bin" "$UP" 2> "$out/upstream.log" & pids+=($!)
 valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
   "$rampart_bin" serve --config "$out/rampart.toml" > "$out/rampart.log" 2>&1 & gw_pid=$!; pids+=($gw_pid)
 for _ in $(seq 1 600); do (echo > "/dev/tcp/${GW%:*}/${GW#*:}") 2>/dev/null && break; sleep 0.2; done

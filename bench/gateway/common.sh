@@ -1,18 +1,25 @@
-# Sourced by run.sh and callgrind.sh: one definition of what the gateway benchmarks
-# measure, so that their figures describe the same setup. Expects `root` and `out` set.
-#   - the builds (rampart unless RAMPART_BIN is given, and the fast mock upstream);
+# Sourced by run.sh, callgrind.sh and stream.sh: one definition of what the gateway
+# benchmarks measure, so that their figures describe the same setup. Expects `root` and
+# `out` set; reads PROFILE (release, or debug to skip release builds) and GUARD_EXTRA
+# (more lines for the `[guard]` table, e.g. `stream_release_ms = 75`).
+#   - the builds (rampart unless RAMPART_BIN is given, and the mock upstream);
 #   - the 2 KB prompt of business prose, which the full guard policy lets through;
 #   - the gateway config (full default policy in enforce, SQLite audit, static key);
 #   - background processes killed on exit, and waiting for a port.
 
-UP=127.0.0.1:18080 GW=127.0.0.1:18787
+# Free ports on 127.0.0.1, so that two runs (or a run and a test suite) never collide.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+UP="127.0.0.1:$(free_port)" GW="127.0.0.1:$(free_port)"
 KEY=rk-bench-not-a-secret
 
 # Two builds: with `--example`, cargo builds only the example, not the packages' binaries.
-[[ -n "${RAMPART_BIN:-}" ]] || cargo build --release -p rampart-cli
-cargo build --release -p rampart-gateway --example bench_upstream
+PROFILE="${PROFILE:-release}"
+profile_flag=(--release); [[ "$PROFILE" == release ]] || profile_flag=()
+[[ -n "${RAMPART_BIN:-}" ]] || cargo build "${profile_flag[@]}" -p rampart-cli
+cargo build "${profile_flag[@]}" -p rampart-gateway --example bench_upstream
 target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-rampart_bin="${RAMPART_BIN:-$target/release/rampart}"
+rampart_bin="${RAMPART_BIN:-$target/$PROFILE/rampart}"
+upstream_bin="$target/$PROFILE/examples/bench_upstream"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -51,6 +58,7 @@ upstream_model = "bench"
 
 [guard]
 mode = "enforce"   # the full default policy: injection, jailbreak, PII, secrets, invisible text
+${GUARD_EXTRA:-}
 
 [[auth.keys]]
 id = "bench"

@@ -30,7 +30,7 @@ command -v oha >/dev/null || cargo install oha --locked
 # shellcheck source=bench/gateway/common.sh
 source "$root/bench/gateway/common.sh"
 
-"$target/release/examples/bench_upstream" "$UP" 2> "$out/upstream.log" & up_pid=$!; pids+=($up_pid)
+"$upstream_bin" "$UP" 2> "$out/upstream.log" & up_pid=$!; pids+=($up_pid)
 wait_port "$UP"
 
 "$rampart_bin" serve --config "$out/rampart.toml" > "$out/rampart.log" 2>&1 & gw_pid=$!; pids+=($gw_pid)

@@ -20,53 +20,12 @@ out="$root/bench/out/stream-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 WORDS="${WORDS:-26}" DELAY_MS="${DELAY_MS:-300}" RUNS="${RUNS:-5}"
 RELEASE_MS="${RELEASE_MS:-75}"   # [guard] stream_release_ms
-KEY=rk-bench-not-a-secret
-
-PROFILE="${PROFILE:-release}"
-flag=(--release); [[ "$PROFILE" == release ]] || flag=()
-[[ -n "${RAMPART_BIN:-}" ]] || cargo build "${flag[@]}" -p rampart-cli
-cargo build "${flag[@]}" -p rampart-gateway --example bench_upstream
-target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-rampart_bin="${RAMPART_BIN:-$target/$PROFILE/rampart}"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-UP="127.0.0.1:$(free_port)" GW="127.0.0.1:$(free_port)"
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-wait_port() { for _ in $(seq 1 300); do (echo > "/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; return 1; }
-
-sha=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-cat > "$out/rampart.toml" <<TOML
-[server]
-listen = "$GW"
-
-[storage]
-url = "sqlite://$out/rampart.db"
-
-[[providers]]
-name = "upstream"
-kind = "openai_compatible"
-base_url = "http://$UP/v1"
-
-[[models]]
-name = "bench"
-provider = "upstream"
-upstream_model = "bench"
-
-[guard]
-mode = "enforce"
-stream_release_ms = $RELEASE_MS
-
-[[auth.keys]]
-id = "bench"
-tenant = "bench"
-sha256 = "$sha"
-TOML
+GUARD_EXTRA="stream_release_ms = $RELEASE_MS"
+# shellcheck source=bench/gateway/common.sh
+source "$root/bench/gateway/common.sh"
 
 BENCH_STREAM_WORDS="$WORDS" BENCH_STREAM_DELAY_MS="$DELAY_MS" \
-  "$target/$PROFILE/examples/bench_upstream" "$UP" 2> "$out/upstream.log" & pids+=($!)
+  "$upstream_bin" "$UP" 2> "$out/upstream.log" & pids+=($!)
 wait_port "$UP"
 "$rampart_bin" serve --config "$out/rampart.toml" > "$out/rampart.log" 2>&1 & pids+=($!)
 wait_port "$GW"
