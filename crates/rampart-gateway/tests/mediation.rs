@@ -1566,3 +1566,44 @@ async fn behind_anthropic_unclassified_answer_fields_are_dropped() {
     })
     .await;
 }
+
+// --------------------------------------------------------- bounds: JSON nesting limits
+
+/// Bound: the JSON parser's nesting limit (128 levels) on request bodies and provider
+/// answers. Padding a payload with nesting cannot carry it past inspection: a request
+/// nested deeper is refused with a 400 that names the body and reaches no provider; an
+/// answer nested deeper is not relayed, and none of its text reaches the client.
+#[tokio::test]
+async fn json_nested_past_the_parser_limit_is_refused_not_passed_through() {
+    let h = start().await;
+    let deep = format!("{}\"{SECRET}\"{}", "[".repeat(200), "]".repeat(200));
+    let body = format!(
+        "{{\"model\":\"gpt\",\"messages\":[{{\"role\":\"user\",\"content\":\"hi\"}}],\"metadata\":{{\"k\":{deep}}}}}"
+    );
+    let a = send(
+        h.client
+            .post(format!("{}/v1/chat/completions", h.gateway))
+            .bearer_auth(KEY)
+            .header("content-type", "application/json")
+            .body(body),
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert!(a.text.contains("nested too deeply"), "{}", a.text);
+    assert!(!a.text.contains("AKIA"), "{}", a.text);
+    assert!(h.sent().is_empty(), "{:?}", h.sent());
+
+    let mut nested = json!(SECRET);
+    for _ in 0..200 {
+        nested = json!([nested]);
+    }
+    h.script(Script::Json(chat_answer(
+        json!({"role": "assistant", "content": "ok",
+        "tool_calls": [{"id": "call_1", "type": "function",
+            "function": {"name": "lookup", "arguments": nested}}]}),
+    )));
+    let a = h
+        .chat(json!({"model": "gpt", "messages": user("hi")}))
+        .await;
+    assert!(!a.text.contains("AKIA"), "{} {}", a.status, a.text);
+}
