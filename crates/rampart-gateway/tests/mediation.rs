@@ -1075,12 +1075,18 @@ impl Surf {
     }
 
     fn body(self, question: &str, stream: bool) -> Value {
+        self.body_for("gpt", question, stream)
+    }
+
+    /// The request for `model` (`gpt`: the OpenAI-shaped provider; `claude`: the
+    /// Anthropic-shaped one).
+    fn body_for(self, model: &str, question: &str, stream: bool) -> Value {
         match self {
-            Surf::Chat => json!({"model": "gpt", "stream": stream, "messages": user(question)}),
+            Surf::Chat => json!({"model": model, "stream": stream, "messages": user(question)}),
             Surf::Messages => {
-                json!({"model": "gpt", "max_tokens": 50, "stream": stream, "messages": user(question)})
+                json!({"model": model, "max_tokens": 50, "stream": stream, "messages": user(question)})
             }
-            Surf::Responses => json!({"model": "gpt", "stream": stream, "input": question}),
+            Surf::Responses => json!({"model": model, "stream": stream, "input": question}),
         }
     }
 
@@ -1327,4 +1333,277 @@ async fn on_every_surface_upstream_error_text_is_not_relayed() {
             }
         }
     }
+}
+
+// ---------------- answer classes on every surface, behind the Anthropic-shaped provider
+
+/// What the Anthropic-shaped provider answers: each piece of text in two parts (two
+/// deltas when streamed), and unclassified extra fields at every level when `extras`.
+#[derive(Default, Clone, Copy)]
+struct Claude<'a> {
+    thinking: Option<(&'a str, &'a str)>,
+    text: Option<(&'a str, &'a str)>,
+    tool_input: Option<(&'a str, &'a str)>,
+    stop_sequence: Option<&'a str>,
+    extras: bool,
+}
+
+impl Claude<'_> {
+    fn script(self, stream: bool) -> Script {
+        let stop_reason = if self.tool_input.is_some() {
+            "tool_use"
+        } else if self.stop_sequence.is_some() {
+            "stop_sequence"
+        } else {
+            "end_turn"
+        };
+        let extra = |mut v: Value, name: &str| {
+            if self.extras {
+                v[name] = json!(format!("{name} {SECRET}"));
+            }
+            v
+        };
+        if !stream {
+            let mut content = Vec::new();
+            if let Some((a, b)) = self.thinking {
+                content.push(extra(
+                    json!({"type": "thinking", "thinking": format!("{a}{b}"), "signature": "sig-1"}),
+                    "x_thinking_extra",
+                ));
+            }
+            if let Some((a, b)) = self.text {
+                content.push(extra(
+                    json!({"type": "text", "text": format!("{a}{b}")}),
+                    "x_block_extra",
+                ));
+            }
+            if let Some((a, b)) = self.tool_input {
+                let input: Value = serde_json::from_str(&format!("{a}{b}")).unwrap();
+                content.push(
+                    json!({"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": input}),
+                );
+            }
+            if self.extras {
+                content.push(json!({"type": "x_new_block", "payload": SECRET}));
+            }
+            let body = json!({"id": "msg_up", "type": "message", "role": "assistant",
+                "model": "claude-upstream", "content": content, "stop_reason": stop_reason,
+                "stop_sequence": self.stop_sequence,
+                "usage": {"input_tokens": 3, "output_tokens": 5}});
+            return Script::Json(extra(body, "x_top_level"));
+        }
+        let mut events = vec![json!({"type": "message_start", "message": extra(
+            json!({"id": "msg_up", "type": "message", "role": "assistant", "model": "claude-upstream",
+                "content": [], "stop_reason": null, "stop_sequence": null,
+                "usage": {"input_tokens": 3, "output_tokens": 1}}),
+            "x_message_extra",
+        )})];
+        let mut index = 0;
+        let mut block = |events: &mut Vec<Value>, start: Value, deltas: Vec<Value>| {
+            events.push(
+                json!({"type": "content_block_start", "index": index, "content_block": start}),
+            );
+            for d in deltas {
+                events.push(json!({"type": "content_block_delta", "index": index, "delta": extra(d, "x_delta_extra")}));
+            }
+            events.push(json!({"type": "content_block_stop", "index": index}));
+            index += 1;
+        };
+        if let Some((a, b)) = self.thinking {
+            block(
+                &mut events,
+                json!({"type": "thinking", "thinking": ""}),
+                vec![
+                    json!({"type": "thinking_delta", "thinking": a}),
+                    json!({"type": "thinking_delta", "thinking": b}),
+                    json!({"type": "signature_delta", "signature": "sig-1"}),
+                ],
+            );
+        }
+        if let Some((a, b)) = self.text {
+            block(
+                &mut events,
+                extra(json!({"type": "text", "text": ""}), "x_block_extra"),
+                vec![
+                    json!({"type": "text_delta", "text": a}),
+                    json!({"type": "text_delta", "text": b}),
+                ],
+            );
+        }
+        if let Some((a, b)) = self.tool_input {
+            block(
+                &mut events,
+                json!({"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {}}),
+                vec![
+                    json!({"type": "input_json_delta", "partial_json": a}),
+                    json!({"type": "input_json_delta", "partial_json": b}),
+                ],
+            );
+        }
+        events.push(json!({"type": "message_delta",
+            "delta": extra(json!({"stop_reason": stop_reason, "stop_sequence": self.stop_sequence}), "x_stop_extra"),
+            "usage": {"output_tokens": 5}}));
+        events.push(json!({"type": "message_stop"}));
+        Script::Sse(events)
+    }
+}
+
+/// Every surface, whole and streamed, in front of the Anthropic-shaped provider (`claude`):
+/// `check` gets what the client received.
+async fn on_every_surface_behind_claude(
+    answer: Claude<'_>,
+    check: impl Fn(&str, Surf, bool, &Answer),
+) {
+    let h = start().await;
+    for surface in SURFACES {
+        for stream in [false, true] {
+            let what = format!("claude → {surface:?} stream={stream}");
+            h.script(answer.script(stream));
+            let a = h
+                .post(surface.path(), surface.body_for("claude", "hi", stream))
+                .await;
+            assert_eq!(a.status, 200, "{what}: {}", a.text);
+            assert!(
+                !a.text.contains("AKIA") && !a.text.contains("ODNN7"),
+                "{what}: {}",
+                a.text
+            );
+            check(&what, surface, stream, &a);
+        }
+    }
+}
+
+#[tokio::test]
+async fn behind_anthropic_a_secret_or_address_in_the_answer_text_is_redacted() {
+    let answer = Claude {
+        text: Some(("Key AKIAIOSF", "ODNN7EXAMPLE, mail bo.lopez@example.org ok")),
+        ..Claude::default()
+    };
+    on_every_surface_behind_claude(answer, |what, surface, stream, a| {
+        assert!(!a.text.contains("bo.lopez"), "{what}: {}", a.text);
+        assert_eq!(
+            surface.text(a, stream),
+            "Key [AWS_ACCESS_KEY], mail [EMAIL_ADDRESS] ok",
+            "{what}: {}",
+            a.text
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_anthropic_tool_use_input_is_inspected() {
+    let answer = Claude {
+        text: Some(("Looking it ", "up.")),
+        tool_input: Some((
+            "{\"key\":\"AKIAIOSF",
+            "ODNN7EXAMPLE\", \"mail\": \"bo.lopez@example.org\"}",
+        )),
+        ..Claude::default()
+    };
+    on_every_surface_behind_claude(answer, |what, _, _, a| {
+        assert!(!a.text.contains("bo.lopez"), "{what}: {}", a.text);
+        assert!(
+            a.text.contains("lookup"),
+            "{what}: the call itself goes through: {}",
+            a.text
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_anthropic_thinking_blocks_are_inspected() {
+    let answer = Claude {
+        thinking: Some((
+            "The user's key is AKIAIOSF",
+            "ODNN7EXAMPLE and mail bo.lopez@example.org",
+        )),
+        text: Some(("All ", "fine.")),
+        ..Claude::default()
+    };
+    on_every_surface_behind_claude(answer, |what, surface, stream, a| {
+        assert!(!a.text.contains("bo.lopez"), "{what}: {}", a.text);
+        assert_eq!(surface.text(a, stream), "All fine.", "{what}: {}", a.text);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_anthropic_the_stop_sequence_is_inspected() {
+    let answer = Claude {
+        text: Some(("Done ", "here")),
+        stop_sequence: Some("END AKIAIOSFODNN7EXAMPLE bo.lopez@example.org"),
+        ..Claude::default()
+    };
+    on_every_surface_behind_claude(answer, |what, _, _, a| {
+        assert!(!a.text.contains("bo.lopez"), "{what}: {}", a.text);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_anthropic_unclassified_answer_fields_are_dropped() {
+    let answer = Claude {
+        thinking: Some(("plain ", "thought")),
+        text: Some(("fi", "ne")),
+        extras: true,
+        ..Claude::default()
+    };
+    on_every_surface_behind_claude(answer, |what, surface, stream, a| {
+        for name in [
+            "x_top_level",
+            "x_block_extra",
+            "x_thinking_extra",
+            "x_message_extra",
+            "x_delta_extra",
+            "x_stop_extra",
+            "x_new_block",
+        ] {
+            assert!(!a.text.contains(name), "{what}: {name} dropped: {}", a.text);
+        }
+        assert_eq!(surface.text(a, stream), "fine", "{what}: {}", a.text);
+    })
+    .await;
+}
+
+// --------------------------------------------------------- bounds: JSON nesting limits
+
+/// Bound: the JSON parser's nesting limit (128 levels) on request bodies and provider
+/// answers. Padding a payload with nesting cannot carry it past inspection: a request
+/// nested deeper is refused with a 400 that names the body and reaches no provider; an
+/// answer nested deeper is not relayed, and none of its text reaches the client.
+#[tokio::test]
+async fn json_nested_past_the_parser_limit_is_refused_not_passed_through() {
+    let h = start().await;
+    let deep = format!("{}\"{SECRET}\"{}", "[".repeat(200), "]".repeat(200));
+    let body = format!(
+        "{{\"model\":\"gpt\",\"messages\":[{{\"role\":\"user\",\"content\":\"hi\"}}],\"metadata\":{{\"k\":{deep}}}}}"
+    );
+    let a = send(
+        h.client
+            .post(format!("{}/v1/chat/completions", h.gateway))
+            .bearer_auth(KEY)
+            .header("content-type", "application/json")
+            .body(body),
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert!(a.text.contains("nested too deeply"), "{}", a.text);
+    assert!(!a.text.contains("AKIA"), "{}", a.text);
+    assert!(h.sent().is_empty(), "{:?}", h.sent());
+
+    let mut nested = json!(SECRET);
+    for _ in 0..200 {
+        nested = json!([nested]);
+    }
+    h.script(Script::Json(chat_answer(
+        json!({"role": "assistant", "content": "ok",
+        "tool_calls": [{"id": "call_1", "type": "function",
+            "function": {"name": "lookup", "arguments": nested}}]}),
+    )));
+    let a = h
+        .chat(json!({"model": "gpt", "messages": user("hi")}))
+        .await;
+    assert!(!a.text.contains("AKIA"), "{} {}", a.status, a.text);
 }

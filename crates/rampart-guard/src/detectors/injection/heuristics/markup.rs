@@ -12,16 +12,15 @@
 //!   hyphen at a line end followed by a letter (`in-\nstructions`): hyphenation that the
 //!   reader joins;
 //! - inline HTML formatting tags (`<b>`, `</span>`, `<font color=red>` …) and HTML
-//!   comments, up to [`MAX_TAG`] bytes each.
+//!   comments, of any length: padding a tag or a comment with attributes or filler must
+//!   not keep the word it splits apart (a tag runs to its `>` on one line, a comment to
+//!   its `-->`; each is read once, so the reading stays linear).
 //!
 //! Soft hyphens, zero-width characters and other invisible code points are removed by
 //! `normalize` before any detector runs, so they need nothing here.
 //!
 //! The reading only adds hits (the caller keeps every hit of the text itself), so what it
 //! loses (a hyphenated word, a `<system>` tag) cannot hide anything.
-
-/// The longest HTML tag or comment that is removed, in bytes.
-const MAX_TAG: usize = 200;
 
 /// Inline HTML elements that format text without structuring it: removing them joins
 /// what a browser or a model would read as one word.
@@ -73,9 +72,12 @@ pub(crate) fn markup_reading(text: &str) -> Option<Reading> {
     // each is on a character boundary.
     let mut removals: Vec<(usize, usize, bool)> = Vec::new();
     let mut useful = false;
+    // Where the last `-->` ends: a comment that opens after it has no end, so no search
+    // for one runs more than once over the same bytes.
+    let last_comment_end = memchr::memmem::rfind(bytes, b"-->").map_or(0, |e| e + 3);
     let mut i = 0;
     while let Some(at) = next_candidate(bytes, i) {
-        let skip = removable(text, at);
+        let skip = removable(text, at, last_comment_end);
         if skip == 0 {
             i = at + 1;
             continue;
@@ -142,7 +144,7 @@ fn next_candidate(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 /// How many bytes of markup start at byte `i` of `text` (0: none).
-fn removable(text: &str, i: usize) -> usize {
+fn removable(text: &str, i: usize, last_comment_end: usize) -> usize {
     let bytes = text.as_bytes();
     let prev = || text[..i].chars().next_back();
     match bytes[i] {
@@ -157,7 +159,7 @@ fn removable(text: &str, i: usize) -> usize {
         }
         b'-' => hyphen(text, i, 1),
         0xE2 if text[i..].starts_with('\u{2010}') => hyphen(text, i, '\u{2010}'.len_utf8()),
-        b'<' => tag_len(&bytes[i..]),
+        b'<' => tag_len(&bytes[i..], last_comment_end.saturating_sub(i)),
         _ => 0,
     }
 }
@@ -186,11 +188,15 @@ fn hyphen(text: &str, i: usize, len: usize) -> usize {
 }
 
 /// The length of the inline formatting tag or HTML comment at the start of `b`, or 0.
-fn tag_len(b: &[u8]) -> usize {
-    let window = &b[..b.len().min(MAX_TAG)];
-    if window.starts_with(b"<!--") {
-        return memchr::memmem::find(&window[4..], b"-->").map_or(0, |end| 4 + end + 3);
+/// `comments_end`: where the last `-->` of `b` ends (0: none).
+fn tag_len(b: &[u8], comments_end: usize) -> usize {
+    if b.starts_with(b"<!--") {
+        if comments_end < 4 + 3 {
+            return 0;
+        }
+        return memchr::memmem::find(&b[4..comments_end], b"-->").map_or(0, |end| 4 + end + 3);
     }
+    let window = b;
     let mut j = 1;
     if window.get(j) == Some(&b'/') {
         j += 1;
@@ -256,10 +262,37 @@ mod tests {
             Some("Ignore all previous")
         );
         assert_eq!(read("<system>rules</system>"), None);
-        // An unclosed or overlong tag is text.
+        // An unclosed tag is text.
         assert_eq!(read("a <b b"), None);
-        let long = format!("Ig<b {}>nore", "x".repeat(MAX_TAG));
-        assert_eq!(read(&long), None);
+        assert_eq!(read("a <!-- b"), None);
+    }
+
+    /// Padding a tag or a comment past any length does not keep the word apart: a bound
+    /// on what is removed would be one an attacker pads past.
+    #[test]
+    fn padded_tags_and_comments_are_removed_whatever_their_length() {
+        let pad = "x".repeat(10_000);
+        assert_eq!(
+            read(&format!("Ig<b title=\"{pad}\">nore all")).as_deref(),
+            Some("Ignore all")
+        );
+        assert_eq!(
+            read(&format!("Ig<!-- {pad} -->nore all")).as_deref(),
+            Some("Ignore all")
+        );
+        assert_eq!(
+            read(&format!("Ig<!-- {pad}\n{pad} -->nore")).as_deref(),
+            Some("Ignore")
+        );
+    }
+
+    #[test]
+    fn many_open_comments_and_tags_read_in_linear_time() {
+        let started = std::time::Instant::now();
+        let _ = read(&format!("{}-->", "a<!--".repeat(100_000)));
+        let _ = read(&"a<!--".repeat(100_000));
+        let _ = read(&"a<b x".repeat(100_000));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
