@@ -23,11 +23,8 @@ pub fn bounded_text(text: &str) -> String {
     if text.len() <= MAX_RECORDED_TEXT {
         return text.to_owned();
     }
-    let mut end = MAX_RECORDED_TEXT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…[+{} bytes]", &text[..end], text.len() - end)
+    let kept = rampart_core::text::truncate_to_char_boundary(text, MAX_RECORDED_TEXT);
+    format!("{kept}…[+{} bytes]", text.len() - kept.len())
 }
 
 /// How many records of unauthenticated failures are written per second; the rest are

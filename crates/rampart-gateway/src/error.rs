@@ -80,6 +80,8 @@ pub enum Refusal {
     ClientClosed,
     /// The key store could not be reached (503, retryable).
     AuthUnavailable,
+    /// The limiter's store could not be reached (503, retryable): fail closed.
+    LimiterUnavailable,
     /// A limit of the key or its tenant was reached (429, retryable after the denial's
     /// time, with its `x-ratelimit-*` numbers).
     RateLimited(Box<RetryAfter>),
@@ -129,9 +131,10 @@ impl Refusal {
                 StatusCode::TOO_MANY_REQUESTS
             }
             Refusal::OutputBlocked => StatusCode::OK,
-            Refusal::AuthUnavailable | Refusal::GuardUnavailable | Refusal::UpstreamUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Refusal::AuthUnavailable
+            | Refusal::LimiterUnavailable
+            | Refusal::GuardUnavailable
+            | Refusal::UpstreamUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::GuardError | Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Refusal::UpstreamRejected(status) => *status,
             Refusal::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
@@ -155,6 +158,7 @@ impl Refusal {
             Refusal::ClientKeyRefused => "client_key_refused",
             Refusal::ClientClosed => "client_closed_request",
             Refusal::AuthUnavailable => "auth_unavailable",
+            Refusal::LimiterUnavailable => "limiter_unavailable",
             Refusal::RateLimited(_) | Refusal::UpstreamRateLimited { .. } => "rate_limit_exceeded",
             Refusal::Blocked => "rampart_blocked",
             Refusal::OutputBlocked => "output_blocked",
@@ -213,7 +217,9 @@ impl Refusal {
             | Refusal::UpstreamUnavailable
             | Refusal::UpstreamAuth
             | Refusal::UpstreamError => Source::Upstream,
-            Refusal::AuthUnavailable | Refusal::Internal => Source::Internal,
+            Refusal::AuthUnavailable | Refusal::LimiterUnavailable | Refusal::Internal => {
+                Source::Internal
+            }
         }
     }
 
@@ -223,6 +229,7 @@ impl Refusal {
             self,
             Refusal::RequestTimeout
                 | Refusal::AuthUnavailable
+                | Refusal::LimiterUnavailable
                 | Refusal::RateLimited(_)
                 | Refusal::GuardUnavailable
                 | Refusal::UpstreamTimeout
@@ -483,6 +490,12 @@ mod tests {
                 503,
                 "auth_unavailable",
                 "auth_unavailable",
+            ),
+            (
+                Refusal::LimiterUnavailable,
+                503,
+                "limiter_unavailable",
+                "limiter_unavailable",
             ),
             (
                 Refusal::RateLimited(Box::new(denial())),

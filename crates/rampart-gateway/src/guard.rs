@@ -712,10 +712,10 @@ impl<'g> Joints<'g> {
             None => {
                 self.tail.push_str(text);
                 if self.tail.len() > JOINT_TAIL_BYTES {
-                    let mut cut = self.tail.len() - JOINT_TAIL_BYTES;
-                    while !self.tail.is_char_boundary(cut) {
-                        cut += 1;
-                    }
+                    let cut = rampart_core::text::ceil_char_boundary(
+                        &self.tail,
+                        self.tail.len() - JOINT_TAIL_BYTES,
+                    );
                     self.tail.drain(..cut);
                 }
                 Ok(Vec::new())

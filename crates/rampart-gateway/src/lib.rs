@@ -49,7 +49,7 @@ pub mod translate;
 pub use audit::{AuditError, AuditRecord, AuditSink, FindingSummary, LogAuditSink};
 pub use auth::{AuthError, Authenticator, ChainAuthenticator, Principal, StaticKeys};
 pub use config::{Config, ConfigError};
-pub use limit::{LimitKind, LimitStatus, Limiter, NoLimits, RetryAfter};
+pub use limit::{LimitKind, LimitRefusal, LimitStatus, Limiter, NoLimits, RetryAfter};
 pub use runtime::Seams;
 pub use server::{Server, ServerError, block_on, serve_blocking, shutdown_signal};
 pub use telemetry::init_logging;

@@ -42,17 +42,29 @@ pub struct RetryAfter {
     pub retry_after: Duration,
 }
 
+/// Why [`Limiter::check`] refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitRefusal {
+    /// A limit was reached: 429 with `Retry-After` and the limit's numbers.
+    Limited(RetryAfter),
+    /// The limiter could not answer (its store is down): the request is refused, never
+    /// let through unlimited (503, retryable). The text is for the log, not the client.
+    Unavailable(String),
+}
+
 /// Limits checked before the upstream call and charged after it.
 pub trait Limiter: Send + Sync + std::fmt::Debug {
     /// Admit or refuse a request of `principal` expected to use about `estimated_tokens`
     /// input tokens. On success, return the limits that apply (possibly none) for the
-    /// response headers. Implementations must fail closed on a store error (deny).
+    /// response headers. Implementations must fail closed on a store error
+    /// ([`LimitRefusal::Unavailable`]).
     fn check<'a>(
         &'a self,
         principal: &'a Principal,
         model: &'a str,
         estimated_tokens: u64,
-    ) -> BoxFuture<'a, Result<Vec<LimitStatus>, RetryAfter>>;
+    ) -> BoxFuture<'a, Result<Vec<LimitStatus>, LimitRefusal>>;
 
     /// Charge the tokens the request actually used (input + output).
     fn record<'a>(
@@ -79,7 +91,7 @@ impl Limiter for NoLimits {
         _principal: &'a Principal,
         _model: &'a str,
         _estimated_tokens: u64,
-    ) -> BoxFuture<'a, Result<Vec<LimitStatus>, RetryAfter>> {
+    ) -> BoxFuture<'a, Result<Vec<LimitStatus>, LimitRefusal>> {
         Box::pin(async { Ok(Vec::new()) })
     }
 

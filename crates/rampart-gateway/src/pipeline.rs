@@ -18,7 +18,7 @@ use crate::auth::{self, Principal};
 use crate::canonical;
 use crate::error::{ApiError, Refusal};
 use crate::guard::{Flow, InputGuard, StreamGuard, Tally};
-use crate::limit::LimitStatus;
+use crate::limit::{LimitRefusal, LimitStatus};
 use crate::providers::{ChatCall, ChatReply};
 use crate::routing::{self, ModelRoute};
 use crate::runtime::Runtime;
@@ -519,7 +519,14 @@ async fn limit(rt: &Runtime, ctx: &mut RequestCtx, estimated_tokens: u64) -> Res
             ctx.limits = statuses;
             Ok(())
         }
-        Err(denial) => Err(ApiError::rate_limited(denial)),
+        Err(LimitRefusal::Limited(denial)) => Err(ApiError::rate_limited(denial)),
+        Err(LimitRefusal::Unavailable(why)) => {
+            tracing::error!(error = %why, "limiter unavailable; refusing request");
+            Err(ApiError::new(
+                Refusal::LimiterUnavailable,
+                "The rate limiter is unavailable; the request was not sent. Retry later.",
+            ))
+        }
     }
 }
 

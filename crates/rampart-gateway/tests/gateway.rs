@@ -1202,11 +1202,11 @@ async fn monitor_mode_records_but_lets_everything_through_unchanged() {
         &dead_addr().await,
         "\n[guard]\nmode = \"monitor\"\n",
     );
-    let (audit, mut records) = channel_audit();
+    let audit = common::AuditLog::open().await;
     let gateway_gw = start_with_seams(
         &text,
         Seams {
-            audit: Some(audit),
+            audit: Some(audit.sink()),
             ..Seams::default()
         },
     )
@@ -1220,6 +1220,7 @@ async fn monitor_mode_records_but_lets_everything_through_unchanged() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    let request_id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body: Value = resp.json().await.unwrap();
     assert!(
         body["choices"][0]["message"]["content"]
@@ -1233,10 +1234,7 @@ async fn monitor_mode_records_but_lets_everything_through_unchanged() {
         "monitor mode must not rewrite the request"
     );
     // ... and records what enforce mode would have acted on.
-    let record = tokio::time::timeout(Duration::from_secs(10), records.recv())
-        .await
-        .expect("an audit record within 10 s")
-        .expect("the sink is alive");
+    let record = audit.of(&request_id).await;
     assert_eq!(record.status, 200);
     let kinds: Vec<String> = record
         .findings
@@ -1252,28 +1250,6 @@ async fn monitor_mode_records_but_lets_everything_through_unchanged() {
         "{kinds:?}"
     );
     assert!(record.reason.is_none(), "{:?}", record.reason);
-}
-
-/// An audit sink that hands every record to the test as it arrives.
-#[derive(Debug)]
-struct ChannelAudit(tokio::sync::mpsc::UnboundedSender<rampart_gateway::AuditRecord>);
-
-impl rampart_gateway::AuditSink for ChannelAudit {
-    fn record(
-        &self,
-        record: rampart_gateway::AuditRecord,
-    ) -> futures_util::future::BoxFuture<'_, Result<(), rampart_gateway::AuditError>> {
-        let _ = self.0.send(record);
-        Box::pin(async { Ok(()) })
-    }
-}
-
-fn channel_audit() -> (
-    Arc<ChannelAudit>,
-    tokio::sync::mpsc::UnboundedReceiver<rampart_gateway::AuditRecord>,
-) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    (Arc::new(ChannelAudit(tx)), rx)
 }
 
 /// A key store that cannot be reached.
@@ -1296,62 +1272,6 @@ impl rampart_gateway::Authenticator for DownKeyStore {
     }
 }
 
-/// An identity limiter (Redis, say) that cannot be reached.
-#[derive(Debug)]
-struct DownLimiter;
-
-impl rampart_identity::limits::Limiter for DownLimiter {
-    fn check<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        _subject: rampart_identity::limits::Subject<'life1>,
-        _estimated_tokens: u64,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                    Output = Result<
-                        rampart_identity::limits::LimitDecision,
-                        rampart_identity::limits::LimitError,
-                    >,
-                > + Send
-                + 'async_trait,
-        >,
-    >
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(async {
-            Err(rampart_identity::limits::LimitError::Unavailable(
-                "connection refused".into(),
-            ))
-        })
-    }
-
-    fn record<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        _subject: rampart_identity::limits::Subject<'life1>,
-        _tokens: u64,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<(), rampart_identity::limits::LimitError>>
-                + Send
-                + 'async_trait,
-        >,
-    >
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(async {
-            Err(rampart_identity::limits::LimitError::Unavailable(
-                "connection refused".into(),
-            ))
-        })
-    }
-}
-
 /// Issue 20 (untested promise): a key store or a limiter that cannot answer refuses the
 /// request (fail closed); nothing reaches the provider.
 #[tokio::test]
@@ -1368,21 +1288,23 @@ async fn an_unavailable_key_store_or_limiter_fails_closed() {
         },
     )
     .await;
-    let no_keys = &no_keys_gw.url;
-    let resp = reqwest::Client::new()
-        .post(format!("{no_keys}/v1/chat/completions"))
-        .bearer_auth(KEY)
-        .json(&chat)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 503);
-    let body: Value = resp.json().await.unwrap();
+    let resp = no_keys_gw.post_as(KEY, "/v1/chat/completions", &chat).await;
+    assert_eq!(resp.status, 503);
+    let body = resp.json();
     assert_eq!(body["error"]["code"], "auth_unavailable", "{body}");
 
+    // The limiter `rampart serve` runs, on a Redis that cannot be reached (built lazily:
+    // `rampart serve` itself refuses to start without its Redis), with a limit to check.
+    let down_redis =
+        rampart_identity::limits::redis::RedisLimiter::lazy(&common::dead_redis_url().await, None)
+            .unwrap();
     let limiter = rampart_server::GcraLimiter::new(
-        Arc::new(DownLimiter),
-        Arc::new(rampart_server::LimitSettings::default()),
+        rampart_identity::limits::Backend::Redis(down_redis),
+        Arc::new(rampart_server::LimitSettings::fixed(
+            Some(60),
+            None,
+            Default::default(),
+        )),
     );
     let no_limits_gw = start_with_seams(
         &text,
@@ -1392,17 +1314,17 @@ async fn an_unavailable_key_store_or_limiter_fails_closed() {
         },
     )
     .await;
-    let no_limits = &no_limits_gw.url;
-    let resp = reqwest::Client::new()
-        .post(format!("{no_limits}/v1/chat/completions"))
-        .bearer_auth(KEY)
-        .json(&chat)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.unwrap();
+    let resp = no_limits_gw
+        .post_as(KEY, "/v1/chat/completions", &chat)
+        .await;
+    let status = resp.status;
+    let body = resp.json();
     assert!(status == 429 || status == 503, "{status} {body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("limiter_unavailable")),
+        "{body}"
+    );
     assert!(
         body["error"]["message"]
             .as_str()

@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use common::{Collect, Gateway, serve};
+use common::{AuditLog, Gateway, serve};
 use rampart_gateway::Seams;
 use rampart_gateway::config::Config;
 use serde_json::{Value, json};
@@ -221,7 +221,7 @@ struct Harness {
     gateway: Gateway,
     upstream: Arc<Recorder>,
     elsewhere: Arc<Recorder>,
-    audit: Arc<Collect>,
+    audit: AuditLog,
 }
 
 fn config_text(upstream: &str) -> String {
@@ -307,9 +307,9 @@ async fn start() -> Harness {
         elsewhere: elsewhere_url,
     });
     let upstream_url = serve(app).await;
-    let audit = Arc::new(Collect::default());
+    let audit = AuditLog::open().await;
     let seams = Seams {
-        audit: Some(audit.clone()),
+        audit: Some(audit.sink()),
         ..Seams::default()
     };
     let mut gateway =
@@ -767,6 +767,7 @@ async fn unauthenticated_requests_cannot_flood_the_audit_log() {
     let unauth: Vec<_> = h
         .audit
         .all()
+        .await
         .into_iter()
         .filter(|r| r.key_id.is_none())
         .collect();
@@ -802,6 +803,7 @@ async fn unauthenticated_requests_cannot_flood_the_audit_log() {
     let unauth: Vec<_> = h
         .audit
         .all()
+        .await
         .into_iter()
         .filter(|r| r.key_id.is_none())
         .collect();

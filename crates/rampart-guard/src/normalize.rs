@@ -30,6 +30,7 @@
 
 use crate::detectors::anchors::AnchorHit;
 use crate::detectors::shared_anchors::SharedAnchors;
+use rampart_core::text::floor_char_boundary;
 use std::cell::OnceCell;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
@@ -938,10 +939,7 @@ fn find_rot13(s: &str, out: &mut Vec<(Encoding, usize, usize, String)>) {
             continue;
         }
         let start = p + len;
-        let mut end = (start + ROT13_WINDOW).min(b.len());
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
+        let end = floor_char_boundary(s, start + ROT13_WINDOW);
         let decoded: String = s[start..end]
             .chars()
             .map(|c| match c {

@@ -19,6 +19,7 @@
 //! so that a token is not itself read as an HTML tag.
 
 use crate::detectors::rendered_urls::{RenderedUrl, UrlUse, render};
+use rampart_core::text::ceil_char_boundary;
 use std::ops::Range;
 
 /// Bytes of non-space text before a token that are searched for a bare URL's scheme.
@@ -61,10 +62,7 @@ pub(crate) fn unsafe_to_restore(masked: &str, tokens: &[Range<usize>]) -> Vec<bo
 
 /// Whether the run of non-space characters that ends at byte `at` of `text` is a URL.
 fn in_bare_url(text: &str, at: usize) -> bool {
-    let mut floor = at.saturating_sub(BARE_URL_REACH);
-    while !text.is_char_boundary(floor) {
-        floor += 1;
-    }
+    let floor = ceil_char_boundary(text, at.saturating_sub(BARE_URL_REACH));
     let before = &text[floor..at];
     let run_start = before.rfind(|c: char| c.is_whitespace()).map_or(0, |i| {
         i + before[i..].chars().next().map_or(1, char::len_utf8)

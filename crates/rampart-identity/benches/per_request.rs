@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rampart_identity::limits::memory::MemoryLimiter;
-use rampart_identity::limits::{Limiter, Quota, Subject};
+use rampart_identity::limits::{Quota, Subject};
 use rampart_identity::{Keyring, NewKey};
 
 fn per_request(c: &mut Criterion) {

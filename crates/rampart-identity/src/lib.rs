@@ -4,13 +4,13 @@
 //!   only as SHA-256 in a [`store::KeyStore`] (SQLite now), created, listed, revoked and
 //!   authenticated by a [`Keyring`]. Revocation and expiry are checked on every
 //!   authentication.
-//! - Limits ([`limits`]): a [`limits::Limiter`] trait with an in-memory GCRA implementation
-//!   for requests and tokens per minute, per key and per tenant, plus daily and monthly
-//!   token budgets, answering with the numbers of the `x-ratelimit-*` headers.
+//! - Limits ([`limits`]): GCRA requests and tokens per minute, per key and per tenant,
+//!   plus daily and monthly token budgets, in memory or in Redis ([`limits::Backend`]),
+//!   answering with the numbers of the `x-ratelimit-*` headers.
 //! - Time ([`clock`]): an injectable [`clock::Clock`] so tests move time by hand.
 //!
-//! This crate does not depend on the gateway; the gateway adapts these types to its
-//! pipeline traits.
+//! This crate does not depend on the gateway; `rampart-server` adapts these types to
+//! the gateway's seams.
 
 pub mod clock;
 pub mod error;

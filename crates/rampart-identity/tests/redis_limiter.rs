@@ -5,7 +5,7 @@
 use rampart_identity::clock::{ManualClock, days_from_civil};
 use rampart_identity::key::new_id;
 use rampart_identity::limits::redis::RedisLimiter;
-use rampart_identity::limits::{Dimension, LimitDecision, Limiter, Quota, Scope, Subject};
+use rampart_identity::limits::{Dimension, LimitDecision, Quota, Scope, Subject};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -15,11 +15,12 @@ use rampart_audit::AuditWriter;
 use rampart_gateway::BoxFuture;
 use rampart_gateway::audit::{AuditError, AuditRecord, AuditSink};
 use rampart_gateway::auth::{AuthError, Authenticator, Principal};
-use rampart_gateway::limit::{LimitKind, LimitStatus, Limiter, RetryAfter};
+use rampart_gateway::limit::{LimitKind, LimitRefusal, LimitStatus, Limiter, RetryAfter};
 use rampart_identity::Keyring;
-use rampart_identity::limits::{self as id_limits, Dimension, LimitDecision, Quota, Subject};
+use rampart_identity::limits::{
+    self as id_limits, Backend, Dimension, LimitDecision, Quota, Subject,
+};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Authenticates keys from a `rampart-identity` [`Keyring`], after an optional
 /// authenticator asked first (the config's static `[[auth.keys]]`).
@@ -83,11 +84,12 @@ impl Authenticator for KeyringAuthenticator {
     }
 }
 
-/// Per-key and per-tenant GCRA limits with token budgets, over any
-/// `rampart-identity` limiter (in memory, or Redis for many replicas).
+/// Per-key and per-tenant GCRA limits with token budgets, on a `rampart-identity`
+/// [`Backend`] (in memory, or Redis for many replicas): the one implementation of the
+/// gateway's [`Limiter`] seam.
 #[derive(Debug, Clone)]
 pub struct GcraLimiter {
-    inner: Arc<dyn id_limits::Limiter>,
+    inner: Backend,
     /// Defaults for keys without their own limits, and tenant quotas (reloadable).
     settings: Arc<LimitSettings>,
 }
@@ -95,7 +97,7 @@ pub struct GcraLimiter {
 impl GcraLimiter {
     /// `settings` holds the `[limits]` defaults and the `[[tenants]]` quotas; see
     /// [`crate::limit_backend::build`] for the limiter of a config.
-    pub fn new(inner: Arc<dyn id_limits::Limiter>, settings: Arc<LimitSettings>) -> Self {
+    pub fn new(inner: Backend, settings: Arc<LimitSettings>) -> Self {
         GcraLimiter { inner, settings }
     }
 
@@ -146,7 +148,7 @@ impl Limiter for GcraLimiter {
         principal: &'a Principal,
         _model: &'a str,
         estimated_tokens: u64,
-    ) -> BoxFuture<'a, Result<Vec<LimitStatus>, RetryAfter>> {
+    ) -> BoxFuture<'a, Result<Vec<LimitStatus>, LimitRefusal>> {
         Box::pin(async move {
             let (key_quota, tenant_quota) = self.quotas(principal);
             let subject = subject(principal, &key_quota, &tenant_quota);
@@ -178,26 +180,14 @@ impl Limiter for GcraLimiter {
                             reset: denial.retry_after,
                         },
                     };
-                    Err(RetryAfter {
+                    Err(LimitRefusal::Limited(RetryAfter {
                         reason: denial.message(),
                         status,
                         retry_after: denial.retry_after,
-                    })
+                    }))
                 }
-                // Fail closed: a limiter that cannot answer refuses.
-                Err(err) => {
-                    tracing::error!(error = %err, "limiter unavailable; refusing request");
-                    Err(RetryAfter {
-                        reason: "rate limiter unavailable".to_owned(),
-                        status: LimitStatus {
-                            kind: LimitKind::Requests,
-                            limit: 0,
-                            remaining: 0,
-                            reset: Duration::from_secs(1),
-                        },
-                        retry_after: Duration::from_secs(1),
-                    })
-                }
+                // Fail closed: a limiter that cannot answer refuses (the pipeline logs it).
+                Err(err) => Err(LimitRefusal::Unavailable(err.to_string())),
             }
         })
     }
@@ -266,11 +256,12 @@ impl AuditSink for AuditLogSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[tokio::test]
     async fn a_spent_daily_budget_is_a_429_on_the_token_headers() {
         let limiter = GcraLimiter::new(
-            Arc::new(rampart_identity::limits::memory::MemoryLimiter::new()),
+            Backend::Memory(rampart_identity::limits::memory::MemoryLimiter::new()),
             Arc::new(LimitSettings::default()),
         );
         let principal = Principal {
@@ -287,7 +278,9 @@ mod tests {
         assert_eq!(allowed[0].kind, LimitKind::Requests);
         assert_eq!((allowed[0].limit, allowed[0].remaining), (100, 99));
         limiter.record(&principal, "m", 1_000).await;
-        let refused = limiter.check(&principal, "m", 1).await.unwrap_err();
+        let Err(LimitRefusal::Limited(refused)) = limiter.check(&principal, "m", 1).await else {
+            panic!("the spent budget did not refuse");
+        };
         assert_eq!(refused.status.kind, LimitKind::Tokens);
         assert_eq!((refused.status.limit, refused.status.remaining), (1_000, 0));
         assert!(

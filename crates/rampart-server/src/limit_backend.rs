@@ -11,7 +11,7 @@ use crate::control::GcraLimiter;
 use rampart_gateway::config::{Config, LimitBackend};
 use rampart_identity::limits::memory::MemoryLimiter;
 use rampart_identity::limits::redis::RedisLimiter;
-use rampart_identity::limits::{self as id_limits, Quota};
+use rampart_identity::limits::{Backend, Quota};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -123,10 +123,10 @@ impl LimitSettings {
 }
 
 /// Opens the backend named by `[limits] backend`.
-pub async fn connect(config: &Config) -> Result<Arc<dyn id_limits::Limiter>, LimitBackendError> {
+pub async fn connect(config: &Config) -> Result<Backend, LimitBackendError> {
     let limits = &config.limits;
     match limits.backend.get_ref() {
-        LimitBackend::Memory => Ok(Arc::new(MemoryLimiter::new())),
+        LimitBackend::Memory => Ok(Backend::Memory(MemoryLimiter::new())),
         LimitBackend::Redis => {
             // `validate` guarantees the URL; an empty one fails to connect below.
             let url = limits
@@ -137,7 +137,7 @@ pub async fn connect(config: &Config) -> Result<Arc<dyn id_limits::Limiter>, Lim
             let limiter = RedisLimiter::connect(url, prefix)
                 .await
                 .map_err(|e| LimitBackendError::Redis(e.to_string()))?;
-            Ok(Arc::new(limiter))
+            Ok(Backend::Redis(limiter))
         }
     }
 }

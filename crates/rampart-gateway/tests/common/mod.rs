@@ -1,7 +1,7 @@
 //! The gateway test harness, shared by the integration-test files: a fake provider served
 //! on a fresh port (`serve`), the gateway started from config text (`Gateway`), a request
-//! sent with a key (`Gateway::post_as` → `Answer`), an audit sink that keeps every record
-//! (`Collect`), and the scripted fake provider (`start_with`, `Script`) used by the files
+//! sent with a key (`Gateway::post_as` → `Answer`), the production audit path on a
+//! temporary SQLite file with its records read back (`AuditLog`), and the scripted fake provider (`start_with`, `Script`) used by the files
 //! that check what a provider received and what a client gets back (`mediation.rs`,
 //! `clients.rs`). Files whose provider must misbehave in ways a script cannot say
 //! (`gateway.rs`, `hardening.rs`) bring their own handlers and use the rest. Each test
@@ -193,6 +193,13 @@ pub async fn dead_addr() -> String {
     format!("http://{addr}")
 }
 
+/// The URL of a Redis that cannot be reached (a port nothing listens on), for a limiter
+/// whose store is down.
+pub async fn dead_redis_url() -> String {
+    let addr = dead_addr().await;
+    format!("redis://{}", addr.trim_start_matches("http://"))
+}
+
 /// A gateway serving on a fresh port until this value is dropped.
 pub struct Gateway {
     pub url: String,
@@ -260,29 +267,58 @@ pub async fn send(request: reqwest::RequestBuilder) -> Answer {
     }
 }
 
-/// An audit sink that keeps every record.
-#[derive(Debug, Default)]
-pub struct Collect(Mutex<Vec<rampart_gateway::AuditRecord>>);
-
-impl rampart_gateway::AuditSink for Collect {
-    fn record(
-        &self,
-        record: rampart_gateway::AuditRecord,
-    ) -> rampart_gateway::BoxFuture<'_, Result<(), rampart_gateway::AuditError>> {
-        self.0.lock().unwrap().push(record);
-        Box::pin(async { Ok(()) })
-    }
+/// The audit path `rampart serve` runs: [`rampart_server::AuditLogSink`] → the
+/// non-blocking [`rampart_audit::AuditWriter`] (with its spool) → the hash-chained SQLite
+/// store, in a temporary directory kept as long as this value. Tests read the records
+/// back through the store's public API, as `rampart audit list` does.
+pub struct AuditLog {
+    store: Arc<dyn rampart_audit::AuditStore>,
+    writer: rampart_audit::AuditWriter,
+    _dir: tempfile::TempDir,
 }
 
-impl Collect {
-    pub fn all(&self) -> Vec<rampart_gateway::AuditRecord> {
-        self.0.lock().unwrap().clone()
+impl AuditLog {
+    pub async fn open() -> AuditLog {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+        let store = rampart_audit::store::open(&url).await.unwrap();
+        let spool = rampart_audit::Spool::open(dir.path().join("audit.spool"), 1 << 20).unwrap();
+        // The task runs until the last writer is dropped; its handle is not needed.
+        let (writer, _task) =
+            rampart_audit::AuditWriter::spawn_with_spool(store.clone(), 1_024, Arc::new(spool));
+        AuditLog {
+            store,
+            writer,
+            _dir: dir,
+        }
+    }
+
+    /// The sink to give the gateway (`Seams::audit`).
+    pub fn sink(&self) -> Arc<dyn rampart_gateway::AuditSink> {
+        Arc::new(rampart_server::AuditLogSink::new(self.writer.clone()))
+    }
+
+    /// Every record written so far, oldest first (after waiting for the writer to store
+    /// what it has accepted).
+    pub async fn all(&self) -> Vec<rampart_gateway::AuditRecord> {
+        assert!(
+            self.writer.drain(Duration::from_secs(10)).await,
+            "the audit writer did not drain"
+        );
+        let mut stored = self.store.list(u32::MAX).await.unwrap();
+        stored.reverse();
+        stored.into_iter().map(|s| s.record).collect()
     }
 
     /// The record of `request_id`, waiting for it (a stream is audited when it ends).
     pub async fn of(&self, request_id: &str) -> rampart_gateway::AuditRecord {
         for _ in 0..200 {
-            if let Some(r) = self.all().into_iter().find(|r| r.request_id == request_id) {
+            if let Some(r) = self
+                .all()
+                .await
+                .into_iter()
+                .find(|r| r.request_id == request_id)
+            {
                 return r;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

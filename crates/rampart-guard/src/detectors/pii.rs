@@ -17,6 +17,7 @@ use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
 use aho_corasick::AhoCorasick;
+use rampart_core::text::{ceil_char_boundary, floor_char_boundary};
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -284,8 +285,9 @@ fn find_from<'t>(
         }
         let m = re.find_at(hay, pos)?;
         pos = if m.end() > pos { m.end() } else { pos + 1 };
-        while pos < hay.len() && !hay.is_char_boundary(pos) {
-            pos += 1;
+        // Past the end stays past the end: that is what ends the iteration.
+        if pos < hay.len() {
+            pos = ceil_char_boundary(hay, pos);
         }
         Some(m)
     })
@@ -313,12 +315,7 @@ fn digit_windows(text: &str) -> Vec<(usize, usize)> {
             e += 1;
             k += 1;
         }
-        while !text.is_char_boundary(s) {
-            s -= 1;
-        }
-        while !text.is_char_boundary(e) {
-            e += 1;
-        }
+        let (s, e) = (floor_char_boundary(text, s), ceil_char_boundary(text, e));
         match windows.last_mut() {
             Some(last) if s <= last.1 => last.1 = last.1.max(e),
             _ => windows.push((s, e)),
@@ -528,11 +525,7 @@ impl Detector for PiiDetector {
             .iter()
             .rposition(u8::is_ascii_digit)
         {
-            let from = (recent + d).saturating_sub(DIGIT_REACH_BEFORE);
-            let mut from = from;
-            while !text.is_char_boundary(from) {
-                from -= 1;
-            }
+            let from = floor_char_boundary(text, (recent + d).saturating_sub(DIGIT_REACH_BEFORE));
             // Back to the start of the word `from` falls in.
             start = start.min(trailing_word_start(&text[..from], MAX_EMAIL_LEN));
         }
@@ -757,10 +750,7 @@ fn context_before(text: &str, start: usize, words: &WordList) -> bool {
 /// segments, and a word at the end of the text must not lend its context to a value
 /// decoded from elsewhere (nor may a stream's chunking change what is found).
 fn context_before_n(text: &str, start: usize, window: usize, words: &WordList) -> bool {
-    let mut from = start.saturating_sub(window);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
+    let from = ceil_char_boundary(text, start.saturating_sub(window));
     let window = &text[from..start];
     let window = window.rfind("\n\n").map_or(window, |i| &window[i + 2..]);
     contains_any(window, words)
@@ -768,10 +758,7 @@ fn context_before_n(text: &str, start: usize, window: usize, words: &WordList) -
 
 /// Where the last of `words` ends in the 40 bytes before `start`, if any.
 fn last_word_before(text: &str, start: usize, words: &WordList) -> Option<usize> {
-    let mut from = start.saturating_sub(40);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
+    let from = ceil_char_boundary(text, start.saturating_sub(40));
     let window = &text[from..start];
     // Not across a paragraph break (see `context_before_n`); offsets stay window-relative,
     // which is all the comparison between two word lists needs.
@@ -784,10 +771,7 @@ fn last_word_before(text: &str, start: usize, words: &WordList) -> Option<usize>
 }
 
 fn context_after(text: &str, end: usize, words: &WordList) -> bool {
-    let mut to = (end + 16).min(text.len());
-    while !text.is_char_boundary(to) {
-        to -= 1;
-    }
+    let to = floor_char_boundary(text, end + 16);
     let window = &text[end..to];
     let window = window.find("\n\n").map_or(window, |i| &window[..i]);
     contains_any(window, words)

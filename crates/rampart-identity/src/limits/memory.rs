@@ -1,4 +1,4 @@
-//! The in-process [`Limiter`]: GCRA buckets and budget counters in hash maps behind one
+//! The in-process limiter: GCRA buckets and budget counters in hash maps behind one
 //! mutex. One lock keeps a check across key and tenant atomic (nothing is charged unless
 //! everything passes); it is held for a few hash lookups, far below the cost of the
 //! request around it. Idle buckets (full again) are forgotten periodically, so memory
@@ -9,13 +9,11 @@
 
 use super::gcra::{self, Rate, Tat};
 use super::{
-    Denial, Dimension, LimitDecision, LimitError, Limiter, Quota, RateLimitStatus, Scope, Subject,
-    Window,
+    Denial, Dimension, LimitDecision, LimitError, Quota, RateLimitStatus, Scope, Subject, Window,
 };
 use crate::clock::{
     Clock, SystemClock, until_next_utc_day, until_next_utc_month, utc_day, utc_month,
 };
-use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -210,9 +208,12 @@ fn status_of(state: &mut State, subject: Subject<'_>, now: Duration) -> RateLimi
     status
 }
 
-#[async_trait]
-impl Limiter for MemoryLimiter {
-    async fn check(
+impl MemoryLimiter {
+    /// Takes one request slot from every request limit of the subject if all limits,
+    /// including `estimated_tokens` against the token limits and budgets, allow it.
+    /// Charges nothing when refusing. Never fails (the `Result` is the one of
+    /// [`super::Backend::check`]).
+    pub async fn check(
         &self,
         subject: Subject<'_>,
         estimated_tokens: u64,
@@ -300,7 +301,9 @@ impl Limiter for MemoryLimiter {
         Ok(LimitDecision::Allowed(status_of(&mut state, subject, now)))
     }
 
-    async fn record(&self, subject: Subject<'_>, tokens: u64) -> Result<(), LimitError> {
+    /// Charges the tokens a request actually used (input + output) to the token limits and
+    /// budgets of the subject. May drive them below zero; later checks wait it out.
+    pub async fn record(&self, subject: Subject<'_>, tokens: u64) -> Result<(), LimitError> {
         if tokens == 0 {
             return Ok(());
         }

@@ -1,21 +1,22 @@
 //! Limits: how much a key and its tenant may do.
 //!
-//! [`Limiter`] is the seam the gateway calls twice per request: [`Limiter::check`] before
+//! [`Backend`] is what the gateway's limiter (`rampart-server`'s `GcraLimiter`, behind
+//! the gateway's one `Limiter` seam) calls twice per request: [`Backend::check`] before
 //! the upstream call (one request slot, plus a token estimate that must fit), and
-//! [`Limiter::record`] after it with the tokens actually used. Four dimensions per
+//! [`Backend::record`] after it with the tokens actually used. Four dimensions per
 //! subject, each optional: requests per minute and tokens per minute (GCRA, see
 //! [`gcra`]), daily and monthly token budgets (UTC calendar periods). Subjects are the key
 //! and its tenant; a request passes only if every configured dimension of both passes, and
 //! nothing is charged when one refuses.
 //!
-//! [`memory::MemoryLimiter`] keeps the state in the process (one gateway). A Redis
-//! implementation for many replicas implements the same trait later.
+//! Two places hold the state, as two concrete types and no trait between them:
+//! [`memory::MemoryLimiter`] in the process (one gateway) and [`redis::RedisLimiter`] in
+//! Redis (many replicas, one atomic script per check).
 
 pub mod gcra;
 pub mod memory;
 pub mod redis;
 
-use async_trait::async_trait;
 use std::time::Duration;
 
 /// The limits of one subject (a key or a tenant). `None` means unlimited.
@@ -154,7 +155,7 @@ impl Denial {
     }
 }
 
-/// The answer of [`Limiter::check`].
+/// The answer of [`Backend::check`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LimitDecision {
     Allowed(RateLimitStatus),
@@ -169,21 +170,39 @@ pub enum LimitError {
     Unavailable(String),
 }
 
-/// Request and token limits. Implementations must be cheap: `check` runs on every request.
-#[async_trait]
-pub trait Limiter: Send + Sync + std::fmt::Debug {
+/// Where the buckets and budgets live: the one limiter type the gateway's seam wraps.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// In this process.
+    Memory(memory::MemoryLimiter),
+    /// In Redis, shared by every replica with the same URL and prefix.
+    Redis(redis::RedisLimiter),
+}
+
+impl Backend {
     /// Takes one request slot from every request limit of the subject if all limits,
     /// including `estimated_tokens` against the token limits and budgets, allow it.
-    /// Charges nothing when refusing.
-    async fn check(
+    /// Charges nothing when refusing. Fails only when the state cannot be read (Redis
+    /// down); the gateway then refuses the request (fail closed).
+    pub async fn check(
         &self,
         subject: Subject<'_>,
         estimated_tokens: u64,
-    ) -> Result<LimitDecision, LimitError>;
+    ) -> Result<LimitDecision, LimitError> {
+        match self {
+            Backend::Memory(limiter) => limiter.check(subject, estimated_tokens).await,
+            Backend::Redis(limiter) => limiter.check(subject, estimated_tokens).await,
+        }
+    }
 
     /// Charges the tokens a request actually used (input + output) to the token limits and
     /// budgets of the subject. May drive them below zero; later checks wait it out.
-    async fn record(&self, subject: Subject<'_>, tokens: u64) -> Result<(), LimitError>;
+    pub async fn record(&self, subject: Subject<'_>, tokens: u64) -> Result<(), LimitError> {
+        match self {
+            Backend::Memory(limiter) => limiter.record(subject, tokens).await,
+            Backend::Redis(limiter) => limiter.record(subject, tokens).await,
+        }
+    }
 }
 
 /// Formats a reset duration the way OpenAI's `x-ratelimit-reset-*` headers do: `20ms`,

@@ -1,4 +1,4 @@
-//! The shared [`Limiter`] for many gateway replicas: the same GCRA buckets and budgets as
+//! The shared limiter for many gateway replicas: the same GCRA buckets and budgets as
 //! [`super::memory::MemoryLimiter`], kept in Redis and updated by Lua scripts so that a
 //! check across key and tenant is one atomic round trip.
 //!
@@ -9,14 +9,12 @@
 //! period, so Redis holds only the state of recently active keys.
 
 use super::{
-    Denial, Dimension, LimitDecision, LimitError, Limiter, Quota, RateLimitStatus, Scope, Subject,
-    Window,
+    Denial, Dimension, LimitDecision, LimitError, Quota, RateLimitStatus, Scope, Subject, Window,
 };
 use crate::clock::{
     Clock, SystemClock, until_next_utc_day, until_next_utc_month, utc_day, utc_month,
 };
-use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -154,13 +152,31 @@ impl RedisLimiter {
     ) -> Result<Self, LimitError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
         let connection = ConnectionManager::new(client).await.map_err(unavailable)?;
-        Ok(RedisLimiter {
+        Ok(Self::over(connection, prefix, clock))
+    }
+
+    /// A limiter that dials `url` at its first check instead of now, so it can be built
+    /// while Redis is down; every check then fails with [`LimitError::Unavailable`] until
+    /// Redis answers (the dial is retried once per check, so a refusal comes quickly).
+    /// `rampart serve` uses [`RedisLimiter::connect`], so that a wrong URL stops it at
+    /// start; this is for an embedder that must start regardless, and for the tests of a
+    /// Redis that cannot be reached.
+    pub fn lazy(url: &str, prefix: Option<&str>) -> Result<Self, LimitError> {
+        let client = redis::Client::open(url).map_err(unavailable)?;
+        let config = ConnectionManagerConfig::new().set_number_of_retries(1);
+        let connection =
+            ConnectionManager::new_lazy_with_config(client, config).map_err(unavailable)?;
+        Ok(Self::over(connection, prefix, Arc::new(SystemClock)))
+    }
+
+    fn over(connection: ConnectionManager, prefix: Option<&str>, clock: Arc<dyn Clock>) -> Self {
+        RedisLimiter {
             connection,
             clock,
             prefix: prefix.unwrap_or("rampart").to_owned(),
             check: Arc::new(redis::Script::new(CHECK)),
             record: Arc::new(redis::Script::new(RECORD)),
-        })
+        }
     }
 
     fn keys(&self, subject: &Subject<'_>, now: Duration) -> [String; 8] {
@@ -208,9 +224,10 @@ fn tighter(a: Option<Window>, b: Window) -> Option<Window> {
     }
 }
 
-#[async_trait]
-impl Limiter for RedisLimiter {
-    async fn check(
+impl RedisLimiter {
+    /// As [`super::memory::MemoryLimiter::check`], in one atomic script; fails with
+    /// [`LimitError::Unavailable`] when Redis cannot answer (the gateway then refuses).
+    pub async fn check(
         &self,
         subject: Subject<'_>,
         estimated_tokens: u64,
@@ -287,7 +304,8 @@ impl Limiter for RedisLimiter {
         }))
     }
 
-    async fn record(&self, subject: Subject<'_>, tokens: u64) -> Result<(), LimitError> {
+    /// As [`super::memory::MemoryLimiter::record`], in one script.
+    pub async fn record(&self, subject: Subject<'_>, tokens: u64) -> Result<(), LimitError> {
         let (kq, tq) = (subject.key_quota, subject.tenant_quota);
         if tokens == 0 || (kq.is_unlimited() && tq.is_unlimited()) {
             return Ok(());

@@ -42,6 +42,7 @@ use crate::engine::Context;
 use crate::error::GuardError;
 use crate::normalize::Normalized;
 use aho_corasick::AhoCorasick;
+use rampart_core::text::ceil_char_boundary;
 use rampart_core::{Finding, FindingKind};
 use regex::Regex;
 use std::sync::{LazyLock, OnceLock};
@@ -462,22 +463,17 @@ impl Detector for SecretDetector {
     /// `Authorization:` header) is in the stream's look-behind context.
     fn pending_tail(&self, text: &str, _ctx: &Context) -> usize {
         let mut hold = text.len() - super::trailing_word_start(text, MAX_TOKEN_LEN);
-        let mut floor = text.len().saturating_sub(MAX_SECRET_LEN);
-        while !text.is_char_boundary(floor) {
-            floor += 1;
-        }
+        let floor = ceil_char_boundary(text, text.len().saturating_sub(MAX_SECRET_LEN));
         let window = &text[floor..];
         if let Some(begin) = window.rfind("-----BEGIN")
             && !window[begin..].contains("-----END")
         {
             hold = hold.max(window.len() - begin);
         }
-        let mut floor = text
-            .len()
-            .saturating_sub(super::DEFAULT_MAX_MATCH_LEN.min(text.len()));
-        while !text.is_char_boundary(floor) {
-            floor += 1;
-        }
+        let floor = ceil_char_boundary(
+            text,
+            text.len().saturating_sub(super::DEFAULT_MAX_MATCH_LEN),
+        );
         if let Some(start) = open_assignment(&text[floor..]) {
             hold = hold.max(text.len() - (floor + start));
         }
