@@ -6,12 +6,14 @@
 //! carry no I/O and no logic beyond ordering and (de)serialisation, so that the wire
 //! contracts live in one place. Three helpers live here because every crate needs them:
 //! [`redact::redact_url`] (how any crate shows a URL), [`calendar`] (UTC dates and
-//! RFC 3339 without a date crate) and [`text`] (cutting UTF-8 text at a byte offset).
+//! RFC 3339 without a date crate), [`text`] (cutting UTF-8 text at a byte offset) and
+//! [`net`] (which addresses an outbound fetch may reach: the SSRF rules).
 //! [`audit::AuditRecord`] is the one record of a request that the gateway emits and the
 //! audit store keeps.
 
 pub mod audit;
 pub mod calendar;
+pub mod net;
 pub mod redact;
 pub mod text;
 

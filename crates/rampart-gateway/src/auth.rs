@@ -1,9 +1,12 @@
 //! The `authenticate` seam: who is calling.
 //!
-//! An [`Authenticator`] turns the key a client presented (`Authorization: Bearer KEY` or
-//! `x-api-key: KEY`) into a [`Principal`], or `None` when the key is unknown, revoked or
-//! expired. The built-in [`StaticKeys`] reads `[[auth.keys]]` from the config, where keys
-//! are stored as SHA-256 hex; `rampart-identity` provides the SQLite-backed one.
+//! An [`Authenticator`] turns the credential a client presented (`Authorization: Bearer
+//! KEY` or `x-api-key: KEY`) into a [`Principal`], or `None` when the key is unknown,
+//! revoked or expired. The built-in [`StaticKeys`] reads `[[auth.keys]]` from the config,
+//! where keys are stored as SHA-256 hex; `rampart-server` provides the store-backed one and
+//! the OpenID Connect one (`[[auth.oidc]]` bearer JWTs), whose principals carry a
+//! [`TokenIdentity`]. The same [`Principal`] type serves keys and tokens, so limits,
+//! authorisation and audit treat both alike.
 
 use crate::BoxFuture;
 use crate::config::AuthConfig;
@@ -29,6 +32,22 @@ pub struct Principal {
     pub daily_token_budget: Option<u64>,
     /// Tokens this key may use per UTC month; `None` means no monthly budget.
     pub monthly_token_budget: Option<u64>,
+    /// For a bearer token of an OpenID issuer: who issued it and what it says; `None` for
+    /// Rampart keys.
+    pub token: Option<std::sync::Arc<TokenIdentity>>,
+}
+
+/// What a verified bearer token says about its bearer. The token itself is never kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenIdentity {
+    /// The issuer's label (`[[auth.oidc]] name`).
+    pub issuer: String,
+    pub subject: String,
+    pub groups: Vec<String>,
+    pub roles: Vec<String>,
+    /// The identity provider left the groups out (Entra ID's overage): `groups` is not the
+    /// whole list.
+    pub groups_overage: bool,
 }
 
 impl Principal {
@@ -47,6 +66,11 @@ impl Principal {
 pub enum AuthError {
     #[error("key store unavailable: {0}")]
     Unavailable(String),
+    /// The credential is of a kind this authenticator judges (a bearer JWT) and it is
+    /// refused; the client gets 401 and the audit record this fixed reason (never token
+    /// material). Authenticators asked later are not asked.
+    #[error("credential refused: {0}")]
+    Refused(&'static str),
 }
 
 /// Resolves a presented key to a principal.
@@ -109,6 +133,7 @@ impl StaticKeys {
                     // `[[auth.keys]]` have no budgets; keys in the store may.
                     daily_token_budget: None,
                     monthly_token_budget: None,
+                    token: None,
                 },
             );
         }

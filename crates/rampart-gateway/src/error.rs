@@ -70,6 +70,9 @@ pub enum Refusal {
     Unauthenticated,
     /// The client sent a provider's key instead of a Rampart key (401).
     ProviderKeyRefused,
+    /// A bearer token (JWT) of a configured issuer was refused (401); the reason
+    /// (`token_expired`, …) is what the audit record stores.
+    TokenRefused(&'static str),
     /// The model does not exist, or this key may not see it (404).
     ModelNotFound,
     /// This key may not use the model (403).
@@ -121,9 +124,10 @@ impl Refusal {
             Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Refusal::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Refusal::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Refusal::MalformedKey | Refusal::Unauthenticated | Refusal::ProviderKeyRefused => {
-                StatusCode::UNAUTHORIZED
-            }
+            Refusal::MalformedKey
+            | Refusal::Unauthenticated
+            | Refusal::ProviderKeyRefused
+            | Refusal::TokenRefused(_) => StatusCode::UNAUTHORIZED,
             Refusal::ModelNotAllowed | Refusal::ClientKeyRefused => StatusCode::FORBIDDEN,
             // nginx's "client closed request": recorded, never sent.
             Refusal::ClientClosed => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
@@ -150,9 +154,10 @@ impl Refusal {
             Refusal::MethodNotAllowed => "method_not_allowed",
             Refusal::RequestTimeout => "request_timeout",
             Refusal::RequestTooLarge => "request_too_large",
-            Refusal::MalformedKey | Refusal::Unauthenticated | Refusal::ProviderKeyRefused => {
-                "invalid_api_key"
-            }
+            Refusal::MalformedKey
+            | Refusal::Unauthenticated
+            | Refusal::ProviderKeyRefused
+            | Refusal::TokenRefused(_) => "invalid_api_key",
             Refusal::ModelNotFound => "model_not_found",
             Refusal::ModelNotAllowed => "model_not_allowed",
             Refusal::ClientKeyRefused => "client_key_refused",
@@ -179,6 +184,7 @@ impl Refusal {
         match self {
             Refusal::Unauthenticated => "unauthenticated",
             Refusal::ProviderKeyRefused => "provider_key_refused",
+            Refusal::TokenRefused(reason) => reason,
             Refusal::RateLimited(_) => "rate_limited",
             Refusal::Blocked => "blocked",
             Refusal::UpstreamRejected(_)
@@ -202,6 +208,7 @@ impl Refusal {
             | Refusal::MalformedKey
             | Refusal::Unauthenticated
             | Refusal::ProviderKeyRefused
+            | Refusal::TokenRefused(_)
             | Refusal::ModelNotFound
             | Refusal::ClientClosed => Source::Client,
             Refusal::ModelNotAllowed | Refusal::ClientKeyRefused | Refusal::RateLimited(_) => {

@@ -47,7 +47,9 @@ pub mod tokens;
 pub mod translate;
 
 pub use audit::{AuditError, AuditRecord, AuditSink, FindingSummary, LogAuditSink};
-pub use auth::{AuthError, Authenticator, ChainAuthenticator, Principal, StaticKeys};
+pub use auth::{
+    AuthError, Authenticator, ChainAuthenticator, Principal, StaticKeys, TokenIdentity,
+};
 pub use config::{Config, ConfigError};
 pub use limit::{LimitKind, LimitRefusal, LimitStatus, Limiter, NoLimits, RetryAfter};
 pub use runtime::Seams;

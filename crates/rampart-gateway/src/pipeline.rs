@@ -416,13 +416,22 @@ async fn authenticate(
             "Missing API key: send `Authorization: Bearer KEY` or `x-api-key: KEY` with a Rampart key.",
         ));
     };
-    let principal = rt.authenticator.authenticate(key).await.map_err(|e| {
-        tracing::error!(error = %e, "authentication unavailable");
-        ApiError::new(
-            Refusal::AuthUnavailable,
-            "Authentication is unavailable; try again shortly.",
-        )
-    })?;
+    let principal = rt
+        .authenticator
+        .authenticate(key)
+        .await
+        .map_err(|e| match e {
+            auth::AuthError::Refused(reason) => {
+                ApiError::unauthenticated(Refusal::TokenRefused(reason), "Invalid bearer token.")
+            }
+            e => {
+                tracing::error!(error = %e, "authentication unavailable");
+                ApiError::new(
+                    Refusal::AuthUnavailable,
+                    "Authentication is unavailable; try again shortly.",
+                )
+            }
+        })?;
     match principal {
         Some(p) => {
             ctx.principal = Some(p);

@@ -7,6 +7,9 @@
 //! - Limits ([`limits`]): GCRA requests and tokens per minute, per key and per tenant,
 //!   plus daily and monthly token budgets, in memory or in Redis ([`limits::Backend`]),
 //!   answering with the numbers of the `x-ratelimit-*` headers.
+//! - Bearer tokens ([`oidc`]): JWTs of the configured OpenID issuers, verified against
+//!   their cached key sets (fetched under the shared SSRF rules), mapped to subject,
+//!   tenant, groups and roles.
 //! - Time ([`clock`]): an injectable [`clock::Clock`] so tests move time by hand.
 //!
 //! This crate does not depend on the gateway; `rampart-server` adapts these types to
@@ -17,6 +20,7 @@ pub mod error;
 pub mod key;
 pub mod keyring;
 pub mod limits;
+pub mod oidc;
 pub mod record;
 pub mod store;
 

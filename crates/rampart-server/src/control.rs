@@ -71,6 +71,7 @@ impl Authenticator for KeyringAuthenticator {
                 tenant: r.tenant,
                 name: r.name,
                 models: r.models,
+                token: None,
             }))
         })
     }
@@ -273,6 +274,7 @@ mod tests {
             tpm: None,
             daily_token_budget: Some(1_000),
             monthly_token_budget: None,
+            token: None,
         };
         let allowed = limiter.check(&principal, "m", 10).await.unwrap();
         assert_eq!(allowed[0].kind, LimitKind::Requests);

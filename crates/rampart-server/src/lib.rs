@@ -7,12 +7,16 @@
 //!
 //! - [`control`]: [`KeyringAuthenticator`], [`GcraLimiter`], [`AuditLogSink`].
 //! - [`limit_backend`]: the limiter of a config (`[limits] backend`, `[[tenants]]`).
+//! - [`oidc`]: [`OidcAuthenticator`], bearer JWTs of the `[[auth.oidc]]` issuers
+//!   (verified by `rampart-identity`'s `oidc`).
 //!
 //! It is a library of its own, not a module of the binary, so that the gateway's
 //! integration tests run the limiter and audit path that production runs.
 
 pub mod control;
 pub mod limit_backend;
+pub mod oidc;
 
 pub use control::{AuditLogSink, GcraLimiter, KeyringAuthenticator};
 pub use limit_backend::{LimitBackendError, LimitSettings};
+pub use oidc::OidcAuthenticator;

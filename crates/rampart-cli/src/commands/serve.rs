@@ -58,11 +58,13 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
         rampart_audit::AuditWriter::spawn_with_spool(audit_store, AUDIT_BUFFER, Arc::new(spool));
 
     let mut stored = KeyringAuthenticator::new(keyring);
-    // Static keys are read once: a reload that changes `[[auth.keys]]` needs a restart.
+    // Bearer JWTs of `[[auth.oidc]]` first (a JWT is never a key), then the static
+    // `[[auth.keys]]`, then the store; a reload reconfigures each.
+    let oidc = rampart_server::OidcAuthenticator::from_config(&config)
+        .context("setting up the issuers of [[auth.oidc]]")?;
     let static_keys = StaticKeys::from_config(&config.auth);
-    if !static_keys.is_empty() {
-        stored = stored.after(Arc::new(static_keys));
-    }
+    let first: Vec<Arc<dyn Authenticator>> = vec![Arc::new(oidc), Arc::new(static_keys)];
+    stored = stored.after(Arc::new(rampart_gateway::ChainAuthenticator(first)));
     let authenticator: Arc<dyn Authenticator> = Arc::new(stored);
     let limiter = rampart_server::limit_backend::build(&config)
         .await

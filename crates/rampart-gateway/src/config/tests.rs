@@ -450,3 +450,64 @@ fn every_validation_error_is_reported_at_once_with_its_key_and_line() {
         );
     }
 }
+
+const OIDC: &str = r#"
+[[providers]]
+name = "mock"
+kind = "mock"
+
+[[models]]
+name = "m"
+provider = "mock"
+upstream_model = "m"
+
+[[auth.oidc]]
+issuer = "https://login.example.com/tenant/v2.0"
+audience = ["api://rampart", "rampart"]
+allowed_algs = ["RS256", "ES256"]
+preset = "entra_id"
+models = ["m"]
+"#;
+
+#[test]
+fn oidc_issuers_parse_with_defaults() {
+    let config = Config::from_toml(OIDC, "c.toml").unwrap();
+    config.validate().unwrap();
+    let oidc = config.auth.oidc[0].get_ref();
+    assert_eq!(oidc.label(), "login.example.com");
+    assert_eq!(oidc.audience.get_ref().to_vec().len(), 2);
+    assert_eq!(oidc.preset, Some(OidcPreset::EntraId));
+    assert_eq!(
+        (
+            oidc.clock_skew_secs,
+            oidc.jwks_cache_secs,
+            oidc.jwks_min_refresh_secs
+        ),
+        (60, 600, 30)
+    );
+    assert!(!oidc.allow_private_network);
+    assert_eq!(oidc.models_for(&[], &[]), Some(vec!["m".to_owned()]));
+}
+
+#[test]
+fn oidc_unknown_keys_none_and_hmac_are_refused_at_their_line() {
+    let err = Config::from_toml(&format!("{OIDC}jwks_url = \"https://x\"\n"), "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("c.toml:17:"), "{err}");
+    assert!(err.contains("jwks_url"), "{err}");
+    for alg in ["none", "HS256"] {
+        let text = OIDC.replace("[\"RS256\", \"ES256\"]", &format!("[\"{alg}\"]"));
+        let err = Config::from_toml(&text, "c.toml").unwrap_err().to_string();
+        assert!(err.starts_with("c.toml:14:"), "{alg}: {err}");
+    }
+    let err = validation_error(&OIDC.replace("[\"RS256\", \"ES256\"]", "[]"));
+    assert!(
+        err.contains("auth.oidc.allowed_algs") && err.contains("c.toml:14:"),
+        "{err}"
+    );
+    let err = validation_error(&OIDC.replace("models = [\"m\"]", "models = [\"gpt-9\"]"));
+    assert!(err.contains("no model named `gpt-9`"), "{err}");
+    let twice = format!("{OIDC}\n{}", &OIDC[OIDC.find("[[auth.oidc]]").unwrap()..]);
+    assert!(validation_error(&twice).contains("duplicate issuer"));
+}

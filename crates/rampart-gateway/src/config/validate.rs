@@ -121,6 +121,63 @@ impl Config {
                 ));
             }
         }
+        let mut issuers = std::collections::HashSet::new();
+        let mut labels = std::collections::HashSet::new();
+        for o in &self.auth.oidc {
+            let oidc = o.get_ref();
+            let issuer = oidc.issuer.get_ref();
+            if !issuer.starts_with("https://") && !issuer.starts_with("http://") {
+                errors.push(self.invalid(
+                    oidc.issuer.span(),
+                    "auth.oidc.issuer",
+                    "expected the issuer URL (the exact `iss` of its tokens)",
+                ));
+            }
+            if !issuers.insert(issuer.as_str()) {
+                errors.push(self.invalid(
+                    oidc.issuer.span(),
+                    "auth.oidc.issuer",
+                    "duplicate issuer",
+                ));
+            }
+            if !labels.insert(oidc.label()) {
+                errors.push(self.invalid(o.span(), "auth.oidc.name", "duplicate issuer name"));
+            }
+            if oidc
+                .audience
+                .get_ref()
+                .to_vec()
+                .iter()
+                .all(|a| a.is_empty())
+            {
+                errors.push(self.invalid(
+                    oidc.audience.span(),
+                    "auth.oidc.audience",
+                    "name at least one audience",
+                ));
+            }
+            if oidc.allowed_algs.get_ref().is_empty() {
+                errors.push(self.invalid(
+                    oidc.allowed_algs.span(),
+                    "auth.oidc.allowed_algs",
+                    "pin at least one of RS256, PS256, ES256, EdDSA",
+                ));
+            }
+            let named = oidc
+                .models
+                .iter()
+                .chain(oidc.role_models.values().flatten())
+                .chain(oidc.group_models.values().flatten());
+            for model in named {
+                if model != "*" && !models.contains(model.as_str()) {
+                    errors.push(self.invalid(
+                        o.span(),
+                        "auth.oidc.models",
+                        format!("no model named `{model}` in [[models]]"),
+                    ));
+                }
+            }
+        }
         if let Err(e) = self.validate_limits() {
             errors.push(e);
         }

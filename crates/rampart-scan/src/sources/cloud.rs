@@ -218,7 +218,7 @@ fn build_store(
             env!("CARGO_PKG_VERSION")
         )))
         .with_dns_resolver(Arc::new(StoreResolver {
-            access: net::PrivateAccess::of(opts),
+            access: net::access_of(opts),
         }));
     // reqwest would otherwise take HTTP(S)_PROXY from the environment and hand the host
     // name to the proxy, so the resolver above would check only the proxy. ClientOptions
@@ -238,7 +238,7 @@ fn build_store(
         retry_timeout: Duration::from_secs(30),
         ..RetryConfig::default()
     };
-    let allow = &net::PrivateAccess::of(opts);
+    let allow = &net::access_of(opts);
     let store: Arc<dyn ObjectStore> = match target.scheme {
         ObjectStoreScheme::AmazonS3 => {
             let mut b = AmazonS3Builder::new().with_client_options(client);

@@ -374,7 +374,7 @@ pub fn scan(
 ) -> Result<Vec<FileReport>, SourceError> {
     let t = GitTarget::parse(target)?;
     let shown = t.shown();
-    let access = net::PrivateAccess::of(opts);
+    let access = net::access_of(opts);
     let host = t.url.host_str().unwrap_or_default();
     let protocols: &[&str] = match (t.url.scheme(), access.allows(host)) {
         ("https", _) => &["https"],

@@ -134,7 +134,7 @@ pub fn scan(
     );
     let api_url = reqwest::Url::parse(&api)
         .map_err(|e| SourceError::BadTarget(format!("HF_ENDPOINT: {e}")))?;
-    let access = net::PrivateAccess::of(opts);
+    let access = net::access_of(opts);
     net::check_url(&api_url, &access)?;
     let client = net::client(&access, opts.timeout)?;
     let mut req = client.get(api_url);

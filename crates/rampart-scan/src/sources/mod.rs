@@ -175,7 +175,7 @@ fn scan_remote_inner(
     if target.starts_with("https://") || target.starts_with("http://") {
         let url = reqwest::Url::parse(target)
             .map_err(|e| SourceError::BadTarget(format!("{}: {e}", display_url(target))))?;
-        let access = net::PrivateAccess::of(opts);
+        let access = net::access_of(opts);
         net::check_url(&url, &access)?;
         let client = net::client(&access, opts.timeout)?;
         let mut reader = range::RangeReader::open(client, url.as_str(), None)?;

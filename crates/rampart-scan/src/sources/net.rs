@@ -7,102 +7,25 @@
 //! unless `allow_private_network` is set. The check runs on every address a name resolves
 //! to — inside the client's DNS resolver, so the address that is checked is the one that is
 //! connected to (no DNS-rebinding window) — and on IP-literal hosts of the first URL and of
-//! every redirect.
+//! every redirect. The address rules themselves are `rampart_core::net`, shared with the
+//! identity provider key-set fetch.
 
 use super::SourceError;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Whether an address is outside the public internet.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_private_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private_v4(v4);
-            }
-            let seg0 = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (seg0 & 0xffc0) == 0xfe80 // link-local fe80::/10
-                || (seg0 & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
-                || (seg0 == 0x64 && v6.segments()[1] == 0xff9b) // NAT64 64:ff9b::/96 → v4
-                || seg0 == 0x2002 // 6to4 embeds an IPv4 address
-                || v6 == Ipv6Addr::from([0u16, 0, 0, 0, 0, 0, 0, 1])
-        }
+pub use rampart_core::net::{PrivateAccess, is_private};
+
+/// What the options allow: every host (`--allow-private-network`), the listed ones
+/// (`--allow-private-host`), or none.
+pub fn access_of(opts: &super::RemoteOptions) -> PrivateAccess {
+    if opts.allow_private_network {
+        PrivateAccess::all()
+    } else {
+        PrivateAccess::hosts(&opts.private_hosts)
     }
-}
-
-fn is_private_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || a == 0
-        || (a == 100 && (64..=127).contains(&b)) // carrier-grade NAT 100.64/10
-        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
-        || (a == 198 && (18..=19).contains(&b)) // benchmarking
-        || a >= 240 // reserved
-}
-
-/// Which hosts may reach loopback, private and link-local addresses: none (the default),
-/// the names an operator listed (`--allow-private-host`, an internal mirror), or every host
-/// (`--allow-private-network`). A listed name is matched exactly (case and a trailing dot
-/// aside): a redirect from it to another host is checked like any other host.
-#[derive(Debug, Clone, Default)]
-pub struct PrivateAccess {
-    all: bool,
-    hosts: Arc<[String]>,
-}
-
-impl PrivateAccess {
-    /// Every host may reach private addresses.
-    pub fn all() -> Self {
-        PrivateAccess {
-            all: true,
-            hosts: Arc::from(Vec::new()),
-        }
-    }
-
-    /// Only `hosts` (names or IP literals, IPv6 with or without brackets) may.
-    pub fn hosts<S: AsRef<str>>(hosts: &[S]) -> Self {
-        PrivateAccess {
-            all: false,
-            hosts: hosts.iter().map(|h| canonical_host(h.as_ref())).collect(),
-        }
-    }
-
-    /// What the options allow.
-    pub fn of(opts: &super::RemoteOptions) -> Self {
-        if opts.allow_private_network {
-            PrivateAccess::all()
-        } else {
-            PrivateAccess::hosts(&opts.private_hosts)
-        }
-    }
-
-    /// Whether `host` may resolve to (or be) a private address.
-    pub fn allows(&self, host: &str) -> bool {
-        self.all || {
-            let host = canonical_host(host);
-            self.hosts.contains(&host)
-        }
-    }
-}
-
-fn canonical_host(host: &str) -> String {
-    host.trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .trim_end_matches('.')
-        .to_ascii_lowercase()
 }
 
 /// Refuse an IP-literal host that is private (names are checked by the resolver).
@@ -166,7 +89,7 @@ pub fn check_resolved(
     if addrs.is_empty() {
         return Err(SourceError::Http(format!("`{host}` has no address")));
     }
-    if !allow_private && let Some(ip) = addrs.iter().find(|ip| is_private(**ip)) {
+    if let Some(ip) = rampart_core::net::first_private(addrs, allow_private) {
         let what = if host.parse::<IpAddr>().is_ok() {
             format!("`{host}` is")
         } else {
@@ -247,40 +170,6 @@ pub fn client(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_loopback_link_local_and_mapped_addresses_are_private() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "172.31.255.255",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "255.255.255.255",
-            "224.0.0.1",
-            "::1",
-            "::",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-            "64:ff9b::a9fe:a9fe",
-        ] {
-            assert!(is_private(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in [
-            "1.1.1.1",
-            "8.8.8.8",
-            "172.32.0.1",
-            "100.128.0.1",
-            "2606:4700::1111",
-        ] {
-            assert!(!is_private(ip.parse().unwrap()), "{ip}");
-        }
-    }
 
     #[test]
     fn ip_literal_urls_are_checked_and_other_schemes_refused() {
