@@ -5,4 +5,4 @@
 //!
 //! Without the feature the modules stay private to the crate.
 
-pub use crate::detectors::injection::{classifier, features, heuristics};
+pub use crate::detectors::injection::{classifier, features, heuristics, stack};

@@ -4,8 +4,12 @@
 //! cargo run --release -p rampart-guard --features training --bin train_injection -- \
 //!     [--data /work/shared/data] [--generated crates/rampart-guard/training/generated.jsonl] \
 //!     [--model crates/rampart-guard/model/injection.bin] [--report FILE.md] [--no-write] \
-//!     [--extra YOUR.jsonl]...
+//!     [--extra YOUR.jsonl]... [--stack-extra ROWS.jsonl]... [--dev DEV.jsonl] [--stack FILE]
 //! ```
+//!
+//! `--stack-extra` rows fit and measure the combination (`stack.rs`) but never train the
+//! classifier; `--dev` is the development set the stacker's bias is calibrated on
+//! (default `training/dev/dev.jsonl`); `--stack` where the stacker is written.
 //!
 //! `--extra` adds your own rows (same JSON lines: `text`, `label` = `benign` | `injection`
 //! | `jailbreak`, `source` (its first `/` segment is the held-out group), optional
@@ -29,7 +33,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use rampart_guard::training::{classifier, features, heuristics};
+use rampart_guard::training::{classifier, features, heuristics, stack};
 
 use rampart_guard::normalize::Normalized;
 use std::collections::BTreeMap;
@@ -75,6 +79,9 @@ const CALIBRATION_FPR: f64 = 0.003;
 
 #[derive(Debug)]
 struct Row {
+    /// Read with `--stack-extra`: fits and measures the combination only, never the
+    /// classifier (so the shipped classifier can stay as it is).
+    stack_only: bool,
     text: String,
     attack: bool,
     label: String,
@@ -89,6 +96,7 @@ fn group_of(source: &str) -> String {
     let parts: Vec<&str> = source.split('/').collect();
     match parts.as_slice() {
         ["gen", family, ..] => format!("gen/{family}"),
+        ["hand", family, ..] => format!("hand/{family}"),
         [
             "purplellama",
             "prompt_injection_multilingual_machine_translated",
@@ -103,7 +111,7 @@ fn group_of(source: &str) -> String {
     }
 }
 
-fn load(path: &str, rows: &mut Vec<Row>) {
+fn load(path: &str, rows: &mut Vec<Row>, stack_only: bool) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).expect("valid JSON line");
@@ -120,6 +128,7 @@ fn load(path: &str, rows: &mut Vec<Row>) {
         let raw = s("text");
         let text = Normalized::new(&raw).text().to_owned();
         rows.push(Row {
+            stack_only,
             attack: label != "benign",
             untrusted: s("context") == "indirect",
             group: group_of(&source),
@@ -375,6 +384,9 @@ fn main() {
     let mut report_path: Option<String> = None;
     let mut write = true;
     let mut extra: Vec<String> = Vec::new();
+    let mut stack_extra: Vec<String> = Vec::new();
+    let mut dev_path = "crates/rampart-guard/training/dev/dev.jsonl".to_owned();
+    let mut stack_path = "crates/rampart-guard/model/injection_stack.txt".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -384,26 +396,37 @@ fn main() {
             "--report" => report_path = Some(args.next().expect("--report FILE")),
             "--no-write" => write = false,
             "--extra" => extra.push(args.next().expect("--extra FILE")),
+            "--stack-extra" => stack_extra.push(args.next().expect("--stack-extra FILE")),
+            "--dev" => dev_path = args.next().expect("--dev FILE"),
+            "--stack" => stack_path = args.next().expect("--stack FILE"),
             other => panic!("unknown argument {other}"),
         }
     }
     let mut rows = Vec::new();
     for f in FILES {
-        load(&format!("{data}/{f}"), &mut rows);
+        load(&format!("{data}/{f}"), &mut rows, false);
     }
-    load(&generated, &mut rows);
+    load(&generated, &mut rows, false);
     for f in &extra {
-        load(f, &mut rows);
+        load(f, &mut rows, false);
+    }
+    for f in &stack_extra {
+        load(f, &mut rows, true);
     }
     let heur = heuristics::Heuristics::shared();
-    let heuristic: Vec<f32> = rows
+    let row_hits: Vec<Vec<heuristics::Hit>> = rows
         .iter()
         .map(|r| {
             let mut hits = Vec::new();
             heur.inspect(&r.text, r.untrusted, &mut hits);
-            heuristics::combine(&hits, heuristics::rule_count())
+            hits
         })
         .collect();
+    let heuristic: Vec<f32> = row_hits
+        .iter()
+        .map(|h| heuristics::combine(h, heuristics::rule_count()))
+        .collect();
+    let dev = load_dev(&dev_path);
     let groups: Vec<String> = {
         let mut g: Vec<String> = rows.iter().map(|r| r.group.clone()).collect();
         g.sort();
@@ -440,7 +463,10 @@ fn main() {
     // Leave-one-group-out.
     let mut held_out = vec![Scores::default(); rows.len()];
     for g in &groups {
-        let train_rows: Vec<&Row> = rows.iter().filter(|r| &r.group != g).collect();
+        let train_rows: Vec<&Row> = rows
+            .iter()
+            .filter(|r| &r.group != g && !r.stack_only)
+            .collect();
         let weights = train(&train_rows);
         let model = model_of(export(&weights, 0.0));
         for (i, r) in rows.iter().enumerate().filter(|(_, r)| &r.group == g) {
@@ -469,7 +495,7 @@ fn main() {
     let benign_logits: Vec<f32> = rows
         .iter()
         .zip(&held_out)
-        .filter(|(r, _)| !r.attack)
+        .filter(|(r, _)| !r.attack && !r.stack_only)
         .map(|(_, s)| s.classifier_logit)
         .collect();
     let shift = -threshold_at(
@@ -477,10 +503,107 @@ fn main() {
         param("CALIBRATION_FPR", CALIBRATION_FPR as f32).into(),
     );
     let prob = |s: &Scores| 1.0 / (1.0 + (-(s.classifier_logit + shift)).exp());
-    let combined: Vec<f32> = held_out
+    let noisy_or: Vec<f32> = held_out
         .iter()
         .map(|s| classifier::combine(s.heuristic, prob(s)))
         .collect();
+    // The stacker's inputs, from the held-out classifier scores.
+    let feats: Vec<[f32; stack::N]> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            stack::features(
+                heur,
+                &r.text,
+                &row_hits[i],
+                heuristic[i],
+                prob(&held_out[i]),
+                r.untrusted,
+            )
+        })
+        .collect();
+    // The classifier trained on every row (the one shipped), and the development set's
+    // stacker inputs from it: the dev set is never trained on, so this is its honest score.
+    let classifier_rows: Vec<&Row> = rows.iter().filter(|r| !r.stack_only).collect();
+    let final_model = model_of(export(&train(&classifier_rows), shift));
+    let (dev_feats, dev_used, dev_noisy_or): (Vec<[f32; stack::N]>, Vec<f32>, Vec<f32>) = dev
+        .iter()
+        .map(|d| {
+            let mut hits = Vec::new();
+            heur.inspect(&d.text, d.untrusted, &mut hits);
+            let h = heuristics::combine(&hits, heuristics::rule_count());
+            let (p, _) = final_model.score(&d.text, d.untrusted);
+            let x = stack::features(heur, &d.text, &hits, h, p, d.untrusted);
+            let used = stack::used_rules(&d.text, &hits, &x, heuristics::rule_count());
+            (x, used, classifier::combine(h, p))
+        })
+        .fold(
+            (Vec::new(), Vec::new(), Vec::new()),
+            |mut acc, (x, u, n)| {
+                acc.0.push(x);
+                acc.1.push(u);
+                acc.2.push(n);
+                acc
+            },
+        );
+    let dev_benign: Vec<([f32; stack::N], f32, f32)> = dev
+        .iter()
+        .zip(dev_feats.iter().zip(dev_noisy_or.iter().zip(&dev_used)))
+        .filter(|(d, _)| !d.attack)
+        .map(|(_, (x, (&n, &u)))| (*x, n, u))
+        .collect();
+    // Leave-one-group-out for the stacker too: each group scored by a stacker fit on
+    // the other groups, its bias calibrated on the development set.
+    // The rules used (not mentioned), which can force the score in a mention context.
+    let used_rules: Vec<f32> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| stack::used_rules(&r.text, &row_hits[i], &feats[i], heuristics::rule_count()))
+        .collect();
+    let od_feats: Vec<([f32; stack::N], f32, f32)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.attack && OVER_DEFENCE.iter().any(|s| r.group.starts_with(s)))
+        .map(|(i, _)| (feats[i], noisy_or[i], used_rules[i]))
+        .collect();
+    let mut combined = vec![0f32; rows.len()];
+    for g in &groups {
+        let fit: Vec<usize> = (0..rows.len()).filter(|&i| &rows[i].group != g).collect();
+        let st = calibrate(fit_stacker(&rows, &feats, &fit), &dev_benign, &od_feats);
+        for i in (0..rows.len()).filter(|&i| &rows[i].group == g) {
+            combined[i] = stack::combine(&st, &feats[i], noisy_or[i], used_rules[i]);
+        }
+    }
+    let all_idx: Vec<usize> = (0..rows.len()).collect();
+    let uncalibrated = fit_stacker(&rows, &feats, &all_idx);
+    let stacker = calibrate(uncalibrated.clone(), &dev_benign, &od_feats);
+    eprintln!(
+        "stacker bias {:.3} -> {:.3} after dev calibration",
+        uncalibrated.bias, stacker.bias
+    );
+    let dev_stack: Vec<f32> = dev_feats
+        .iter()
+        .zip(dev_noisy_or.iter().zip(&dev_used))
+        .map(|(x, (&n, &u))| stack::combine(&stacker, x, n, u))
+        .collect();
+    if let Ok(path) = std::env::var("DUMP_DEV") {
+        // The development set's scores, for looking at its misses and false positives.
+        let mut d = String::new();
+        for ((r, &s), &n) in dev.iter().zip(&dev_stack).zip(&dev_noisy_or) {
+            let _ = writeln!(
+                d,
+                "{}\t{}\t{s:.3}\t{n:.3}\t{}",
+                r.attack as u8,
+                r.lang,
+                r.text
+                    .chars()
+                    .take(160)
+                    .collect::<String>()
+                    .replace(['\t', '\n'], " ")
+            );
+        }
+        std::fs::write(path, d).expect("write dev scores");
+    }
     let classifier_only: Vec<f32> = held_out.iter().map(prob).collect();
 
     if let Ok(path) = std::env::var("DUMP_SCORES") {
@@ -544,7 +667,7 @@ fn main() {
         let train_rows: Vec<&Row> = rows
             .iter()
             .enumerate()
-            .filter(|(i, _)| fold_of[*i] != fold)
+            .filter(|(i, r)| fold_of[*i] != fold && !r.stack_only)
             .map(|(_, r)| r)
             .collect();
         let model = model_of(export(&train(&train_rows), 0.0));
@@ -567,17 +690,23 @@ fn main() {
         pct(rate(&xp, threshold_at(&xn, 0.01)))
     );
     let report = report(&rows, &combined, &classifier_only, &heuristic, shift);
-    let report = report + &cv_line;
+    let report = report
+        + &compare(&rows, &noisy_or, &combined)
+        + &dev_report(&dev, &dev_noisy_or, &dev_stack)
+        + &format!("\nStacker weights:\n\n```\n{}```\n", stacker.to_text())
+        + &cv_line;
     print!("{report}");
     if let Some(p) = report_path {
         std::fs::write(&p, &report).expect("write report");
     }
     if write {
-        let all: Vec<&Row> = rows.iter().collect();
+        let all: Vec<&Row> = rows.iter().filter(|r| !r.stack_only).collect();
         let weights = train(&all);
         let bytes = export(&weights, shift);
         std::fs::write(&model_path, &bytes).expect("write model");
         eprintln!("wrote {model_path} ({} bytes)", bytes.len());
+        std::fs::write(&stack_path, stacker.to_text()).expect("write stacker");
+        eprintln!("wrote {stack_path}");
     }
 }
 
@@ -778,6 +907,390 @@ fn report(
             n.len(),
             pct(rate_ge(&n, 0.5)),
             pct(rate(&n, t1))
+        );
+    }
+    o
+}
+
+/// A row of the development set (`training/dev/dev.jsonl`): never trained on; it
+/// calibrates the stacker's bias and measures realistic traffic.
+struct DevRow {
+    text: String,
+    attack: bool,
+    untrusted: bool,
+    lang: String,
+}
+
+fn load_dev(path: &str) -> Vec<DevRow> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).expect("valid JSON line");
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+            let role = s("role");
+            DevRow {
+                text: Normalized::new(&s("text")).text().to_owned(),
+                attack: s("label") == "attack",
+                untrusted: role == "tool" || role == "document",
+                lang: s("lang"),
+            }
+        })
+        .collect()
+}
+
+/// Largest share of the development set's benign texts the default threshold (0.5) may
+/// flag. Below the 3 % target of issue 13, with room for traffic the set lacks.
+const DEV_BENIGN_FLAGGED: f64 = 0.025;
+/// L2 penalty of the stacker (its sample weights sum to 1).
+const STACK_L2: f64 = 1e-3;
+/// Features whose weight may not be negative: a rule hit, the classifier or untrusted
+/// content never lowers the score. Only the mention signals may.
+const NON_NEGATIVE: &[usize] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 19, 20, 21];
+
+/// Fits the stacker on rows `idx` (group-balanced, then class-balanced, L2), by Newton's
+/// method with an active set for the non-negative weights. Deterministic.
+// Matrix code: indices read as the maths does.
+#[allow(clippy::needless_range_loop)]
+fn fit_stacker(rows: &[Row], feats: &[[f32; stack::N]], idx: &[usize]) -> stack::Stacker {
+    const D: usize = stack::N + 1;
+    let mut sizes: BTreeMap<&str, f64> = BTreeMap::new();
+    for &i in idx {
+        *sizes.entry(rows[i].group.as_str()).or_default() += 1.0;
+    }
+    let mut w: Vec<f64> = idx
+        .iter()
+        .map(|&i| 1.0 / sizes[rows[i].group.as_str()])
+        .collect();
+    let pos: f64 = idx
+        .iter()
+        .zip(&w)
+        .filter(|(i, _)| rows[**i].attack)
+        .map(|(_, w)| w)
+        .sum();
+    let neg: f64 = idx
+        .iter()
+        .zip(&w)
+        .filter(|(i, _)| !rows[**i].attack)
+        .map(|(_, w)| w)
+        .sum();
+    for (k, &i) in idx.iter().enumerate() {
+        w[k] /= 2.0
+            * if rows[i].attack {
+                pos.max(1e-12)
+            } else {
+                neg.max(1e-12)
+            };
+    }
+    let x = |i: usize, j: usize| -> f64 {
+        if j == stack::N {
+            1.0
+        } else {
+            feats[i][j] as f64
+        }
+    };
+    let mut fixed = [false; D];
+    let theta = loop {
+        let mut theta = [0f64; D];
+        for _ in 0..30 {
+            let mut g = [0f64; D];
+            let mut h = [[0f64; D]; D];
+            for (k, &i) in idx.iter().enumerate() {
+                let z: f64 = (0..D).map(|j| theta[j] * x(i, j)).sum();
+                let p = 1.0 / (1.0 + (-z).exp());
+                let y = if rows[i].attack { 1.0 } else { 0.0 };
+                let r = w[k] * (p - y);
+                let s = w[k] * p * (1.0 - p);
+                for a in 0..D {
+                    let xa = x(i, a);
+                    if xa == 0.0 {
+                        continue;
+                    }
+                    g[a] += r * xa;
+                    for b in 0..D {
+                        h[a][b] += s * xa * x(i, b);
+                    }
+                }
+            }
+            for a in 0..D {
+                if a < stack::N {
+                    g[a] += STACK_L2 * theta[a];
+                    h[a][a] += STACK_L2;
+                }
+                h[a][a] += 1e-9;
+            }
+            // Fixed weights stay at zero: their rows and columns drop out.
+            for a in 0..D {
+                if fixed[a] {
+                    g[a] = 0.0;
+                    for b in 0..D {
+                        h[a][b] = 0.0;
+                        h[b][a] = 0.0;
+                    }
+                    h[a][a] = 1.0;
+                }
+            }
+            let step = solve(h, g);
+            let mut change = 0f64;
+            for a in 0..D {
+                theta[a] -= step[a];
+                change = change.max(step[a].abs());
+            }
+            if change < 1e-7 {
+                break;
+            }
+        }
+        let mut more = false;
+        for &j in NON_NEGATIVE {
+            if !fixed[j] && theta[j] < 0.0 {
+                fixed[j] = true;
+                more = true;
+            }
+        }
+        if !more {
+            break theta;
+        }
+    };
+    let mut weights = [0f32; stack::N];
+    for j in 0..stack::N {
+        weights[j] = if fixed[j] { 0.0 } else { theta[j] as f32 };
+    }
+    stack::Stacker {
+        bias: theta[stack::N] as f32,
+        weights,
+    }
+}
+
+/// Solves `h · s = g` (Gaussian elimination with partial pivoting).
+// Matrix code: indices read as the maths does.
+#[allow(clippy::needless_range_loop)]
+fn solve<const D: usize>(mut h: [[f64; D]; D], mut g: [f64; D]) -> [f64; D] {
+    for c in 0..D {
+        let p = (c..D)
+            .max_by(|&a, &b| h[a][c].abs().total_cmp(&h[b][c].abs()))
+            .unwrap();
+        h.swap(c, p);
+        g.swap(c, p);
+        let d = h[c][c];
+        if d.abs() < 1e-15 {
+            continue;
+        }
+        for r in c + 1..D {
+            let f = h[r][c] / d;
+            if f == 0.0 {
+                continue;
+            }
+            for k in c..D {
+                h[r][k] -= f * h[c][k];
+            }
+            g[r] -= f * g[c];
+        }
+    }
+    let mut s = [0f64; D];
+    for c in (0..D).rev() {
+        let mut v = g[c];
+        for k in c + 1..D {
+            v -= h[c][k] * s[k];
+        }
+        s[c] = if h[c][c].abs() < 1e-15 {
+            0.0
+        } else {
+            v / h[c][c]
+        };
+    }
+    s
+}
+
+/// Shifts the stacker's bias so that the detector's score (`stack::combine`) at the
+/// default threshold 0.5 flags at most [`DEV_BENIGN_FLAGGED`] of the development set's
+/// benign texts and [`OVER_DEFENCE_FLAGGED`] of the over-defence sets, and no fewer
+/// attacks than that allows: the most permissive such shift, by bisection (the share
+/// flagged grows with the bias).
+fn calibrate(
+    mut st: stack::Stacker,
+    dev_benign: &[([f32; stack::N], f32, f32)],
+    over_defence: &[([f32; stack::N], f32, f32)],
+) -> stack::Stacker {
+    let share = |st: &stack::Stacker, set: &[([f32; stack::N], f32, f32)]| {
+        if set.is_empty() {
+            return 0.0;
+        }
+        set.iter()
+            .filter(|(x, n, u)| stack::combine(st, x, *n, *u) >= 0.5)
+            .count() as f64
+            / set.len() as f64
+    };
+    // What the used rules and the noisy-or flag with no help from the stacker: the
+    // stacker may add at most OVER_DEFENCE_ADDED of the over-defence sets on top.
+    let floor = {
+        let mut t = st.clone();
+        t.bias -= 1e4;
+        share(&t, over_defence)
+    };
+    let od_budget = OVER_DEFENCE_FLAGGED.min(floor + OVER_DEFENCE_ADDED);
+    let od_budget = od_budget.max(floor);
+    let ok = |shift: f32| {
+        let mut t = st.clone();
+        t.bias += shift;
+        share(&t, dev_benign) <= DEV_BENIGN_FLAGGED && share(&t, over_defence) <= od_budget
+    };
+    // If the noisy-or alone is over the dev budget, no shift meets it: then the stacker
+    // alone is held to the dev budget (it adds no more than that) and the combined score
+    // to the over-defence budget.
+    let alone = |shift: f32| {
+        let mut t = st.clone();
+        t.bias += shift;
+        let flagged = |set: &[([f32; stack::N], f32, f32)]| {
+            set.iter().filter(|(x, _, _)| t.score(x) >= 0.5).count() as f64
+                / set.len().max(1) as f64
+        };
+        flagged(dev_benign) <= DEV_BENIGN_FLAGGED && flagged(over_defence) <= OVER_DEFENCE_FLAGGED
+    };
+    let feasible = ok(-40.0);
+    let ok = |shift: f32| if feasible { ok(shift) } else { alone(shift) };
+    let (mut lo, mut hi) = (-40f32, 40f32);
+    if ok(hi) {
+        lo = hi;
+    } else {
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if ok(mid) { lo = mid } else { hi = mid }
+        }
+    }
+    st.bias += lo;
+    // Spread: scale the stacker's logit (its 0.5 point, the ranking and what the default
+    // flags stay) so that the median benign dev text scores at most MEDIAN_BENIGN, as the
+    // previous combination did; with a group-balanced fit, texts with no evidence
+    // otherwise sit near 0.2-0.4.
+    let mut logits: Vec<f32> = dev_benign.iter().map(|(x, _, _)| st.logit(x)).collect();
+    if !logits.is_empty() {
+        logits.sort_by(f32::total_cmp);
+        let median = logits[logits.len() / 2];
+        let target = (MEDIAN_BENIGN / (1.0 - MEDIAN_BENIGN)).ln();
+        if median < 0.0 && median > target {
+            let k = target / median;
+            st.bias *= k;
+            for w in &mut st.weights {
+                *w *= k;
+            }
+        }
+    }
+    st
+}
+
+/// Largest share of the over-defence sets' benign prompts (InjecGuard, XSTest, MITRE
+/// FRR) the default threshold may flag: the target is below 2 %.
+const OVER_DEFENCE_FLAGGED: f64 = 0.01;
+/// Largest share of the over-defence sets the stacker may flag on top of what the rules
+/// and the classifier flag without it (over-defence must not grow).
+const OVER_DEFENCE_ADDED: f64 = 0.001;
+/// Highest score of the development set's median benign text (see [`calibrate`]).
+const MEDIAN_BENIGN: f32 = 0.05;
+
+/// The previous combination (noisy-or of rules and classifier) against the stacker,
+/// both leave-one-group-out.
+fn compare(rows: &[Row], noisy_or: &[f32], stacked: &[f32]) -> String {
+    let mut o = String::from(
+        "\nCombination, leave-one-group-out (stacker bias calibrated on the development set):\n\n| combination | AUC | TPR @ 1 % FPR | TPR @ 5 % FPR | TPR @ 0.5 | FPR @ 0.5 | InjecGuard / XSTest / MITRE @ 0.5 |\n|---|---:|---:|---:|---:|---:|---|\n",
+    );
+    for (name, s) in [("noisy-or (previous)", noisy_or), ("stacker", stacked)] {
+        let (p, n) = split(rows, s, |_| true);
+        let od: Vec<String> = OVER_DEFENCE
+            .iter()
+            .map(|set| {
+                pct(rate_ge(
+                    &split(rows, s, |r| r.group.starts_with(set)).1,
+                    0.5,
+                ))
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "| {name} | {:.3} | {} | {} | {} | {} | {} |",
+            auc(&p, &n),
+            pct(rate(&p, threshold_at(&n, 0.01))),
+            pct(rate(&p, threshold_at(&n, 0.05))),
+            pct(rate_ge(&p, 0.5)),
+            pct(rate_ge(&n, 0.5)),
+            od.join(" / ")
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nPer held-out group, noisy-or → stacker (AUC; TPR or FPR @ 0.5):\n\n| group | attacks | benign | AUC | @ 0.5 |\n|---|---:|---:|---|---|"
+    );
+    let mut groups: Vec<&str> = rows.iter().map(|r| r.group.as_str()).collect();
+    groups.sort();
+    groups.dedup();
+    for g in groups {
+        let (p0, n0) = split(rows, noisy_or, |r| r.group == g);
+        let (p1, n1) = split(rows, stacked, |r| r.group == g);
+        let at = |p: &[f32], n: &[f32]| {
+            if p.is_empty() {
+                pct(rate_ge(n, 0.5))
+            } else {
+                pct(rate_ge(p, 0.5))
+            }
+        };
+        let a = |x: f64| {
+            if x.is_nan() {
+                "–".to_owned()
+            } else {
+                format!("{x:.3}")
+            }
+        };
+        let _ = writeln!(
+            o,
+            "| {g} | {} | {} | {} → {} | {} → {} |",
+            p0.len(),
+            n0.len(),
+            a(auc(&p0, &n0)),
+            a(auc(&p1, &n1)),
+            at(&p0, &n0),
+            at(&p1, &n1)
+        );
+    }
+    o
+}
+
+/// The development set, noisy-or against the stacker (both with the shipped classifier).
+fn dev_report(dev: &[DevRow], noisy_or: &[f32], stacked: &[f32]) -> String {
+    let split_dev = |s: &[f32], lang: Option<&str>| {
+        let mut p = Vec::new();
+        let mut n = Vec::new();
+        for (d, &v) in dev.iter().zip(s) {
+            if lang.is_some_and(|l| l != d.lang) {
+                continue;
+            }
+            if d.attack { p.push(v) } else { n.push(v) }
+        }
+        (p, n)
+    };
+    let mut o = String::from(
+        "\nDevelopment set (hand-written realistic traffic, never trained on; the stacker's bias is calibrated on its benign rows):\n\n| lang | attacks | benign | AUC noisy-or → stacker | TPR @ 1 % FPR | TPR @ 5 % FPR | @ 0.5 attacks flagged | @ 0.5 benign flagged |\n|---|---:|---:|---|---|---|---|---|\n",
+    );
+    let mut langs: Vec<&str> = dev.iter().map(|d| d.lang.as_str()).collect();
+    langs.sort();
+    langs.dedup();
+    for lang in std::iter::once(None).chain(langs.into_iter().map(Some)) {
+        let (p0, n0) = split_dev(noisy_or, lang);
+        let (p1, n1) = split_dev(stacked, lang);
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {:.3} → {:.3} | {} → {} | {} → {} | {} → {} | {} → {} |",
+            lang.unwrap_or("all"),
+            p0.len(),
+            n0.len(),
+            auc(&p0, &n0),
+            auc(&p1, &n1),
+            pct(rate(&p0, threshold_at(&n0, 0.01))),
+            pct(rate(&p1, threshold_at(&n1, 0.01))),
+            pct(rate(&p0, threshold_at(&n0, 0.05))),
+            pct(rate(&p1, threshold_at(&n1, 0.05))),
+            pct(rate_ge(&p0, 0.5)),
+            pct(rate_ge(&p1, 0.5)),
+            pct(rate_ge(&n0, 0.5)),
+            pct(rate_ge(&n1, 0.5)),
         );
     }
     o

@@ -386,6 +386,25 @@ pub fn combine(hits: &[Hit], rule_count: usize) -> f32 {
     1.0 - best.iter().fold(1.0, |acc, s| acc * (1.0 - s))
 }
 
+impl Heuristics {
+    /// Whether `hit` sits inside a quotation or an inline code span on its line (what the
+    /// stacker reads as a mention, whatever the words around it).
+    pub fn quoted(text: &str, hit: &Hit) -> bool {
+        hit.end <= text.len()
+            && text.is_char_boundary(hit.start)
+            && quotation::enclosing_quote(text, hit.start, hit.end).is_some()
+    }
+
+    /// Whether `hit` sits inside a quotation that the text around it asks to be carried
+    /// out ("…; obey it"): such a quotation is a use, not a mention.
+    pub fn endorsed_quote(text: &str, hit: &Hit) -> bool {
+        hit.end <= text.len()
+            && text.is_char_boundary(hit.start)
+            && quotation::enclosing_quote(text, hit.start, hit.end)
+                .is_some_and(|(open, close)| quotation::endorsed(text, open, close))
+    }
+}
+
 pub fn rule_count() -> usize {
     RULES.len()
 }
