@@ -7,12 +7,16 @@
 //!
 //! - [`control`]: [`KeyringAuthenticator`], [`GcraLimiter`], [`AuditLogSink`].
 //! - [`limit_backend`]: the limiter of a config (`[limits] backend`, `[[tenants]]`).
+//! - [`semantic`]: [`SemanticModelLoader`], the semantic tier of `[guard.semantic]` over
+//!   `rampart-semantic` (so the gateway does not depend on the encoder).
 //!
 //! It is a library of its own, not a module of the binary, so that the gateway's
 //! integration tests run the limiter and audit path that production runs.
 
 pub mod control;
 pub mod limit_backend;
+pub mod semantic;
 
 pub use control::{AuditLogSink, GcraLimiter, KeyringAuthenticator};
 pub use limit_backend::{LimitBackendError, LimitSettings};
+pub use semantic::SemanticModelLoader;
