@@ -1,7 +1,8 @@
 # Sourced by run.sh, callgrind.sh and stream.sh: one definition of what the gateway
 # benchmarks measure, so that their figures describe the same setup. Expects `root` and
 # `out` set; reads PROFILE (release, or debug to skip release builds) and GUARD_EXTRA
-# (more lines for the `[guard]` table, e.g. `stream_release_ms = 75`).
+# (more lines for the `[guard]` table, e.g. `stream_release_ms = 75`) and SEMANTIC
+# (`off` by default, `on` or `auto`: `[guard.semantic] enabled`).
 #   - the builds (rampart unless RAMPART_BIN is given, and the mock upstream);
 #   - the 2 KB prompt of business prose, which the full guard policy lets through;
 #   - the gateway config (full default policy in enforce, SQLite audit, static key);
@@ -59,6 +60,9 @@ upstream_model = "bench"
 [guard]
 mode = "enforce"   # the full default policy: injection, jailbreak, PII, secrets, invisible text
 ${GUARD_EXTRA:-}
+
+[guard.semantic]
+enabled = "${SEMANTIC:-off}"   # SEMANTIC=on measures the semantic tier too (model installed)
 
 [[auth.keys]]
 id = "bench"

@@ -411,6 +411,38 @@ fn external_classifier_flag_adds_the_model_servers_opinion() {
         seen[0],
         json!({"inputs": "What's the weather in Lisbon tomorrow?", "truncate": true})
     );
+
+    // `--tiers` shows each opinion behind the combined score: the server's raised line a,
+    // the rules decided line c.
+    let out = rampart(
+        &[
+            "guard",
+            "--jsonl",
+            "--tiers",
+            "--semantic",
+            "off",
+            "--external-classifier",
+            &url,
+        ],
+        input.as_bytes(),
+    );
+    let v = lines(&out);
+    let score = |i: usize| v[i]["injection_score"].as_f64().unwrap();
+    let tier = |i: usize, t: &str| v[i]["tiers"][t].as_f64().unwrap();
+    assert!((tier(0, "external") - 0.97).abs() < 1e-6, "{}", v[0]);
+    assert!((score(0) - 0.97).abs() < 1e-6, "{}", v[0]);
+    assert!(
+        tier(0, "heuristic").max(tier(0, "classifier")) < 0.5,
+        "{}",
+        v[0]
+    );
+    assert!((tier(2, "external") - 0.01).abs() < 1e-6, "{}", v[2]);
+    assert!(
+        score(2) >= tier(2, "heuristic") && score(2) > 0.5,
+        "{}",
+        v[2]
+    );
+    assert!(v[2]["tiers"].get("semantic").is_none(), "{}", v[2]);
 }
 
 #[test]

@@ -6,6 +6,8 @@
 //! - `rampart_guard_errors_total`, `rampart_audit_failures_total`
 //! - with `[guard.external_classifier]`: `rampart_guard_external_total{outcome}` (`ok`,
 //!   `cached`, `timeout`, `error`: one per text the model server is asked about)
+//! - with `[guard.llm_judge]`: `rampart_guard_judge_total{outcome}` (`ok`, `cached`,
+//!   `timeout`, `invalid`, `error`, `budget`) and `rampart_guard_judge_flagged_total`
 //! - `rampart_tokens_total{model, direction}`
 //! - `rampart_unauthenticated_total{reason}` (every request that never authenticated;
 //!   only a sample of them is logged and audited)

@@ -545,12 +545,14 @@ fn guard_input(
     ctx: &mut RequestCtx,
     f: impl FnOnce(&mut InputGuard<'_>) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
+    let tenant = ctx.principal.as_ref().map(|p| p.tenant.clone());
     let mut g = InputGuard {
         guard: &rt.guard,
         session: &mut ctx.session,
         tally: &mut ctx.tally,
     };
-    f(&mut g)
+    // The LLM judge (`[guard.llm_judge]`) charges its questions to this tenant.
+    crate::llm_judge::with_tenant(tenant.as_deref(), || f(&mut g))
 }
 
 /// Phases `route` and `upstream`: pick deployments, call with retries and fallback.

@@ -22,6 +22,10 @@ pub struct Seams {
     pub authenticator: Option<Arc<dyn Authenticator>>,
     pub limiter: Option<Arc<dyn Limiter>>,
     pub audit: Option<Arc<dyn AuditSink>>,
+    /// Loads the semantic tier of `[guard.semantic]` (`rampart-server`'s reads
+    /// `rampart-semantic` model files). `None`: the tier is off, and a config that
+    /// requires it (`enabled = "on"`) is refused.
+    pub semantic: Option<Arc<dyn crate::semantic::SemanticLoader>>,
 }
 
 /// One compiled configuration.
@@ -45,6 +49,47 @@ pub struct Runtime {
     pub unauthenticated: crate::audit::UnauthenticatedSampler,
 }
 
+/// The LLM judge of `[guard.llm_judge]`: its own client of the provider of the model's
+/// first deployment (validated to exist), so its connections live on its own thread.
+fn build_judge(
+    judge: &crate::config::LlmJudgeConfig,
+    providers: &HashMap<
+        String,
+        (
+            Arc<dyn crate::providers::Provider>,
+            crate::config::ProviderConfig,
+        ),
+    >,
+    models: &HashMap<String, ModelRoute>,
+) -> Result<crate::llm_judge::LlmJudge, String> {
+    let name = judge.model.get_ref();
+    let deployment = models
+        .get(name)
+        .and_then(|m| m.deployments.first())
+        .ok_or_else(|| format!("model `{name}` has no deployment"))?;
+    let (_, provider_config) = providers
+        .get(&deployment.provider_name)
+        .ok_or_else(|| format!("no provider named `{}`", deployment.provider_name))?;
+    let provider = crate::providers::build(provider_config)?;
+    crate::llm_judge::LlmJudge::new(crate::llm_judge::JudgeSettings {
+        name: format!("llm-judge:{name}"),
+        provider,
+        upstream_model: deployment.upstream_model.clone(),
+        timeout: Duration::from_millis(*judge.timeout_ms.get_ref()),
+        band: *judge.band.get_ref(),
+        calls_per_minute: *judge.calls_per_minute.get_ref(),
+        cache_entries: judge.cache_entries.min(1 << 20),
+        max_chars: *judge.max_chars.get_ref(),
+        roles: judge.roles.get_ref().clone(),
+        on_error: match judge.on_error {
+            crate::config::ExternalOnError::UseBuiltin => {
+                rampart_guard::OnExternalError::UseBuiltIn
+            }
+            crate::config::ExternalOnError::Block => rampart_guard::OnExternalError::Fail,
+        },
+    })
+}
+
 impl Runtime {
     /// Compile `config` (already validated). Fails on what only building can find:
     /// unreadable policy files or CA bundles.
@@ -56,19 +101,6 @@ impl Runtime {
                 .map_or_else(|| "config".into(), |p| p.display().to_string()),
             message,
         };
-        let policy = config.guard_policy()?;
-        let mut guard = Guard::builder(policy.clone());
-        if let Some(model) = config.injection_model(&policy)? {
-            guard = guard.injection_model(model);
-        }
-        if let Some(settings) = config.external_settings()? {
-            let client = HttpInjectionClassifier::new(settings)
-                .map_err(|e| invalid(format!("`guard.external_classifier`: {e}")))?;
-            guard = guard.external_injection(Arc::new(client));
-        }
-        let guard = guard
-            .build()
-            .map_err(|e| invalid(format!("`guard`: {e}")))?;
         let mut providers = HashMap::new();
         let mut client_key_providers = Vec::new();
         for p in &config.providers {
@@ -110,6 +142,43 @@ impl Runtime {
             model_names.push(name.clone());
             models.insert(name.clone(), ModelRoute { name, deployments });
         }
+        let policy = config.guard_policy()?;
+        let mut guard = Guard::builder(policy.clone());
+        if let Some(model) = config.injection_model(&policy)? {
+            guard = guard.injection_model(model);
+        }
+        if let Some(settings) = config.external_settings()? {
+            let client = HttpInjectionClassifier::new(settings)
+                .map_err(|e| invalid(format!("`guard.external_classifier`: {e}")))?;
+            guard = guard.external_injection(Arc::new(client));
+        }
+        if let Some(settings) = config.semantic_settings() {
+            match &seams.semantic {
+                Some(loader) => {
+                    if let Some(scorer) = loader
+                        .load(&settings)
+                        .map_err(|e| config.semantic_error(e))?
+                    {
+                        guard = guard.semantic_injection(scorer);
+                    }
+                }
+                None if settings.mode == crate::semantic::SemanticMode::On => {
+                    return Err(config.semantic_error(
+                        "this server was built without the semantic tier (`rampart serve` \
+                         has it; an embedder passes `Seams::semantic`)",
+                    ));
+                }
+                None => {}
+            }
+        }
+        if let Some(judge) = &config.guard.llm_judge {
+            let judge = build_judge(judge.get_ref(), &providers, &models)
+                .map_err(|e| invalid(format!("`guard.llm_judge`: {e}")))?;
+            guard = guard.external_injection(Arc::new(judge));
+        }
+        let guard = guard
+            .build()
+            .map_err(|e| invalid(format!("`guard`: {e}")))?;
         let authenticator = seams
             .authenticator
             .clone()

@@ -177,6 +177,7 @@ admin = ["*"]
         authenticator: Some(Arc::new(ChainAuthenticator(chain))),
         limiter: None,
         audit: Some(audit.sink()),
+        semantic: None,
     };
     let gateway = Gateway::start(config, seams).await;
     Setup {

@@ -283,8 +283,8 @@ pub(crate) fn invalid(path: &Path, reason: String) -> LoadError {
 }
 
 /// Writes a model file in this format: the installer's job in production (Python), used
-/// here by tests to build small and broken files.
-#[cfg(test)]
+/// here by tests to build small and broken files, and by [`crate::synthetic`].
+#[cfg(any(test, feature = "synthetic"))]
 pub(crate) fn write(architecture: &str, tensors: &[(&str, &[usize], Data)]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);

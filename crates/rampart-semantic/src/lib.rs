@@ -23,16 +23,20 @@
 //! `SemanticInjectionScorer`); `format` reads the file, `locate` says where it is installed. Every
 //! input is bounded: characters and pieces are capped, so time and memory per call are too.
 
+#[cfg(test)]
+mod bad_input_tests;
 mod encoder;
 mod error;
 mod format;
 mod locate;
 mod normalizer;
+#[cfg(any(test, feature = "synthetic"))]
+pub mod synthetic;
 mod tier;
 mod tokenizer;
 
 pub use encoder::{ARCHITECTURE, DIM, Embedding, Encoder, MAX_TOKENS, cosine};
 pub use error::LoadError;
 pub use locate::{INSTALL_COMMAND, MODEL_FILE, default_model_dir, default_model_path};
-pub use tier::{Head, HeadError, SemanticTier, TierSettings};
+pub use tier::{Cascade, Head, HeadError, SemanticTier, TierSettings};
 pub use tokenizer::MAX_CHARS;

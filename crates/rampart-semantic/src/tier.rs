@@ -145,6 +145,31 @@ impl Head {
     }
 }
 
+/// Which texts the tier is asked about, given the cheap tiers' combined score.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub enum Cascade {
+    /// Every text of a scored role, up to [`TierSettings::max_chars`] (the default: the
+    /// cheap tiers miss most realistic attacks with a low score, so a band would skip
+    /// exactly the texts the tier is for).
+    #[default]
+    All,
+    /// Only texts whose cheap score lies in `[low, high)`: below `low` the cheap tiers are
+    /// trusted to be right, at `high` and above they already decided (the tier can only
+    /// raise a score, so it cannot change a block). Cheaper, and weaker.
+    Uncertain { low: f32, high: f32 },
+}
+
+impl Cascade {
+    /// Whether a text with this cheap score is scored.
+    pub fn consults(&self, built_in: f32) -> bool {
+        match *self {
+            Cascade::All => true,
+            Cascade::Uncertain { low, high } => built_in >= low && built_in < high,
+        }
+    }
+}
+
 /// Which texts the tier reads and how much of each (`[guard.semantic]` in the config).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TierSettings {
@@ -156,6 +181,8 @@ pub struct TierSettings {
     pub window_chars: usize,
     /// Characters between window starts.
     pub stride_chars: usize,
+    /// Which texts are scored, given the cheap tiers' score.
+    pub cascade: Cascade,
 }
 
 impl Default for TierSettings {
@@ -165,6 +192,7 @@ impl Default for TierSettings {
             max_chars: 4_000,
             window_chars: 1_500,
             stride_chars: 1_000,
+            cascade: Cascade::All,
         }
     }
 }
@@ -177,6 +205,11 @@ impl TierSettings {
         }
         if self.stride_chars > self.window_chars {
             return Err("stride_chars larger than window_chars would skip text".into());
+        }
+        if let Cascade::Uncertain { low, high } = self.cascade
+            && !(0.0 <= low && low < high && high <= 1.0)
+        {
+            return Err("the uncertain band must satisfy 0 <= low < high <= 1".into());
         }
         Ok(())
     }
@@ -249,6 +282,10 @@ impl SemanticInjectionScorer for SemanticTier {
     fn inspects(&self, ctx: &Context) -> bool {
         ctx.direction == Direction::Input && self.settings.roles.contains(&ctx.role)
     }
+
+    fn consults(&self, built_in: f32) -> bool {
+        self.settings.cascade.consults(built_in)
+    }
 }
 
 #[cfg(test)]
@@ -299,5 +336,34 @@ mod tests {
             ..TierSettings::default()
         };
         assert!(bad.validate().unwrap_err().contains("stride_chars"));
+        for (low, high) in [
+            (0.5, 0.5),
+            (0.6, 0.2),
+            (-0.1, 0.5),
+            (0.1, 1.5),
+            (f32::NAN, 0.5),
+        ] {
+            let bad = TierSettings {
+                cascade: Cascade::Uncertain { low, high },
+                ..TierSettings::default()
+            };
+            assert!(bad.validate().is_err(), "{low} {high}");
+        }
+    }
+
+    #[test]
+    fn the_cascade_band_is_half_open() {
+        let band = Cascade::Uncertain {
+            low: 0.1,
+            high: 0.5,
+        };
+        assert!(!band.consults(0.09));
+        assert!(band.consults(0.1));
+        assert!(band.consults(0.49));
+        assert!(
+            !band.consults(0.5),
+            "at the threshold the cheap tiers decided"
+        );
+        assert!(Cascade::All.consults(0.0) && Cascade::All.consults(1.0));
     }
 }

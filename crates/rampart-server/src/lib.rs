@@ -9,6 +9,8 @@
 //! - [`limit_backend`]: the limiter of a config (`[limits] backend`, `[[tenants]]`).
 //! - [`oidc`]: [`OidcAuthenticator`], bearer JWTs of the `[[auth.oidc]]` issuers
 //!   (verified by `rampart-identity`'s `oidc`).
+//! - [`semantic`]: [`SemanticModelLoader`], the semantic tier of `[guard.semantic]` over
+//!   `rampart-semantic` (so the gateway does not depend on the encoder).
 //!
 //! It is a library of its own, not a module of the binary, so that the gateway's
 //! integration tests run the limiter and audit path that production runs.
@@ -16,7 +18,9 @@
 pub mod control;
 pub mod limit_backend;
 pub mod oidc;
+pub mod semantic;
 
 pub use control::{AuditLogSink, GcraLimiter, KeyringAuthenticator};
 pub use limit_backend::{LimitBackendError, LimitSettings};
 pub use oidc::OidcAuthenticator;
+pub use semantic::SemanticModelLoader;

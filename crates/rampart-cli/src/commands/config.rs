@@ -35,7 +35,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { file } => match rampart_gateway::Config::load(&file).and_then(|c| {
-            rampart_gateway::runtime::Runtime::build(c, &Default::default()).map(|_| ())
+            // The semantic loader `serve` uses, so that a model file `[guard.semantic]`
+            // cannot load is reported here too.
+            let seams = rampart_gateway::Seams {
+                semantic: Some(std::sync::Arc::new(
+                    rampart_server::SemanticModelLoader::new(),
+                )),
+                ..Default::default()
+            };
+            rampart_gateway::runtime::Runtime::build(c, &seams).map(|_| ())
         }) {
             Ok(()) => {
                 println!("{}: ok", file.display());

@@ -73,6 +73,8 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
         authenticator: Some(authenticator),
         limiter: Some(Arc::new(limiter)),
         audit: Some(Arc::new(AuditLogSink::new(writer.clone()))),
+        // `[guard.semantic]`: on by default when the model is installed.
+        semantic: Some(Arc::new(rampart_server::SemanticModelLoader::new())),
     };
     let served = async {
         rampart_gateway::Server::new(config, seams)?

@@ -1,5 +1,5 @@
-//! `[guard]`: the guard engine's mode and policy, the optional external classifier, and
-//! reading the user's own injection model file.
+//! `[guard]`: the guard engine's mode and policy, the semantic tier, the optional
+//! external classifier, and reading the user's own injection model file.
 
 use super::*;
 
@@ -19,6 +19,14 @@ pub struct GuardConfig {
     /// built-in injection score. None by default: the built-in path stands on its own.
     #[schemars(with = "Option<ExternalClassifierConfig>")]
     pub external_classifier: Option<Spanned<ExternalClassifierConfig>>,
+    /// The semantic tier (a sentence encoder running in the process). On by default when
+    /// its model is installed (`scripts/install-semantic-model`).
+    #[schemars(with = "Option<SemanticConfig>")]
+    pub semantic: Option<Spanned<SemanticConfig>>,
+    /// An LLM judge: one of this gateway's models asked about texts the other tiers
+    /// leave uncertain. None by default.
+    #[schemars(with = "Option<LlmJudgeConfig>")]
+    pub llm_judge: Option<Spanned<LlmJudgeConfig>>,
     /// Milliseconds without new data from the provider after which a streamed answer's
     /// held-back tail is judged again: a tail that is already one whole match the policy
     /// rewrites goes out (redacted) instead of waiting; text that may still become a
@@ -39,6 +47,160 @@ impl GuardConfig {
             .map_or(DEFAULT_STREAM_RELEASE_MS, |m| *m.get_ref());
         (ms > 0).then(|| std::time::Duration::from_millis(ms))
     }
+}
+
+/// `[guard.semantic]`: the semantic injection tier, a sentence encoder with a trained head
+/// that runs inside the gateway (`rampart-semantic`). Like every extra tier it can only
+/// raise the injection score. Its cost is milliseconds per text (about 10 ms per 1,000
+/// characters on one core) against microseconds for the cheap tiers, hence the roles,
+/// the length bound and the cascade.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SemanticConfig {
+    /// `auto` (default): on when the model file exists, otherwise one log line at start
+    /// naming the install command. `on`: required; a missing, truncated, corrupt or
+    /// foreign model file is a start-up error. `off`: not used.
+    #[serde(default = "default_semantic_enabled")]
+    #[schemars(with = "SemanticEnabled")]
+    pub enabled: Spanned<SemanticEnabled>,
+    /// The model file, relative to this config. Default: where
+    /// `scripts/install-semantic-model` puts it (`$RAMPART_MODEL_DIR`, else
+    /// `$XDG_DATA_HOME/rampart/models`, else `~/.local/share/rampart/models`, file
+    /// `use-m3.rsem`).
+    #[schemars(with = "Option<Interpolated>")]
+    pub model: Option<Spanned<Interpolated>>,
+    /// Roles of the input texts scored (answers never are). Default
+    /// `["user", "tool", "document"]`.
+    #[serde(default = "default_semantic_roles")]
+    #[schemars(with = "Vec<String>")]
+    pub roles: Spanned<Vec<Role>>,
+    /// Characters of a text read at most (the cost bound; the cheap tiers always read the
+    /// whole text). Default 4000, at most 100000.
+    #[serde(default = "default_semantic_max_chars")]
+    #[schemars(with = "usize")]
+    pub max_chars: Spanned<usize>,
+    /// A long text is read in windows of this many characters (so an instruction at the
+    /// end of a long document is seen whole by one window); the highest score counts.
+    /// Default 1500.
+    #[serde(default = "default_semantic_window")]
+    #[schemars(with = "usize")]
+    pub window_chars: Spanned<usize>,
+    /// Characters between window starts, at most `window_chars`. Default 1000.
+    #[serde(default = "default_semantic_stride")]
+    #[schemars(with = "usize")]
+    pub stride_chars: Spanned<usize>,
+    /// `all` (default): every text of a scored role. `uncertain`: only texts whose cheap
+    /// score lies in `uncertain_band` (cheaper; misses the attacks the cheap tiers score
+    /// near zero, which are most of what this tier is for).
+    #[serde(default)]
+    pub cascade: SemanticCascadeConfig,
+    /// `[low, high]`: with `cascade = "uncertain"`, the cheap scores (`low` included,
+    /// `high` excluded) for which the tier is asked. Default `[0.05, 0.5]`.
+    #[serde(default = "default_semantic_band")]
+    #[schemars(with = "[f32; 2]")]
+    pub uncertain_band: Spanned<[f32; 2]>,
+}
+
+/// `[guard.llm_judge]`: asks one of this gateway's `[[models]]` a fixed classification
+/// question (the text fenced as data, the answer exactly `{"injection": P}`) about input
+/// texts whose combined injection score lies in `band`. Its answer can only raise the
+/// score. Questions cost a model call: they are cached, bounded per tenant and timed out.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LlmJudgeConfig {
+    /// The `[[models]]` name asked (its first deployment's provider and upstream model).
+    #[schemars(with = "String")]
+    pub model: Spanned<String>,
+    /// `[low, high]`: combined scores (`low` included, `high` excluded) asked about.
+    /// Default `[0.15, 0.5]`.
+    #[serde(default = "default_judge_band")]
+    #[schemars(with = "[f32; 2]")]
+    pub band: Spanned<[f32; 2]>,
+    /// Time allowed per question in milliseconds (1 to 60000). Default 3000.
+    #[serde(default = "default_judge_timeout")]
+    #[schemars(with = "u64")]
+    pub timeout_ms: Spanned<u64>,
+    /// Questions per tenant per minute (cached answers are free); past it the judge gives
+    /// no opinion and `on_error` decides. Default 60.
+    #[serde(default = "default_judge_budget")]
+    #[schemars(with = "u32")]
+    pub calls_per_minute: Spanned<u32>,
+    /// Answers kept for repeated texts, by SHA-256; 0 disables. Default 4096.
+    #[serde(default = "default_judge_cache")]
+    pub cache_entries: usize,
+    /// Characters of a text sent at most (its beginning). Default 4000.
+    #[serde(default = "default_judge_max_chars")]
+    #[schemars(with = "usize")]
+    pub max_chars: Spanned<usize>,
+    /// Roles whose input texts are judged. Default `["user", "tool", "document"]`.
+    #[serde(default = "default_external_roles")]
+    #[schemars(with = "Vec<String>")]
+    pub roles: Spanned<Vec<Role>>,
+    /// When the judge times out, fails, answers anything but `{"injection": P}` or the
+    /// tenant's budget is spent: `use_builtin` (default: the other tiers' decision stands)
+    /// or `block` (refuse the request with 503 `guard_unavailable`).
+    #[serde(default)]
+    pub on_error: ExternalOnError,
+}
+
+fn default_judge_band() -> Spanned<[f32; 2]> {
+    Spanned::new(0..0, crate::llm_judge::DEFAULT_BAND)
+}
+fn default_judge_timeout() -> Spanned<u64> {
+    Spanned::new(0..0, crate::llm_judge::DEFAULT_TIMEOUT_MS)
+}
+fn default_judge_budget() -> Spanned<u32> {
+    Spanned::new(0..0, crate::llm_judge::DEFAULT_CALLS_PER_MINUTE)
+}
+fn default_judge_cache() -> usize {
+    crate::llm_judge::DEFAULT_CACHE_ENTRIES
+}
+fn default_judge_max_chars() -> Spanned<usize> {
+    Spanned::new(0..0, crate::llm_judge::DEFAULT_MAX_CHARS)
+}
+
+/// `[guard.semantic] enabled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SemanticEnabled {
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+/// `[guard.semantic] cascade`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SemanticCascadeConfig {
+    #[default]
+    All,
+    Uncertain,
+}
+
+/// Defaults of `[guard.semantic]` (the same as `rampart-semantic`'s `TierSettings`).
+pub const DEFAULT_SEMANTIC_MAX_CHARS: usize = 4_000;
+pub const DEFAULT_SEMANTIC_WINDOW_CHARS: usize = 1_500;
+pub const DEFAULT_SEMANTIC_STRIDE_CHARS: usize = 1_000;
+pub const DEFAULT_SEMANTIC_BAND: [f32; 2] = [0.05, 0.5];
+
+fn default_semantic_enabled() -> Spanned<SemanticEnabled> {
+    Spanned::new(0..0, SemanticEnabled::Auto)
+}
+fn default_semantic_roles() -> Spanned<Vec<Role>> {
+    Spanned::new(0..0, vec![Role::User, Role::Tool, Role::Document])
+}
+fn default_semantic_max_chars() -> Spanned<usize> {
+    Spanned::new(0..0, DEFAULT_SEMANTIC_MAX_CHARS)
+}
+fn default_semantic_window() -> Spanned<usize> {
+    Spanned::new(0..0, DEFAULT_SEMANTIC_WINDOW_CHARS)
+}
+fn default_semantic_stride() -> Spanned<usize> {
+    Spanned::new(0..0, DEFAULT_SEMANTIC_STRIDE_CHARS)
+}
+fn default_semantic_band() -> Spanned<[f32; 2]> {
+    Spanned::new(0..0, DEFAULT_SEMANTIC_BAND)
 }
 
 /// `[guard.external_classifier]`: a model server speaking Hugging Face
@@ -138,6 +300,56 @@ fn inline_policy_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 }
 
 impl Config {
+    /// `[guard.semantic]` resolved (defaults when the section is absent), or `None` with
+    /// `enabled = "off"`. The numbers were checked by [`Config::validate`].
+    pub fn semantic_settings(&self) -> Option<SemanticSettings> {
+        let defaults;
+        let s = match &self.guard.semantic {
+            Some(s) => s.get_ref(),
+            None => {
+                defaults = SemanticConfig::default();
+                &defaults
+            }
+        };
+        let mode = match *s.enabled.get_ref() {
+            SemanticEnabled::Off => return None,
+            SemanticEnabled::Auto => SemanticMode::Auto,
+            SemanticEnabled::On => SemanticMode::On,
+        };
+        let [low, high] = *s.uncertain_band.get_ref();
+        Some(SemanticSettings {
+            mode,
+            model: s
+                .model
+                .as_ref()
+                .map(|m| self.relative_path(m.get_ref().as_str())),
+            roles: s.roles.get_ref().clone(),
+            max_chars: *s.max_chars.get_ref(),
+            window_chars: *s.window_chars.get_ref(),
+            stride_chars: *s.stride_chars.get_ref(),
+            cascade: match s.cascade {
+                SemanticCascadeConfig::All => SemanticCascade::All,
+                SemanticCascadeConfig::Uncertain => SemanticCascade::Uncertain { low, high },
+            },
+        })
+    }
+
+    /// Why the semantic tier cannot run as configured, located at the key that asked for
+    /// it: `model` when given, else `enabled`, else the section.
+    pub fn semantic_error(&self, reason: impl fmt::Display) -> ConfigError {
+        let Some(s) = &self.guard.semantic else {
+            return self.invalid(0..0, "guard.semantic", reason);
+        };
+        let c = s.get_ref();
+        match &c.model {
+            Some(m) => self.invalid(m.span(), "guard.semantic.model", reason),
+            None if c.enabled.span().end > 0 => {
+                self.invalid(c.enabled.span(), "guard.semantic.enabled", reason)
+            }
+            None => self.invalid(s.span(), "guard.semantic", reason),
+        }
+    }
+
     /// The external classifier's client settings, when one is configured. Reads the
     /// token from `api_key_env` (an unset variable is an error naming the key and the
     /// variable, never a value).
@@ -255,4 +467,19 @@ pub fn read_injection_model(path: &Path) -> Result<InjectionModel, String> {
         })
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     InjectionModel::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+impl Default for SemanticConfig {
+    fn default() -> Self {
+        SemanticConfig {
+            enabled: default_semantic_enabled(),
+            model: None,
+            roles: default_semantic_roles(),
+            max_chars: default_semantic_max_chars(),
+            window_chars: default_semantic_window(),
+            stride_chars: default_semantic_stride(),
+            cascade: SemanticCascadeConfig::All,
+            uncertain_band: default_semantic_band(),
+        }
+    }
 }

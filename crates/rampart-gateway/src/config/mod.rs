@@ -34,6 +34,16 @@
 //! mode = "enforce"   # enforce | monitor | off
 //! stream_release_ms = 75   # provider pause after which a held stream tail is re-judged
 //!
+//! [guard.semantic]                    # the in-process semantic tier
+//! enabled = "auto"                    # on when installed | "on" (required) | "off"
+//! cascade = "all"                     # or "uncertain": only texts in uncertain_band
+//!
+//! [guard.llm_judge]                   # optional, instead of external_classifier: a model
+//!                                     # of [[models]] judges the uncertain texts
+//! model = "gpt-4o-mini"
+//! band = [0.15, 0.5]                  # combined scores it is asked about
+//! calls_per_minute = 60               # per tenant; timeout_ms = 3000; on_error as below
+//!
 //! [guard.external_classifier]         # optional: your own model server (TEI /predict)
 //! url = "http://127.0.0.1:8080/predict"
 //! timeout_ms = 200
@@ -66,6 +76,7 @@ pub use storage::*;
 pub use telemetry::*;
 
 use crate::external_classifier::{self as external, ExternalSettings};
+use crate::semantic::{SemanticCascade, SemanticMode, SemanticSettings};
 use rampart_guard::{GuardMode, InjectionModel, OnExternalError, Policy, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};

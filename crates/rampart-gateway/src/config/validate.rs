@@ -213,6 +213,16 @@ impl Config {
         {
             errors.push(e);
         }
+        if let Some(sem) = &self.guard.semantic
+            && let Err(e) = self.validate_semantic(sem)
+        {
+            errors.push(e);
+        }
+        if let Some(judge) = &self.guard.llm_judge
+            && let Err(e) = self.validate_llm_judge(judge)
+        {
+            errors.push(e);
+        }
         if let Some(ms) = &self.guard.stream_release_ms
             && *ms.get_ref() > 10_000
         {
@@ -223,6 +233,108 @@ impl Config {
             ));
         }
         ConfigError::report(errors)
+    }
+
+    /// `[guard.llm_judge]`: a model of this config, numbers in range, and not together with
+    /// `[guard.external_classifier]` (the guard has one external opinion).
+    fn validate_llm_judge(&self, judge: &Spanned<LlmJudgeConfig>) -> Result<(), ConfigError> {
+        let j = judge.get_ref();
+        let key = |k: &str| format!("guard.llm_judge.{k}");
+        let at = |span: std::ops::Range<usize>| if span.end > 0 { span } else { judge.span() };
+        if self.guard.external_classifier.is_some() {
+            return Err(self.invalid(
+                judge.span(),
+                "guard.llm_judge",
+                "cannot be combined with [guard.external_classifier] yet: choose one",
+            ));
+        }
+        let model = j.model.get_ref();
+        if !self
+            .models
+            .iter()
+            .any(|m| m.get_ref().name.get_ref() == model)
+        {
+            return Err(self.invalid(
+                j.model.span(),
+                &key("model"),
+                format!("no [[models]] entry is named `{model}`"),
+            ));
+        }
+        let [low, high] = *j.band.get_ref();
+        if !(0.0 <= low && low < high && high <= 1.0) {
+            return Err(self.invalid(
+                at(j.band.span()),
+                &key("band"),
+                "expected [low, high] with 0 <= low < high <= 1",
+            ));
+        }
+        if !(1..=60_000).contains(j.timeout_ms.get_ref()) {
+            return Err(self.invalid(
+                at(j.timeout_ms.span()),
+                &key("timeout_ms"),
+                "must be between 1 and 60000",
+            ));
+        }
+        if *j.calls_per_minute.get_ref() == 0 {
+            return Err(self.invalid(
+                at(j.calls_per_minute.span()),
+                &key("calls_per_minute"),
+                "must be at least 1 (leave the section out for no judge)",
+            ));
+        }
+        if !(1..=100_000).contains(j.max_chars.get_ref()) {
+            return Err(self.invalid(
+                at(j.max_chars.span()),
+                &key("max_chars"),
+                "must be between 1 and 100000",
+            ));
+        }
+        if j.roles.get_ref().is_empty() {
+            return Err(self.invalid(at(j.roles.span()), &key("roles"), "give at least one role"));
+        }
+        Ok(())
+    }
+
+    /// `[guard.semantic]`: numbers in range, windows that cover the text, a band inside
+    /// `[0, 1]`. The model file is read when the server is built.
+    fn validate_semantic(&self, sem: &Spanned<SemanticConfig>) -> Result<(), ConfigError> {
+        let s = sem.get_ref();
+        let key = |k: &str| format!("guard.semantic.{k}");
+        let at = |span: std::ops::Range<usize>| if span.end > 0 { span } else { sem.span() };
+        if s.roles.get_ref().is_empty() {
+            return Err(self.invalid(at(s.roles.span()), &key("roles"), "give at least one role"));
+        }
+        if !(1..=100_000).contains(s.max_chars.get_ref()) {
+            return Err(self.invalid(
+                at(s.max_chars.span()),
+                &key("max_chars"),
+                "must be between 1 and 100000",
+            ));
+        }
+        if !(1..=100_000).contains(s.window_chars.get_ref()) {
+            return Err(self.invalid(
+                at(s.window_chars.span()),
+                &key("window_chars"),
+                "must be between 1 and 100000",
+            ));
+        }
+        let stride = *s.stride_chars.get_ref();
+        if stride == 0 || stride > *s.window_chars.get_ref() {
+            return Err(self.invalid(
+                at(s.stride_chars.span()),
+                &key("stride_chars"),
+                "must be between 1 and window_chars (a longer stride would skip text)",
+            ));
+        }
+        let [low, high] = *s.uncertain_band.get_ref();
+        if !(0.0 <= low && low < high && high <= 1.0) {
+            return Err(self.invalid(
+                at(s.uncertain_band.span()),
+                &key("uncertain_band"),
+                "expected [low, high] with 0 <= low < high <= 1",
+            ));
+        }
+        Ok(())
     }
 
     /// `[guard.external_classifier]`: values in range; the URL and the environment

@@ -63,18 +63,31 @@ pub trait ExternalInjectionClassifier: Send + Sync + std::fmt::Debug {
     fn on_error(&self) -> OnExternalError {
         OnExternalError::UseBuiltIn
     }
+
+    /// Whether to ask about a text the other tiers scored `built_in` (default: every
+    /// text). A costly classifier (an LLM judge) asks only inside an uncertain band; a
+    /// text outside it gets the other tiers' score alone and no external score.
+    fn consults(&self, built_in: f32) -> bool {
+        let _ = built_in;
+        true
+    }
 }
 
 /// The external score for `text`, or 0 when it failed and the policy is to fall back
-/// (or when it does not inspect texts from `ctx`). Out-of-range or NaN answers count as
-/// invalid responses.
+/// (or when it does not inspect texts from `ctx`); `None` when it does not consult texts
+/// the other tiers scored `built_in`. Out-of-range or NaN answers count as invalid
+/// responses.
 pub(crate) fn consult(
     external: &dyn ExternalInjectionClassifier,
     text: &str,
     ctx: &Context,
-) -> Result<f32, GuardError> {
+    built_in: f32,
+) -> Result<Option<f32>, GuardError> {
+    if !external.consults(built_in) {
+        return Ok(None);
+    }
     if !external.inspects(ctx) {
-        return Ok(0.0);
+        return Ok(Some(0.0));
     }
     let answer = external.classify(text, ctx).and_then(|p| {
         if (0.0..=1.0).contains(&p) {
@@ -86,8 +99,8 @@ pub(crate) fn consult(
         }
     });
     match (answer, external.on_error()) {
-        (Ok(p), _) => Ok(p),
-        (Err(_), OnExternalError::UseBuiltIn) => Ok(0.0),
+        (Ok(p), _) => Ok(Some(p)),
+        (Err(_), OnExternalError::UseBuiltIn) => Ok(Some(0.0)),
         (Err(e), OnExternalError::Fail) => Err(GuardError::External {
             classifier: external.name().to_owned(),
             reason: e.to_string(),
@@ -121,15 +134,15 @@ mod tests {
     #[test]
     fn valid_scores_pass_through() {
         let c = Fixed(Ok(0.7), OnExternalError::UseBuiltIn);
-        assert_eq!(consult(&c, "x", &ctx()).unwrap(), 0.7);
+        assert_eq!(consult(&c, "x", &ctx(), 0.0).unwrap(), Some(0.7));
     }
 
     #[test]
     fn failures_fall_back_or_fail_closed_as_configured() {
         let open = Fixed(Err(ExternalError::Timeout), OnExternalError::UseBuiltIn);
-        assert_eq!(consult(&open, "x", &ctx()).unwrap(), 0.0);
+        assert_eq!(consult(&open, "x", &ctx(), 0.0).unwrap(), Some(0.0));
         let closed = Fixed(Err(ExternalError::Timeout), OnExternalError::Fail);
-        let err = consult(&closed, "secret text", &ctx())
+        let err = consult(&closed, "secret text", &ctx(), 0.0)
             .unwrap_err()
             .to_string();
         assert!(err.contains("fixed") && err.contains("timed out"), "{err}");
@@ -152,15 +165,43 @@ mod tests {
 
     #[test]
     fn texts_it_does_not_inspect_get_no_opinion() {
-        assert_eq!(consult(&InputOnly, "x", &ctx()).unwrap(), 1.0);
-        assert_eq!(consult(&InputOnly, "x", &Context::output()).unwrap(), 0.0);
+        assert_eq!(consult(&InputOnly, "x", &ctx(), 0.0).unwrap(), Some(1.0));
+        assert_eq!(
+            consult(&InputOnly, "x", &Context::output(), 0.0).unwrap(),
+            Some(0.0)
+        );
     }
 
     #[test]
     fn nan_and_out_of_range_answers_are_invalid() {
         for bad in [f32::NAN, -0.1, 1.5] {
             let c = Fixed(Ok(bad), OnExternalError::Fail);
-            assert!(consult(&c, "x", &ctx()).is_err(), "{bad}");
+            assert!(consult(&c, "x", &ctx(), 0.0).is_err(), "{bad}");
         }
+    }
+
+    /// Fails closed, and consults only texts scored in `[0.2, 0.5)`.
+    #[derive(Debug)]
+    struct Banded;
+    impl ExternalInjectionClassifier for Banded {
+        fn name(&self) -> &str {
+            "banded"
+        }
+        fn classify(&self, _: &str, _: &Context) -> Result<f32, ExternalError> {
+            Err(ExternalError::Timeout)
+        }
+        fn on_error(&self) -> OnExternalError {
+            OnExternalError::Fail
+        }
+        fn consults(&self, built_in: f32) -> bool {
+            (0.2..0.5).contains(&built_in)
+        }
+    }
+
+    #[test]
+    fn outside_its_band_it_is_not_asked_and_cannot_fail() {
+        assert_eq!(consult(&Banded, "x", &ctx(), 0.1).unwrap(), None);
+        assert_eq!(consult(&Banded, "x", &ctx(), 0.9).unwrap(), None);
+        assert!(consult(&Banded, "x", &ctx(), 0.3).is_err());
     }
 }

@@ -214,9 +214,9 @@ impl Detector for InjectionDetector {
             }
         }
         if let Some(external) = &self.external {
-            let opinion = external::consult(external.as_ref(), normalized, ctx)?;
-            tiers.external = Some(opinion);
-            if opinion > score {
+            let opinion = external::consult(external.as_ref(), normalized, ctx, score)?;
+            tiers.external = opinion;
+            if let Some(opinion) = opinion.filter(|&p| p > score) {
                 score = opinion;
                 raised_by = Some("INJECTION_EXTERNAL");
             }

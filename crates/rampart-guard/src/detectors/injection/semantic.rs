@@ -32,6 +32,15 @@ pub trait SemanticInjectionScorer: Send + Sync + std::fmt::Debug {
     fn inspects(&self, ctx: &Context) -> bool {
         ctx.direction == rampart_core::Direction::Input
     }
+
+    /// Whether to score a text the cheap tiers gave `built_in` (default: every text). A
+    /// cascade that asks only about texts the cheap tiers leave uncertain answers `false`
+    /// outside its band; such a text gets the cheap tiers' score alone, and no semantic
+    /// score is reported for it.
+    fn consults(&self, built_in: f32) -> bool {
+        let _ = built_in;
+        true
+    }
 }
 
 /// The scorer's opinion, or `None` when it does not inspect texts from `ctx`. Garbage
@@ -42,9 +51,40 @@ pub(crate) fn consult(
     ctx: &Context,
     built_in: f32,
 ) -> Option<f32> {
-    if !scorer.inspects(ctx) {
+    if !scorer.inspects(ctx) || !scorer.consults(built_in) {
         return None;
     }
     let p = scorer.score(text, ctx, built_in);
     Some(if (0.0..=1.0).contains(&p) { p } else { 0.0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_core::Role;
+
+    /// Answers 0.9 for texts whose cheap score lies in `[0.2, 0.6)`.
+    #[derive(Debug)]
+    struct Band;
+    impl SemanticInjectionScorer for Band {
+        fn name(&self) -> &str {
+            "band"
+        }
+        fn score(&self, _: &str, _: &Context, _: f32) -> f32 {
+            0.9
+        }
+        fn consults(&self, built_in: f32) -> bool {
+            (0.2..0.6).contains(&built_in)
+        }
+    }
+
+    #[test]
+    fn a_cascade_is_asked_only_inside_its_band() {
+        let ctx = Context::input(Role::User);
+        assert_eq!(consult(&Band, "x", &ctx, 0.1), None);
+        assert_eq!(consult(&Band, "x", &ctx, 0.3), Some(0.9));
+        assert_eq!(consult(&Band, "x", &ctx, 0.6), None);
+        // The band does not widen what the scorer inspects.
+        assert_eq!(consult(&Band, "x", &Context::output(), 0.3), None);
+    }
 }
