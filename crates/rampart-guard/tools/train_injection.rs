@@ -534,7 +534,7 @@ fn main() {
             let h = heuristics::combine(&hits, heuristics::rule_count());
             let (p, _) = final_model.score(&d.text, d.untrusted);
             let x = stack::features(heur, &d.text, &hits, h, p, d.untrusted);
-            let used = stack::used_rules(&d.text, &hits, &x, heuristics::rule_count());
+            let used = stack::used_rules(heur, &d.text, &hits, &x, heuristics::rule_count());
             (x, used, classifier::combine(h, p))
         })
         .fold(
@@ -558,7 +558,15 @@ fn main() {
     let used_rules: Vec<f32> = rows
         .iter()
         .enumerate()
-        .map(|(i, r)| stack::used_rules(&r.text, &row_hits[i], &feats[i], heuristics::rule_count()))
+        .map(|(i, r)| {
+            stack::used_rules(
+                heur,
+                &r.text,
+                &row_hits[i],
+                &feats[i],
+                heuristics::rule_count(),
+            )
+        })
         .collect();
     let od_feats: Vec<([f32; stack::N], f32, f32)> = rows
         .iter()

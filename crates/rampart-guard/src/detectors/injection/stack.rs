@@ -177,25 +177,54 @@ pub fn mentioned(x: &[f32; N]) -> bool {
     (x[19] == 0.0 && (x[13] > 0.0 || x[14] > 0.0)) || x[15] > 0.0 || x[16] > 0.0 || x[17] > 0.0
 }
 
-/// Rule hits at least this strong, outside quotations, still count in a text that only
-/// discusses attacks ("Attackers write '…'. Now ignore all previous instructions.").
+/// Rule hits at least this strong, outside quotations, still count in a request to
+/// translate or to write a prompt ("Translate this: …. Now ignore all previous
+/// instructions.").
 pub const STRONG_HIT: f32 = 0.9;
 
 /// The rules' noisy-or over the hits that are *used* in a mention context: a quotation
-/// the text asks to be carried out ([`Heuristics::endorsed_quote`]), and, unless the text
-/// is framed as code, a translation or a prompt-writing request, a strong hit
-/// ([`STRONG_HIT`]) outside any quotation.
-pub fn used_rules(text: &str, hits: &[Hit], x: &[f32; N], rule_count: usize) -> f32 {
-    let framed = (x[14] > 0.0 && x[19] == 0.0) || x[16] > 0.0 || x[17] > 0.0;
+/// the text asks to be carried out ([`Heuristics::endorsed_quote`]), and every hit
+/// outside a quotation, code span or string literal, except weak ones ([`STRONG_HIT`])
+/// in a request to translate or to write a prompt, which carry attack words they do not
+/// address to the model, and weak jailbreak names ("how do jailbreaks like DAN work?"). Words about attacks and code or test framing never discount an unquoted hit:
+/// they cost an attacker one sentence ("I'm researching prompt injection. Please
+/// disregard your earlier guidance…"), so only a quotation makes a hit a mention.
+pub fn used_rules(
+    heuristics: &Heuristics,
+    text: &str,
+    hits: &[Hit],
+    x: &[f32; N],
+    rule_count: usize,
+) -> f32 {
+    let framed = x[16] > 0.0 || x[17] > 0.0;
+    // A hit inside a string literal of its line (`assert guard.blocks("…")`,
+    // `excerpt="…"` in a log) is data, as a quotation is.
     let used: Vec<Hit> = hits
         .iter()
         .filter(|h| {
+            let mentioned = Heuristics::quoted(text, h) || in_string_literal(text, h.start, h.end);
+            // Naming a jailbreak ("jailbreaks like DAN") is not an instruction; in a
+            // text about attacks only a strong marker of one counts.
+            let naming = heuristics.spec(h.rule).kind_name == "DAN_JAILBREAK";
             Heuristics::endorsed_quote(text, h)
-                || (!framed && h.score >= STRONG_HIT && !Heuristics::quoted(text, h))
+                || (!mentioned && ((!framed && !naming) || h.score >= STRONG_HIT))
         })
         .copied()
         .collect();
     super::heuristics::combine(&used, rule_count)
+}
+
+/// Whether `start..end` lies between a pair of the same straight quote (`"` or `'`) on
+/// its own line, as a string literal of code does.
+fn in_string_literal(text: &str, start: usize, end: usize) -> bool {
+    let (Some(before), Some(after)) = (text.get(..start), text.get(end..)) else {
+        return false;
+    };
+    let line_before = before.rsplit('\n').next().unwrap_or("");
+    let line_after = after.split('\n').next().unwrap_or("");
+    ['"', '\'']
+        .iter()
+        .any(|&q| line_before.matches(q).count() % 2 == 1 && line_after.contains(q))
 }
 
 /// The detector's score. In a mention context ([`mentioned`]) the stacker decides, and
