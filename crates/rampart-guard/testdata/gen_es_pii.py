@@ -2,7 +2,7 @@
 """Generate es_pii.jsonl: Spanish sentences with labelled Spanish identifiers.
 
 Each line is {"text", "spans": [{"start", "end", "type"}], "source"} with code-point
-offsets, the schema of /work/shared/data/presidio_synth_pii.jsonl. Valid NIF, NIE, CIF,
+offsets, the schema of $RAMPART_DATA/presidio_synth_pii.jsonl. Valid NIF, NIE, CIF,
 ES IBANs, phone numbers (national and +34), e-mails and SSN-free Spanish text are
 labelled; the same shapes with a wrong check character, order numbers, postal codes,
 amounts, dates, timestamps, UUIDs and hashes are hard negatives and carry no span.

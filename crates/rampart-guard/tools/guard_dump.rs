@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo build --release -p rampart-guard --features training --bin guard_dump
-//! target/release/guard_dump /work/shared/data/*.jsonl FILES... > before.txt
+//! target/release/guard_dump $RAMPART_DATA/*.jsonl FILES... > before.txt
 //! # change, rebuild, run again into after.txt, then: cmp before.txt after.txt
 //! target/release/guard_dump --policy bench/guard/secrets_only.toml FILES...
 //! ```

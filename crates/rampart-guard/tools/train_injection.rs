@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p rampart-guard --features training --bin train_injection -- \
-//!     [--data /work/shared/data] [--generated crates/rampart-guard/training/generated.jsonl] \
+//!     [--data $RAMPART_DATA] [--generated crates/rampart-guard/training/generated.jsonl] \
 //!     [--model crates/rampart-guard/model/injection.bin] [--report FILE.md] [--no-write] \
 //!     [--extra YOUR.jsonl]... [--stack-extra ROWS.jsonl]... [--dev DEV.jsonl] [--stack FILE]
 //! ```
@@ -378,7 +378,9 @@ fn pct(x: f64) -> String {
 }
 
 fn main() {
-    let mut data = "/work/shared/data".to_owned();
+    // The shared data folder: `--data`, else `$RAMPART_DATA`, else `../shared/data` (where
+    // it sits beside a checkout).
+    let mut data = std::env::var("RAMPART_DATA").unwrap_or_else(|_| "../shared/data".to_owned());
     let mut generated = "crates/rampart-guard/training/generated.jsonl".to_owned();
     let mut model_path = "crates/rampart-guard/model/injection.bin".to_owned();
     let mut report_path: Option<String> = None;

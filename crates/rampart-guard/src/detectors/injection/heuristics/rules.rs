@@ -8,7 +8,7 @@ use rampart_core::FindingKind;
 use FindingKind::{Jailbreak as JB, PromptInjection as PI};
 
 /// The rule table. Scores were set by hand against the development data in
-/// `/work/shared/data` and the generated hard negatives (see the module docs of
+/// the shared data folder (`$RAMPART_DATA`) and the generated hard negatives (see the module docs of
 /// `injection`); weak signals are meant to reach the threshold only together.
 pub(crate) static RULES: &[RuleSpec] = &[
     // ---------------- instruction overrides ----------------
