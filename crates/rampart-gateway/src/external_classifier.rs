@@ -181,19 +181,28 @@ pub struct HttpInjectionClassifier {
     last_log: Mutex<Option<Instant>>,
 }
 
-/// The answers for the last `capacity` distinct texts, oldest evicted first.
-struct Cache {
+/// The answers for the last `capacity` distinct texts, oldest evicted first (keyed by a
+/// SHA-256 of what was asked; also the LLM judge's cache).
+pub(crate) struct Cache {
     capacity: usize,
     scores: HashMap<[u8; 32], f32>,
     order: VecDeque<[u8; 32]>,
 }
 
 impl Cache {
-    fn get(&self, key: &[u8; 32]) -> Option<f32> {
+    pub(crate) fn new(capacity: usize) -> Cache {
+        Cache {
+            capacity,
+            scores: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<f32> {
         self.scores.get(key).copied()
     }
 
-    fn put(&mut self, key: [u8; 32], score: f32) {
+    pub(crate) fn put(&mut self, key: [u8; 32], score: f32) {
         if self.capacity == 0 || self.scores.insert(key, score).is_some() {
             return;
         }
@@ -288,11 +297,7 @@ impl HttpInjectionClassifier {
             max_chars: settings.max_chars.max(1),
             jobs,
             in_flight: Arc::new(AtomicUsize::new(0)),
-            cache: Mutex::new(Cache {
-                capacity: settings.cache_entries,
-                scores: HashMap::new(),
-                order: VecDeque::new(),
-            }),
+            cache: Mutex::new(Cache::new(settings.cache_entries)),
             last_log: Mutex::new(None),
         })
     }
@@ -405,7 +410,7 @@ impl ExternalInjectionClassifier for HttpInjectionClassifier {
 
 /// Whether the current thread is a worker of a multi-threaded tokio runtime (where
 /// `block_in_place` is allowed and useful; it panics on a current-thread runtime).
-fn on_multi_thread_worker() -> bool {
+pub(crate) fn on_multi_thread_worker() -> bool {
     tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
@@ -581,22 +586,14 @@ mod tests {
 
     #[test]
     fn the_cache_keeps_the_newest_answers() {
-        let mut c = Cache {
-            capacity: 2,
-            scores: HashMap::new(),
-            order: VecDeque::new(),
-        };
+        let mut c = Cache::new(2);
         for (i, s) in [(1u8, 0.1), (2, 0.2), (1, 0.9), (3, 0.3)] {
             c.put([i; 32], s);
         }
         assert_eq!(c.get(&[1; 32]), None, "the oldest is evicted");
         assert_eq!(c.get(&[2; 32]), Some(0.2));
         assert_eq!(c.get(&[3; 32]), Some(0.3));
-        let mut off = Cache {
-            capacity: 0,
-            scores: HashMap::new(),
-            order: VecDeque::new(),
-        };
+        let mut off = Cache::new(0);
         off.put([1; 32], 0.5);
         assert_eq!(off.get(&[1; 32]), None);
     }

@@ -48,13 +48,14 @@
 //!
 //! [`classify`]: LlmJudge::classify
 
+use crate::external_classifier::{Cache, on_multi_thread_worker};
 use crate::providers::{ChatCall, ChatReply, Provider};
 use rampart_guard::{
     Context, Direction, ExternalError, ExternalInjectionClassifier, OnExternalError, Role,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -142,28 +143,6 @@ impl std::fmt::Debug for LlmJudge {
     }
 }
 
-/// The answers for the last `capacity` distinct questions, oldest evicted first.
-#[derive(Default)]
-struct Cache {
-    capacity: usize,
-    scores: HashMap<[u8; 32], f32>,
-    order: VecDeque<[u8; 32]>,
-}
-
-impl Cache {
-    fn put(&mut self, key: [u8; 32], score: f32) {
-        if self.capacity == 0 || self.scores.insert(key, score).is_some() {
-            return;
-        }
-        self.order.push_back(key);
-        if self.order.len() > self.capacity
-            && let Some(old) = self.order.pop_front()
-        {
-            self.scores.remove(&old);
-        }
-    }
-}
-
 impl LlmJudge {
     /// Start the judge's thread.
     pub fn new(settings: JudgeSettings) -> Result<Self, String> {
@@ -183,10 +162,7 @@ impl LlmJudge {
             })
             .map_err(|e| format!("cannot start the judge's thread: {e}"))?;
         Ok(LlmJudge {
-            cache: Mutex::new(Cache {
-                capacity: settings.cache_entries,
-                ..Cache::default()
-            }),
+            cache: Mutex::new(Cache::new(settings.cache_entries)),
             settings,
             jobs,
             budget: Mutex::new(HashMap::new()),
@@ -276,9 +252,7 @@ impl LlmJudge {
             .cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .scores
-            .get(&key)
-            .copied();
+            .get(&key);
         if let Some(score) = cached {
             return (Ok(score), "cached");
         }
@@ -385,12 +359,6 @@ pub fn parse_verdict(content: &str) -> Option<f32> {
     }
     let p = obj.get("injection")?.as_f64()?;
     (0.0..=1.0).contains(&p).then_some(p as f32)
-}
-
-/// Whether the current thread is a worker of a multi-threaded tokio runtime.
-fn on_multi_thread_worker() -> bool {
-    tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 #[cfg(test)]
