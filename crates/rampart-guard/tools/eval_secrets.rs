@@ -9,7 +9,8 @@
 //!
 //! A text is predicted secret when the guard reports at least one `secret` finding.
 
-use rampart_guard::{Context, FindingKind, Guard, Policy, Role};
+use rampart_guard::training::measure::{self, policy_arg};
+use rampart_guard::{Context, FindingKind, Guard, Role};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -78,32 +79,11 @@ fn main() {
     flagged.sort_by_key(|m| std::cmp::Reverse(m.1));
     println!("flagged non-secrets by gitleaks rule: {flagged:?}");
 
-    let bytes: usize = rows
+    let texts: Vec<&str> = rows
         .iter()
-        .map(|r| r["text"].as_str().unwrap_or_default().len())
-        .sum();
-    let rounds = (20_000_000 / bytes.max(1)).max(1);
-    let t = Instant::now();
-    let cpu_start = cpu_ns();
-    for _ in 0..rounds {
-        for row in &rows {
-            let text = row["text"].as_str().unwrap_or_default();
-            std::hint::black_box(guard.detect(text, ctx).expect("detect"));
-        }
-    }
-    let wall = t.elapsed().as_secs_f64();
-    // On-CPU time, so that a busy shared machine does not distort the figure.
-    let secs = match (cpu_start, cpu_ns()) {
-        (Some(a), Some(b)) => (b - a) as f64 / 1e9,
-        _ => wall,
-    };
-    println!(
-        "guard.detect throughput: {:.1} MB/s cpu ({:.1} wall), {:.1} µs/text cpu ({} texts x {rounds})",
-        (bytes * rounds) as f64 / secs / 1e6,
-        (bytes * rounds) as f64 / wall / 1e6,
-        secs * 1e6 / (rows.len() * rounds) as f64,
-        rows.len()
-    );
+        .map(|r| r["text"].as_str().unwrap_or_default())
+        .collect();
+    measure::print_detect_throughput(&guard, &texts, ctx);
     for e in errors.iter().take(show_errors) {
         println!("{e}");
     }
@@ -111,23 +91,4 @@ fn main() {
 
 fn clip(s: &str) -> String {
     s.chars().take(160).collect()
-}
-
-/// Nanoseconds this thread has spent on a CPU (Linux), or `None`.
-fn cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
-}
-
-/// `--policy FILE.toml`, else the default policy: e.g. a policy that allows every other
-/// kind measures one detector's throughput alone, as a single-purpose peer does.
-fn policy_arg(args: &[String]) -> Policy {
-    match args.iter().position(|a| a == "--policy") {
-        Some(i) => {
-            let path = args.get(i + 1).expect("--policy FILE.toml");
-            let text = std::fs::read_to_string(path).expect("read the policy");
-            Policy::from_toml_str(&text).expect("valid policy")
-        }
-        None => Policy::default(),
-    }
 }

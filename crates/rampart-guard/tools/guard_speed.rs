@@ -13,14 +13,9 @@
 //! profile one text): the instruction count per byte is stable on a loaded machine,
 //! unlike time.
 
+use rampart_guard::training::measure::{Elapsed, Stopwatch};
 use rampart_guard::{Context, Guard, Policy, Role, Session};
 use std::time::Instant;
-
-/// Nanoseconds this thread has spent on a CPU (Linux), or `None`.
-fn cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
-}
 
 fn texts() -> Vec<(&'static str, String)> {
     let prose = "Please summarise the attached quarterly report for the board, and keep the \
@@ -76,8 +71,7 @@ fn main() {
     let ctx = Context::input(Role::User);
     for (name, text) in texts() {
         let rounds = ((mb << 20) / text.len()).max(1);
-        let wall = Instant::now();
-        let cpu = cpu_ns();
+        let watch = Stopwatch::start();
         let mut total = 0usize;
         for _ in 0..rounds {
             let mut session = Session::new();
@@ -86,11 +80,7 @@ fn main() {
                 .expect("inspect");
             total += inspection.findings.len();
         }
-        let wall = wall.elapsed().as_secs_f64();
-        let cpu = match (cpu, cpu_ns()) {
-            (Some(a), Some(b)) => (b - a) as f64 / 1e9,
-            _ => wall,
-        };
+        let Elapsed { wall, cpu } = watch.elapsed();
         let bytes = (text.len() * rounds) as f64;
         println!(
             "inspect: {name:<24} {:>7.1} MB/s cpu {:>7.1} MB/s wall  ({} B x {rounds}, {} findings/call)",
@@ -106,14 +96,10 @@ fn main() {
     // A 4 KB prompt: latency per call. Wall-time percentiles on a shared machine mostly
     // measure preemption, so the mean on-CPU time per call is printed too.
     for (name, text) in texts() {
-        let mut cut = 4096.min(text.len());
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let prompt = &text[..cut];
+        let prompt = rampart_core::text::truncate_to_char_boundary(&text, 4096);
         let calls = 20_000usize;
         let mut times = Vec::with_capacity(calls);
-        let cpu = cpu_ns();
+        let watch = Stopwatch::start();
         for _ in 0..calls {
             let mut session = Session::new();
             let t = Instant::now();
@@ -123,10 +109,9 @@ fn main() {
             times.push(t.elapsed().as_nanos() as u64);
             std::hint::black_box(inspection);
         }
-        let cpu_per_call = match (cpu, cpu_ns()) {
-            (Some(a), Some(b)) => (b - a) as f64 / calls as f64 / 1e3,
-            _ => f64::NAN,
-        };
+        // Without a per-thread CPU clock, `cpu` is the wall time (the note above says why
+        // that is a worse figure).
+        let cpu_per_call = watch.elapsed().cpu / calls as f64 * 1e6;
         times.sort_unstable();
         let pct = |p: f64| times[((calls as f64 * p) as usize).min(calls - 1)] as f64 / 1e3;
         println!(

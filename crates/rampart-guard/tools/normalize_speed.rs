@@ -6,28 +6,17 @@
 //! `cargo run --release -p rampart-guard --features training --bin normalize_speed`
 
 use rampart_guard::normalize::Normalized;
+use rampart_guard::training::measure::{Elapsed, Stopwatch};
 use rampart_guard::{Context, Guard, Policy, Role};
-use std::time::Instant;
-
-/// Nanoseconds this thread has spent on a CPU (Linux), or `None`.
-fn cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
-}
 
 fn measure(name: &str, text: &str, mut f: impl FnMut(&str) -> usize) {
     let rounds = ((16 << 20) / text.len().max(1)).max(1);
-    let wall = Instant::now();
-    let cpu = cpu_ns();
+    let watch = Stopwatch::start();
     let mut total = 0usize;
     for _ in 0..rounds {
         total += f(std::hint::black_box(text));
     }
-    let wall = wall.elapsed().as_secs_f64();
-    let cpu = match (cpu, cpu_ns()) {
-        (Some(a), Some(b)) => (b - a) as f64 / 1e9,
-        _ => wall,
-    };
+    let Elapsed { wall, cpu } = watch.elapsed();
     let bytes = (text.len() * rounds) as f64;
     println!(
         "{name:<34} {:>7.1} MB/s cpu {:>7.1} MB/s wall  ({} B x {rounds}, {total})",
