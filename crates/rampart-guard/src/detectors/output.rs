@@ -18,8 +18,11 @@
 //! ([`MAX_URL`] bytes of URL, [`MAX_TAG`] bytes of tag), which bounds what a stream holds
 //! back; in practice only the unterminated construct at the end of a chunk is held.
 
-use super::overlong::{open_markdown_start, overlong_markdown};
-use super::rendered_urls::{Rendered, UrlUse, may_render_urls, open_tag_start, render};
+use super::overlong::{open_markdown_start, overlong_markdown, overlong_markdown_skipping};
+use super::rendered_urls::{
+    Rendered, TagSpans, UrlUse, code_spans, html_urls_skipping, may_render_urls, open_tag_start,
+    render,
+};
 use super::{Detections, Detector, trailing_word_start};
 use crate::engine::Context;
 use crate::error::GuardError;
@@ -146,7 +149,7 @@ impl Detector for ExfiltrationDetector {
             return Ok(());
         }
         let haystack = text.text();
-        let rendered = if may_render_urls(haystack) {
+        let mut rendered = if may_render_urls(haystack) {
             render(haystack)
         } else {
             Rendered::default()
@@ -156,6 +159,48 @@ impl Detector for ExfiltrationDetector {
         // whole (so the stream and the whole text report the same).
         let mut overlong = rendered.overlong.clone();
         overlong.extend(overlong_markdown(haystack));
+        // Inside code a renderer reads no tag and no image (`if a<b` with no `>` is not
+        // an open tag): the code of the text as the client gets it, or, in a stream
+        // window, only the code the stream proved (`code_fences.rs`).
+        if !overlong.is_empty() {
+            let parsed;
+            let code = match text.known_code() {
+                Some(code) => code,
+                None => {
+                    parsed = code_spans(text.original());
+                    parsed.as_slice()
+                }
+            };
+            let in_code = |pos: usize| {
+                let (at, _) = text.span_to_original(pos, pos + 1);
+                code.iter().any(|c| c.contains(&at))
+            };
+            let before = overlong.len();
+            if !code.is_empty() {
+                overlong.retain(|span| !in_code(span.start));
+            }
+            if overlong.len() < before {
+                // A construct read from code may have swallowed real ones after it (the
+                // tokenizer does not restart inside a tag it read): read the text again
+                // with code as text, and keep what that finds besides.
+                let mut again = Vec::new();
+                html_urls_skipping(
+                    haystack,
+                    0,
+                    &mut rendered.urls,
+                    Some(TagSpans {
+                        tags: &mut rendered.tags,
+                        handlers: &mut rendered.handlers,
+                        overlong: &mut again,
+                    }),
+                    &in_code,
+                );
+                again.extend(overlong_markdown_skipping(haystack, &in_code));
+                overlong.extend(again);
+                rendered.urls.sort_by_key(|u| (u.span.start, u.span.end));
+                rendered.urls.dedup();
+            }
+        }
         // What this call reported (normalised byte spans): a construct that several
         // passes find (a pattern and the parser) is reported once.
         let mut reported: Vec<(usize, usize, &'static str)> = Vec::new();
