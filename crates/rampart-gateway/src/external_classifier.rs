@@ -11,9 +11,19 @@
 //! `injection_labels` (compared ignoring case; capped at 1), so a model with several
 //! attack classes (`INJECTION`, `JAILBREAK`) counts them together. The server should
 //! return every label (TEI does); an answer with none of the attack labels counts as 0.
-//! TEI's `truncate` cuts the text to the model's window; Rampart sends at most
-//! `max_chars` characters (the beginning of the text) so the request stays small. The
-//! built-in path always reads the whole text.
+//!
+//! # Windows
+//!
+//! TEI's `truncate` cuts a text to the model's window, so an attack padded past it would
+//! never be read. Rampart therefore sends at most `max_chars` characters per request and
+//! scores a longer text as overlapping windows of `max_chars` characters, each starting
+//! three quarters of a window after the previous one (so any passage of up to a quarter
+//! window lies whole in some window), asked concurrently; the text's score is the highest
+//! window's. The count is bounded by [`MAX_WINDOWS`]: the first `MAX_WINDOWS - 1` windows
+//! from the start, and always a last window that ends at the end of the text (where a
+//! padded attack usually sits). Past the bound, the part of the text between those is not
+//! sent to the model server (with the defaults: text beyond the first 49,152 characters
+//! and before the last 8,192). The built-in path always reads the whole text.
 //!
 //! # Why a dedicated thread
 //!
@@ -60,6 +70,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// At most this many windows of one text are sent (see the module documentation).
+pub const MAX_WINDOWS: usize = 8;
 
 /// At most this many requests wait for the model server at once.
 pub const MAX_IN_FLIGHT: usize = 256;
@@ -302,25 +315,67 @@ impl HttpInjectionClassifier {
         })
     }
 
-    /// The score for `text`: from the cache, or asked (and then cached); the outcome
-    /// label for the metric.
+    /// The score for `text`: the highest of its windows' ([`windows`]), each from the
+    /// cache or asked (and then cached); the outcome label for the metric. A window that
+    /// cannot be scored fails the whole text: the caller's `on_error` decides.
     fn score(&self, text: &str) -> (Result<f32, ExternalError>, &'static str) {
-        let inputs = match text.char_indices().nth(self.max_chars) {
-            Some((cut, _)) => &text[..cut],
-            None => text,
-        };
-        let key: [u8; 32] = Sha256::digest(inputs.as_bytes()).into();
-        if let Some(score) = self.cache().get(&key) {
-            return (Ok(score), "cached");
-        }
-        let result = self.ask(inputs);
-        match &result {
-            Ok(score) => {
-                self.cache().put(key, *score);
-                (result, "ok")
+        let mut best = 0.0f32;
+        let mut pending = Vec::new();
+        let mut failure = None;
+        for window in windows(text, self.max_chars) {
+            let key: [u8; 32] = Sha256::digest(window.as_bytes()).into();
+            if let Some(score) = self.cache().get(&key) {
+                best = best.max(score);
+                continue;
             }
-            Err(ExternalError::Timeout) => (result, "timeout"),
-            Err(_) => (result, "error"),
+            match self.queue(window) {
+                Ok(answer) => pending.push((key, answer)),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let asked = !pending.is_empty();
+        // One deadline for every window: they are asked concurrently.
+        let deadline = Instant::now() + self.timeout + WAIT_SLACK;
+        let wait = || {
+            let mut answers = Vec::with_capacity(pending.len());
+            for (key, answer) in &pending {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let result = match answer.recv_timeout(left) {
+                    Ok(result) => result,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(ExternalError::Timeout),
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(
+                        ExternalError::Unavailable("the client thread stopped".into()),
+                    ),
+                };
+                answers.push((*key, result));
+            }
+            answers
+        };
+        let answers = if asked && on_multi_thread_worker() {
+            tokio::task::block_in_place(wait)
+        } else {
+            wait()
+        };
+        self.in_flight.fetch_sub(pending.len(), Ordering::AcqRel);
+        for (key, result) in answers {
+            match result {
+                Ok(score) => {
+                    self.cache().put(key, score);
+                    best = best.max(score);
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        match failure {
+            Some(ExternalError::Timeout) => (Err(ExternalError::Timeout), "timeout"),
+            Some(e) => (Err(e), "error"),
+            None if asked => (Ok(best), "ok"),
+            None => (Ok(best), "cached"),
         }
     }
 
@@ -346,7 +401,12 @@ impl HttpInjectionClassifier {
         }
     }
 
-    fn ask(&self, inputs: &str) -> Result<f32, ExternalError> {
+    /// Queue one window for the worker thread; the answer arrives on the returned
+    /// channel. Counts it in `in_flight` (the caller releases it after waiting).
+    fn queue(
+        &self,
+        inputs: &str,
+    ) -> Result<std::sync::mpsc::Receiver<Result<f32, ExternalError>>, ExternalError> {
         let body = serde_json::to_vec(&serde_json::json!({"inputs": inputs, "truncate": true}))
             .map_err(|e| ExternalError::Unavailable(format!("cannot encode the request: {e}")))?;
         if self.in_flight.fetch_add(1, Ordering::AcqRel) >= MAX_IN_FLIGHT {
@@ -356,33 +416,49 @@ impl HttpInjectionClassifier {
             )));
         }
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        let queued = self.jobs.try_send(Job { body, reply });
-        let result = match queued {
-            Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => Err(
-                ExternalError::Unavailable("the client queue is full".into()),
-            ),
-            Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => Err(
-                ExternalError::Unavailable("the client thread stopped".into()),
-            ),
-            Ok(()) => {
-                let wait = || answer.recv_timeout(self.timeout + WAIT_SLACK);
-                let waited = if on_multi_thread_worker() {
-                    tokio::task::block_in_place(wait)
-                } else {
-                    wait()
-                };
-                match waited {
-                    Ok(result) => result,
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(ExternalError::Timeout),
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(
-                        ExternalError::Unavailable("the client thread stopped".into()),
-                    ),
-                }
+        match self.jobs.try_send(Job { body, reply }) {
+            Ok(()) => Ok(answer),
+            Err(e) => {
+                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                Err(ExternalError::Unavailable(
+                    match e {
+                        tokio::sync::mpsc::error::TrySendError::Full(_) => {
+                            "the client queue is full"
+                        }
+                        tokio::sync::mpsc::error::TrySendError::Closed(_) => {
+                            "the client thread stopped"
+                        }
+                    }
+                    .into(),
+                ))
             }
-        };
-        self.in_flight.fetch_sub(1, Ordering::AcqRel);
-        result
+        }
     }
+}
+
+/// The windows of `text` sent to the model server: the text itself when it has at most
+/// `max_chars` characters; otherwise windows of `max_chars` characters, each starting
+/// three quarters of a window after the previous one, at most [`MAX_WINDOWS`] of them,
+/// the last always ending at the end of the text (see the module documentation).
+pub(crate) fn windows(text: &str, max_chars: usize) -> Vec<&str> {
+    let max_chars = max_chars.max(1);
+    let chars = text.chars().count();
+    if chars <= max_chars {
+        return vec![text];
+    }
+    let step = (max_chars - max_chars / 4).max(1);
+    let mut spans: Vec<(usize, usize)> = (0..MAX_WINDOWS - 1)
+        .map(|k| k * step)
+        .take_while(|from| from + max_chars < chars)
+        .map(|from| (from, from + max_chars))
+        .collect();
+    spans.push((chars - max_chars, chars));
+    // Character index → byte offset; at most 2 * MAX_WINDOWS walks over the text.
+    let byte = |c: usize| text.char_indices().nth(c).map_or(text.len(), |(i, _)| i);
+    spans
+        .into_iter()
+        .map(|(from, to)| &text[byte(from)..byte(to)])
+        .collect()
 }
 
 impl ExternalInjectionClassifier for HttpInjectionClassifier {
@@ -543,6 +619,46 @@ pub fn parse_answer(bytes: &[u8]) -> Result<Vec<(String, f32)>, ExternalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_text_is_one_window() {
+        assert_eq!(windows("héllo", 5), ["héllo"]);
+        assert_eq!(windows("", 5), [""]);
+    }
+
+    #[test]
+    fn windows_overlap_cover_the_text_and_end_at_its_end() {
+        // 30 characters, windows of 8 starting every 6: 0, 6, 12, 18, then the last (22).
+        let text: String = ('a'..='z').chain('0'..='3').collect();
+        let w = windows(&text, 8);
+        assert_eq!(
+            w,
+            ["abcdefgh", "ghijklmn", "mnopqrst", "stuvwxyz", "wxyz0123"]
+        );
+        // Every run of up to a quarter window (2 characters) lies whole in some window.
+        let chars: Vec<char> = text.chars().collect();
+        for pair in chars.windows(2) {
+            let pair: String = pair.iter().collect();
+            assert!(w.iter().any(|w| w.contains(&pair)), "{pair}");
+        }
+        // Multi-byte characters are counted as characters and never split.
+        let accented = "é".repeat(20);
+        for w in windows(&accented, 8) {
+            assert_eq!(w.chars().count(), 8);
+        }
+    }
+
+    #[test]
+    fn past_the_bound_the_last_window_is_still_sent() {
+        let text = format!("{}ATTACK", "x".repeat(10_000));
+        let w = windows(&text, 100);
+        assert_eq!(w.len(), MAX_WINDOWS);
+        assert!(w.iter().all(|w| w.chars().count() == 100));
+        assert!(w[..MAX_WINDOWS - 1].iter().all(|w| !w.contains("ATTACK")));
+        assert!(w[MAX_WINDOWS - 1].ends_with("ATTACK"));
+        // A one-character window still makes progress.
+        assert_eq!(windows("abc", 1), ["a", "b", "c"]);
+    }
 
     #[test]
     fn both_answer_shapes_parse() {

@@ -36,6 +36,9 @@ enum Mode {
     Score(&'static str, f64),
     /// The Inference API shape, `[[...]]`.
     Nested(&'static str, f64),
+    /// `INJECTION` 0.99 when the text sent contains this, else 0.01: a model that sees
+    /// the attack only if it is sent the part of the text that holds it.
+    Marker(&'static str),
     /// Answer after this long.
     Slow(Duration),
     Malformed,
@@ -57,12 +60,17 @@ async fn predict(
         .get(http::header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap().to_owned());
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let inputs = body["inputs"].as_str().unwrap_or_default().to_owned();
     s.requests.lock().unwrap().push((auth, body));
     let mode = s.mode.lock().unwrap().clone();
     let labels = |label: &str, score: f64| json!([{"label": label, "score": score}, {"label": "SAFE", "score": 1.0 - score}]);
     match mode {
         Mode::Score(label, score) => axum::Json(labels(label, score)).into_response(),
         Mode::Nested(label, score) => axum::Json(json!([labels(label, score)])).into_response(),
+        Mode::Marker(marker) => {
+            let seen = inputs.contains(marker);
+            axum::Json(labels("INJECTION", if seen { 0.99 } else { 0.01 })).into_response()
+        }
         Mode::Slow(d) => {
             tokio::time::sleep(d).await;
             axum::Json(labels("INJECTION", 0.99)).into_response()
@@ -215,6 +223,55 @@ async fn text_the_built_in_path_allows_is_blocked_when_the_server_scores_it_as_i
         !message.contains("Lisbon"),
         "the message never quotes the text"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attack_padded_past_max_chars_is_still_sent_to_the_server() {
+    let _serial = SERIAL.lock().await;
+    // Text the built-in path allows, that only the model server calls an attack.
+    const MARKER: &str = "The parcel colour is teal, reference zeta-41.";
+    let padding = format!("{BENIGN} ").repeat(30_000 / (BENIGN.len() + 1));
+    let (url, server) = start_model_server(Mode::Marker(MARKER));
+    let gw = gateway(&external(&url, "")).await;
+    // Without the marker the padded text passes (no window scores high).
+    let (status, body) = gw.chat(&padding).await;
+    assert_eq!(status, 200, "{body}");
+    let sent: Vec<usize> = server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, b)| b["inputs"].as_str().unwrap().chars().count())
+        .collect();
+    assert!(
+        sent.len() > 1 && sent.len() <= rampart_gateway::external_classifier::MAX_WINDOWS,
+        "{sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .all(|&n| n == rampart_gateway::external_classifier::DEFAULT_MAX_CHARS),
+        "every window is max_chars long: {sent:?}"
+    );
+    // The attack at the end of 30 KB, past the first 8,192 characters, is seen.
+    let (status, body) = gw.chat(&format!("{padding}{MARKER}")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("INJECTION_EXTERNAL"),
+        "{body}"
+    );
+    // And one in the middle of the text, inside the bounded windows.
+    let half = padding.len() / 2;
+    let (status, body) = gw
+        .chat(&format!(
+            "{}{MARKER} {}",
+            &padding[..half],
+            &padding[half..]
+        ))
+        .await;
+    assert_eq!(status, 400, "{body}");
 }
 
 #[tokio::test]

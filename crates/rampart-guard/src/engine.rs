@@ -204,7 +204,22 @@ impl Guard {
         ctx: Context,
         session: Option<&Session>,
     ) -> Result<Detections, GuardError> {
-        let normalized = Normalized::new(text);
+        self.detect_code(text, ctx, session, None)
+    }
+
+    /// [`Self::detect_with`], told which code-point spans of `text` are code (`Some`: a
+    /// stream window, see `code_fences.rs`) instead of parsing the text for it (`None`).
+    pub(crate) fn detect_code(
+        &self,
+        text: &str,
+        ctx: Context,
+        session: Option<&Session>,
+        known_code: Option<Vec<std::ops::Range<usize>>>,
+    ) -> Result<Detections, GuardError> {
+        let mut normalized = Normalized::new(text);
+        if let Some(code) = known_code {
+            normalized.set_known_code(code);
+        }
         let mut out = Detections::default();
         for detector in &self.detectors {
             detector.detect(&normalized, &ctx, &mut out)?;

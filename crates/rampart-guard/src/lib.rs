@@ -25,6 +25,7 @@
 //! assert_eq!(verdict.decision, Decision::Block);
 //! ```
 
+mod code_fences;
 mod detectors;
 mod engine;
 mod error;

@@ -132,6 +132,9 @@ pub struct Normalized<'a> {
     /// The hits of the merged detector anchors in `text`, found on first use
     /// (`detectors/shared_anchors.rs`).
     anchor_hits: OnceCell<Vec<AnchorHit>>,
+    /// Code-point spans of the original that the caller knows to be code (a stream's
+    /// fenced code, `code_fences.rs`); `None`: the detectors parse the text themselves.
+    known_code: Option<Vec<std::ops::Range<usize>>>,
 }
 
 impl<'a> Normalized<'a> {
@@ -147,6 +150,7 @@ impl<'a> Normalized<'a> {
                 segments: Vec::new(),
                 invisible: Vec::new(),
                 anchor_hits: OnceCell::new(),
+                known_code: None,
             }
         } else {
             Self::normalize_unicode(original)
@@ -165,6 +169,17 @@ impl<'a> Normalized<'a> {
     pub(crate) fn anchor_hits(&self) -> &[AnchorHit] {
         self.anchor_hits
             .get_or_init(|| SharedAnchors::get().hits(&self.text))
+    }
+
+    /// Say which code-point spans of the original are code, instead of letting the
+    /// detectors parse the text for it (a stream window, see `code_fences.rs`).
+    pub(crate) fn set_known_code(&mut self, code: Vec<std::ops::Range<usize>>) {
+        self.known_code = Some(code);
+    }
+
+    /// The code spans set by [`Self::set_known_code`], if any.
+    pub(crate) fn known_code(&self) -> Option<&[std::ops::Range<usize>]> {
+        self.known_code.as_deref()
     }
 
     /// The text as it was given.
@@ -346,6 +361,7 @@ impl<'a> Normalized<'a> {
             segments: Vec::new(),
             invisible,
             anchor_hits: OnceCell::new(),
+            known_code: None,
         };
         let mut budget = MAX_DECODED_BYTES;
         for (encoding, start, end, bytes) in hidden {

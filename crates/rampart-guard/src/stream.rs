@@ -51,9 +51,17 @@
 //! a log-only finding (output injection by default) that spans a cut is judged on the
 //! windows on each side of it.
 //!
+//! Code: a renderer reads no tag or image inside code, so the output detector skips
+//! constructs open past their bound that start in code. A window cannot tell by itself
+//! whether it starts in a code block, so the inspector tracks fenced code over the whole
+//! stream (`code_fences.rs`, conservative by construction) and tells the detectors which
+//! part of each window is code; indented code blocks and inline code spans are trusted
+//! in whole texts only, where a stream therefore stays stricter, never laxer.
+//!
 //! [`Detector::pending_tail`]: crate::Detector::pending_tail
 //! [`Detector::max_match_len`]: crate::Detector::max_match_len
 
+use crate::code_fences::FenceTracker;
 use crate::detectors::Detections;
 use crate::engine::{Context, Guard};
 use crate::error::GuardError;
@@ -117,6 +125,9 @@ pub struct StreamInspector<'g> {
     /// The last [`RESTORE_CONTEXT`] bytes emitted, before pseudonyms were restored: a URL
     /// that started in an earlier emit still keeps a token out of it.
     restored_context: String,
+    /// The fenced code of everything before `context` (`code_fences.rs`): which part of
+    /// a window is code, so that a `<` in a long code block is not an open tag.
+    fences: FenceTracker,
 }
 
 impl<'g> StreamInspector<'g> {
@@ -130,6 +141,7 @@ impl<'g> StreamInspector<'g> {
             blocked: false,
             absorbing: None,
             restored_context: String::new(),
+            fences: FenceTracker::new(),
         }
     }
 
@@ -182,7 +194,8 @@ impl<'g> StreamInspector<'g> {
         };
         if self.context.len() > keep {
             let cut = look_behind_start(&self.context, keep);
-            self.context.drain(..cut);
+            let left: String = self.context.drain(..cut).collect();
+            self.fences.feed(&left);
         }
     }
 
@@ -233,7 +246,12 @@ impl<'g> StreamInspector<'g> {
             findings,
             injection_score,
             injection_tiers,
-        } = self.guard.detect_with(&window, self.ctx, Some(session))?;
+        } = self.guard.detect_code(
+            &window,
+            self.ctx,
+            Some(session),
+            Some(self.fences.clone().code_ranges(&window)),
+        )?;
 
         // After a deadline released a match whole, what extends it is absorbed into the
         // replacement already sent; once the match stops growing, inspection goes on.

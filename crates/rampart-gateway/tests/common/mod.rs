@@ -1,11 +1,13 @@
 //! The gateway test harness, shared by the integration-test files: a fake provider served
 //! on a fresh port (`serve`), the gateway started from config text (`Gateway`), a request
 //! sent with a key (`Gateway::post_as` → `Answer`), the production audit path on a
-//! temporary SQLite file with its records read back (`AuditLog`), and the scripted fake provider (`start_with`, `Script`) used by the files
-//! that check what a provider received and what a client gets back (`mediation.rs`,
-//! `clients.rs`). Files whose provider must misbehave in ways a script cannot say
-//! (`gateway.rs`, `hardening.rs`) bring their own handlers and use the rest. Each test
-//! binary uses part of it.
+//! temporary SQLite file with its records read back (`AuditLog`), and the scripted fake
+//! provider (`start_with`, `Script`: OpenAI-, Anthropic- and Bedrock-shaped answers, the
+//! last in the AWS event-stream framing of [`eventstream`]) used by the files that check
+//! what a provider received and what a client gets back (`mediation.rs`, `clients.rs`).
+//! Files whose provider must misbehave in ways a script cannot say (`gateway.rs`,
+//! `hardening.rs`) bring their own handlers and use the rest. Each test binary uses part
+//! of it.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use axum::Router;
@@ -35,6 +37,97 @@ pub enum Script {
     Status(u16, &'static str, Value),
     /// Server-sent events sent one by one as [`Pace`] says: a provider that pauses.
     Paced(Vec<(Pace, Value)>),
+    /// An AWS event stream (Bedrock's ConverseStream), framed by [`eventstream`] and
+    /// written a few bytes at a time, so that frames straddle network reads.
+    EventStream(Vec<eventstream::Frame>),
+}
+
+/// AWS event-stream framing (`application/vnd.amazon.eventstream`) as Bedrock writes it,
+/// written here from the format's description rather than with the gateway's own
+/// encoder, so that a mistake shared by the gateway's encoder and decoder cannot hide:
+/// total length (u32 BE), headers length (u32 BE), CRC32 of those 8 bytes, headers
+/// (name length u8, name, type 7 = string, value length u16 BE, value), payload, CRC32 of
+/// everything before it.
+pub mod eventstream {
+    use serde_json::Value;
+
+    /// One frame: `:message-type` (`event` or `exception`), `:event-type` (or
+    /// `:exception-type`), and a JSON payload.
+    #[derive(Clone, Debug)]
+    pub struct Frame {
+        pub message_type: &'static str,
+        pub event_type: &'static str,
+        pub payload: Value,
+    }
+
+    /// An `event` frame.
+    pub fn event(event_type: &'static str, payload: Value) -> Frame {
+        Frame {
+            message_type: "event",
+            event_type,
+            payload,
+        }
+    }
+
+    /// An `exception` frame (a mid-stream error).
+    pub fn exception(exception_type: &'static str, payload: Value) -> Frame {
+        Frame {
+            message_type: "exception",
+            event_type: exception_type,
+            payload,
+        }
+    }
+
+    /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), table-driven.
+    pub fn crc32(data: &[u8]) -> u32 {
+        let table: Vec<u32> = (0..256u32)
+            .map(|n| {
+                (0..8).fold(n, |c, _| {
+                    if c & 1 == 1 {
+                        0xEDB8_8320 ^ (c >> 1)
+                    } else {
+                        c >> 1
+                    }
+                })
+            })
+            .collect();
+        !data.iter().fold(!0u32, |c, &b| {
+            table[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8)
+        })
+    }
+
+    /// The bytes of one frame.
+    pub fn encode(frame: &Frame) -> Vec<u8> {
+        let type_header = if frame.message_type == "exception" {
+            ":exception-type"
+        } else {
+            ":event-type"
+        };
+        let mut headers = Vec::new();
+        for (name, value) in [
+            (":message-type", frame.message_type),
+            (type_header, frame.event_type),
+            (":content-type", "application/json"),
+        ] {
+            headers.push(u8::try_from(name.len()).unwrap());
+            headers.extend_from_slice(name.as_bytes());
+            headers.push(7);
+            headers.extend_from_slice(&u16::try_from(value.len()).unwrap().to_be_bytes());
+            headers.extend_from_slice(value.as_bytes());
+        }
+        let payload = frame.payload.to_string().into_bytes();
+        let total = 12 + headers.len() + payload.len() + 4;
+        let mut out = Vec::with_capacity(total);
+        out.extend_from_slice(&u32::try_from(total).unwrap().to_be_bytes());
+        out.extend_from_slice(&u32::try_from(headers.len()).unwrap().to_be_bytes());
+        let prelude = crc32(&out);
+        out.extend_from_slice(&prelude.to_be_bytes());
+        out.extend_from_slice(&headers);
+        out.extend_from_slice(&payload);
+        let message = crc32(&out);
+        out.extend_from_slice(&message.to_be_bytes());
+        out
+    }
 }
 
 /// What the paced provider waits for before sending an event.
@@ -128,6 +221,12 @@ pub fn plain_chat_answer(body: &Value) -> Value {
         "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}})
 }
 
+/// Bedrock's Converse answer.
+pub fn plain_bedrock_answer(_: &Value) -> Value {
+    json!({"output": {"message": {"role": "assistant", "content": [{"text": "fine"}]}},
+        "stopReason": "end_turn", "usage": {"inputTokens": 3, "outputTokens": 1, "totalTokens": 4}})
+}
+
 pub fn plain_anthropic_answer(body: &Value) -> Value {
     json!({"id": "msg_up", "type": "message", "role": "assistant", "model": body["model"],
         "content": [{"type": "text", "text": "fine"}], "stop_reason": "end_turn",
@@ -155,7 +254,25 @@ pub async fn answer(up: &Arc<Upstream>, body: Bytes, plain: fn(&Value) -> Value)
             paced_body(up.clone(), events),
         )
             .into_response(),
+        Some(Script::EventStream(frames)) => {
+            let wire: Vec<u8> = frames.iter().flat_map(eventstream::encode).collect();
+            // Seven bytes per write: every frame's prelude, headers and CRCs straddle reads.
+            let pieces: Vec<Result<Bytes, std::convert::Infallible>> = wire
+                .chunks(7)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            (
+                [("content-type", "application/vnd.amazon.eventstream")],
+                axum::body::Body::from_stream(futures_util::stream::iter(pieces)),
+            )
+                .into_response()
+        }
     }
+}
+
+/// Bedrock's `POST /model/{model}/converse` and `/converse-stream`.
+pub async fn bedrock(State(up): State<Arc<Upstream>>, body: Bytes) -> Response {
+    answer(&up, body, plain_bedrock_answer).await
 }
 
 pub async fn openai_chat(State(up): State<Arc<Upstream>>, body: Bytes) -> Response {
@@ -346,8 +463,8 @@ impl<U> Harness<U> {
     }
 }
 
-/// The gateway in front of the scripted provider: models `gpt` (OpenAI, no retries) and
-/// `claude` (Anthropic); `gpt_extra` is added to the `gpt` model's table (aliases), `extra`
+/// The gateway in front of the scripted provider: models `gpt` (OpenAI, no retries),
+/// `claude` (Anthropic) and `nova` (Bedrock Converse, no retries); `gpt_extra` is added to the `gpt` model's table (aliases), `extra`
 /// to the end of the config (a `[guard]` policy).
 pub async fn start_with(gpt_extra: &str, extra: &str) -> Harness {
     let up = Arc::new(Upstream::default());
@@ -355,6 +472,7 @@ pub async fn start_with(gpt_extra: &str, extra: &str) -> Harness {
         .route("/v1/chat/completions", post(openai_chat))
         .route("/v1/embeddings", post(embeddings))
         .route("/v1/messages", post(anthropic_messages))
+        .route("/model/{model}/{op}", post(bedrock))
         .with_state(up.clone());
     let upstream = serve(app).await;
     let key = rampart_gateway::auth::key_hash(KEY);
@@ -376,11 +494,24 @@ kind = "anthropic"
 base_url = "{upstream}"
 api_key = "sk-ant-upstream"
 
+[[providers]]
+name = "up-bedrock"
+kind = "bedrock"
+base_url = "{upstream}"
+region = "eu-west-1"
+credentials = {{ access_key_id = "AKIDEXAMPLE", secret_access_key = "bedrock-test-secret" }}
+max_retries = 0
+
 [[models]]
 name = "gpt"
 provider = "up-openai"
 upstream_model = "gpt-upstream"
 {gpt_extra}
+
+[[models]]
+name = "nova"
+provider = "up-bedrock"
+upstream_model = "amazon.nova-lite-v1:0"
 
 [[models]]
 name = "claude"

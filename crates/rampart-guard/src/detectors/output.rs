@@ -18,8 +18,13 @@
 //! ([`MAX_URL`] bytes of URL, [`MAX_TAG`] bytes of tag), which bounds what a stream holds
 //! back; in practice only the unterminated construct at the end of a chunk is held.
 
-use super::overlong::{open_markdown_start, overlong_markdown};
-use super::rendered_urls::{Rendered, UrlUse, may_render_urls, open_tag_start, render};
+use super::overlong::{
+    Extent, link_tails, open_markdown_start, overlong_markdown, overlong_markdown_skipping,
+};
+use super::rendered_urls::{
+    Rendered, TagSpans, UrlUse, code_spans, html_urls_skipping, may_render_urls, open_tag_start,
+    render,
+};
 use super::{Detections, Detector, trailing_word_start};
 use crate::engine::Context;
 use crate::error::GuardError;
@@ -146,7 +151,7 @@ impl Detector for ExfiltrationDetector {
             return Ok(());
         }
         let haystack = text.text();
-        let rendered = if may_render_urls(haystack) {
+        let mut rendered = if may_render_urls(haystack) {
             render(haystack)
         } else {
             Rendered::default()
@@ -156,6 +161,48 @@ impl Detector for ExfiltrationDetector {
         // whole (so the stream and the whole text report the same).
         let mut overlong = rendered.overlong.clone();
         overlong.extend(overlong_markdown(haystack));
+        // Inside code a renderer reads no tag and no image (`if a<b` with no `>` is not
+        // an open tag): the code of the text as the client gets it, or, in a stream
+        // window, only the code the stream proved (`code_fences.rs`).
+        if !overlong.is_empty() {
+            let parsed;
+            let code = match text.known_code() {
+                Some(code) => code,
+                None => {
+                    parsed = code_spans(text.original());
+                    parsed.as_slice()
+                }
+            };
+            let in_code = |pos: usize| {
+                let (at, _) = text.span_to_original(pos, pos + 1);
+                code.iter().any(|c| c.contains(&at))
+            };
+            let before = overlong.len();
+            if !code.is_empty() {
+                overlong.retain(|span| !in_code(span.start));
+            }
+            if overlong.len() < before {
+                // A construct read from code may have swallowed real ones after it (the
+                // tokenizer does not restart inside a tag it read): read the text again
+                // with code as text, and keep what that finds besides.
+                let mut again = Vec::new();
+                html_urls_skipping(
+                    haystack,
+                    0,
+                    &mut rendered.urls,
+                    Some(TagSpans {
+                        tags: &mut rendered.tags,
+                        handlers: &mut rendered.handlers,
+                        overlong: &mut again,
+                    }),
+                    &in_code,
+                );
+                again.extend(overlong_markdown_skipping(haystack, &in_code));
+                overlong.extend(again);
+                rendered.urls.sort_by_key(|u| (u.span.start, u.span.end));
+                rendered.urls.dedup();
+            }
+        }
         // What this call reported (normalised byte spans): a construct that several
         // passes find (a pattern and the parser) is reported once.
         let mut reported: Vec<(usize, usize, &'static str)> = Vec::new();
@@ -251,6 +298,12 @@ impl Detector for ExfiltrationDetector {
                 }
             }
         }
+        // Spans of what the parser read as images and links, for the orphan tails below.
+        let rendered_spans: Vec<std::ops::Range<usize>> = if haystack.contains("](") {
+            rendered.urls.iter().map(|u| u.span.clone()).collect()
+        } else {
+            Vec::new()
+        };
         // The renderer's own reading: every image, link, autolink, reference definition
         // and raw-HTML URL that CommonMark and HTML give (see `rendered_urls`).
         for found in rendered.urls {
@@ -263,6 +316,36 @@ impl Detector for ExfiltrationDetector {
                 UrlUse::MarkdownLink | UrlUse::HtmlLink => "LINK_EXFILTRATION",
             };
             push(found.span.start, found.span.end, entity, score);
+        }
+        // A link tail (`](…)`) that no image or link of the text holds: its `[` is out
+        // of reach (a stream window that starts inside link text padded across lines),
+        // so it is judged as a link on its own, and a stream flags what the whole text
+        // flags as the whole link. Not in code, which renders no link.
+        if !rendered_spans.is_empty() || haystack.contains("](") {
+            let mut code: Option<Vec<std::ops::Range<usize>>> = None;
+            for tail in link_tails(haystack) {
+                let Extent::Closed(end) = tail.extent else {
+                    continue;
+                };
+                if rendered_spans
+                    .iter()
+                    .any(|s| s.start <= tail.start && tail.start < s.end)
+                {
+                    continue;
+                }
+                let inside = &haystack[tail.start + 2..end - 1];
+                let Some(score) = self.judge_url(tail_destination(inside), false) else {
+                    continue;
+                };
+                let code = code.get_or_insert_with(|| {
+                    text.known_code()
+                        .map_or_else(|| code_spans(text.original()), <[_]>::to_vec)
+                });
+                let (at, _) = text.span_to_original(tail.start, tail.start + 1);
+                if !code.iter().any(|c| c.contains(&at)) {
+                    push(tail.start, end, "LINK_EXFILTRATION", score);
+                }
+            }
         }
         if self.html {
             for m in self.html_exec.find_iter(haystack) {
@@ -342,6 +425,16 @@ impl Detector for ExfiltrationDetector {
             start = floor_char_boundary(text, start);
         }
         text.len() - start
+    }
+}
+
+/// The destination of a link tail's inside (what lies between `](` and `)`): after
+/// leading blanks, up to the `>` of `<…>` or to the first blank.
+fn tail_destination(inside: &str) -> &str {
+    let d = inside.trim_start_matches([' ', '\t', '\n', '\r']);
+    match d.strip_prefix('<') {
+        Some(angled) => angled.split('>').next().unwrap_or(angled),
+        None => d.split([' ', '\t', '\n', '\r']).next().unwrap_or(d),
     }
 }
 

@@ -9,7 +9,11 @@
 //! `OVERLONG_MARKUP`, a finding the policy acts on like any exfiltration (the default
 //! output policy redacts it, which removes the construct's opening and so neutralises
 //! what follows). The decision depends only on the construct's first bound-plus-one
-//! bytes, which a stream always holds, so a stream and the whole text agree.
+//! bytes, which a stream always holds, so a stream and the whole text agree. A construct
+//! that starts in code is not one (CommonMark renders no HTML or markdown there: `if
+//! a<b` with no `>` opens no tag): the whole text skips those in any code the parser
+//! finds; a stream only those in the fenced code it proved (`code_fences.rs`), so there
+//! a stream may be stricter than the whole text, never laxer.
 //!
 //! The constructs and their bounds:
 //! - an HTML tag (as the tag tokenizer of [`super::rendered_urls`] reads it: quoted
@@ -58,12 +62,18 @@ pub(crate) fn overlong_span(text: &str, start: usize, bound: usize) -> Range<usi
 
 /// Every markdown image alt text of `text` (`![` to its matching `]`), in order.
 pub(crate) fn image_labels(text: &str) -> Vec<Construct> {
+    image_labels_skipping(text, &|_| false)
+}
+
+/// [`image_labels`], passing over a `![` at a byte that `in_code` accepts (code renders
+/// no image), so that one read from code cannot hide a real one after it.
+fn image_labels_skipping(text: &str, in_code: &dyn Fn(usize) -> bool) -> Vec<Construct> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(found) = memchr::memmem::find(&b[from..], b"![") {
         let start = from + found;
-        if start > 0 && b[start - 1] == b'\\' && !escaped(b, start - 1) {
+        if in_code(start) || (start > 0 && b[start - 1] == b'\\' && !escaped(b, start - 1)) {
             from = start + 2;
             continue;
         }
@@ -137,11 +147,23 @@ fn blank_line_after(b: &[u8], i: usize) -> Option<Extent> {
 /// Every link or image tail of `text` (`](` to its `)`), in order. A `](` inside a tail
 /// already read does not start another.
 pub(crate) fn link_tails(text: &str) -> Vec<Construct> {
+    link_tails_skipping(text, &|_| false)
+}
+
+/// [`link_tails`], passing over a `](` at a byte that `in_code` accepts.
+fn link_tails_skipping(text: &str, in_code: &dyn Fn(usize) -> bool) -> Vec<Construct> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(found) = memchr::memmem::find(&b[from..], b"](") {
         let start = from + found;
+        if in_code(start) {
+            from = start + 2;
+            if from >= b.len() {
+                break;
+            }
+            continue;
+        }
         let extent = tail_extent(b, start);
         out.push(Construct { start, extent });
         from = match extent {
@@ -264,16 +286,24 @@ fn tail_extent(b: &[u8], start: usize) -> Extent {
 /// The spans of the overlong markdown constructs of `text` (tags come from the tag
 /// tokenizer, see [`super::rendered_urls::Rendered::overlong`]).
 pub(crate) fn overlong_markdown(text: &str) -> Vec<Range<usize>> {
+    overlong_markdown_skipping(text, &|_| false)
+}
+
+/// [`overlong_markdown`], passing over constructs that start at a byte `in_code` accepts.
+pub(crate) fn overlong_markdown_skipping(
+    text: &str,
+    in_code: &dyn Fn(usize) -> bool,
+) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     if !text.contains('[') {
         return out;
     }
-    for c in image_labels(text) {
+    for c in image_labels_skipping(text, in_code) {
         if c.extent == Extent::Overlong {
             out.push(overlong_span(text, c.start, MAX_TAG + 1));
         }
     }
-    for c in link_tails(text) {
+    for c in link_tails_skipping(text, in_code) {
         if c.extent == Extent::Overlong {
             out.push(overlong_span(text, c.start, MAX_URL + 1));
         }

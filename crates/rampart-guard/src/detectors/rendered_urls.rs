@@ -183,6 +183,49 @@ pub(crate) fn render(text: &str) -> Rendered {
     rendered
 }
 
+/// The code of `text` as a CommonMark renderer reads it (code spans with their
+/// backticks, fenced and indented code blocks with their fences), as code-point ranges:
+/// there, `<` opens no tag and `![` no image. Read on the text as the client gets it,
+/// not on the normalised text, where a look-alike or an invisible character could make
+/// a fence the client never sees.
+pub(crate) fn code_spans(text: &str) -> Vec<Range<usize>> {
+    if !text.contains('`') && !text.contains('~') && !text.contains("    ") && !text.contains('\t')
+    {
+        return Vec::new();
+    }
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut bytes = Vec::new();
+    let mut block: Option<usize> = None;
+    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        match event {
+            Event::Code(_) => bytes.push(range),
+            Event::Start(Tag::CodeBlock(_)) => block = Some(range.start),
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(start) = block.take() {
+                    bytes.push(start..range.end);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Byte offsets → code points, in one pass (the ranges come in text order).
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut at_byte, mut at_cp) = (0usize, 0usize);
+    let mut cp_of = |b: usize| {
+        at_cp += text[at_byte..b].chars().count();
+        at_byte = b;
+        at_cp
+    };
+    for r in bytes {
+        let start = cp_of(r.start);
+        let end = cp_of(r.end.max(r.start));
+        out.push(start..end);
+    }
+    out
+}
+
 /// The images, links and reference definitions of `text` read by a renderer that does
 /// not pass raw HTML through (most chat clients escape it): there, markdown inside a tag
 /// (`<a href="x ![a [b]](https://…)">`) is rendered, which a renderer with raw HTML reads
@@ -288,9 +331,21 @@ pub(crate) fn html_urls(
     html: &str,
     base: usize,
     out: &mut Vec<RenderedUrl>,
-    mut spans: Option<TagSpans<'_>>,
+    spans: Option<TagSpans<'_>>,
 ) {
-    walk_tags(html, |tag| {
+    html_urls_skipping(html, base, out, spans, &|_| false);
+}
+
+/// [`html_urls`], reading a `<` at a byte of `html` that `in_code` accepts as text (code
+/// renders no tag), so that a tag read from code cannot swallow real ones after it.
+pub(crate) fn html_urls_skipping(
+    html: &str,
+    base: usize,
+    out: &mut Vec<RenderedUrl>,
+    mut spans: Option<TagSpans<'_>>,
+    in_code: &dyn Fn(usize) -> bool,
+) {
+    walk_tags_skipping(html, in_code, |tag| {
         let OpeningTag {
             start,
             end,
@@ -376,11 +431,24 @@ pub(crate) struct OpeningTag<'a> {
 /// manner of the HTML standard's tag states: a tag runs from `<` and a letter to the first
 /// `>` outside a quoted attribute value (or the end of the text), comments to `-->`;
 /// closing tags are skipped like text. Each byte is read once.
-pub(crate) fn walk_tags<'a>(html: &'a str, mut f: impl FnMut(OpeningTag<'a>)) {
+pub(crate) fn walk_tags<'a>(html: &'a str, f: impl FnMut(OpeningTag<'a>)) {
+    walk_tags_skipping(html, &|_| false, f);
+}
+
+/// [`walk_tags`], reading a `<` at a byte that `in_code` accepts as text.
+fn walk_tags_skipping<'a>(
+    html: &'a str,
+    in_code: &dyn Fn(usize) -> bool,
+    mut f: impl FnMut(OpeningTag<'a>),
+) {
     let b = html.as_bytes();
     let mut pos = 0;
     while let Some(found) = memchr::memchr(b'<', &b[pos..]) {
         let start = pos + found;
+        if in_code(start) {
+            pos = start + 1;
+            continue;
+        }
         let rest = &b[start + 1..];
         if rest.starts_with(b"!--") {
             pos = memchr::memmem::find(&rest[3..], b"-->").map_or(b.len(), |e| start + 4 + e + 3);
