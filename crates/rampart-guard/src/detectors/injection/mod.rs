@@ -50,11 +50,11 @@
 //!
 //! | `injection_threshold` | held-out TPR | held-out FPR | InjecGuard / XSTest / MITRE | what it means |
 //! |---|---:|---:|---|---|
-//! | 0.8 | 23.5 % | 0.4 % | 0.2 % / 0 % / 0 % | strong rules only |
-//! | 0.7 | 28.0 % | 0.5 % | 0.6 % / 0 % / 0 % | |
-//! | 0.5 (default) | 37.0 % | 0.9 % | 1.8 % / 0 % / 0 % | development set: 22.4 % of attacks, 3.2 % of benign flagged |
-//! | 0.4 | 38.5 % | 1.3 % | 3.1 % / 0 % / 0 % | over-defence above the 2 % target |
-//! | 0.3 | 42.3 % | 1.8 % | 4.9 % / 0 % / 0 % | |
+//! | 0.8 | 22.1 % | 0.4 % | 0.2 % / 0 % / 0 % | strong rules only |
+//! | 0.7 | 25.3 % | 0.5 % | 0.8 % / 0 % / 0 % | |
+//! | 0.5 (default) | 36.7 % | 0.8 % | 1.6 % / 0 % / 0 % | development set: 22.4 % of attacks, 2.1 % of benign flagged |
+//! | 0.4 | 39.6 % | 1.5 % | 2.7 % / 0 % / 0 % | over-defence above the 2 % target |
+//! | 0.3 | 43.5 % | 2.6 % | 5.7 % / 0 % / 0 % | |
 //!
 //! On the development set the previous noisy-or alone flagged 13.7 % of benign texts at
 //! 0.5 (an analyst's paste, a unit test, a translation or prompt-writing request: one rule
