@@ -102,20 +102,20 @@ impl Model {
         // Each window's distinct features (binary term frequency: repeating a word does
         // not add to the logit), scaled by the square root of their number.
         let mut best = (f32::NEG_INFINITY, (0, 0));
-        features::visit_windows(bytes, |(first, end), distinct| {
-            let sum: i64 = distinct
-                .iter()
-                .map(|&b| i64::from(weights[usize::from(b)] as i8))
-                .sum();
-            let logit = if distinct.is_empty() {
-                base
-            } else {
-                base + self.scale * sum as f32 / (distinct.len() as f32).sqrt()
-            };
-            if logit > best.0 {
-                best = (logit, (first * BLOCK, (end * BLOCK).min(bytes.len())));
-            }
-        });
+        features::visit_window_sums(
+            bytes,
+            |b| i64::from(weights[usize::from(b)] as i8),
+            |(first, end), sum, count| {
+                let logit = if count == 0 {
+                    base
+                } else {
+                    base + self.scale * sum as f32 / (count as f32).sqrt()
+                };
+                if logit > best.0 {
+                    best = (logit, (first * BLOCK, (end * BLOCK).min(bytes.len())));
+                }
+            },
+        );
         let (logit, span) = best;
         (sigmoid(logit), span)
     }

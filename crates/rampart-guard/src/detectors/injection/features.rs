@@ -235,6 +235,7 @@ const _: () = assert!(BITS <= 16);
 /// counts once per window, however often it repeats. Fixed memory on the stack (about
 /// 6 KiB), no allocation: each block's features are sorted and deduplicated once, and a
 /// window's set is the merge of its blocks' sets.
+#[cfg_attr(not(any(test, feature = "training")), allow(dead_code))]
 pub fn visit_windows(text: &[u8], mut f: impl FnMut((usize, usize), &[u16])) {
     let mut state = Distinct {
         blocks: block_count(text.len()),
@@ -262,8 +263,137 @@ pub fn visit_windows(text: &[u8], mut f: impl FnMut((usize, usize), &[u16])) {
     }
 }
 
+/// What [`visit_windows`] gives the classifier, without building each window's set:
+/// `f((first_block, end_block), sum, count)` for every window of [`windows`], in order,
+/// where `count` is the number of distinct features of the window and `sum` the sum of
+/// `weight` over them. The detector's hot path (`classifier.rs`); equal to summing
+/// `weight` over [`visit_windows`]'s sets (tested), at a cost linear in the features:
+///
+/// - a text of at most [`WINDOW_BLOCKS`] blocks (1 KiB, most messages) has one window:
+///   a bitset of the 2^16 buckets (8 KiB on the stack) marks the features seen;
+/// - a longer text slides: per bucket, how many of the window's blocks hold it (64 KiB of
+///   counters on the stack), updated as a block's distinct features enter and leave.
+#[inline]
+pub fn visit_window_sums(
+    text: &[u8],
+    weight: impl Fn(u16) -> i64,
+    mut f: impl FnMut((usize, usize), i64, u32),
+) {
+    let blocks = block_count(text.len());
+    if blocks <= WINDOW_BLOCKS {
+        let mut seen = [0u64; BUCKETS / 64];
+        let (mut sum, mut count) = (0i64, 0u32);
+        visit(text, |_, bucket| {
+            let (word, bit) = (
+                (bucket as usize >> 6) & (BUCKETS / 64 - 1),
+                1u64 << (bucket & 63),
+            );
+            if seen[word] & bit == 0 {
+                seen[word] |= bit;
+                sum += weight(bucket as u16);
+                count += 1;
+            }
+        });
+        f((0, blocks), sum, count);
+    } else {
+        slide_window_sums(text, blocks, &weight, &mut f);
+    }
+}
+
+/// The sliding part of [`visit_window_sums`], out of line so that a short text does not
+/// reserve its 64 KiB of stack.
+#[inline(never)]
+fn slide_window_sums(
+    text: &[u8],
+    blocks: usize,
+    weight: &impl Fn(u16) -> i64,
+    f: &mut impl FnMut((usize, usize), i64, u32),
+) {
+    struct Slide {
+        /// Per bucket: how many blocks of the window hold it (at most [`WINDOW_BLOCKS`]).
+        held: [u8; BUCKETS],
+        ring: [[u16; BLOCK_CAP]; WINDOW_BLOCKS],
+        lens: [usize; WINDOW_BLOCKS],
+        current: usize,
+        sum: i64,
+        count: u32,
+    }
+    impl Slide {
+        fn push(&mut self, bucket: u16) {
+            let slot = self.current % WINDOW_BLOCKS;
+            if self.lens[slot] == BLOCK_CAP {
+                self.lens[slot] = sort_dedup(&mut self.ring[slot]);
+                if self.lens[slot] == BLOCK_CAP {
+                    return;
+                }
+            }
+            self.ring[slot][self.lens[slot]] = bucket;
+            self.lens[slot] += 1;
+        }
+
+        /// The current block enters the window; the window ending with it is reported
+        /// once full, and its first block leaves.
+        fn end_block(
+            &mut self,
+            weight: &impl Fn(u16) -> i64,
+            f: &mut impl FnMut((usize, usize), i64, u32),
+        ) {
+            let b = self.current;
+            let slot = b % WINDOW_BLOCKS;
+            let len = sort_dedup(&mut self.ring[slot][..self.lens[slot]]);
+            self.lens[slot] = len;
+            for &bucket in &self.ring[slot][..len] {
+                let held = &mut self.held[usize::from(bucket)];
+                if *held == 0 {
+                    self.sum += weight(bucket);
+                    self.count += 1;
+                }
+                *held += 1;
+            }
+            if b + 1 < WINDOW_BLOCKS {
+                return;
+            }
+            f((b + 1 - WINDOW_BLOCKS, b + 1), self.sum, self.count);
+            // The window's first block leaves; its slot is the next block's.
+            let first = (b + 1) % WINDOW_BLOCKS;
+            for &bucket in &self.ring[first][..self.lens[first]] {
+                let held = &mut self.held[usize::from(bucket)];
+                *held -= 1;
+                if *held == 0 {
+                    self.sum -= weight(bucket);
+                    self.count -= 1;
+                }
+            }
+            self.lens[first] = 0;
+        }
+    }
+    let mut s = Slide {
+        held: [0; BUCKETS],
+        ring: [[0; BLOCK_CAP]; WINDOW_BLOCKS],
+        lens: [0; WINDOW_BLOCKS],
+        current: 0,
+        sum: 0,
+        count: 0,
+    };
+    visit(text, |b, bucket| {
+        while s.current < b {
+            s.end_block(weight, f);
+            s.current += 1;
+        }
+        s.push(bucket as u16);
+    });
+    loop {
+        s.end_block(weight, f);
+        if s.current + 1 >= blocks {
+            break;
+        }
+        s.current += 1;
+    }
+}
+
 /// The per-block sets of [`visit_windows`]: the last [`WINDOW_BLOCKS`] blocks' features
 /// in a ring, the current block's in slot `current % WINDOW_BLOCKS`.
+#[cfg_attr(not(any(test, feature = "training")), allow(dead_code))]
 struct Distinct {
     blocks: usize,
     ring: [[u16; BLOCK_CAP]; WINDOW_BLOCKS],
@@ -272,6 +402,7 @@ struct Distinct {
     current: usize,
 }
 
+#[cfg_attr(not(any(test, feature = "training")), allow(dead_code))]
 impl Distinct {
     #[inline]
     fn push(&mut self, bucket: u16) {
@@ -416,6 +547,46 @@ mod tests {
             want.sort_unstable();
             want.dedup();
             assert_eq!(set, want);
+        }
+    }
+
+    #[test]
+    fn window_sums_equal_the_sums_over_the_window_sets() {
+        // Pseudo-random weights and texts of every length class, with repeats.
+        let weight = |b: u16| (i64::from(b) * 2_654_435_761 % 255) - 127;
+        let mut rng = crate::test_rng::xorshift(0x5eed);
+        let words = [
+            "ignore",
+            "the",
+            "previous",
+            "instructions",
+            "hello",
+            "!!",
+            "<|im_start|>",
+            "système",
+            "中文字符",
+            "x]{",
+            "\n",
+            "42",
+        ];
+        for len in [0usize, 1, 5, 60, 200, 300, 500, 900, 1500, 4000] {
+            let mut text = String::new();
+            while text.len() < len * 3 {
+                text.push_str(words[(rng() % words.len() as u64) as usize]);
+                text.push(if rng().is_multiple_of(4) { '\n' } else { ' ' });
+            }
+            text.push_str(&" ".repeat((rng() % 700) as usize));
+            let mut want = Vec::new();
+            visit_windows(text.as_bytes(), |w, set| {
+                want.push((
+                    w,
+                    set.iter().map(|&b| weight(b)).sum::<i64>(),
+                    set.len() as u32,
+                ));
+            });
+            let mut got = Vec::new();
+            visit_window_sums(text.as_bytes(), weight, |w, s, n| got.push((w, s, n)));
+            assert_eq!(got, want, "{len}");
         }
     }
 
