@@ -321,14 +321,7 @@ fn slide_window_sums(
     impl Slide {
         fn push(&mut self, bucket: u16) {
             let slot = self.current % WINDOW_BLOCKS;
-            if self.lens[slot] == BLOCK_CAP {
-                self.lens[slot] = sort_dedup(&mut self.ring[slot]);
-                if self.lens[slot] == BLOCK_CAP {
-                    return;
-                }
-            }
-            self.ring[slot][self.lens[slot]] = bucket;
-            self.lens[slot] += 1;
+            push_capped(&mut self.ring[slot], &mut self.lens[slot], bucket);
         }
 
         /// The current block enters the window; the window ending with it is reported
@@ -407,14 +400,7 @@ impl Distinct {
     #[inline]
     fn push(&mut self, bucket: u16) {
         let slot = self.current % WINDOW_BLOCKS;
-        if self.lens[slot] == BLOCK_CAP {
-            self.lens[slot] = sort_dedup(&mut self.ring[slot]);
-            if self.lens[slot] == BLOCK_CAP {
-                return;
-            }
-        }
-        self.ring[slot][self.lens[slot]] = bucket;
-        self.lens[slot] += 1;
+        push_capped(&mut self.ring[slot], &mut self.lens[slot], bucket);
     }
 
     /// Deduplicate the current block and report the window that ends with it, if one
@@ -458,6 +444,20 @@ impl Distinct {
         }
         f((first, b + 1), &self.merged[..out]);
     }
+}
+
+/// Append `bucket` to a block's `len` features; when the block is full, deduplicate it
+/// first, and past [`BLOCK_CAP`] distinct features drop the new one (bounded memory).
+#[inline]
+fn push_capped(block: &mut [u16; BLOCK_CAP], len: &mut usize, bucket: u16) {
+    if *len == BLOCK_CAP {
+        *len = sort_dedup(block);
+        if *len == BLOCK_CAP {
+            return;
+        }
+    }
+    block[*len] = bucket;
+    *len += 1;
 }
 
 /// Sort `xs` and move its distinct values to the front; their number.
