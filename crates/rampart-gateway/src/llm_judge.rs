@@ -4,7 +4,9 @@
 //! # Contract
 //!
 //! It is an [`ExternalInjectionClassifier`] of the guard, so like the HTTP classifier its
-//! opinion can only raise the injection score (`max`), and a failure is handled by
+//! opinion can only raise the injection score (`max`); when it decides, the finding is
+//! `INJECTION_JUDGE` (the classifier server's is `INJECTION_EXTERNAL`; both can be
+//! configured, the server asked first and the judge with the score it left); a failure is handled by
 //! `on_error`: the other tiers' decision stands, or the request is refused (503). It is
 //! consulted only for combined scores inside `band` (`consults`): below, the cheap and
 //! semantic tiers are trusted; at the threshold and above, they already decided.
@@ -289,6 +291,11 @@ impl LlmJudge {
 impl ExternalInjectionClassifier for LlmJudge {
     fn name(&self) -> &str {
         &self.settings.name
+    }
+
+    /// The audit log tells a judge's block from a classifier server's.
+    fn entity(&self) -> &'static str {
+        "INJECTION_JUDGE"
     }
 
     fn classify(&self, text: &str, ctx: &Context) -> Result<f32, ExternalError> {

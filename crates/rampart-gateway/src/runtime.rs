@@ -171,6 +171,9 @@ impl Runtime {
                 None => {}
             }
         }
+        // After the classifier server (attached above): the judge, asked only inside its
+        // band, sees the score the server left, so a text the server already flagged costs
+        // no model call.
         if let Some(judge) = &config.guard.llm_judge {
             let judge = build_judge(judge.get_ref(), &providers, &models)
                 .map_err(|e| invalid(format!("`guard.llm_judge`: {e}")))?;

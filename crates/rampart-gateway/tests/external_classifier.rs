@@ -208,6 +208,29 @@ async fn benign_text_passes_when_the_server_agrees() {
     assert!(external_count("cached") > cached);
 }
 
+#[test]
+fn the_classifier_server_and_the_llm_judge_can_be_configured_together() {
+    // The judge names one of the config's models; the classifier server is unchanged.
+    let judge = "[[models]]\nname = \"judge\"\nprovider = \"mock\"\nupstream_model = \"mock\"\n\n\
+                 [guard.llm_judge]\nmodel = \"judge\"\n";
+    let both = config_text(&format!(
+        "{}\n{judge}",
+        external("http://127.0.0.1:9/predict", "")
+    ));
+    Config::from_toml(&both, "test.toml")
+        .unwrap()
+        .validate()
+        .unwrap();
+    // Each section is still checked with the other present.
+    let bad = both.replace("model = \"judge\"", "model = \"nope\"");
+    let err = Config::from_toml(&bad, "test.toml")
+        .unwrap()
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("guard.llm_judge.model"), "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_the_built_in_path_allows_is_blocked_when_the_server_scores_it_as_injection() {
     let _serial = SERIAL.lock().await;

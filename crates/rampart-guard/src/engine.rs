@@ -80,7 +80,7 @@ pub struct Guard {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InjectionExtras {
     model: Option<InjectionModel>,
-    external: Option<Arc<dyn ExternalInjectionClassifier>>,
+    external: Vec<Arc<dyn ExternalInjectionClassifier>>,
     semantic: Option<Arc<dyn SemanticInjectionScorer>>,
 }
 
@@ -91,7 +91,7 @@ impl InjectionExtras {
         if let Some(model) = &self.model {
             d = d.with_model(model.0.clone());
         }
-        if let Some(external) = &self.external {
+        for external in &self.external {
             d = d.with_external(external.clone());
         }
         if let Some(semantic) = &self.semantic {
@@ -130,9 +130,14 @@ impl GuardBuilder {
     /// failures follow its [`on_error`].
     ///
     /// [inspects]: ExternalInjectionClassifier::inspects
+    /// Call it again to attach several (the gateway's classifier server and its LLM
+    /// judge): they are asked in the order attached, each with the score the ones before
+    /// it left, and the finding of the one that decided is named by its [`entity`].
+    ///
     /// [`on_error`]: ExternalInjectionClassifier::on_error
+    /// [`entity`]: ExternalInjectionClassifier::entity
     pub fn external_injection(mut self, external: Arc<dyn ExternalInjectionClassifier>) -> Self {
-        self.extras.external = Some(external);
+        self.extras.external.push(external);
         self
     }
 

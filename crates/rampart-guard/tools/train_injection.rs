@@ -141,32 +141,19 @@ fn load(path: &str, rows: &mut Vec<Row>, stack_only: bool) {
 }
 
 fn windows_of(text: &str) -> Vec<Vec<(u32, f32)>> {
-    let blocks = features::block_count(text.len());
-    let mut per_block: Vec<Vec<u32>> = vec![Vec::new(); blocks];
-    features::visit(text.as_bytes(), |b, f| per_block[b].push(f));
-    let all: Vec<(usize, usize)> = features::windows(blocks).collect();
+    // The detector's own windows and distinct features (binary term frequency).
+    let mut all: Vec<Vec<u16>> = Vec::new();
+    features::visit_windows(text.as_bytes(), |_, distinct| all.push(distinct.to_vec()));
     let take = all.len().min(MAX_WINDOWS);
     (0..take)
         .map(|i| {
-            let (s, e) = all[if take == 1 {
+            let set = &all[if take == 1 {
                 0
             } else {
                 i * (all.len() - 1) / (take - 1)
             }];
-            let mut feats: Vec<u32> = per_block[s..e].iter().flatten().copied().collect();
-            let n = feats.len().max(1) as f32;
-            feats.sort_unstable();
-            let mut out: Vec<(u32, f32)> = Vec::new();
-            for f in feats {
-                match out.last_mut() {
-                    Some((g, c)) if *g == f => *c += 1.0,
-                    _ => out.push((f, 1.0)),
-                }
-            }
-            for (_, c) in &mut out {
-                *c /= n.sqrt();
-            }
-            out
+            let v = 1.0 / (set.len().max(1) as f32).sqrt();
+            set.iter().map(|&f| (u32::from(f), v)).collect()
         })
         .collect()
 }

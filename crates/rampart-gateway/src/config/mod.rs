@@ -38,7 +38,7 @@
 //! enabled = "auto"                    # on when installed | "on" (required) | "off"
 //! cascade = "all"                     # or "uncertain": only texts in uncertain_band
 //!
-//! [guard.llm_judge]                   # optional, instead of external_classifier: a model
+//! [guard.llm_judge]                   # optional (also with external_classifier): a model
 //!                                     # of [[models]] judges the uncertain texts
 //! model = "gpt-4o-mini"
 //! band = [0.15, 0.5]                  # combined scores it is asked about

@@ -235,19 +235,13 @@ impl Config {
         ConfigError::report(errors)
     }
 
-    /// `[guard.llm_judge]`: a model of this config, numbers in range, and not together with
-    /// `[guard.external_classifier]` (the guard has one external opinion).
+    /// `[guard.llm_judge]`: a model of this config, numbers in range. It may be configured
+    /// with `[guard.external_classifier]`: the guard asks the classifier server first and
+    /// the judge with the score the server left (see `runtime.rs`).
     fn validate_llm_judge(&self, judge: &Spanned<LlmJudgeConfig>) -> Result<(), ConfigError> {
         let j = judge.get_ref();
         let key = |k: &str| format!("guard.llm_judge.{k}");
         let at = |span: std::ops::Range<usize>| if span.end > 0 { span } else { judge.span() };
-        if self.guard.external_classifier.is_some() {
-            return Err(self.invalid(
-                judge.span(),
-                "guard.llm_judge",
-                "cannot be combined with [guard.external_classifier] yet: choose one",
-            ));
-        }
         let model = j.model.get_ref();
         if !self
             .models

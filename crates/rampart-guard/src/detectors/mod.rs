@@ -55,8 +55,8 @@ pub struct InjectionTiers {
     pub classifier: f32,
     /// The semantic tier's probability, when one is attached and inspects the text.
     pub semantic: Option<f32>,
-    /// The external classifier's probability, when one is attached and inspects the text
-    /// (0 when it failed and the guard fell back).
+    /// The highest probability of the external classifiers attached that were asked
+    /// about the text (0 for one that failed when the guard fell back).
     pub external: Option<f32>,
 }
 

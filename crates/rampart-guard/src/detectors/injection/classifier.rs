@@ -8,7 +8,8 @@
 //! bias + untrusted_weight * [role is tool/document] + scale * Σ weight[bucket] / sqrt(n)
 //! ```
 //!
-//! over the `n` features of the window (see [`super::features`]). The text is
+//! over the `n` distinct features of the window (see [`super::features`]: a feature
+//! counts once per window, so repeating words cannot raise the score). The text is
 //! scored in sliding windows of 1 KiB and the best window wins, so an instruction hidden in
 //! a long e-mail or web page is not diluted by the benign text around it. One pass, no
 //! allocation, constant memory.
@@ -16,7 +17,7 @@
 //! Retrain with `cargo run --release -p rampart-guard --features training --bin train_injection -- train`
 //! (see `training/README.md`).
 
-use super::features::{self, BLOCK, BUCKETS, WINDOW_BLOCKS};
+use super::features::{self, BLOCK, BUCKETS};
 use std::borrow::Cow;
 
 /// The embedded model file.
@@ -92,38 +93,30 @@ impl Model {
             } else {
                 0.0
             };
-        // A fixed-size view of the weights: the bucket index is below `BUCKETS` by
-        // construction, so the lookup in the hot loop needs no bounds check.
+        // A fixed-size view of the weights: a `u16` bucket is below `BUCKETS` (2^16), so
+        // the lookup needs no bounds check.
         let weights: &[u8; BUCKETS] = match self.weights.as_ref().try_into() {
             Ok(w) => w,
             Err(_) => return (sigmoid(base), (0, 0)),
         };
-        let mut windows = Windows {
-            base,
-            scale: self.scale,
-            len: bytes.len(),
-            ring: [(0, 0); WINDOW_BLOCKS],
-            block: 0,
-            sum: 0,
-            count: 0,
-            best: (f32::NEG_INFINITY, (0, 0)),
-        };
-        // The per-feature work is two additions; block changes (one per `BLOCK` bytes)
-        // go through `Windows::advance`, out of line, so that this closure inlines.
-        features::visit(bytes, |b, bucket| {
-            if b != windows.block {
-                windows.advance(b);
-            }
-            windows.sum += i64::from(weights[(bucket as usize) & (BUCKETS - 1)] as i8);
-            windows.count += 1;
-        });
-        // Blocks after the last feature (trailing white space) add nothing; close the
-        // last block that has one, and score short texts as one window.
-        let blocks = features::block_count(bytes.len());
-        windows.ring[windows.block % WINDOW_BLOCKS] = (windows.sum, windows.count);
-        let all = blocks < WINDOW_BLOCKS || windows.block + 1 < WINDOW_BLOCKS;
-        windows.close(windows.block, all);
-        let (logit, span) = windows.best;
+        // Each window's distinct features (binary term frequency: repeating a word does
+        // not add to the logit), scaled by the square root of their number.
+        let mut best = (f32::NEG_INFINITY, (0, 0));
+        features::visit_window_sums(
+            bytes,
+            |b| i64::from(weights[usize::from(b)] as i8),
+            |(first, end), sum, count| {
+                let logit = if count == 0 {
+                    base
+                } else {
+                    base + self.scale * sum as f32 / (count as f32).sqrt()
+                };
+                if logit > best.0 {
+                    best = (logit, (first * BLOCK, (end * BLOCK).min(bytes.len())));
+                }
+            },
+        );
+        let (logit, span) = best;
         (sigmoid(logit), span)
     }
 }
@@ -154,56 +147,6 @@ fn header(bytes: &[u8]) -> Result<(f32, f32, f32), ModelError> {
         return Err(ModelError::NotFinite);
     }
     Ok((scale, bias, untrusted))
-}
-
-/// The sliding-window state of [`Model::score`]: per-block (sum of weights, feature
-/// count) of the last [`WINDOW_BLOCKS`] blocks, the running sums of the current block, and
-/// the best window so far.
-struct Windows {
-    base: f32,
-    scale: f32,
-    len: usize,
-    ring: [(i64, u32); WINDOW_BLOCKS],
-    block: usize,
-    sum: i64,
-    count: u32,
-    best: (f32, (usize, usize)),
-}
-
-impl Windows {
-    /// The features now fall in block `b` (> the current one): store the current block,
-    /// close it and any empty blocks in between, and start `b`.
-    #[inline(never)]
-    fn advance(&mut self, b: usize) {
-        self.ring[self.block % WINDOW_BLOCKS] = (self.sum, self.count);
-        while self.block < b {
-            self.close(self.block, false);
-            self.block += 1;
-            self.ring[self.block % WINDOW_BLOCKS] = (0, 0);
-        }
-        self.sum = 0;
-        self.count = 0;
-    }
-
-    /// Score the window that ends with block `b` (only once it is full, unless `all`).
-    fn close(&mut self, b: usize, all: bool) {
-        if b + 1 < WINDOW_BLOCKS && !all {
-            return;
-        }
-        let (sum, n) = self
-            .ring
-            .iter()
-            .fold((0i64, 0u32), |(s, c), (bs, bc)| (s + bs, c + bc));
-        let logit = if n == 0 {
-            self.base
-        } else {
-            self.base + self.scale * sum as f32 / (n as f32).sqrt()
-        };
-        if logit > self.best.0 {
-            let first = (b + 1).saturating_sub(WINDOW_BLOCKS);
-            self.best = (logit, (first * BLOCK, ((b + 1) * BLOCK).min(self.len)));
-        }
-    }
 }
 
 /// The detector's score from the heuristic score `heuristic` and the classifier's
@@ -267,6 +210,28 @@ mod tests {
         ] {
             let (p, _) = m.score(text, false);
             assert!(p < 0.2, "{text}: {p}");
+        }
+    }
+
+    #[test]
+    fn repeating_a_text_does_not_raise_its_score() {
+        // A retrain on raw term counts scored a greeting repeated 40 times at 0.96.
+        let m = Model::embedded();
+        for (text, untrusted) in [
+            ("Hello! ", false),
+            ("Hi, how are you? ", false),
+            ("Thanks for your help, have a nice day. ", false),
+            ("Buenos días, ¿cómo estás? ", false),
+            ("The meeting is moved to Thursday at 10. ", true),
+        ] {
+            let (once, _) = m.score(text, untrusted);
+            for n in [2, 5, 40] {
+                let (many, _) = m.score(&text.repeat(n), untrusted);
+                assert!(
+                    many <= once.max(0.2) + 0.05,
+                    "{text} x{n}: {many} vs {once}"
+                );
+            }
         }
     }
 

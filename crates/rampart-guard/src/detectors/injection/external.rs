@@ -6,8 +6,11 @@
 //! opinion can only raise the score (`max`), never lower it, so a compromised or confused
 //! model server cannot un-block what the built-in path blocks.
 //!
-//! Attach one with [`GuardBuilder::external_injection`]; [`inspects`] says which texts
-//! it is asked about (e.g. only input, not every chunk of a streamed answer), so a
+//! Attach one or several with [`GuardBuilder::external_injection`] (the gateway's HTTP
+//! classifier and its LLM judge can both be configured): they are asked in the order
+//! attached, each with the score raised by the ones before it, and each names its own
+//! finding ([`entity`]) so an audit log tells which one decided. [`inspects`] says which
+//! texts one is asked about (e.g. only input, not every chunk of a streamed answer), so a
 //! network round trip is paid only where it matters.
 //!
 //! The call is synchronous because detectors are. An implementation backed by an async
@@ -16,6 +19,7 @@
 //!
 //! [`GuardBuilder::external_injection`]: crate::GuardBuilder::external_injection
 //! [`inspects`]: ExternalInjectionClassifier::inspects
+//! [`entity`]: ExternalInjectionClassifier::entity
 
 use crate::engine::Context;
 use crate::error::GuardError;
@@ -57,6 +61,13 @@ pub trait ExternalInjectionClassifier: Send + Sync + std::fmt::Debug {
     fn inspects(&self, ctx: &Context) -> bool {
         let _ = ctx;
         true
+    }
+
+    /// The entity name of the finding when this classifier's opinion raised the score to
+    /// the threshold: `INJECTION_EXTERNAL` by default (a model server); the gateway's LLM
+    /// judge reports `INJECTION_JUDGE`.
+    fn entity(&self) -> &'static str {
+        "INJECTION_EXTERNAL"
     }
 
     /// What to do when [`classify`](Self::classify) fails.

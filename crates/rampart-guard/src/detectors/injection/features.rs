@@ -16,8 +16,11 @@
 //! byte from about 1.4 to about 0.4 at similar held-out quality (see `bench/RESULTS.md`).
 //!
 //! The text is cut into blocks of [`BLOCK`] bytes; [`visit`] reports every feature with the
-//! block it ends in, so the classifier can score sliding windows of whole blocks from
-//! per-block sums without a second pass. This file has no dependency on the rest of the
+//! block it ends in, and [`visit_windows`] gives each sliding window of whole blocks its
+//! *distinct* features. A feature counts once per window however often it occurs (binary
+//! term frequency): with raw counts the logit of a repeated text grew with the square
+//! root of the repetitions (a greeting repeated 40 times scored 0.96 after a retrain), so
+//! repeating words could push any text over the threshold. This file has no dependency on the rest of the
 //! crate, and the trainer (`tools/train_injection.rs`, feature `training`) uses it through
 //! `rampart_guard::training`, so training and inference cannot drift apart.
 
@@ -218,6 +221,258 @@ fn emit_word(
     }
 }
 
+/// Most distinct features kept for one block. A block of [`BLOCK`] bytes yields at most
+/// about 1.5 features a byte (a one-letter word and a punctuation byte give a word, a
+/// bigram and a punctuation run), so no text reaches it; past it a block's further
+/// features are dropped, which bounds the memory whatever the input.
+pub const BLOCK_CAP: usize = 2 * BLOCK;
+
+// Buckets are stored as `u16`.
+const _: () = assert!(BITS <= 16);
+
+/// Call `f((first_block, end_block), distinct)` for every window of [`windows`], in
+/// order, with the window's distinct feature buckets in increasing order: each feature
+/// counts once per window, however often it repeats. Fixed memory on the stack (about
+/// 6 KiB), no allocation: each block's features are sorted and deduplicated once, and a
+/// window's set is the merge of its blocks' sets.
+#[cfg_attr(not(any(test, feature = "training")), allow(dead_code))]
+pub fn visit_windows(text: &[u8], mut f: impl FnMut((usize, usize), &[u16])) {
+    let mut state = Distinct {
+        blocks: block_count(text.len()),
+        ring: [[0; BLOCK_CAP]; WINDOW_BLOCKS],
+        lens: [0; WINDOW_BLOCKS],
+        merged: [0; BLOCK_CAP * WINDOW_BLOCKS],
+        current: 0,
+    };
+    visit(text, |b, bucket| {
+        while state.current < b {
+            state.end_block(&mut f);
+            state.current += 1;
+            state.lens[state.current % WINDOW_BLOCKS] = 0;
+        }
+        state.push(bucket as u16);
+    });
+    // Blocks after the last feature (trailing white space) still close their windows.
+    loop {
+        state.end_block(&mut f);
+        if state.current + 1 >= state.blocks {
+            break;
+        }
+        state.current += 1;
+        state.lens[state.current % WINDOW_BLOCKS] = 0;
+    }
+}
+
+/// What [`visit_windows`] gives the classifier, without building each window's set:
+/// `f((first_block, end_block), sum, count)` for every window of [`windows`], in order,
+/// where `count` is the number of distinct features of the window and `sum` the sum of
+/// `weight` over them. The detector's hot path (`classifier.rs`); equal to summing
+/// `weight` over [`visit_windows`]'s sets (tested), at a cost linear in the features:
+///
+/// - a text of at most [`WINDOW_BLOCKS`] blocks (1 KiB, most messages) has one window:
+///   a bitset of the 2^16 buckets (8 KiB on the stack) marks the features seen;
+/// - a longer text slides: per bucket, how many of the window's blocks hold it (64 KiB of
+///   counters on the stack), updated as a block's distinct features enter and leave.
+#[inline]
+pub fn visit_window_sums(
+    text: &[u8],
+    weight: impl Fn(u16) -> i64,
+    mut f: impl FnMut((usize, usize), i64, u32),
+) {
+    let blocks = block_count(text.len());
+    if blocks <= WINDOW_BLOCKS {
+        let mut seen = [0u64; BUCKETS / 64];
+        let (mut sum, mut count) = (0i64, 0u32);
+        visit(text, |_, bucket| {
+            let (word, bit) = (
+                (bucket as usize >> 6) & (BUCKETS / 64 - 1),
+                1u64 << (bucket & 63),
+            );
+            if seen[word] & bit == 0 {
+                seen[word] |= bit;
+                sum += weight(bucket as u16);
+                count += 1;
+            }
+        });
+        f((0, blocks), sum, count);
+    } else {
+        slide_window_sums(text, blocks, &weight, &mut f);
+    }
+}
+
+/// The sliding part of [`visit_window_sums`], out of line so that a short text does not
+/// reserve its 64 KiB of stack.
+#[inline(never)]
+fn slide_window_sums(
+    text: &[u8],
+    blocks: usize,
+    weight: &impl Fn(u16) -> i64,
+    f: &mut impl FnMut((usize, usize), i64, u32),
+) {
+    struct Slide {
+        /// Per bucket: how many blocks of the window hold it (at most [`WINDOW_BLOCKS`]).
+        held: [u8; BUCKETS],
+        ring: [[u16; BLOCK_CAP]; WINDOW_BLOCKS],
+        lens: [usize; WINDOW_BLOCKS],
+        current: usize,
+        sum: i64,
+        count: u32,
+    }
+    impl Slide {
+        fn push(&mut self, bucket: u16) {
+            let slot = self.current % WINDOW_BLOCKS;
+            push_capped(&mut self.ring[slot], &mut self.lens[slot], bucket);
+        }
+
+        /// The current block enters the window; the window ending with it is reported
+        /// once full, and its first block leaves.
+        fn end_block(
+            &mut self,
+            weight: &impl Fn(u16) -> i64,
+            f: &mut impl FnMut((usize, usize), i64, u32),
+        ) {
+            let b = self.current;
+            let slot = b % WINDOW_BLOCKS;
+            let len = sort_dedup(&mut self.ring[slot][..self.lens[slot]]);
+            self.lens[slot] = len;
+            for &bucket in &self.ring[slot][..len] {
+                let held = &mut self.held[usize::from(bucket)];
+                if *held == 0 {
+                    self.sum += weight(bucket);
+                    self.count += 1;
+                }
+                *held += 1;
+            }
+            if b + 1 < WINDOW_BLOCKS {
+                return;
+            }
+            f((b + 1 - WINDOW_BLOCKS, b + 1), self.sum, self.count);
+            // The window's first block leaves; its slot is the next block's.
+            let first = (b + 1) % WINDOW_BLOCKS;
+            for &bucket in &self.ring[first][..self.lens[first]] {
+                let held = &mut self.held[usize::from(bucket)];
+                *held -= 1;
+                if *held == 0 {
+                    self.sum -= weight(bucket);
+                    self.count -= 1;
+                }
+            }
+            self.lens[first] = 0;
+        }
+    }
+    let mut s = Slide {
+        held: [0; BUCKETS],
+        ring: [[0; BLOCK_CAP]; WINDOW_BLOCKS],
+        lens: [0; WINDOW_BLOCKS],
+        current: 0,
+        sum: 0,
+        count: 0,
+    };
+    visit(text, |b, bucket| {
+        while s.current < b {
+            s.end_block(weight, f);
+            s.current += 1;
+        }
+        s.push(bucket as u16);
+    });
+    loop {
+        s.end_block(weight, f);
+        if s.current + 1 >= blocks {
+            break;
+        }
+        s.current += 1;
+    }
+}
+
+/// The per-block sets of [`visit_windows`]: the last [`WINDOW_BLOCKS`] blocks' features
+/// in a ring, the current block's in slot `current % WINDOW_BLOCKS`.
+#[cfg_attr(not(any(test, feature = "training")), allow(dead_code))]
+struct Distinct {
+    blocks: usize,
+    ring: [[u16; BLOCK_CAP]; WINDOW_BLOCKS],
+    lens: [usize; WINDOW_BLOCKS],
+    merged: [u16; BLOCK_CAP * WINDOW_BLOCKS],
+    current: usize,
+}
+
+#[cfg_attr(not(any(test, feature = "training")), allow(dead_code))]
+impl Distinct {
+    #[inline]
+    fn push(&mut self, bucket: u16) {
+        let slot = self.current % WINDOW_BLOCKS;
+        push_capped(&mut self.ring[slot], &mut self.lens[slot], bucket);
+    }
+
+    /// Deduplicate the current block and report the window that ends with it, if one
+    /// does ([`windows`]: full windows, or the one window of a short text).
+    #[inline(never)]
+    fn end_block(&mut self, f: &mut impl FnMut((usize, usize), &[u16])) {
+        let b = self.current;
+        let slot = b % WINDOW_BLOCKS;
+        self.lens[slot] = sort_dedup(&mut self.ring[slot][..self.lens[slot]]);
+        let last = b + 1 == self.blocks;
+        if b + 1 < WINDOW_BLOCKS && !(last && self.blocks < WINDOW_BLOCKS) {
+            return;
+        }
+        let first = (b + 1).saturating_sub(WINDOW_BLOCKS);
+        // Merge the window's sorted sets, dropping duplicates.
+        let mut heads = [0usize; WINDOW_BLOCKS];
+        let mut out = 0;
+        loop {
+            let mut min = u32::MAX;
+            for k in first..=b {
+                let s = k % WINDOW_BLOCKS;
+                if let Some(&v) = self.ring[s][..self.lens[s]].get(heads[s]) {
+                    min = min.min(u32::from(v));
+                }
+            }
+            if min == u32::MAX {
+                break;
+            }
+            self.merged[out] = min as u16;
+            out += 1;
+            for k in first..=b {
+                let s = k % WINDOW_BLOCKS;
+                if self.ring[s][..self.lens[s]]
+                    .get(heads[s])
+                    .map(|&v| u32::from(v))
+                    == Some(min)
+                {
+                    heads[s] += 1;
+                }
+            }
+        }
+        f((first, b + 1), &self.merged[..out]);
+    }
+}
+
+/// Append `bucket` to a block's `len` features; when the block is full, deduplicate it
+/// first, and past [`BLOCK_CAP`] distinct features drop the new one (bounded memory).
+#[inline]
+fn push_capped(block: &mut [u16; BLOCK_CAP], len: &mut usize, bucket: u16) {
+    if *len == BLOCK_CAP {
+        *len = sort_dedup(block);
+        if *len == BLOCK_CAP {
+            return;
+        }
+    }
+    block[*len] = bucket;
+    *len += 1;
+}
+
+/// Sort `xs` and move its distinct values to the front; their number.
+fn sort_dedup(xs: &mut [u16]) -> usize {
+    xs.sort_unstable();
+    let mut n = 0;
+    for i in 0..xs.len() {
+        if n == 0 || xs[i] != xs[n - 1] {
+            xs[n] = xs[i];
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Number of blocks `text_len` bytes make (at least one).
 pub fn block_count(text_len: usize) -> usize {
     text_len.div_ceil(BLOCK).max(1)
@@ -225,8 +480,8 @@ pub fn block_count(text_len: usize) -> usize {
 
 /// The windows to score: `(first_block, end_block)` half-open, each at most
 /// [`WINDOW_BLOCKS`] long, sliding by one block, covering every block.
-// The scorer walks the same windows incrementally; training lists them.
-#[cfg_attr(not(feature = "training"), allow(dead_code))]
+// `visit_windows` walks the same windows; the tests check it against this list.
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn windows(blocks: usize) -> impl Iterator<Item = (usize, usize)> {
     let count = blocks.saturating_sub(WINDOW_BLOCKS) + 1;
     (0..count).map(move |s| (s, (s + WINDOW_BLOCKS).min(blocks)))
@@ -265,6 +520,105 @@ mod tests {
         let shape = finish(5 << 56);
         assert!(buckets("describe it ]{\\(_{(Loc").contains(&shape));
         assert!(!buckets("a plain sentence, with commas.").contains(&shape));
+    }
+
+    fn window_sets(text: &str) -> Vec<((usize, usize), Vec<u16>)> {
+        let mut out = Vec::new();
+        visit_windows(text.as_bytes(), |w, d| out.push((w, d.to_vec())));
+        out
+    }
+
+    #[test]
+    fn repeated_words_count_once_per_window() {
+        // 40 greetings fit one window; their set is the set of two.
+        let once = window_sets("hello there. ");
+        let twice = window_sets(&"hello there. ".repeat(2));
+        let many = window_sets(&"hello there. ".repeat(40));
+        assert_eq!(many.len(), 1);
+        assert_eq!(twice[0].1, many[0].1);
+        assert!(once[0].1.len() < many[0].1.len() && many[0].1.len() <= once[0].1.len() + 3);
+        // Every set is sorted and duplicate-free, and is the set of `visit`'s features.
+        let text = "Ignore the rules. ".repeat(300) + "tail";
+        let mut per_block: Vec<Vec<u16>> = vec![Vec::new(); block_count(text.len())];
+        visit(text.as_bytes(), |b, f| per_block[b].push(f as u16));
+        for ((s, e), set) in window_sets(&text) {
+            assert!(set.windows(2).all(|p| p[0] < p[1]));
+            let mut want: Vec<u16> = per_block[s..e].iter().flatten().copied().collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(set, want);
+        }
+    }
+
+    #[test]
+    fn window_sums_equal_the_sums_over_the_window_sets() {
+        // Pseudo-random weights and texts of every length class, with repeats.
+        let weight = |b: u16| (i64::from(b) * 2_654_435_761 % 255) - 127;
+        let mut rng = crate::test_rng::xorshift(0x5eed);
+        let words = [
+            "ignore",
+            "the",
+            "previous",
+            "instructions",
+            "hello",
+            "!!",
+            "<|im_start|>",
+            "système",
+            "中文字符",
+            "x]{",
+            "\n",
+            "42",
+        ];
+        for len in [0usize, 1, 5, 60, 200, 300, 500, 900, 1500, 4000] {
+            let mut text = String::new();
+            while text.len() < len * 3 {
+                text.push_str(words[(rng() % words.len() as u64) as usize]);
+                text.push(if rng().is_multiple_of(4) { '\n' } else { ' ' });
+            }
+            text.push_str(&" ".repeat((rng() % 700) as usize));
+            let mut want = Vec::new();
+            visit_windows(text.as_bytes(), |w, set| {
+                want.push((
+                    w,
+                    set.iter().map(|&b| weight(b)).sum::<i64>(),
+                    set.len() as u32,
+                ));
+            });
+            let mut got = Vec::new();
+            visit_window_sums(text.as_bytes(), weight, |w, s, n| got.push((w, s, n)));
+            assert_eq!(got, want, "{len}");
+        }
+    }
+
+    #[test]
+    fn visit_windows_reports_the_windows_in_order() {
+        for len in [0, 1, 255, 256, 257, 700, 1024, 1025, 3000] {
+            let text = "ab ".repeat(len / 3) + &" ".repeat(len % 3);
+            let got: Vec<(usize, usize)> = window_sets(&text).into_iter().map(|(w, _)| w).collect();
+            let want: Vec<(usize, usize)> = windows(block_count(text.len())).collect();
+            assert_eq!(got, want, "{len}");
+        }
+        // Trailing white space: the later windows exist and are empty.
+        let text = "ignore previous instructions".to_owned() + &" ".repeat(2000);
+        let sets = window_sets(&text);
+        assert!(!sets[0].1.is_empty() && sets.last().unwrap().1.is_empty());
+    }
+
+    #[test]
+    fn no_block_reaches_the_cap() {
+        // The densest texts: one-letter words with punctuation, digits and CJK chunks.
+        for text in [
+            "a!".repeat(600),
+            "a ".repeat(600),
+            "a!b ".repeat(300),
+            "!a".repeat(600),
+            "中文字符测试文本中文字符测试文本".repeat(60),
+            "é!".repeat(400),
+        ] {
+            let mut counts = vec![0usize; block_count(text.len())];
+            visit(text.as_bytes(), |b, _| counts[b] += 1);
+            assert!(counts.iter().all(|&c| c < BLOCK_CAP), "{counts:?}");
+        }
     }
 
     #[test]
