@@ -2,7 +2,8 @@
 # benchmarks measure, so that their figures describe the same setup. Expects `root` and
 # `out` set; reads PROFILE (release, or debug to skip release builds) and GUARD_EXTRA
 # (more lines for the `[guard]` table, e.g. `stream_release_ms = 75`) and SEMANTIC
-# (`off` by default, `on` or `auto`: `[guard.semantic] enabled`).
+# (`off` by default, `on` or `auto`: `[guard.semantic] enabled`; `none`: no such table,
+# for builds that predate it).
 #   - the builds (rampart unless RAMPART_BIN is given, and the mock upstream);
 #   - the 2 KB prompt of business prose, which the full guard policy lets through;
 #   - the gateway config (full default policy in enforce, SQLite audit, static key);
@@ -40,6 +41,11 @@ json.dump({"model": "bench", "messages": [{"role": "system", "content": "You are
 PY
 
 sha=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
+# SEMANTIC=on measures the semantic tier too (model installed); SEMANTIC=none leaves the
+# table out, for a baseline build older than `[guard.semantic]` (it refuses unknown keys).
+semantic_table="[guard.semantic]
+enabled = \"${SEMANTIC:-off}\""
+[[ "${SEMANTIC:-off}" != none ]] || semantic_table=""
 cat > "$out/rampart.toml" <<TOML
 [server]
 listen = "$GW"
@@ -61,8 +67,7 @@ upstream_model = "bench"
 mode = "enforce"   # the full default policy: injection, jailbreak, PII, secrets, invisible text
 ${GUARD_EXTRA:-}
 
-[guard.semantic]
-enabled = "${SEMANTIC:-off}"   # SEMANTIC=on measures the semantic tier too (model installed)
+${semantic_table}
 
 [[auth.keys]]
 id = "bench"

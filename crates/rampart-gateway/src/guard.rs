@@ -25,7 +25,8 @@ use crate::audit::FindingSummary;
 use crate::error::ApiError;
 use crate::mediation::{self, TextKind, TextSlot, Way};
 use rampart_guard::{
-    Context, Decision, Direction, Guard, GuardMode, Inspection, Role, Session, StreamInspector,
+    Context, Decision, Direction, Guard, GuardMode, Inspection, JoinedInspection, Role, Session,
+    StreamInspector,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -145,6 +146,50 @@ fn guard_failed(e: rampart_guard::GuardError) -> ApiError {
     )
 }
 
+/// The names (ids, tool and model names, object keys) of one request, answer or chunk,
+/// inspected together: one guard call for all of them instead of one per name, which made
+/// a plain answer (id, model, fingerprint, service tier) cost four inspections more than
+/// its text. Each name is still inspected: the names are joined by a line break, and every
+/// finding is mapped back to the names it touches.
+struct Names {
+    insp: JoinedInspection,
+    /// Per name: whether the policy would block it or change it. Names are never
+    /// rewritten, so the caller refuses, removes or blocks what is flagged.
+    flagged: Vec<bool>,
+}
+
+fn inspect_names(
+    guard: &Guard,
+    names: &[&str],
+    ctx: Context,
+    session: &mut Session,
+) -> Result<Names, ApiError> {
+    let insp = guard
+        .inspect_joined(names, "\n", ctx, session)
+        .map_err(guard_failed)?;
+    let mut flagged: Vec<bool> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| insp.texts.get(i).is_none_or(|t| t != n))
+        .collect();
+    if insp.decision == Decision::Block {
+        // The inspection does not say which findings block, so every name a finding
+        // touches counts as blocked (a name that only had a logged finding beside a
+        // blocked one is withheld too), and if none is touched, all are.
+        for parts in &insp.finding_parts {
+            for &p in parts {
+                if let Some(f) = flagged.get_mut(p) {
+                    *f = true;
+                }
+            }
+        }
+        if !flagged.iter().any(|f| *f) {
+            flagged.iter_mut().for_each(|f| *f = true);
+        }
+    }
+    Ok(Names { insp, flagged })
+}
+
 /// Inspects the texts of one request on their way to a model.
 #[derive(Debug)]
 pub struct InputGuard<'a> {
@@ -185,32 +230,67 @@ impl InputGuard<'_> {
         Ok(())
     }
 
-    /// Inspect a name (tool name, call id, key): it is never rewritten, so a name the
-    /// policy would change refuses the request.
-    fn name(&mut self, text: &str, role: Role, path: &str) -> Result<(), ApiError> {
+    /// Inspect the names of a request (tool names, call ids, keys) together (see
+    /// [`Names`]). They are never rewritten, so a name the policy would change refuses
+    /// the request, named by its path.
+    fn names(&mut self, root: &Value, slots: &[&TextSlot]) -> Result<(), ApiError> {
+        let texts: Vec<&str> = slots
+            .iter()
+            .map(|s| mediation::slot_str(root, s).unwrap_or(""))
+            .collect();
+        // Names are read with one role (`Walker::role_for_names`); should that change,
+        // each role still gets its own inspection.
+        let role = slots.first().map_or(Role::System, |s| s.role);
+        if slots.iter().any(|s| s.role != role) {
+            for (slot, text) in slots.iter().zip(&texts) {
+                self.names_of_role(std::slice::from_ref(slot), &[text], slot.role)?;
+            }
+            return Ok(());
+        }
+        self.names_of_role(slots, &texts, role)
+    }
+
+    fn names_of_role(
+        &mut self,
+        slots: &[&TextSlot],
+        texts: &[&str],
+        role: Role,
+    ) -> Result<(), ApiError> {
         let started = std::time::Instant::now();
-        let insp = self
-            .guard
-            .inspect(text, Context::input(role), self.session)
-            .map_err(guard_failed)?;
+        let Names { insp, flagged } =
+            inspect_names(self.guard, texts, Context::input(role), self.session)?;
         self.tally.spent += started.elapsed();
-        self.tally.add(self.guard, &insp, Direction::Input);
+        self.tally
+            .record(self.guard, insp.decision, &insp.findings, Direction::Input);
         if !self.enforce() {
             return Ok(());
         }
+        let first_flagged = flagged.iter().position(|f| *f).unwrap_or(0);
         if insp.decision == Decision::Block {
             let (kind, entity) = insp
                 .blocked_by
+                .clone()
                 .unwrap_or((rampart_guard::FindingKind::Custom, "POLICY".into()));
-            return Err(ApiError::blocked(kind, &entity, path));
+            let at = insp
+                .findings
+                .iter()
+                .zip(&insp.finding_parts)
+                .find(|(f, _)| f.kind == kind && f.entity == entity)
+                .and_then(|(_, touched)| touched.first().copied())
+                .filter(|p| *p < slots.len())
+                .unwrap_or(first_flagged);
+            return Err(ApiError::blocked(kind, &entity, &slots[at].path));
         }
-        if insp.text != text {
+        if let Some(at) = flagged.iter().position(|f| *f) {
             let what = insp
                 .findings
-                .first()
-                .map_or_else(|| "data".to_owned(), |f| f.entity.clone());
+                .iter()
+                .zip(&insp.finding_parts)
+                .find(|(_, touched)| touched.contains(&at))
+                .or_else(|| insp.findings.iter().zip(&insp.finding_parts).next())
+                .map_or_else(|| "data".to_owned(), |(f, _)| f.entity.clone());
             return Err(ApiError::invalid(
-                path,
+                &slots[at].path,
                 format!(
                     "holds data the policy rewrites ({what}); names and ids are never rewritten, so the request is refused"
                 ),
@@ -239,6 +319,11 @@ impl InputGuard<'_> {
     /// same-role messages is inspected together, at the position of its first text.
     fn slots(&mut self, root: &mut Value, slots: &[TextSlot]) -> Result<(), ApiError> {
         let mut done_runs = std::collections::HashSet::new();
+        let names: Vec<&TextSlot> = slots
+            .iter()
+            .filter(|s| matches!(s.kind, TextKind::Name | TextKind::Key(_)))
+            .collect();
+        let mut names_done = false;
         // Thinking blocks the policy would rewrite: (array pointer, index), removed at the
         // end so that the pointers of the texts after them stay valid while inspecting.
         let mut withheld: Vec<(String, usize)> = Vec::new();
@@ -258,9 +343,10 @@ impl InputGuard<'_> {
                     }
                 }
                 TextKind::Name | TextKind::Key(_) => {
-                    if let Some(text) = mediation::slot_str(root, slot) {
-                        let text = text.to_owned();
-                        self.name(&text, slot.role, &slot.path)?;
+                    // All of them at once, where the first one is.
+                    if !names_done {
+                        names_done = true;
+                        self.names(root, &names)?;
                     }
                 }
                 TextKind::Signed => {
@@ -445,6 +531,30 @@ pub fn output_complete(
     let mut changed = vec![false; choices];
     let mut withheld: Vec<(String, usize)> = Vec::new();
     let mut removed_names: Vec<TextSlot> = Vec::new();
+    // Every name of the answer in one inspection (see `Names`), before the texts, as the
+    // top-level ids come first in the answer: a flagged name inside a choice blocks the
+    // choice, one outside (an id, a fingerprint) is not returned.
+    let names: Vec<&TextSlot> = walk
+        .texts
+        .iter()
+        .filter(|s| matches!(s.kind, TextKind::Name | TextKind::Key(_)))
+        .collect();
+    if !names.is_empty() {
+        let texts: Vec<&str> = names
+            .iter()
+            .map(|s| mediation::slot_str(resp, s).unwrap_or(""))
+            .collect();
+        let Names { insp, flagged } = inspect_names(guard, &texts, Context::output(), session)?;
+        tally.record(guard, insp.decision, &insp.findings, Direction::Output);
+        if enforce {
+            for (slot, _) in names.iter().zip(&flagged).filter(|(_, f)| **f) {
+                match choice_of(&slot.pointer).filter(|c| *c < choices) {
+                    Some(c) => blocked_choices[c] = true,
+                    None => removed_names.push((*slot).clone()),
+                }
+            }
+        }
+    }
     for slot in &walk.texts {
         let choice = choice_of(&slot.pointer).filter(|c| *c < choices);
         let mut verdict_block = false;
@@ -486,21 +596,8 @@ pub fn output_complete(
                     *s = restored;
                 }
             }
-            TextKind::Name | TextKind::Key(_) => {
-                let Some(text) = mediation::slot_str(resp, slot).map(str::to_owned) else {
-                    continue;
-                };
-                let insp = guard
-                    .inspect(&text, Context::output(), session)
-                    .map_err(guard_failed)?;
-                tally.add(guard, &insp, Direction::Output);
-                if enforce && (insp.decision == Decision::Block || insp.text != text) {
-                    match choice {
-                        Some(_) => verdict_block = true,
-                        None => removed_names.push(slot.clone()),
-                    }
-                }
-            }
+            // Inspected above, all together.
+            TextKind::Name | TextKind::Key(_) => {}
             TextKind::Signed => {
                 let Some(text) = mediation::slot_str(resp, slot).map(str::to_owned) else {
                     continue;
@@ -748,7 +845,15 @@ pub struct StreamGuard<'g> {
     /// The open thinking block's text per choice (`None` once it outgrew the bound).
     thinking: HashMap<u64, Option<String>>,
     finished: std::collections::HashSet<u64>,
+    /// Names that passed without a finding earlier in this stream (see `names`), at most
+    /// [`MAX_CLEAN_NAMES`] of at most [`MAX_CLEAN_NAME_BYTES`] each.
+    clean_names: std::collections::HashSet<String>,
 }
+
+/// Bounds of the stream guard's memory of names that passed clean: enough for the id,
+/// the model and a few tool calls' ids and names.
+const MAX_CLEAN_NAMES: usize = 32;
+const MAX_CLEAN_NAME_BYTES: usize = 256;
 
 impl<'g> StreamGuard<'g> {
     pub fn new(guard: &'g Guard) -> Self {
@@ -759,6 +864,7 @@ impl<'g> StreamGuard<'g> {
             joints: HashMap::new(),
             thinking: HashMap::new(),
             finished: std::collections::HashSet::new(),
+            clean_names: std::collections::HashSet::new(),
         }
     }
 
@@ -805,7 +911,51 @@ impl<'g> StreamGuard<'g> {
         }
     }
 
-    /// Inspect a value that arrives whole (an id, a tool name, a stop sequence). Returns
+    /// The names of one chunk (its id and model, tool-call ids and names), inspected
+    /// together (see [`Names`]), except those that already passed clean earlier in this
+    /// stream: every chunk repeats the id and the model, and a string this client already
+    /// received unchanged discloses nothing new when it comes again. Returns the names the
+    /// policy blocks or would change.
+    fn names<'s>(
+        &mut self,
+        chunk: &Value,
+        names: &[&'s TextSlot],
+        session: &mut Session,
+        tally: &mut Tally,
+    ) -> Result<Vec<&'s TextSlot>, ApiError> {
+        let (slots, texts): (Vec<&TextSlot>, Vec<&str>) = names
+            .iter()
+            .filter_map(|s| mediation::slot_str(chunk, s).map(|t| (*s, t)))
+            .filter(|(_, t)| !self.clean_names.contains(*t))
+            .unzip();
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Names { insp, flagged } =
+            inspect_names(self.guard, &texts, Context::output(), session)?;
+        tally.record(self.guard, insp.decision, &insp.findings, Direction::Output);
+        for (i, text) in texts.iter().enumerate() {
+            let touched = insp.finding_parts.iter().any(|p| p.contains(&i));
+            if !flagged[i]
+                && !touched
+                && text.len() <= MAX_CLEAN_NAME_BYTES
+                && self.clean_names.len() < MAX_CLEAN_NAMES
+            {
+                self.clean_names.insert((*text).to_owned());
+            }
+        }
+        if !self.enforce {
+            return Ok(Vec::new());
+        }
+        Ok(slots
+            .into_iter()
+            .zip(flagged)
+            .filter(|(_, f)| *f)
+            .map(|(s, _)| s)
+            .collect())
+    }
+
+    /// Inspect a value that arrives whole and is not a name (a stop sequence). Returns
     /// whether the policy blocks the answer; prose is rewritten in place.
     fn whole(
         &mut self,
@@ -855,8 +1005,31 @@ impl<'g> StreamGuard<'g> {
         tally.dropped.extend(walk.dropped);
         let mut flow = Flow::Continue;
         let mut blocked_choices = std::collections::HashSet::new();
+        let names: Vec<&TextSlot> = walk
+            .texts
+            .iter()
+            .filter(|s| matches!(s.kind, TextKind::Name | TextKind::Key(_)))
+            .filter(|s| !is_streamed(&s.pointer))
+            .collect();
+        // A name outside the choices (the chunk's id, model, fingerprint) that the policy
+        // flags ends the answer: it is removed from this last chunk, and every choice in
+        // it ends with `content_filter`.
+        let mut block_all = false;
+        for slot in self.names(chunk, &names, session, tally)? {
+            match choice_of(&slot.pointer) {
+                Some(c) => {
+                    blocked_choices.insert(c);
+                }
+                None => {
+                    block_all = true;
+                    flow = Flow::Blocked;
+                    remove_name(chunk, slot);
+                }
+            }
+        }
         for slot in &walk.texts {
-            if is_streamed(&slot.pointer) {
+            if is_streamed(&slot.pointer) || matches!(slot.kind, TextKind::Name | TextKind::Key(_))
+            {
                 continue;
             }
             if self.whole(chunk, slot, session, tally)? {
@@ -884,7 +1057,7 @@ impl<'g> StreamGuard<'g> {
                 continue;
             }
             let finishing = choice.get("finish_reason").is_some_and(|f| !f.is_null());
-            let mut choice_blocked = blocked_choices.contains(&position);
+            let mut choice_blocked = block_all || blocked_choices.contains(&position);
             let Some(delta) = choice.get_mut("delta") else {
                 continue;
             };
@@ -1148,6 +1321,21 @@ impl<'g> StreamGuard<'g> {
         }
         Ok((!choices.is_empty())
             .then(|| serde_json::json!({"object": "chat.completion.chunk", "choices": choices})))
+    }
+}
+
+/// Remove a name from an answer or chunk: a key from its object, any other name from its
+/// parent object.
+fn remove_name(root: &mut Value, slot: &TextSlot) {
+    let (parent, key) = match &slot.kind {
+        TextKind::Key(k) => (slot.pointer.as_str(), k.as_str()),
+        _ => match slot.pointer.rsplit_once('/') {
+            Some(pk) => pk,
+            None => return,
+        },
+    };
+    if let Some(Value::Object(o)) = root.pointer_mut(parent) {
+        o.remove(key);
     }
 }
 

@@ -1294,44 +1294,65 @@ async fn an_unavailable_key_store_or_limiter_fails_closed() {
     assert_eq!(body["error"]["code"], "auth_unavailable", "{body}");
 
     // The limiter `rampart serve` runs, on a Redis that cannot be reached (built lazily:
-    // `rampart serve` itself refuses to start without its Redis), with a limit to check.
-    let down_redis =
-        rampart_identity::limits::redis::RedisLimiter::lazy(&common::dead_redis_url().await, None)
-            .unwrap();
-    let limiter = rampart_server::GcraLimiter::new(
-        rampart_identity::limits::Backend::Redis(down_redis),
-        Arc::new(rampart_server::LimitSettings::fixed(
-            Some(60),
-            None,
-            Default::default(),
-        )),
-    );
-    let no_limits_gw = start_with_seams(
-        &text,
-        Seams {
-            limiter: Some(Arc::new(limiter)),
-            ..Seams::default()
-        },
-    )
-    .await;
-    let resp = no_limits_gw
-        .post_as(KEY, "/v1/chat/completions", &chat)
+    // `rampart serve` itself refuses to start without its Redis), with a limit to check:
+    // one that refuses connections, and one that accepts them and never answers. Either
+    // way the refusal comes within the limiter's deadline (one second), not after the
+    // connection manager's default reconnection back-off of several seconds.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("redis://{}", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    for redis_url in [common::dead_redis_url().await, silent_url] {
+        let down_redis =
+            rampart_identity::limits::redis::RedisLimiter::lazy(&redis_url, None).unwrap();
+        let limiter = rampart_server::GcraLimiter::new(
+            rampart_identity::limits::Backend::Redis(down_redis),
+            Arc::new(rampart_server::LimitSettings::fixed(
+                Some(60),
+                None,
+                Default::default(),
+            )),
+        );
+        let no_limits_gw = start_with_seams(
+            &text,
+            Seams {
+                limiter: Some(Arc::new(limiter)),
+                ..Seams::default()
+            },
+        )
         .await;
-    let status = resp.status;
-    let body = resp.json();
-    assert!(status == 429 || status == 503, "{status} {body}");
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (503, Some("limiter_unavailable")),
-        "{body}"
-    );
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("unavailable"),
-        "{body}"
-    );
+        for _ in 0..2 {
+            let started = std::time::Instant::now();
+            let resp = no_limits_gw
+                .post_as(KEY, "/v1/chat/completions", &chat)
+                .await;
+            let waited = started.elapsed();
+            let status = resp.status;
+            let body = resp.json();
+            assert!(status == 429 || status == 503, "{status} {body}");
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (503, Some("limiter_unavailable")),
+                "{body}"
+            );
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("unavailable"),
+                "{body}"
+            );
+            assert!(
+                waited
+                    < rampart_identity::limits::redis::REDIS_DEADLINE + Duration::from_millis(500),
+                "{redis_url}: refused after {waited:?}"
+            );
+        }
+    }
 
     assert!(
         up.bodies.lock().unwrap().is_empty(),

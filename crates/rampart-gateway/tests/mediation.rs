@@ -402,6 +402,79 @@ async fn unclassified_answer_fields_are_dropped() {
     );
 }
 
+/// The answer's names (its id, model and fingerprint, a tool call's id) are inspected
+/// together in one guard call; each is still caught on its own, and only the name that
+/// holds the secret is withheld: outside the choices it is removed, inside a choice it
+/// blocks that choice.
+#[tokio::test]
+async fn a_secret_in_an_answer_id_model_or_fingerprint_is_caught() {
+    let h = start().await;
+    for field in ["id", "model", "system_fingerprint", "service_tier"] {
+        let mut body = chat_answer(json!({"role": "assistant", "content": "fine"}));
+        body["system_fingerprint"] = json!("fp_clean");
+        body["service_tier"] = json!("default");
+        body[field] = json!(format!("x {SECRET}"));
+        h.script(Script::Json(body));
+        let a = h
+            .chat(json!({"model": "gpt", "messages": user("hi")}))
+            .await;
+        assert_eq!(a.status, 200, "{field}: {}", a.text);
+        assert!(!a.text.contains("AKIA"), "{field}: {}", a.text);
+        let v = a.json();
+        assert_eq!(
+            v["choices"][0]["message"]["content"], "fine",
+            "{field}: {}",
+            a.text
+        );
+        // The clean names next to it are returned.
+        for (other, clean) in [
+            ("system_fingerprint", "fp_clean"),
+            ("service_tier", "default"),
+        ] {
+            if other != field {
+                assert_eq!(v[other], clean, "{field}: {}", a.text);
+            }
+        }
+    }
+
+    // In a tool call, the name blocks its choice.
+    h.script(Script::Json(chat_answer(
+        json!({"role": "assistant", "content": null,
+        "tool_calls": [{"id": format!("call {SECRET}"), "type": "function",
+            "function": {"name": "lookup", "arguments": "{}"}}]}),
+    )));
+    let a = h
+        .chat(json!({"model": "gpt", "messages": user("hi")}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert!(!a.text.contains("AKIA"), "{}", a.text);
+    assert_eq!(
+        a.json()["choices"][0]["finish_reason"],
+        "content_filter",
+        "{}",
+        a.text
+    );
+
+    // Streamed: every chunk repeats the id and the model; one that carries the secret,
+    // even after clean chunks with other names, ends the answer.
+    for field in ["id", "model", "system_fingerprint"] {
+        let mut dirty = chunk(json!({"content": " more"}), None);
+        dirty[field] = json!(format!("x {SECRET}"));
+        let a = stream_chat(
+            &h,
+            vec![
+                chunk(json!({"role": "assistant", "content": "fine"}), None),
+                dirty,
+                chunk(json!({}), Some("stop")),
+            ],
+        )
+        .await;
+        assert_eq!(a.status, 200, "{field}: {}", a.text);
+        assert!(!a.text.contains("AKIA"), "{field}: {}", a.text);
+        assert!(a.text.contains("content_filter"), "{field}: {}", a.text);
+    }
+}
+
 #[tokio::test]
 async fn logprobs_that_would_spell_a_redacted_secret_are_removed() {
     let h = start().await;

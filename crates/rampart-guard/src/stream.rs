@@ -457,10 +457,7 @@ fn word_start(s: &str, cut: usize) -> usize {
     if before.ends_with(char::is_whitespace) {
         return cut;
     }
-    let mut floor = cut.saturating_sub(WORD_SNAP);
-    while !before.is_char_boundary(floor) {
-        floor += 1;
-    }
+    let floor = rampart_core::text::ceil_char_boundary(before, cut.saturating_sub(WORD_SNAP));
     match before[floor..].rfind(char::is_whitespace) {
         Some(i) => {
             let ws = floor + i;
@@ -526,10 +523,7 @@ mod tests {
         let mut chunks = Vec::new();
         let mut i = 0;
         while i < text.len() {
-            let mut j = (i + size).min(text.len());
-            while !text.is_char_boundary(j) {
-                j += 1;
-            }
+            let j = rampart_core::text::ceil_char_boundary(text, i + size);
             chunks.push(&text[i..j]);
             i = j;
         }

@@ -197,14 +197,7 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> &str {
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 fn truncate_bytes(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut cut = max;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &s[..cut]
+    rampart_core::text::truncate_to_char_boundary(s, max)
 }
 
 #[cfg(test)]

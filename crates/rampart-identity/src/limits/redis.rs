@@ -138,6 +138,38 @@ fn unavailable(err: redis::RedisError) -> LimitError {
     LimitError::Unavailable(format!("redis: {err}"))
 }
 
+/// The longest a check or a record waits for Redis before it fails with
+/// [`LimitError::Unavailable`] (the gateway's 503 `limiter_unavailable`): a request does
+/// not hang on a Redis that is down or does not answer.
+pub const REDIS_DEADLINE: Duration = Duration::from_secs(1);
+
+/// The connection manager's settings, for [`RedisLimiter::connect`] and
+/// [`RedisLimiter::lazy`] alike. Its defaults (six reconnection attempts with exponential
+/// back-off, one second per dial) would hold a request for seconds while Redis is down;
+/// here one retry after a short pause, dials and replies bounded, so a reconnection fits in
+/// [`REDIS_DEADLINE`], which bounds the whole call in any case.
+fn manager_config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_number_of_retries(1)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(100))
+        .set_connection_timeout(Some(Duration::from_millis(400)))
+        .set_response_timeout(Some(Duration::from_millis(500)))
+}
+
+/// `call`, failing as unavailable once [`REDIS_DEADLINE`] has passed.
+async fn bounded<T>(
+    call: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, LimitError> {
+    match tokio::time::timeout(REDIS_DEADLINE, call).await {
+        Ok(r) => r.map_err(unavailable),
+        Err(_) => Err(LimitError::Unavailable(format!(
+            "redis: no answer within {} ms",
+            REDIS_DEADLINE.as_millis()
+        ))),
+    }
+}
+
 impl RedisLimiter {
     /// Connects to `url` (`redis://host:port/db`). `prefix` namespaces the keys (default
     /// `rampart`), so several deployments can share one Redis.
@@ -151,7 +183,9 @@ impl RedisLimiter {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LimitError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
-        let connection = ConnectionManager::new(client).await.map_err(unavailable)?;
+        let connection = ConnectionManager::new_with_config(client, manager_config())
+            .await
+            .map_err(unavailable)?;
         Ok(Self::over(connection, prefix, clock))
     }
 
@@ -163,9 +197,8 @@ impl RedisLimiter {
     /// Redis that cannot be reached.
     pub fn lazy(url: &str, prefix: Option<&str>) -> Result<Self, LimitError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
-        let config = ConnectionManagerConfig::new().set_number_of_retries(1);
-        let connection =
-            ConnectionManager::new_lazy_with_config(client, config).map_err(unavailable)?;
+        let connection = ConnectionManager::new_lazy_with_config(client, manager_config())
+            .map_err(unavailable)?;
         Ok(Self::over(connection, prefix, Arc::new(SystemClock)))
     }
 
@@ -267,10 +300,7 @@ impl RedisLimiter {
             .arg(micros(until_next_utc_day(now)))
             .arg(micros(until_next_utc_month(now)));
         let mut connection = self.connection.clone();
-        let reply: Vec<i64> = invocation
-            .invoke_async(&mut connection)
-            .await
-            .map_err(unavailable)?;
+        let reply: Vec<i64> = bounded(invocation.invoke_async(&mut connection)).await?;
         if reply.len() != 11 {
             return Err(LimitError::Unavailable(
                 "redis: unexpected script reply".to_owned(),
@@ -332,10 +362,7 @@ impl RedisLimiter {
             .arg(until_next_utc_day(now).as_millis() as u64)
             .arg(until_next_utc_month(now).as_millis() as u64);
         let mut connection = self.connection.clone();
-        let _: i64 = invocation
-            .invoke_async(&mut connection)
-            .await
-            .map_err(unavailable)?;
+        let _: i64 = bounded(invocation.invoke_async(&mut connection)).await?;
         Ok(())
     }
 }
