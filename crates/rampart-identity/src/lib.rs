@@ -10,6 +10,8 @@
 //! - Bearer tokens ([`oidc`]): JWTs of the configured OpenID issuers, verified against
 //!   their cached key sets (fetched under the shared SSRF rules), mapped to subject,
 //!   tenant, groups and roles.
+//! - LDAP ([`ldap`]): `[auth.ldap]` logins by simple bind over LDAPS or StartTLS, the
+//!   user's groups (nested ones too), every filter value escaped; a short salted cache.
 //! - Time ([`clock`]): an injectable [`clock::Clock`] so tests move time by hand.
 //!
 //! This crate does not depend on the gateway; `rampart-server` adapts these types to
@@ -19,6 +21,7 @@ pub mod clock;
 pub mod error;
 pub mod key;
 pub mod keyring;
+pub mod ldap;
 pub mod limits;
 pub mod oidc;
 pub mod record;

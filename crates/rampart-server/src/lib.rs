@@ -9,6 +9,8 @@
 //! - [`limit_backend`]: the limiter of a config (`[limits] backend`, `[[tenants]]`).
 //! - [`oidc`]: [`OidcAuthenticator`], bearer JWTs of the `[[auth.oidc]]` issuers
 //!   (verified by `rampart-identity`'s `oidc`).
+//! - [`ldap`]: [`LdapAuthenticator`], `Authorization: Basic` logins against `[auth.ldap]`
+//!   (identity's `ldap` client) and the directory groups of OpenID principals without any.
 //! - [`semantic`]: [`SemanticModelLoader`], the semantic tier of `[guard.semantic]` over
 //!   `rampart-semantic` (so the gateway does not depend on the encoder).
 //!
@@ -16,11 +18,13 @@
 //! integration tests run the limiter and audit path that production runs.
 
 pub mod control;
+pub mod ldap;
 pub mod limit_backend;
 pub mod oidc;
 pub mod semantic;
 
 pub use control::{AuditLogSink, GcraLimiter, KeyringAuthenticator};
+pub use ldap::LdapAuthenticator;
 pub use limit_backend::{LimitBackendError, LimitSettings};
 pub use oidc::OidcAuthenticator;
 pub use semantic::SemanticModelLoader;

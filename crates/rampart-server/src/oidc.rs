@@ -11,6 +11,9 @@
 //! - Model access is interim, until policies (Cedar, issue 15's next slice) decide it: the
 //!   issuer's `models`, plus its `role_models` and `group_models` for the token's roles and
 //!   groups; nothing listed means no model (403), `"*"` every model.
+//! - A token without groups (Entra ID's overage, or an issuer that sends none) gets its
+//!   groups from `[auth.ldap]` when `resolve_oidc_groups` is on ([`OidcAuthenticator::with_directory_groups`]),
+//!   looked up by the token's subject; a directory that cannot answer is a 503.
 //! - A reload rebuilds the issuers; unchanged issuer settings keep their cached keys, and
 //!   settings that cannot be built leave the previous issuers in place (logged).
 
@@ -41,6 +44,8 @@ struct Issuers {
 pub struct OidcAuthenticator {
     issuers: RwLock<Arc<Issuers>>,
     clock: Arc<dyn Clock>,
+    /// Where tokens without groups get theirs (`[auth.ldap] resolve_oidc_groups`).
+    directory: Option<Arc<crate::LdapAuthenticator>>,
 }
 
 fn alg(a: OidcAlg) -> SigningAlg {
@@ -128,7 +133,15 @@ impl OidcAuthenticator {
         Ok(OidcAuthenticator {
             issuers: RwLock::new(Arc::new(issuers)),
             clock,
+            directory: None,
         })
+    }
+
+    /// Tokens that carry no groups get theirs from `ldap` (when its config says
+    /// `resolve_oidc_groups`; a reload of that setting takes effect at once).
+    pub fn with_directory_groups(mut self, ldap: Arc<crate::LdapAuthenticator>) -> Self {
+        self.directory = Some(ldap);
+        self
     }
 
     pub fn is_empty(&self) -> bool {
@@ -164,6 +177,13 @@ impl Authenticator for OidcAuthenticator {
             };
             if token.groups_overage {
                 metrics::counter!("rampart_oidc_groups_overage_total", "issuer" => token.issuer_name.clone()).increment(1);
+            }
+            let mut token = token;
+            if token.groups.is_empty()
+                && let Some(directory) =
+                    self.directory.as_ref().filter(|d| d.resolves_oidc_groups())
+            {
+                token.groups = directory.resolve_groups(&token.subject).await?;
             }
             let tenant = token
                 .tenant

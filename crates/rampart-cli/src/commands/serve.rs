@@ -58,12 +58,18 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
         rampart_audit::AuditWriter::spawn_with_spool(audit_store, AUDIT_BUFFER, Arc::new(spool));
 
     let mut stored = KeyringAuthenticator::new(keyring);
-    // Bearer JWTs of `[[auth.oidc]]` first (a JWT is never a key), then the static
-    // `[[auth.keys]]`, then the store; a reload reconfigures each.
+    // HTTP Basic logins of `[auth.ldap]` and bearer JWTs of `[[auth.oidc]]` first (neither
+    // is ever a key), then the static `[[auth.keys]]`, then the store; a reload
+    // reconfigures each. Tokens without groups may get theirs from the directory.
+    let ldap = Arc::new(
+        rampart_server::LdapAuthenticator::from_config(&config)
+            .context("setting up the directory of [auth.ldap]")?,
+    );
     let oidc = rampart_server::OidcAuthenticator::from_config(&config)
-        .context("setting up the issuers of [[auth.oidc]]")?;
+        .context("setting up the issuers of [[auth.oidc]]")?
+        .with_directory_groups(ldap.clone());
     let static_keys = StaticKeys::from_config(&config.auth);
-    let first: Vec<Arc<dyn Authenticator>> = vec![Arc::new(oidc), Arc::new(static_keys)];
+    let first: Vec<Arc<dyn Authenticator>> = vec![ldap, Arc::new(oidc), Arc::new(static_keys)];
     stored = stored.after(Arc::new(rampart_gateway::ChainAuthenticator(first)));
     let authenticator: Arc<dyn Authenticator> = Arc::new(stored);
     let limiter = rampart_server::limit_backend::build(&config)

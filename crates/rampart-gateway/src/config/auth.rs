@@ -1,5 +1,6 @@
-//! `[auth]`: how clients authenticate: static keys (`[[auth.keys]]`) and the bearer tokens
-//! of OpenID Connect issuers (`[[auth.oidc]]`).
+//! `[auth]`: how clients authenticate: static keys (`[[auth.keys]]`), the bearer tokens
+//! of OpenID Connect issuers (`[[auth.oidc]]`) and the company directory (`[auth.ldap]`:
+//! HTTP Basic user names and passwords, and groups for tokens that carry none).
 
 use super::*;
 use std::collections::BTreeMap;
@@ -17,6 +18,10 @@ pub struct AuthConfig {
     #[serde(default)]
     #[schemars(with = "Vec<OidcConfig>")]
     pub oidc: Vec<Spanned<OidcConfig>>,
+    /// An LDAP directory (OpenLDAP, Active Directory): `Authorization: Basic` logins on the
+    /// surfaces, and the groups of OpenID principals whose token carries none.
+    #[schemars(with = "Option<LdapConfig>")]
+    pub ldap: Option<Spanned<LdapConfig>>,
 }
 
 /// `[[auth.keys]]`.
@@ -174,18 +179,180 @@ impl OidcConfig {
     /// The models a token of this issuer with these roles and groups may use; `None` means
     /// every model (`"*"` listed).
     pub fn models_for(&self, roles: &[String], groups: &[String]) -> Option<Vec<String>> {
-        let mut out: Vec<String> = self.models.clone();
-        for role in roles {
-            out.extend(self.role_models.get(role).into_iter().flatten().cloned());
-        }
-        for group in groups {
-            out.extend(self.group_models.get(group).into_iter().flatten().cloned());
-        }
-        if out.iter().any(|m| m == "*") {
-            return None;
-        }
-        out.sort();
-        out.dedup();
-        Some(out)
+        models_for(
+            &self.models,
+            &self.role_models,
+            &self.group_models,
+            roles,
+            groups,
+        )
+    }
+}
+
+/// The interim model access of `models`, plus what the principal's roles and groups add;
+/// `None` means every model (`"*"` listed).
+fn models_for(
+    models: &[String],
+    role_models: &BTreeMap<String, Vec<String>>,
+    group_models: &BTreeMap<String, Vec<String>>,
+    roles: &[String],
+    groups: &[String],
+) -> Option<Vec<String>> {
+    let mut out: Vec<String> = models.to_vec();
+    for role in roles {
+        out.extend(role_models.get(role).into_iter().flatten().cloned());
+    }
+    for group in groups {
+        out.extend(group_models.get(group).into_iter().flatten().cloned());
+    }
+    if out.iter().any(|m| m == "*") {
+        return None;
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+/// How `[auth.ldap]` finds nested groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LdapNested {
+    /// Direct groups only.
+    #[default]
+    None,
+    /// Active Directory: `member:1.2.840.113556.1.4.1941:=` (in chain) finds every level
+    /// in one search.
+    Ad,
+    /// OpenLDAP and others: the groups of the groups, level by level, up to `max_depth`.
+    Walk,
+}
+
+/// `[auth.ldap]`: the company directory. Connections are TLS (`ldaps://`, or `ldap://`
+/// with StartTLS) with the server's certificate checked against `ca_file` (else the
+/// system's roots); plain `ldap://` only to a loopback host with `allow_plaintext`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LdapConfig {
+    /// `ldaps://host:636`, or `ldap://host:389` (StartTLS).
+    #[schemars(with = "String")]
+    pub url: Spanned<String>,
+    /// Plain `ldap://` without StartTLS, to a loopback host only (a local relay, tests).
+    /// Default false.
+    #[serde(default)]
+    pub allow_plaintext: bool,
+    /// PEM file of the CA certificates that sign the server's certificate. Default: the
+    /// system's roots.
+    #[schemars(with = "Option<String>")]
+    pub ca_file: Option<Spanned<String>>,
+    /// The service account's DN that searches users and groups. Default: anonymous.
+    pub bind_dn: Option<String>,
+    /// Its password (write `${VAR}`).
+    pub bind_password: Option<Secret>,
+    /// Where users are searched (subtree).
+    pub user_base: String,
+    /// The filter that finds a user, `{user}` being the name given (escaped). Default
+    /// `(uid={user})`; Active Directory: `(sAMAccountName={user})`.
+    #[serde(default = "default_user_filter")]
+    #[schemars(with = "String")]
+    pub user_filter: Spanned<String>,
+    /// Bind directly as this DN (`{user}` escaped per RFC 4514) instead of searching.
+    pub user_dn: Option<String>,
+    /// Where groups are searched (subtree). Default: `user_base`.
+    pub group_base: Option<String>,
+    /// The filter of a user's groups: `{dn}` the user's DN, `{user}` the name (both
+    /// escaped). Default `(member={dn})`.
+    #[serde(default = "default_group_filter")]
+    #[schemars(with = "String")]
+    pub group_filter: Spanned<String>,
+    /// The attribute that names a group. Default `cn`.
+    #[serde(default = "default_group_name_attribute")]
+    pub group_name_attribute: String,
+    /// Nested groups: `none` (default), `ad`, `walk`.
+    #[serde(default)]
+    pub nested: LdapNested,
+    /// Levels a `walk` follows (1 to 16). Default 8.
+    #[serde(default = "default_max_depth")]
+    pub max_depth: u8,
+    /// The tenant of every directory user. Default `ldap`.
+    pub tenant: Option<String>,
+    /// An attribute of the user's entry holding the tenant (a user without it is refused).
+    pub tenant_attribute: Option<String>,
+    /// Seconds to open a connection (TCP and TLS). Default 5.
+    #[serde(default = "default_ldap_timeout")]
+    pub connect_timeout_secs: u64,
+    /// Seconds one bind or search may take. Default 5.
+    #[serde(default = "default_ldap_timeout")]
+    pub operation_timeout_secs: u64,
+    /// Seconds a successful login is remembered (salted digest of user and password).
+    /// 0: never. Default 60.
+    #[serde(default = "default_ldap_cache")]
+    pub cache_secs: u64,
+    /// Logins remembered at most. Default 1024.
+    #[serde(default = "default_ldap_cache_entries")]
+    pub cache_max_entries: usize,
+    /// Accept `Authorization: Basic` user names and passwords on the surfaces. Default
+    /// true.
+    #[serde(default = "default_true")]
+    pub basic_auth: bool,
+    /// Look up in the directory the groups of OpenID principals whose token carries none
+    /// (Entra ID's overage), by their subject and `user_filter`. Default false.
+    #[serde(default)]
+    pub resolve_oidc_groups: bool,
+    /// Interim model access until policies (Cedar) land: models every directory user may
+    /// use (`"*"`: all).
+    #[serde(default)]
+    pub models: Vec<String>,
+    /// Interim: models a directory group adds (group name → models).
+    #[serde(default)]
+    pub group_models: BTreeMap<String, Vec<String>>,
+}
+
+fn default_user_filter() -> Spanned<String> {
+    Spanned::new(0..0, "(uid={user})".to_owned())
+}
+
+fn default_group_filter() -> Spanned<String> {
+    Spanned::new(0..0, "(member={dn})".to_owned())
+}
+
+fn default_group_name_attribute() -> String {
+    "cn".to_owned()
+}
+
+fn default_max_depth() -> u8 {
+    8
+}
+
+fn default_ldap_timeout() -> u64 {
+    5
+}
+
+fn default_ldap_cache() -> u64 {
+    60
+}
+
+fn default_ldap_cache_entries() -> usize {
+    1024
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl LdapConfig {
+    /// The tenant of directory users when no attribute holds it.
+    pub fn tenant(&self) -> String {
+        self.tenant.clone().unwrap_or_else(|| "ldap".to_owned())
+    }
+
+    /// The models a directory user in `groups` may use; `None` means every model.
+    pub fn models_for(&self, groups: &[String]) -> Option<Vec<String>> {
+        models_for(
+            &self.models,
+            &BTreeMap::new(),
+            &self.group_models,
+            &[],
+            groups,
+        )
     }
 }

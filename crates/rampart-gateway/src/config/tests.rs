@@ -511,3 +511,75 @@ fn oidc_unknown_keys_none_and_hmac_are_refused_at_their_line() {
     let twice = format!("{OIDC}\n{}", &OIDC[OIDC.find("[[auth.oidc]]").unwrap()..]);
     assert!(validation_error(&twice).contains("duplicate issuer"));
 }
+
+const LDAP: &str = r#"
+[auth.ldap]
+url = "ldaps://ldap.example.org"
+bind_dn = "cn=svc,dc=example,dc=org"
+bind_password = "svc-secret"
+user_base = "ou=people,dc=example,dc=org"
+"#;
+
+#[test]
+fn ldap_parses_with_defaults() {
+    let config = Config::from_toml(LDAP, "c.toml").unwrap();
+    config.validate().unwrap();
+    let ldap = config.auth.ldap.as_ref().unwrap().get_ref();
+    assert_eq!(ldap.user_filter.get_ref(), "(uid={user})");
+    assert_eq!(ldap.group_filter.get_ref(), "(member={dn})");
+    assert_eq!(ldap.nested, LdapNested::None);
+    assert_eq!(
+        (
+            ldap.connect_timeout_secs,
+            ldap.operation_timeout_secs,
+            ldap.cache_secs
+        ),
+        (5, 5, 60)
+    );
+    assert!(ldap.basic_auth && !ldap.resolve_oidc_groups && !ldap.allow_plaintext);
+    assert_eq!(ldap.tenant(), "ldap");
+    // The password never prints.
+    assert!(!format!("{ldap:?}").contains("svc-secret"));
+    assert_eq!(ldap.models_for(&[]), Some(vec![]));
+}
+
+#[test]
+fn ldap_unknown_keys_and_unsafe_settings_are_refused_at_their_line() {
+    let err = Config::from_toml(
+        &format!("{LDAP}user_filtre = \"(uid={{user}})\"\n"),
+        "c.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("c.toml:7:"), "{err}");
+    assert!(err.contains("user_filtre"), "{err}");
+    let plain = LDAP.replace("ldaps://ldap.example.org", "ldap://ldap.example.org")
+        + "allow_plaintext = true\n";
+    let err = validation_error(&plain);
+    assert!(
+        err.contains("auth.ldap.allow_plaintext") && err.contains("c.toml:3:"),
+        "{err}"
+    );
+    let loopback = LDAP.replace("ldaps://ldap.example.org", "ldap://127.0.0.1:3389")
+        + "allow_plaintext = true\n";
+    Config::from_toml(&loopback, "c.toml")
+        .unwrap()
+        .validate()
+        .unwrap();
+    let err = validation_error(&LDAP.replace("ldaps://", "http://"));
+    assert!(err.contains("auth.ldap.url"), "{err}");
+    let err = validation_error(&format!("{LDAP}ca_file = \"/nonexistent/ca.pem\"\n"));
+    assert!(
+        err.contains("auth.ldap.ca_file") && err.contains("c.toml:7:"),
+        "{err}"
+    );
+    let err = validation_error(&format!("{LDAP}user_filter = \"uid={{user}}\"\n"));
+    assert!(
+        err.contains("auth.ldap.user_filter") && err.contains("c.toml:7:"),
+        "{err}"
+    );
+    let err = validation_error(&format!("{LDAP}operation_timeout_secs = 0\n"));
+    assert!(err.contains("auth.ldap.operation_timeout_secs"), "{err}");
+    let err = validation_error(&format!("{LDAP}models = [\"gpt-9\"]\n"));
+    assert!(err.contains("no model named `gpt-9`"), "{err}");
+}

@@ -181,6 +181,9 @@ impl Config {
         if let Err(e) = self.validate_limits() {
             errors.push(e);
         }
+        if let Some(ldap) = &self.auth.ldap {
+            self.validate_ldap(ldap, &models, &mut errors);
+        }
         if let Some(endpoint) = &self.telemetry.otlp_endpoint {
             let url = endpoint.get_ref().as_str();
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -291,6 +294,107 @@ impl Config {
 
     /// `[guard.semantic]`: numbers in range, windows that cover the text, a band inside
     /// `[0, 1]`. The model file is read when the server is built.
+    /// `[auth.ldap]`: the checks that need no server (the identity crate repeats them when
+    /// it builds the client, and reads the CA file).
+    fn validate_ldap(
+        &self,
+        ldap: &Spanned<LdapConfig>,
+        models: &std::collections::HashSet<&str>,
+        errors: &mut Vec<ConfigError>,
+    ) {
+        let l = ldap.get_ref();
+        let at = |span: std::ops::Range<usize>| if span.end > 0 { span } else { ldap.span() };
+        let url = l.url.get_ref();
+        let host = url
+            .split_once("://")
+            .map_or("", |(_, rest)| rest)
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let host = match host.rsplit_once(':') {
+            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+            _ => host,
+        };
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(rampart_core::net::is_loopback);
+        if !(url.starts_with("ldaps://") || url.starts_with("ldap://")) || host.is_empty() {
+            errors.push(self.invalid(
+                at(l.url.span()),
+                "auth.ldap.url",
+                "expected ldaps://HOST[:PORT] or ldap://HOST[:PORT] (StartTLS)",
+            ));
+        } else if l.allow_plaintext && (!url.starts_with("ldap://") || !loopback) {
+            errors.push(self.invalid(
+                at(l.url.span()),
+                "auth.ldap.allow_plaintext",
+                "plain ldap:// is only allowed to a loopback host (127.0.0.1, ::1, localhost)",
+            ));
+        }
+        if let Some(ca) = &l.ca_file
+            && std::fs::metadata(ca.get_ref()).map_or(true, |m| !m.is_file())
+        {
+            errors.push(self.invalid(
+                at(ca.span()),
+                "auth.ldap.ca_file",
+                format!("cannot read `{}`", ca.get_ref()),
+            ));
+        }
+        for (name, filter, wanted) in [
+            ("auth.ldap.user_filter", &l.user_filter, "{user}"),
+            ("auth.ldap.group_filter", &l.group_filter, "{dn}"),
+        ] {
+            let f = filter.get_ref();
+            if !f.starts_with('(')
+                || !f.ends_with(')')
+                || !(f.contains(wanted) || f.contains("{user}"))
+            {
+                errors.push(self.invalid(
+                    at(filter.span()),
+                    name,
+                    format!("expected one parenthesised LDAP filter using {wanted}"),
+                ));
+            }
+        }
+        if l.bind_dn.is_some() != l.bind_password.is_some() {
+            errors.push(self.invalid(
+                ldap.span(),
+                "auth.ldap.bind_password",
+                "bind_dn and bind_password go together",
+            ));
+        }
+        if !(1..=16).contains(&l.max_depth) {
+            errors.push(self.invalid(ldap.span(), "auth.ldap.max_depth", "must be 1 to 16"));
+        }
+        for (key, secs) in [
+            ("auth.ldap.connect_timeout_secs", l.connect_timeout_secs),
+            ("auth.ldap.operation_timeout_secs", l.operation_timeout_secs),
+        ] {
+            if !(1..=60).contains(&secs) {
+                errors.push(self.invalid(ldap.span(), key, "must be 1 to 60 seconds"));
+            }
+        }
+        if l.cache_secs > 3600 {
+            errors.push(self.invalid(
+                ldap.span(),
+                "auth.ldap.cache_secs",
+                "at most 3600 (a password changed in the directory must stop working soon)",
+            ));
+        }
+        for model in l.models.iter().chain(l.group_models.values().flatten()) {
+            if model != "*" && !models.contains(model.as_str()) {
+                errors.push(self.invalid(
+                    ldap.span(),
+                    "auth.ldap.models",
+                    format!("no model named `{model}` in [[models]]"),
+                ));
+            }
+        }
+    }
+
     fn validate_semantic(&self, sem: &Spanned<SemanticConfig>) -> Result<(), ConfigError> {
         let s = sem.get_ref();
         let key = |k: &str| format!("guard.semantic.{k}");
