@@ -9,17 +9,21 @@
 //! - [`limit_backend`]: the limiter of a config (`[limits] backend`, `[[tenants]]`).
 //! - [`oidc`]: [`OidcAuthenticator`], bearer JWTs of the `[[auth.oidc]]` issuers
 //!   (verified by `rampart-identity`'s `oidc`).
+//! - [`authz`]: [`PolicyLoader`], the Cedar policies of `[authz]` over `rampart-authz`
+//!   (so the gateway does not depend on the policy engine).
 //! - [`semantic`]: [`SemanticModelLoader`], the semantic tier of `[guard.semantic]` over
 //!   `rampart-semantic` (so the gateway does not depend on the encoder).
 //!
 //! It is a library of its own, not a module of the binary, so that the gateway's
 //! integration tests run the limiter and audit path that production runs.
 
+pub mod authz;
 pub mod control;
 pub mod limit_backend;
 pub mod oidc;
 pub mod semantic;
 
+pub use authz::PolicyLoader;
 pub use control::{AuditLogSink, GcraLimiter, KeyringAuthenticator};
 pub use limit_backend::{LimitBackendError, LimitSettings};
 pub use oidc::OidcAuthenticator;
