@@ -37,7 +37,7 @@ enum Command {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let escape = |s: &str| crate::terminal::escape_text(s);
+    let escape = |s: &str| crate::terminal::escape_text(s).into_owned();
     match args.command {
         Command::Check { dir } => match PolicyEngine::check(&dir) {
             Ok(n) => {
