@@ -2,7 +2,7 @@
 //! `rampart_core::audit`, which the gateway's audit seam also carries), and how its time
 //! is shown.
 
-pub use rampart_core::audit::{AuditRecord, FindingSummary};
+pub use rampart_core::audit::{AuditRecord, AuthzSummary, FindingSummary};
 
 /// Formats milliseconds since the epoch as RFC 3339 UTC with milliseconds.
 pub fn format_time_ms(time_ms: i64) -> String {
@@ -31,6 +31,23 @@ mod tests {
         assert_eq!(back, r2);
         let old: AuditRecord = serde_json::from_str(&json).unwrap();
         assert_eq!(old, r);
+        // The policy decision, when there was one, comes last; without it nothing changes.
+        let mut r3 = r2.clone();
+        r3.authz = Some(AuthzSummary {
+            decision: "deny".into(),
+            principal: "Key::\"k1\"".into(),
+            policies: vec!["no-confidential-to-external".into()],
+            data_classes: vec!["confidential".into()],
+            denied_providers: vec!["openai".into()],
+        });
+        let json3 = String::from_utf8(r3.canonical_json()).unwrap();
+        assert!(json3.starts_with(&json2[..json2.len() - 1]), "{json3}");
+        assert!(
+            json3.ends_with(r#","authz":{"decision":"deny","principal":"Key::\"k1\"","policies":["no-confidential-to-external"],"data_classes":["confidential"],"denied_providers":["openai"]}}"#),
+            "{json3}"
+        );
+        let back: AuditRecord = serde_json::from_str(&json3).unwrap();
+        assert_eq!(back, r3);
     }
 
     #[test]

@@ -37,6 +37,7 @@ enum Command {
     Keys(commands::keys::Args),
     Audit(commands::audit::Args),
     Config(commands::config::Args),
+    Policy(commands::policy::Args),
     Completions(commands::completions::Args),
 }
 
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => commands::keys::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Config(args) => commands::config::run(args),
+        Command::Policy(args) => commands::policy::run(args),
         Command::Completions(args) => commands::completions::run(args, &mut Cli::command()),
     };
     match result {

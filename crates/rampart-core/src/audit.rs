@@ -67,6 +67,26 @@ pub struct AuditRecord {
     /// sampled, and all counted in `rampart_unauthenticated_total`). Left out when 0.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unrecorded_before: u64,
+    /// What the authorisation policies (`[authz]`) decided; left out when no policy was
+    /// asked, so records without it hash as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authz: Option<AuthzSummary>,
+}
+
+/// The policy decisions of one request: one per candidate deployment, summed up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthzSummary {
+    /// `allow` when at least one deployment was allowed, else `deny`.
+    pub decision: String,
+    /// The principal as the policies saw it, e.g. `Key::"k1"`, `User::"ann"`.
+    pub principal: String,
+    /// The determining policy ids of the decisions, in order, each once.
+    pub policies: Vec<String>,
+    /// The request's data classes (`confidential`, `restricted`, ...).
+    pub data_classes: Vec<String>,
+    /// Providers whose deployments the policies refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub denied_providers: Vec<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -99,6 +119,7 @@ impl AuditRecord {
             gateway_overhead_us: None,
             tokens_out_estimated: false,
             unrecorded_before: 0,
+            authz: None,
         }
     }
 

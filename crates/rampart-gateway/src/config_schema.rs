@@ -16,9 +16,25 @@ pub fn json_schema_text() -> String {
         "title".to_owned(),
         serde_json::Value::String("Rampart gateway configuration (rampart serve)".to_owned()),
     );
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    let mut value = schema.to_value();
+    sort_keys(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Every object's keys in sorted order, at every depth, so the text is the same whether
+/// serde_json's `preserve_order` is on or off (`cedar-policy` turns it on in every build
+/// that links `rampart-server`, the binary and the gateway's tests among them).
+fn sort_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.sort_keys();
+            map.values_mut().for_each(sort_keys);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(sort_keys),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

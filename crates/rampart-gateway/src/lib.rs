@@ -26,6 +26,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod canonical;
 pub mod config;
 pub mod config_schema;
@@ -52,6 +53,7 @@ pub use audit::{AuditError, AuditRecord, AuditSink, FindingSummary, LogAuditSink
 pub use auth::{
     AuthError, Authenticator, ChainAuthenticator, Principal, StaticKeys, TokenIdentity,
 };
+pub use authz::{Authorizer, AuthorizerLoader, AuthzAction, AuthzDecision, AuthzQuery};
 pub use config::{Config, ConfigError};
 pub use limit::{LimitKind, LimitRefusal, LimitStatus, Limiter, NoLimits, RetryAfter};
 pub use runtime::Seams;

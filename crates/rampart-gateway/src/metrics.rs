@@ -9,6 +9,8 @@
 //! - with `[guard.llm_judge]`: `rampart_guard_judge_total{outcome}` (`ok`, `cached`,
 //!   `timeout`, `invalid`, `error`, `budget`) and `rampart_guard_judge_flagged_total`
 //! - `rampart_tokens_total{model, direction}`
+//! - with `[authz]`: `rampart_authz_decisions_total{decision}` (`allow`, `deny`: one per
+//!   candidate deployment the policies decided)
 //! - `rampart_unauthenticated_total{reason}` (every request that never authenticated;
 //!   only a sample of them is logged and audited)
 //! - `rampart_upstream_latency_seconds{provider}` (histogram, one per attempt)
@@ -171,6 +173,12 @@ pub fn guard_error() {
 /// One answer (or failure) of the external injection classifier.
 pub fn guard_external(outcome: &'static str) {
     metrics::counter!("rampart_guard_external_total", "outcome" => outcome).increment(1);
+}
+
+/// One policy decision (`[authz]`) about one deployment.
+pub fn authz_decision(allowed: bool) {
+    let decision = if allowed { "allow" } else { "deny" };
+    metrics::counter!("rampart_authz_decisions_total", "decision" => decision).increment(1);
 }
 
 pub fn audit_failure() {

@@ -1,12 +1,17 @@
 //! The request pipeline: named phases over one per-request context.
 //!
 //! ```text
-//!   authenticate ─► ingress ─► authorize ─► limit ─► guard_input ─► route/upstream
-//!        │          (parse,     (model      (rpm,     (every text     (deployments,
-//!        │          validate)    allowed)    tpm)      with its role)  retries, fallback)
-//!        ▼                                                               │
-//!   audit ◄── respond ◄── guard_output (whole answer, or chunk by chunk) ◄┘
+//!   authenticate ─► ingress ─► authorize ─► limit ─► guard_input ─► policy ─► route/upstream
+//!        │          (parse,     (model      (rpm,     (every text     ([authz]:   (deployments,
+//!        │          validate)    allowed)    tpm)      with its role)  each        retries,
+//!        │                                                             deployment) fallback)
+//!        ▼                                                                          │
+//!   audit ◄── respond ◄── guard_output (whole answer, or chunk by chunk) ◄──────────┘
 //! ```
+//!
+//! `policy` runs only with `[authz]`: it comes after `guard_input` because the decision
+//! depends on what the request carries (the guard's finding kinds become data classes),
+//! and it narrows the model's deployments to those the policies allow.
 //!
 //! [`handle`] runs them in this order for every surface; each phase is a function below
 //! that reads and fills the [`RequestCtx`]. A phase refuses by returning an [`ApiError`],
@@ -15,6 +20,7 @@
 
 use crate::audit::AuditRecord;
 use crate::auth::{self, Principal};
+use crate::authz::{AuthzAction, AuthzQuery};
 use crate::canonical;
 use crate::error::{ApiError, Refusal};
 use crate::guard::{Flow, InputGuard, StreamGuard, Tally};
@@ -61,6 +67,10 @@ pub struct RequestCtx {
     pub client_key: Option<String>,
     /// The spans of this request, when OTLP traces are on.
     pub trace: Option<crate::otlp::RequestTrace>,
+    /// The client's address, when the listener knows it (`[authz]` policies read it).
+    pub client_ip: Option<std::net::IpAddr>,
+    /// What the `[authz]` policies decided, for the audit record.
+    pub authz: Option<rampart_core::audit::AuthzSummary>,
 }
 
 impl RequestCtx {
@@ -90,6 +100,8 @@ impl RequestCtx {
             error: None,
             client_key: None,
             trace: None,
+            client_ip: None,
+            authz: None,
         }
     }
 
@@ -120,6 +132,7 @@ impl RequestCtx {
         r.gateway_overhead_us = Some(u64::try_from(overhead.as_micros()).unwrap_or(u64::MAX));
         r.tokens_out_estimated = self.tokens_out_estimated;
         r.unrecorded_before = unrecorded_before;
+        r.authz = self.authz.clone();
         r
     }
 }
@@ -226,22 +239,30 @@ fn run_or_spawn(fut: impl std::future::Future<Output = ()> + Send + 'static) {
 pub async fn handle(
     rt: Arc<Runtime>,
     surface: Surface,
+    client: Option<ClientAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    handle_with(rt, surface, None, headers, body).await
+    handle_with(rt, surface, None, client, headers, body).await
 }
+
+/// The address of the client's connection, put in each request's extensions by the
+/// listener (`server.rs`); a router served by something else has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
 
 /// [`handle`] with the model named by the path (`/v1/models/{id}`).
 pub async fn handle_with(
     rt: Arc<Runtime>,
     surface: Surface,
     path_model: Option<String>,
+    client: Option<ClientAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let mut ctx = RequestCtx::new(surface, &headers);
     ctx.model = path_model;
+    ctx.client_ip = client.map(|c| c.0);
     ctx.trace = rt.tracer.as_ref().map(|t| t.start(&headers));
     let request_id = ctx.request_id.clone();
     let mut holder = AuditOnDrop {
@@ -366,7 +387,13 @@ async fn run(
             .map_err(|e| req.paths.rewrite(e))?;
             ctx.tokens_in =
                 canonical::estimate_tokens(canonical::request_text_bytes(&req.canonical));
-            let (reply, started) = upstream(rt, ctx, route, &req).await?;
+            let tokens = ctx.tokens_in;
+            let route = traced!(
+                ctx,
+                "policy",
+                policy(rt, ctx, route, AuthzAction::InvokeModel, tokens)
+            )?;
+            let (reply, started) = upstream(rt, ctx, &route, &req).await?;
             match reply {
                 ChatReply::Complete(resp) => traced!(
                     ctx,
@@ -503,7 +530,11 @@ fn authorize<'r>(
     let Some(route) = rt.models.get(model) else {
         return Err(ApiError::model_not_found(model));
     };
-    if !ctx.principal.as_ref().is_some_and(|p| p.may_use(model)) {
+    // With `[authz]`, the policies decide for bearer tokens (their issuer's interim model
+    // lists do not apply); a key's own model list still does.
+    let decided_by_policy =
+        rt.authorizer.is_some() && ctx.principal.as_ref().is_some_and(|p| p.token.is_some());
+    if !decided_by_policy && !ctx.principal.as_ref().is_some_and(|p| p.may_use(model)) {
         return Err(ApiError::new(
             Refusal::ModelNotAllowed,
             format!("This key may not use the model `{model}`."),
@@ -523,6 +554,100 @@ fn authorize<'r>(
     }
     let _ = headers;
     Ok(route)
+}
+
+/// Phase `policy` (only with `[authz]`): the policies decide each deployment of `route`
+/// for this principal, action and request; the deployments they refuse are skipped, and
+/// when none remains the request is refused (403 `policy_denied`) naming the determining
+/// policy. Every decision is counted, and the request's decisions go to its audit record.
+fn policy<'r>(
+    rt: &Runtime,
+    ctx: &mut RequestCtx,
+    route: &'r ModelRoute,
+    action: AuthzAction,
+    tokens: u64,
+) -> Result<std::borrow::Cow<'r, ModelRoute>, ApiError> {
+    let Some(authorizer) = &rt.authorizer else {
+        return Ok(std::borrow::Cow::Borrowed(route));
+    };
+    let Some(principal) = &ctx.principal else {
+        return Err(ApiError::internal("no principal to authorise"));
+    };
+    let mut findings: Vec<rampart_core::FindingKind> = ctx
+        .tally
+        .findings
+        .iter()
+        .filter(|f| f.direction != Some(rampart_core::Direction::Output))
+        .map(|f| f.kind)
+        .collect();
+    findings.sort_unstable();
+    findings.dedup();
+    let mut summary = rampart_core::audit::AuthzSummary {
+        decision: "deny".into(),
+        principal: String::new(),
+        policies: Vec::new(),
+        data_classes: Vec::new(),
+        denied_providers: Vec::new(),
+    };
+    let mut allowed = Vec::with_capacity(route.deployments.len());
+    let mut refused_by: Option<String> = None;
+    for dep in &route.deployments {
+        let decision = authorizer.decide(&AuthzQuery {
+            principal,
+            action,
+            model: &route.name,
+            provider: &dep.provider_name,
+            provider_kind: rt
+                .provider_kinds
+                .get(&dep.provider_name)
+                .map_or("", String::as_str),
+            findings: &findings,
+            source_ip: ctx.client_ip,
+            time_ms: ctx.time_ms,
+            tokens,
+        });
+        crate::metrics::authz_decision(decision.allowed);
+        for p in &decision.policies {
+            if !summary.policies.contains(p) {
+                summary.policies.push(p.clone());
+            }
+        }
+        if decision.allowed {
+            allowed.push(dep.clone());
+        } else {
+            refused_by.get_or_insert_with(|| decision.determining().to_owned());
+            if !summary.denied_providers.contains(&dep.provider_name) {
+                summary.denied_providers.push(dep.provider_name.clone());
+            }
+        }
+        summary.principal = decision.principal;
+        summary.data_classes = decision.data_classes;
+    }
+    if !allowed.is_empty() {
+        summary.decision = "allow".into();
+    }
+    ctx.authz = Some(summary);
+    match refused_by {
+        None => Ok(std::borrow::Cow::Borrowed(route)),
+        Some(_) if !allowed.is_empty() => Ok(std::borrow::Cow::Owned(ModelRoute {
+            name: route.name.clone(),
+            deployments: allowed,
+        })),
+        Some(policy) if policy == "default_deny" => Err(ApiError::new(
+            Refusal::PolicyDenied,
+            format!(
+                "No authorisation policy allows this request to the model `{}` (default deny).",
+                route.name
+            ),
+        )),
+        Some(policy) => Err(ApiError::new(
+            Refusal::PolicyDenied,
+            format!(
+                "The authorisation policy `{policy}` does not allow this request to the model `{}`.",
+                route.name
+            ),
+        )),
+    }
 }
 
 /// Phase `limit`: requests and tokens per minute.
@@ -899,6 +1024,7 @@ async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<R
     };
     limit(rt, ctx, estimate).await?;
     guard_input(rt, ctx, |g| g.embeddings(&mut req))?;
+    let route = policy(rt, ctx, route, AuthzAction::Embed, estimate)?;
     if let Some(t) = token_inputs {
         t.restore(&mut req);
     }
@@ -906,7 +1032,8 @@ async fn embeddings(rt: &Runtime, ctx: &mut RequestCtx, body: Value) -> Result<R
     canonical::set_field(&mut req, "encoding_format", json!("float"));
     let started = Instant::now();
     let result =
-        routing::embeddings_with_fallback(route, Instant::now() + rt.request_timeout(), &req).await;
+        routing::embeddings_with_fallback(&route, Instant::now() + rt.request_timeout(), &req)
+            .await;
     ctx.upstream = Some(started.elapsed());
     let (dep, resp) = result.map_err(upstream_error)?;
     ctx.provider = Some(dep.provider_name.clone());

@@ -34,8 +34,9 @@ pub struct Deployment {
     pub breaker: Breaker,
 }
 
-/// A client-facing model.
-#[derive(Debug)]
+/// A client-facing model. Cloning shares the deployments (and their breakers): the
+/// `policy` phase narrows a route to the deployments the policies allow.
+#[derive(Debug, Clone)]
 pub struct ModelRoute {
     pub name: String,
     pub deployments: Vec<Arc<Deployment>>,

@@ -26,6 +26,9 @@ pub struct Seams {
     /// `rampart-semantic` model files). `None`: the tier is off, and a config that
     /// requires it (`enabled = "on"`) is refused.
     pub semantic: Option<Arc<dyn crate::semantic::SemanticLoader>>,
+    /// Loads the policies of `[authz]` (`rampart-server`'s reads Cedar files). `None`: a
+    /// config with `[authz]` is refused rather than served without its policies.
+    pub authorizer: Option<Arc<dyn crate::authz::AuthorizerLoader>>,
 }
 
 /// One compiled configuration.
@@ -47,6 +50,10 @@ pub struct Runtime {
     pub tracer: Option<crate::otlp::Tracer>,
     /// Samples the audit records of requests that never authenticated.
     pub unauthenticated: crate::audit::UnauthenticatedSampler,
+    /// The policies of `[authz]`, when configured.
+    pub authorizer: Option<Arc<dyn crate::authz::Authorizer>>,
+    /// Each provider's kind (`openai`, …), by provider name, for the policies.
+    pub provider_kinds: HashMap<String, String>,
 }
 
 /// The LLM judge of `[guard.llm_judge]`: its own client of the provider of the model's
@@ -196,8 +203,26 @@ impl Runtime {
             .audit
             .clone()
             .unwrap_or_else(|| Arc::new(LogAuditSink));
+        let authorizer = match (config.authz_policy_dir(), &seams.authorizer) {
+            (None, _) => None,
+            (Some(dir), Some(loader)) => {
+                Some(loader.load(&dir).map_err(|e| config.authz_error(e))?)
+            }
+            (Some(_), None) => {
+                return Err(config.authz_error(
+                    "this server was built without the policy engine (`rampart serve` has \
+                     it; an embedder passes `Seams::authorizer`)",
+                ));
+            }
+        };
+        let provider_kinds = providers
+            .iter()
+            .map(|(name, (_, pc))| (name.clone(), pc.kind.as_str().to_owned()))
+            .collect();
         let tracer = crate::otlp::Tracer::from_config(&config);
         Ok(Runtime {
+            authorizer,
+            provider_kinds,
             unauthenticated: Default::default(),
             tracer,
             config,

@@ -342,7 +342,7 @@ async fn accept_loop(
             a = listener.accept() => a,
             _ = stop.changed() => break,
         };
-        let (stream, _peer) = match accepted {
+        let (stream, peer) = match accepted {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
@@ -351,7 +351,15 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        let svc = TowerToHyperService::new(app.clone());
+        // Each request carries its connection's address (policies read `source_ip`).
+        let client = pipeline::ClientAddr(peer.ip().to_canonical());
+        let svc = TowerToHyperService::new(tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut req: http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(client);
+                req
+            },
+        ));
         let watcher = graceful.watcher();
         let builder = builder.clone();
         let tls = tls.clone();
@@ -474,23 +482,23 @@ fn router(shared: Arc<Shared>, with_admin: bool) -> Router {
         r = r
             .route(
                 &format!("{prefix}/chat/completions"),
-                any(|s, m, h, b| surface(s, m, h, b, Surface::Chat)),
+                any(|s, c, m, h, b| surface(s, c, m, h, b, Surface::Chat)),
             )
             .route(
                 &format!("{prefix}/completions"),
-                any(|s, m, h, b| surface(s, m, h, b, Surface::Completions)),
+                any(|s, c, m, h, b| surface(s, c, m, h, b, Surface::Completions)),
             )
             .route(
                 &format!("{prefix}/responses"),
-                any(|s, m, h, b| surface(s, m, h, b, Surface::Responses)),
+                any(|s, c, m, h, b| surface(s, c, m, h, b, Surface::Responses)),
             )
             .route(
                 &format!("{prefix}/embeddings"),
-                any(|s, m, h, b| surface(s, m, h, b, Surface::Embeddings)),
+                any(|s, c, m, h, b| surface(s, c, m, h, b, Surface::Embeddings)),
             )
             .route(
                 &format!("{prefix}/models"),
-                any(|s, m, h, b| surface(s, m, h, b, Surface::Models)),
+                any(|s, c, m, h, b| surface(s, c, m, h, b, Surface::Models)),
             )
             .route(&format!("{prefix}/models/{{id}}"), get(model_info))
             .route(&format!("{prefix}/responses/{{id}}"), any(stored_response))
@@ -502,22 +510,22 @@ fn router(shared: Arc<Shared>, with_admin: bool) -> Router {
     for (path, surface) in AZURE_DEPLOYMENT_PATHS {
         r = r.route(
             path,
-            any(move |s, p, m, h, b| deployment(s, p, m, h, b, surface)),
+            any(move |s, c, p, m, h, b| deployment(s, c, p, m, h, b, surface)),
         );
     }
     // Azure's Responses API has no deployment in the path.
     r = r.route(
         "/openai/responses",
-        any(|s, m, h, b| surface(s, m, h, b, Surface::Responses)),
+        any(|s, c, m, h, b| surface(s, c, m, h, b, Surface::Responses)),
     );
     let mut r = r
         .route(
             "/v1/messages",
-            any(|s, m, h, b| surface(s, m, h, b, Surface::Messages)),
+            any(|s, c, m, h, b| surface(s, c, m, h, b, Surface::Messages)),
         )
         .route(
             "/v1/messages/count_tokens",
-            any(|s, m, h, b| surface(s, m, h, b, Surface::CountTokens)),
+            any(|s, c, m, h, b| surface(s, c, m, h, b, Surface::CountTokens)),
         );
     if with_admin {
         r = r
@@ -536,8 +544,12 @@ fn admin_router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// The client's address of a request, when the listener put it there.
+type Client = Option<axum::Extension<pipeline::ClientAddr>>;
+
 async fn surface(
     State(shared): State<Arc<Shared>>,
+    client: Client,
     method: Method,
     headers: HeaderMap,
     body: Body,
@@ -559,12 +571,20 @@ async fn surface(
         }
         return resp;
     }
-    pipeline::handle(shared.current(), surface, headers, body).await
+    pipeline::handle(
+        shared.current(),
+        surface,
+        client.map(|c| c.0),
+        headers,
+        body,
+    )
+    .await
 }
 
 /// An Azure OpenAI deployment path: the deployment is the model.
 async fn deployment(
     State(shared): State<Arc<Shared>>,
+    client: Client,
     axum::extract::Path(deployment): axum::extract::Path<String>,
     method: Method,
     headers: HeaderMap,
@@ -581,11 +601,20 @@ async fn deployment(
             .insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
         return resp;
     }
-    pipeline::handle_with(shared.current(), surface, Some(deployment), headers, body).await
+    pipeline::handle_with(
+        shared.current(),
+        surface,
+        Some(deployment),
+        client.map(|c| c.0),
+        headers,
+        body,
+    )
+    .await
 }
 
 async fn model_info(
     State(shared): State<Arc<Shared>>,
+    client: Client,
     axum::extract::Path(id): axum::extract::Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -593,6 +622,7 @@ async fn model_info(
         shared.current(),
         Surface::ModelInfo,
         Some(id),
+        client.map(|c| c.0),
         headers,
         Body::empty(),
     )
@@ -614,6 +644,7 @@ async fn stored_response() -> Response {
 
 async fn not_found(
     State(shared): State<Arc<Shared>>,
+    client: Client,
     method: Method,
     uri: http::Uri,
     headers: HeaderMap,
@@ -626,6 +657,7 @@ async fn not_found(
     let _ = pipeline::handle(
         shared.current(),
         Surface::Unknown(shape),
+        client.map(|c| c.0),
         headers,
         Body::empty(),
     )

@@ -178,6 +178,7 @@ admin = ["*"]
         limiter: None,
         audit: Some(audit.sink()),
         semantic: None,
+        authorizer: None,
     };
     let gateway = Gateway::start(config, seams).await;
     Setup {

@@ -9,6 +9,8 @@
 //! - [`limit_backend`]: the limiter of a config (`[limits] backend`, `[[tenants]]`).
 //! - [`oidc`]: [`OidcAuthenticator`], bearer JWTs of the `[[auth.oidc]]` issuers
 //!   (verified by `rampart-identity`'s `oidc`).
+//! - [`authz`]: [`PolicyLoader`], the Cedar policies of `[authz]` over `rampart-authz`
+//!   (so the gateway does not depend on the policy engine).
 //! - [`ldap`]: [`LdapAuthenticator`], `Authorization: Basic` logins against `[auth.ldap]`
 //!   (identity's `ldap` client) and the directory groups of OpenID principals without any.
 //! - [`semantic`]: [`SemanticModelLoader`], the semantic tier of `[guard.semantic]` over
@@ -17,12 +19,14 @@
 //! It is a library of its own, not a module of the binary, so that the gateway's
 //! integration tests run the limiter and audit path that production runs.
 
+pub mod authz;
 pub mod control;
 pub mod ldap;
 pub mod limit_backend;
 pub mod oidc;
 pub mod semantic;
 
+pub use authz::PolicyLoader;
 pub use control::{AuditLogSink, GcraLimiter, KeyringAuthenticator};
 pub use ldap::LdapAuthenticator;
 pub use limit_backend::{LimitBackendError, LimitSettings};

@@ -35,12 +35,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { file } => match rampart_gateway::Config::load(&file).and_then(|c| {
-            // The semantic loader `serve` uses, so that a model file `[guard.semantic]`
-            // cannot load is reported here too.
+            // The semantic and policy loaders `serve` uses, so that a model file
+            // `[guard.semantic]` cannot load, or a policy of `[authz]` that is not valid,
+            // is reported here too.
             let seams = rampart_gateway::Seams {
                 semantic: Some(std::sync::Arc::new(
                     rampart_server::SemanticModelLoader::new(),
                 )),
+                authorizer: Some(std::sync::Arc::new(rampart_server::PolicyLoader)),
                 ..Default::default()
             };
             rampart_gateway::runtime::Runtime::build(c, &seams).map(|_| ())

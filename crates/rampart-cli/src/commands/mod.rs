@@ -5,5 +5,6 @@ pub mod completions;
 pub mod config;
 pub mod guard;
 pub mod keys;
+pub mod policy;
 pub mod scan;
 pub mod serve;

@@ -81,6 +81,8 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
         audit: Some(Arc::new(AuditLogSink::new(writer.clone()))),
         // `[guard.semantic]`: on by default when the model is installed.
         semantic: Some(Arc::new(rampart_server::SemanticModelLoader::new())),
+        // `[authz]`: Cedar policies, when the section is present.
+        authorizer: Some(Arc::new(rampart_server::PolicyLoader)),
     };
     let served = async {
         rampart_gateway::Server::new(config, seams)?

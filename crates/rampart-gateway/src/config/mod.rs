@@ -8,7 +8,7 @@
 //! and reports every problem it finds at once.
 //!
 //! One file per section (`server`, `storage`, `audit`, `provider`, `model`, `guard`,
-//! `auth`, `limits`, `telemetry`), plus `interpolate` (`${VAR}`,
+//! `auth`, `authz`, `limits`, `telemetry`), plus `interpolate` (`${VAR}`,
 //! [`Secret`]) and `validate` (the checks across sections). Every section type is
 //! re-exported here, so callers write `config::ProviderConfig`.
 //!
@@ -52,6 +52,7 @@
 
 mod audit;
 mod auth;
+mod authz;
 mod guard;
 mod interpolate;
 mod limits;
@@ -66,6 +67,7 @@ mod validate;
 
 pub use audit::*;
 pub use auth::*;
+pub use authz::*;
 pub use guard::*;
 pub use interpolate::*;
 pub use limits::*;
@@ -149,6 +151,9 @@ pub struct Config {
     pub tenants: Vec<Spanned<TenantConfig>>,
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    /// Cedar policies; absent: keys' model lists alone decide.
+    #[serde(default)]
+    pub authz: Option<AuthzConfig>,
     /// Where the config was read from (for error messages and reload).
     #[serde(skip)]
     pub source: Option<PathBuf>,
