@@ -166,6 +166,7 @@ upstream_model = "claude-upstream"
         limiter: None,
         audit: Some(audit.sink()),
         semantic: None,
+        authorizer: None,
     };
     Setup {
         gateway: Gateway::start(config, seams).await,
