@@ -388,11 +388,16 @@ async fn run(
             ctx.tokens_in =
                 canonical::estimate_tokens(canonical::request_text_bytes(&req.canonical));
             let tokens = ctx.tokens_in;
-            let route = traced!(
-                ctx,
-                "policy",
-                policy(rt, ctx, route, AuthzAction::InvokeModel, tokens)
-            )?;
+            // A span only where the phase runs: without `[authz]` it does nothing.
+            let route = if rt.authorizer.is_some() {
+                traced!(
+                    ctx,
+                    "policy",
+                    policy(rt, ctx, route, AuthzAction::InvokeModel, tokens)
+                )?
+            } else {
+                std::borrow::Cow::Borrowed(route)
+            };
             let (reply, started) = upstream(rt, ctx, &route, &req).await?;
             match reply {
                 ChatReply::Complete(resp) => traced!(
