@@ -66,11 +66,23 @@ impl Principal {
 pub enum AuthError {
     #[error("key store unavailable: {0}")]
     Unavailable(String),
-    /// The credential is of a kind this authenticator judges (a bearer JWT) and it is
-    /// refused; the client gets 401 and the audit record this fixed reason (never token
-    /// material). Authenticators asked later are not asked.
-    #[error("credential refused: {0}")]
-    Refused(&'static str),
+    /// The credential is of a kind this authenticator judges (a bearer JWT, a user name
+    /// and password) and it is refused; the client gets 401 and the audit record this fixed
+    /// reason (never credential material). Authenticators asked later are not asked.
+    #[error("credential refused: {reason}")]
+    Refused {
+        credential: Credential,
+        reason: &'static str,
+    },
+}
+
+/// What kind of credential an authenticator refused: it decides the words of the 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A bearer token (a JWT of an OpenID issuer).
+    BearerToken,
+    /// A user name and password (`Authorization: Basic`, `[auth.ldap]`).
+    Password,
 }
 
 /// Resolves a presented key to a principal.

@@ -51,7 +51,7 @@ pub mod translate;
 
 pub use audit::{AuditError, AuditRecord, AuditSink, FindingSummary, LogAuditSink};
 pub use auth::{
-    AuthError, Authenticator, ChainAuthenticator, Principal, StaticKeys, TokenIdentity,
+    AuthError, Authenticator, ChainAuthenticator, Credential, Principal, StaticKeys, TokenIdentity,
 };
 pub use authz::{Authorizer, AuthorizerLoader, AuthzAction, AuthzDecision, AuthzQuery};
 pub use config::{Config, ConfigError};

@@ -453,16 +453,13 @@ async fn authenticate(
         .authenticate(key)
         .await
         .map_err(|e| match e {
-            // `[auth.ldap]` refuses HTTP Basic logins with `ldap_…` reasons.
-            auth::AuthError::Refused(reason) if reason.starts_with("ldap_") => {
-                ApiError::unauthenticated(
-                    Refusal::TokenRefused(reason),
-                    "Invalid user name or password.",
-                )
-            }
-            auth::AuthError::Refused(reason) => {
-                ApiError::unauthenticated(Refusal::TokenRefused(reason), "Invalid bearer token.")
-            }
+            auth::AuthError::Refused { credential, reason } => ApiError::unauthenticated(
+                Refusal::TokenRefused(reason),
+                match credential {
+                    auth::Credential::BearerToken => "Invalid bearer token.",
+                    auth::Credential::Password => "Invalid user name or password.",
+                },
+            ),
             e => {
                 tracing::error!(error = %e, "authentication unavailable");
                 ApiError::new(

@@ -3,8 +3,9 @@
 //! and the groups of OpenID principals whose token carries none.
 //!
 //! - A credential that is not HTTP Basic is not this authenticator's: `Ok(None)`. A Basic
-//!   one is judged here alone: a refusal is `AuthError::Refused("ldap_invalid_credentials")`
-//!   (401; unknown user and wrong password look the same to the client, the metric
+//!   one is judged here alone: a refusal is `AuthError::Refused` of a
+//!   `Credential::Password` with reason `ldap_invalid_credentials` (401; unknown user and
+//!   wrong password look the same to the client, the metric
 //!   `rampart_ldap_logins_total{result}` tells them apart), a directory that cannot answer
 //!   is `AuthError::Unavailable` (503, never a pass and never a 401).
 //! - The principal's `key_id` is `ldap:USER`, its tenant the directory's (`tenant` or
@@ -14,7 +15,7 @@
 //!   reads leaves the previous one in place, logged); unchanged settings keep the cache.
 
 use rampart_gateway::BoxFuture;
-use rampart_gateway::auth::{AuthError, Authenticator, Principal, TokenIdentity};
+use rampart_gateway::auth::{AuthError, Authenticator, Credential, Principal, TokenIdentity};
 use rampart_gateway::config::{Config, LdapConfig, LdapNested};
 use rampart_identity::ldap::{LdapDirectory, LdapError, LdapSettings, Nesting, basic_credentials};
 use std::sync::{Arc, RwLock};
@@ -144,7 +145,10 @@ impl Authenticator for LdapAuthenticator {
                 Some(Err(refusal)) => {
                     metrics::counter!("rampart_ldap_logins_total", "result" => refusal.label())
                         .increment(1);
-                    return Err(AuthError::Refused(REFUSED));
+                    return Err(AuthError::Refused {
+                        credential: Credential::Password,
+                        reason: REFUSED,
+                    });
                 }
             };
             match directory.login(&user, &password).await {
@@ -171,7 +175,10 @@ impl Authenticator for LdapAuthenticator {
                 Err(LdapError::Refused(refusal)) => {
                     metrics::counter!("rampart_ldap_logins_total", "result" => refusal.label())
                         .increment(1);
-                    Err(AuthError::Refused(REFUSED))
+                    Err(AuthError::Refused {
+                        credential: Credential::Password,
+                        reason: REFUSED,
+                    })
                 }
                 Err(e) => {
                     metrics::counter!("rampart_ldap_logins_total", "result" => "unavailable")

@@ -18,7 +18,7 @@
 //!   settings that cannot be built leave the previous issuers in place (logged).
 
 use rampart_gateway::BoxFuture;
-use rampart_gateway::auth::{AuthError, Authenticator, Principal, TokenIdentity};
+use rampart_gateway::auth::{AuthError, Authenticator, Credential, Principal, TokenIdentity};
 use rampart_gateway::config::{Config, OidcAlg, OidcConfig, OidcPreset};
 use rampart_identity::clock::{Clock, SystemClock};
 use rampart_identity::oidc::{
@@ -168,12 +168,20 @@ impl Authenticator for OidcAuthenticator {
             }
             let token = match issuers.verifier.verify(presented_key).await {
                 Ok(token) => token,
-                Err(VerifyError::Refused(why)) => return Err(AuthError::Refused(why.reason())),
+                Err(VerifyError::Refused(why)) => {
+                    return Err(AuthError::Refused {
+                        credential: Credential::BearerToken,
+                        reason: why.reason(),
+                    });
+                }
                 Err(e) => return Err(AuthError::Unavailable(e.to_string())),
             };
             let Some(config) = issuers.configs.get(&token.issuer_name) else {
                 // The verifier and the configs are built together; unreachable, but closed.
-                return Err(AuthError::Refused("token_unknown_issuer"));
+                return Err(AuthError::Refused {
+                    credential: Credential::BearerToken,
+                    reason: "token_unknown_issuer",
+                });
             };
             if token.groups_overage {
                 metrics::counter!("rampart_oidc_groups_overage_total", "issuer" => token.issuer_name.clone()).increment(1);
