@@ -116,43 +116,7 @@ struct Setup {
 }
 
 async fn setup(section: &str) -> Setup {
-    let up = Arc::new(Upstream::default());
-    let app = axum::Router::new()
-        .route("/v1/chat/completions", axum::routing::post(openai_chat))
-        .route("/v1/messages", axum::routing::post(anthropic_messages))
-        .with_state(up);
-    let upstream = serve(app).await;
-    let text = format!(
-        r#"
-[[providers]]
-name = "up-openai"
-kind = "openai"
-base_url = "{upstream}/v1"
-api_key = "sk-upstream"
-max_retries = 0
-
-[[providers]]
-name = "up-anthropic"
-kind = "anthropic"
-base_url = "{upstream}"
-api_key = "sk-ant-upstream"
-
-[[models]]
-name = "gpt"
-provider = "up-openai"
-upstream_model = "gpt-upstream"
-
-[[models]]
-name = "gpt-large"
-provider = "up-openai"
-upstream_model = "gpt-large-upstream"
-
-[[models]]
-name = "claude"
-provider = "up-anthropic"
-upstream_model = "claude-upstream"
-{section}"#
-    );
+    let text = format!("{}{section}", identity_test_models().await);
     let config = rampart_gateway::config::Config::from_toml(&text, "ldap.toml").unwrap();
     config.validate().unwrap();
     let ldap = Arc::new(LdapAuthenticator::from_config(&config).unwrap());

@@ -111,42 +111,8 @@ struct Setup {
 
 async fn setup() -> Setup {
     let provider = Provider::start();
-    let up = Arc::new(Upstream::default());
-    let app = axum::Router::new()
-        .route("/v1/chat/completions", axum::routing::post(openai_chat))
-        .route("/v1/messages", axum::routing::post(anthropic_messages))
-        .with_state(up);
-    let upstream = serve(app).await;
     let text = format!(
-        r#"
-[[providers]]
-name = "up-openai"
-kind = "openai"
-base_url = "{upstream}/v1"
-api_key = "sk-upstream"
-max_retries = 0
-
-[[providers]]
-name = "up-anthropic"
-kind = "anthropic"
-base_url = "{upstream}"
-api_key = "sk-ant-upstream"
-
-[[models]]
-name = "gpt"
-provider = "up-openai"
-upstream_model = "gpt-upstream"
-
-[[models]]
-name = "gpt-large"
-provider = "up-openai"
-upstream_model = "gpt-large-upstream"
-
-[[models]]
-name = "claude"
-provider = "up-anthropic"
-upstream_model = "claude-upstream"
-
+        r#"{}
 [[auth.oidc]]
 name = "test-idp"
 issuer = "{issuer}"
@@ -163,6 +129,7 @@ jwks_min_refresh_secs = 0
 reader = ["gpt", "claude"]
 admin = ["*"]
 "#,
+        identity_test_models().await,
         issuer = provider.issuer
     );
     let config = rampart_gateway::config::Config::from_toml(&text, "oidc.toml").unwrap();

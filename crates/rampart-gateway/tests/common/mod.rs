@@ -463,6 +463,48 @@ impl<U> Harness<U> {
     }
 }
 
+/// A fake provider on 127.0.0.1 answering OpenAI chat and Anthropic messages, and the
+/// config tables that put models `gpt`, `gpt-large` (OpenAI) and `claude` (Anthropic) in
+/// front of it: the start of the identity tests' configs, which add their `[auth…]`.
+pub async fn identity_test_models() -> String {
+    let app = Router::new()
+        .route("/v1/chat/completions", post(openai_chat))
+        .route("/v1/messages", post(anthropic_messages))
+        .with_state(Arc::new(Upstream::default()));
+    let upstream = serve(app).await;
+    format!(
+        r#"
+[[providers]]
+name = "up-openai"
+kind = "openai"
+base_url = "{upstream}/v1"
+api_key = "sk-upstream"
+max_retries = 0
+
+[[providers]]
+name = "up-anthropic"
+kind = "anthropic"
+base_url = "{upstream}"
+api_key = "sk-ant-upstream"
+
+[[models]]
+name = "gpt"
+provider = "up-openai"
+upstream_model = "gpt-upstream"
+
+[[models]]
+name = "gpt-large"
+provider = "up-openai"
+upstream_model = "gpt-large-upstream"
+
+[[models]]
+name = "claude"
+provider = "up-anthropic"
+upstream_model = "claude-upstream"
+"#
+    )
+}
+
 /// The gateway in front of the scripted provider: models `gpt` (OpenAI, no retries),
 /// `claude` (Anthropic) and `nova` (Bedrock Converse, no retries); `gpt_extra` is added to the `gpt` model's table (aliases), `extra`
 /// to the end of the config (a `[guard]` policy).
