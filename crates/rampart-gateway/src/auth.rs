@@ -48,6 +48,9 @@ pub struct TokenIdentity {
     /// The identity provider left the groups out (Entra ID's overage): `groups` is not the
     /// whole list.
     pub groups_overage: bool,
+    /// Issued to an application acting for itself (client credentials), not to a person:
+    /// the policies see a `Service`, not a `User`.
+    pub service: bool,
 }
 
 impl Principal {

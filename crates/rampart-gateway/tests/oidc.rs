@@ -107,10 +107,27 @@ struct Setup {
     provider: Provider,
     gateway: Gateway,
     audit: AuditLog,
+    /// Holds the config and policies of a setup with `[authz]`.
+    _dir: tempfile::TempDir,
 }
 
 async fn setup() -> Setup {
+    setup_with_policies(None).await
+}
+
+/// The gateway in front of the provider; with `policies`, also `[authz]` with that one
+/// Cedar file.
+async fn setup_with_policies(policies: Option<&str>) -> Setup {
     let provider = Provider::start();
+    let dir = tempfile::tempdir().unwrap();
+    let authz = match policies {
+        Some(text) => {
+            std::fs::create_dir(dir.path().join("policies")).unwrap();
+            std::fs::write(dir.path().join("policies/main.cedar"), text).unwrap();
+            "\n[authz]\npolicy_dir = \"policies\"\n"
+        }
+        None => "",
+    };
     let text = format!(
         r#"{}
 [[auth.oidc]]
@@ -128,11 +145,13 @@ jwks_min_refresh_secs = 0
 [auth.oidc.role_models]
 reader = ["gpt", "claude"]
 admin = ["*"]
-"#,
+{authz}"#,
         identity_test_models().await,
         issuer = provider.issuer
     );
-    let config = rampart_gateway::config::Config::from_toml(&text, "oidc.toml").unwrap();
+    let path = dir.path().join("oidc.toml");
+    std::fs::write(&path, &text).unwrap();
+    let config = rampart_gateway::config::Config::load(&path).unwrap();
     config.validate().unwrap();
     let oidc = rampart_server::OidcAuthenticator::from_config(&config).unwrap();
     let chain: Vec<Arc<dyn Authenticator>> = vec![
@@ -145,13 +164,14 @@ admin = ["*"]
         limiter: None,
         audit: Some(audit.sink()),
         semantic: None,
-        authorizer: None,
+        authorizer: Some(Arc::new(rampart_server::PolicyLoader)),
     };
     let gateway = Gateway::start(config, seams).await;
     Setup {
         provider,
         gateway,
         audit,
+        _dir: dir,
     }
 }
 
@@ -369,4 +389,36 @@ async fn a_signing_key_rotation_refreshes_the_key_set() {
     assert_eq!(gone.status, 401, "{}", gone.text);
     let record = last_record(&s, &gone).await;
     assert_eq!(record.reason.as_deref(), Some("token_unknown_key"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs node and tests/oidc (scripts/test runs it)"]
+async fn a_client_credentials_token_is_a_service_to_the_policies() {
+    // The provider issues RFC 9068 tokens: a client-credentials token's `sub` is its
+    // `client_id`, so the policies see `Service::"svc"`, not a `User`.
+    let s = setup_with_policies(Some(
+        r#"@id("services-only")
+permit (principal is Rampart::Service in Rampart::Group::"eng", action, resource);
+"#,
+    ))
+    .await;
+    let token = s.provider.token("svc").await;
+    let ok = s
+        .gateway
+        .post_as(&token, "/v1/chat/completions", &chat("gpt"))
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let authz = last_record(&s, &ok).await.authz.expect("a decision");
+    assert_eq!(authz.principal, r#"Service::"svc""#);
+    assert_eq!(authz.policies, ["services-only"]);
+
+    // svc-admin is a service outside the group: nothing permits it.
+    let admin = s.provider.token("svc-admin").await;
+    let denied = s
+        .gateway
+        .post_as(&admin, "/v1/chat/completions", &chat("gpt"))
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+    let authz = last_record(&s, &denied).await.authz.expect("a decision");
+    assert_eq!(authz.principal, r#"Service::"svc-admin""#);
 }

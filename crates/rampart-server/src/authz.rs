@@ -8,8 +8,9 @@
 //! - a Rampart key is `Key::"<key id>"`, member of `Tenant::"<tenant>"`, with its `name`;
 //! - a bearer token's subject is `User::"<sub>"`, member of its `Tenant` and of one
 //!   `Group::"<group>"` per group of the token, with its `issuer` (the `[[auth.oidc]]`
-//!   name) and `roles`. Tokens are not yet told apart as `Service`s: the issuers'
-//!   client-credentials tokens carry no claim this slice maps (a `service_claim` would).
+//!   name) and `roles`; a token issued to an application acting for itself (client
+//!   credentials: identity's `oidc::claims` reads the signals) is `Service::"<sub>"` with
+//!   the same parents and attributes, so a policy can tell the two apart.
 //!
 //! The data classes come from the guard's input finding kinds through
 //! [`rampart_authz::data_classes`] (personal data → `confidential`, secrets →
@@ -63,7 +64,11 @@ pub fn subject(p: &Principal) -> Subject {
             label: p.name.clone(),
         },
         Some(t) => Subject {
-            kind: PrincipalKind::User,
+            kind: if t.service {
+                PrincipalKind::Service
+            } else {
+                PrincipalKind::User
+            },
             id: t.subject.clone(),
             tenant: Some(p.tenant.clone()),
             groups: t.groups.clone(),
@@ -116,5 +121,71 @@ impl Authorizer for CedarAuthorizer {
             data_classes: request.context.data_classes.into_iter().collect(),
             policies: decision.policies,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use rampart_gateway::auth::TokenIdentity;
+
+    fn bearer(service: bool) -> Principal {
+        Principal {
+            key_id: "jwt:idp:batch-job".into(),
+            tenant: "acme".into(),
+            name: "batch-job".into(),
+            models: None,
+            rpm: None,
+            tpm: None,
+            daily_token_budget: None,
+            monthly_token_budget: None,
+            token: Some(Arc::new(TokenIdentity {
+                issuer: "idp".into(),
+                subject: "batch-job".into(),
+                groups: vec!["etl".into()],
+                roles: Vec::new(),
+                groups_overage: false,
+                service,
+            })),
+        }
+    }
+
+    fn decide(authorizer: &dyn Authorizer, principal: &Principal) -> AuthzDecision {
+        authorizer.decide(&AuthzQuery {
+            principal,
+            action: AuthzAction::InvokeModel,
+            model: "gpt-4o",
+            provider: "openai",
+            provider_kind: "openai",
+            findings: &[],
+            source_ip: None,
+            time_ms: 0,
+            tokens: 10,
+        })
+    }
+
+    #[test]
+    fn a_client_credentials_token_is_a_service_to_the_policies() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("services.cedar"),
+            r#"@id("services-in-etl")
+permit (principal is Rampart::Service in Rampart::Group::"etl", action, resource);
+"#,
+        )
+        .unwrap();
+        let authorizer = PolicyLoader.load(dir.path()).unwrap();
+
+        let service = decide(authorizer.as_ref(), &bearer(true));
+        assert!(service.allowed);
+        assert_eq!(service.principal, r#"Service::"batch-job""#);
+        assert_eq!(service.policies, vec!["services-in-etl"]);
+
+        // The same subject as a person's token is a User: the policy does not apply.
+        let user = decide(authorizer.as_ref(), &bearer(false));
+        assert!(!user.allowed);
+        assert_eq!(user.principal, r#"User::"batch-job""#);
     }
 }

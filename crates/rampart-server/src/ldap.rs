@@ -169,6 +169,7 @@ impl Authenticator for LdapAuthenticator {
                             groups: found.groups,
                             roles: Vec::new(),
                             groups_overage: false,
+                            service: false,
                         })),
                     }))
                 }

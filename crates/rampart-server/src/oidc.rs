@@ -213,6 +213,7 @@ impl Authenticator for OidcAuthenticator {
                     groups: token.groups,
                     roles: token.roles,
                     groups_overage: token.groups_overage,
+                    service: token.service,
                 })),
             }))
         })

@@ -3,6 +3,12 @@
 //!
 //! A claim name is looked up whole first (Auth0's namespaced claims are URLs with dots),
 //! then as a dotted path into nested objects (Keycloak's `realm_access.roles`).
+//!
+//! A token is a *service*'s (an application acting for itself, the client-credentials
+//! grant) when the issuer says so in one of the ways the common providers do: its `sub`
+//! equals its `client_id` (RFC 9068 section 2.2: oidc-provider, Keycloak) or Okta's `cid`;
+//! Entra ID's `idtyp` is `app`; Auth0's `gty` is `client-credentials`. Every other token is
+//! a person's. The signals are read from the signed claims, never from the request.
 
 use super::{IssuerSettings, TokenRefusal, VerifiedToken};
 use serde_json::{Map, Value};
@@ -166,6 +172,15 @@ fn groups_overage(claims: &Map<String, Value>) -> bool {
         || claims.get("hasgroups") == Some(&Value::Bool(true))
 }
 
+/// Whether the token was issued to an application acting for itself (module docs).
+fn issued_to_service(claims: &Map<String, Value>) -> bool {
+    let text = |name: &str| claims.get(name).and_then(Value::as_str);
+    let sub = text("sub");
+    sub.is_some_and(|sub| text("client_id") == Some(sub) || text("cid") == Some(sub))
+        || text("idtyp") == Some("app")
+        || text("gty") == Some("client-credentials")
+}
+
 /// Check a signature-verified token's times and audience, then map its identity.
 pub fn check(
     settings: &IssuerSettings,
@@ -212,5 +227,6 @@ pub fn check(
         groups,
         roles,
         groups_overage: mapping.groups.is_some() && groups_overage(claims),
+        service: issued_to_service(claims),
     })
 }

@@ -113,6 +113,9 @@ pub struct VerifiedToken {
     /// Entra ID left the groups out of the token (too many to list; the `_claim_names`
     /// overage marker): `groups` is empty but the bearer may belong to groups.
     pub groups_overage: bool,
+    /// The token was issued to an application acting for itself (the client-credentials
+    /// grant), not to a person: see [`claims`](self::claims) for the signals read.
+    pub service: bool,
 }
 
 /// Why a token was refused. A fixed label: the audit record, metrics and logs carry

@@ -426,3 +426,39 @@ fn settings_refuse_http_issuers_without_the_opt_in() {
     s.jwks_uri = None;
     assert!(OidcVerifier::new(vec![s], clock).is_ok());
 }
+
+#[tokio::test]
+async fn client_credentials_tokens_are_services_and_user_tokens_are_not() {
+    let key = es256("k1");
+    let srv = server(&[&key]).await;
+    let (v, _) = verifier(settings(&srv));
+    let service = |extra: Value| {
+        let mut c = claims(&srv);
+        for (k, value) in extra.as_object().unwrap() {
+            c[k] = value.clone();
+        }
+        key.sign(&c)
+    };
+    // A person's token: the client is named, but `sub` is someone else.
+    let user = v
+        .verify(&service(json!({"client_id": "portal", "azp": "portal"})))
+        .await
+        .unwrap();
+    assert!(!user.service);
+    // RFC 9068 (oidc-provider, Keycloak), Okta, Entra ID, Auth0.
+    for signal in [
+        json!({"client_id": "svc-1"}),
+        json!({"cid": "svc-1"}),
+        json!({"idtyp": "app"}),
+        json!({"gty": "client-credentials"}),
+    ] {
+        let t = v.verify(&service(signal.clone())).await.unwrap();
+        assert!(t.service, "{signal} is a service's token");
+    }
+    // A look-alike value is not the signal.
+    let t = v
+        .verify(&service(json!({"idtyp": "user", "client_id": "svc-10"})))
+        .await
+        .unwrap();
+    assert!(!t.service);
+}
