@@ -565,13 +565,15 @@ fn main() {
         .collect();
     let mut combined = vec![0f32; rows.len()];
     for g in &groups {
-        let fit: Vec<usize> = (0..rows.len()).filter(|&i| &rows[i].group != g).collect();
+        let fit: Vec<usize> = (0..rows.len())
+            .filter(|&i| &rows[i].group != g && fit_row(&feats[i]))
+            .collect();
         let st = calibrate(fit_stacker(&rows, &feats, &fit), &dev_benign, &od_feats);
         for i in (0..rows.len()).filter(|&i| &rows[i].group == g) {
             combined[i] = stack::combine(&st, &feats[i], noisy_or[i], used_rules[i]);
         }
     }
-    let all_idx: Vec<usize> = (0..rows.len()).collect();
+    let all_idx: Vec<usize> = (0..rows.len()).filter(|&i| fit_row(&feats[i])).collect();
     let uncalibrated = fit_stacker(&rows, &feats, &all_idx);
     let stacker = calibrate(uncalibrated.clone(), &dev_benign, &od_feats);
     eprintln!(
@@ -603,6 +605,15 @@ fn main() {
     }
     let classifier_only: Vec<f32> = held_out.iter().map(prob).collect();
 
+    if let Ok(path) = std::env::var("DUMP_COMBINED") {
+        // Every row's leave-one-group-out combined score (group, attack, score), to
+        // compare two trainings on the rows they share.
+        let mut d = String::new();
+        for (r, s) in rows.iter().zip(&combined) {
+            let _ = writeln!(d, "{}\t{}\t{s}", r.group, r.attack as u8);
+        }
+        std::fs::write(&path, d).expect("write DUMP_COMBINED");
+    }
     if let Ok(path) = std::env::var("DUMP_SCORES") {
         // Every row's held-out scores, for offline analysis of the combination.
         let mut d = String::new();
@@ -1098,11 +1109,20 @@ fn solve<const D: usize>(mut h: [[f64; D]; D], mut g: [f64; D]) -> [f64; D] {
     s
 }
 
+/// Rows the stacker is fit on: those it decides (`stack::mentioned`). Elsewhere the
+/// detector scores the noisy-or, so rows outside a mention context would only pull its
+/// weights towards texts it never scores.
+fn fit_row(x: &[f32; stack::N]) -> bool {
+    stack::mentioned(x)
+}
+
 /// Shifts the stacker's bias so that the detector's score (`stack::combine`) at the
 /// default threshold 0.5 flags at most [`DEV_BENIGN_FLAGGED`] of the development set's
 /// benign texts and [`OVER_DEFENCE_FLAGGED`] of the over-defence sets, and no fewer
 /// attacks than that allows: the most permissive such shift, by bisection (the share
-/// flagged grows with the bias).
+/// flagged grows with the bias). Where the scores the stacker does not decide already
+/// flag more than a budget, that floor is the budget (plus [`OVER_DEFENCE_ADDED`] for the
+/// over-defence sets).
 fn calibrate(
     mut st: stack::Stacker,
     dev_benign: &[([f32; stack::N], f32, f32)],
@@ -1126,25 +1146,24 @@ fn calibrate(
     };
     let od_budget = OVER_DEFENCE_FLAGGED.min(floor + OVER_DEFENCE_ADDED);
     let od_budget = od_budget.max(floor);
+    // The same rule for the development set: the combined score flags at most
+    // DEV_BENIGN_FLAGGED of its benign texts, or, where what the stacker does not decide
+    // (the noisy-or outside a mention context, the used rules inside one) already flags
+    // more, no more than that. The stacker is only judged where it decides, through
+    // `combine`: a text it never scores cannot move its bias. (Before, an over-budget
+    // floor switched to a second rule that held the stacker's own score on *every* text,
+    // mention context or not, to the budget: a change of regime at 2.5 %.)
+    let dev_floor = {
+        let mut t = st.clone();
+        t.bias -= 1e4;
+        share(&t, dev_benign)
+    };
+    let dev_budget = DEV_BENIGN_FLAGGED.max(dev_floor);
     let ok = |shift: f32| {
         let mut t = st.clone();
         t.bias += shift;
-        share(&t, dev_benign) <= DEV_BENIGN_FLAGGED && share(&t, over_defence) <= od_budget
+        share(&t, dev_benign) <= dev_budget && share(&t, over_defence) <= od_budget
     };
-    // If the noisy-or alone is over the dev budget, no shift meets it: then the stacker
-    // alone is held to the dev budget (it adds no more than that) and the combined score
-    // to the over-defence budget.
-    let alone = |shift: f32| {
-        let mut t = st.clone();
-        t.bias += shift;
-        let flagged = |set: &[([f32; stack::N], f32, f32)]| {
-            set.iter().filter(|(x, _, _)| t.score(x) >= 0.5).count() as f64
-                / set.len().max(1) as f64
-        };
-        flagged(dev_benign) <= DEV_BENIGN_FLAGGED && flagged(over_defence) <= OVER_DEFENCE_FLAGGED
-    };
-    let feasible = ok(-40.0);
-    let ok = |shift: f32| if feasible { ok(shift) } else { alone(shift) };
     let (mut lo, mut hi) = (-40f32, 40f32);
     if ok(hi) {
         lo = hi;
@@ -1176,8 +1195,13 @@ fn calibrate(
 }
 
 /// Largest share of the over-defence sets' benign prompts (InjecGuard, XSTest, MITRE
-/// FRR) the default threshold may flag: the target is below 2 %.
-const OVER_DEFENCE_FLAGGED: f64 = 0.01;
+/// FRR) the default threshold may flag: the target is below 2 %. The ceiling only
+/// binds when the stacker's own allowance ([`OVER_DEFENCE_ADDED`]) would cross it: at
+/// 1 %, a floor of 0.98 % (the noisy-or and the used rules alone) left the stacker no
+/// room at all, and the search lowered its bias until it flagged no mention-context
+/// text of those sets (2026-12-07: bias −2.357 instead of −0.86, held-out TPR @ 1 % FPR
+/// 32.8 % instead of 37.9 %).
+const OVER_DEFENCE_FLAGGED: f64 = 0.015;
 /// Largest share of the over-defence sets the stacker may flag on top of what the rules
 /// and the classifier flag without it (over-defence must not grow).
 const OVER_DEFENCE_ADDED: f64 = 0.001;

@@ -43,19 +43,25 @@
 //!
 //! # Thresholds and their measured trade-offs
 //!
-//! Measured leave-one-source-group-out on the training data (6,033 attacks, 5,872 benign,
-//! 64 groups; each group scored by a classifier and a stacker fit without it), and on the
+//! Measured leave-one-source-group-out on the training data (6,187 attacks, 6,074 benign,
+//! 84 groups; each group scored by a classifier and a stacker fit without it), and on the
 //! hand-written development set of realistic traffic (`training/dev/`, 58 attacks, 95
 //! benign, never trained on; the stacker's bias is calibrated on its benign rows and on
 //! the over-defence sets). Full tables and commands: `bench/history/guard-injection.md`.
 //!
 //! | `injection_threshold` | held-out TPR | held-out FPR | InjecGuard / XSTest / MITRE | what it means |
 //! |---|---:|---:|---|---|
-//! | 0.8 | 22.1 % | 0.4 % | 0.2 % / 0 % / 0 % | strong rules only |
-//! | 0.7 | 25.3 % | 0.5 % | 0.8 % / 0 % / 0 % | |
-//! | 0.5 (default) | 36.7 % | 0.8 % | 1.6 % / 0 % / 0 % | development set: 22.4 % of attacks, 2.1 % of benign flagged |
-//! | 0.4 | 39.6 % | 1.5 % | 2.7 % / 0 % / 0 % | over-defence above the 2 % target |
-//! | 0.3 | 43.5 % | 2.6 % | 5.7 % / 0 % / 0 % | |
+//! | 0.8 | 26.5 % | 0.6 % | 0.3 % / 0 % / 0 % | strong rules only |
+//! | 0.7 | 29.6 % | 0.7 % | 1.0 % / 0 % / 0 % | |
+//! | 0.6 | 36.3 % | 0.9 % | 1.4 % / 0 % / 0 % | |
+//! | 0.5 (default) | 38.0 % | 1.2 % | 1.9 % / 0 % / 0 % | development set: 25.9 % of attacks, 2.1 % of benign flagged |
+//! | 0.4 | 39.4 % | 1.9 % | 3.9 % / 0 % / 0 % | over-defence above the 2 % target |
+//! | 0.3 | 43.4 % | 2.8 % | 6.3 % / 0 % / 0 % | |
+//!
+//! On the independent hand-written sets (`rampart-semantic/training/eval/`, never trained
+//! or tuned on) the default flags 19.2 % of realistic attacks with no hard benign text,
+//! and 26.2 % of attacks carried in their real roles with 3.9 % of benign texts that
+//! mention attacks (AUC 0.905 and 0.914): issue 13's targets (60 % and 40 %) are not met.
 //!
 //! On the development set the previous noisy-or alone flagged 13.7 % of benign texts at
 //! 0.5 (an analyst's paste, a unit test, a translation or prompt-writing request: one rule
