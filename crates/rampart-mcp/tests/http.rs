@@ -1,6 +1,9 @@
 //! `POST /mcp` over real HTTP: bearer authentication through the gateway's authenticator,
 //! status codes per message kind, bounded bodies, browser origins.
 
+// Test helpers outside #[test] functions unwrap too: a failure is the test's failure.
+#![allow(clippy::unwrap_used)]
+
 use rampart_gateway::{Config, StaticKeys};
 use rampart_guard::{Guard, Policy};
 use rampart_mcp::Proxy;

@@ -1,6 +1,9 @@
 //! `serve_stdio` as a client sees it, over an in-memory pipe: the handshake, ping, and
 //! JSON-RPC errors for what the proxy does not serve or cannot parse.
 
+// Test helpers outside #[test] functions unwrap too: a failure is the test's failure.
+#![allow(clippy::unwrap_used)]
+
 use rampart_guard::{Guard, Policy};
 use rampart_mcp::Proxy;
 use rampart_mcp::pinning::{PinningMode, Pins};
