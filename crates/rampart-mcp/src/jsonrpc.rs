@@ -131,14 +131,15 @@ pub struct ParseFailure {
     /// The id of the offending request, when it could be read (else the answer has
     /// `"id": null`).
     pub id: Option<Id>,
-    pub error: RpcError,
+    /// Boxed: a `Result` carrying it stays small on the hot path.
+    pub error: Box<RpcError>,
 }
 
 impl ParseFailure {
     fn invalid(id: Option<Id>, message: &str) -> ParseFailure {
         ParseFailure {
             id,
-            error: RpcError::new(INVALID_REQUEST, message),
+            error: Box::new(RpcError::new(INVALID_REQUEST, message)),
         }
     }
 
@@ -155,7 +156,7 @@ pub fn parse(bytes: &[u8], max_bytes: usize) -> Result<Message, ParseFailure> {
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|_| ParseFailure {
         id: None,
-        error: RpcError::new(PARSE_ERROR, "parse error: not valid JSON"),
+        error: Box::new(RpcError::new(PARSE_ERROR, "parse error: not valid JSON")),
     })?;
     from_value(value)
 }
