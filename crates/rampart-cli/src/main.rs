@@ -38,6 +38,7 @@ enum Command {
     Audit(commands::audit::Args),
     Config(commands::config::Args),
     Policy(commands::policy::Args),
+    Mcp(commands::mcp::Args),
     Completions(commands::completions::Args),
 }
 
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => commands::audit::run(args),
         Command::Config(args) => commands::config::run(args),
         Command::Policy(args) => commands::policy::run(args),
+        Command::Mcp(args) => commands::mcp::run(args),
         Command::Completions(args) => commands::completions::run(args, &mut Cli::command()),
     };
     match result {

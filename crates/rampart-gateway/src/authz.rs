@@ -1,5 +1,5 @@
 //! The `authorize` seam for policies (`[authz]`): may this principal send this request to
-//! this deployment?
+//! this deployment, or call this tool (`rampart mcp`)?
 //!
 //! The gateway does not know the policy language. It asks an [`Authorizer`] once per
 //! candidate deployment of the model, after the guard has read the input (the decision
@@ -26,18 +26,32 @@ pub enum AuthzAction {
     InvokeModel,
     /// Embeddings.
     Embed,
+    /// A tool of an MCP server behind `rampart mcp` (listing it and calling it).
+    CallTool,
 }
 
-/// One question: this principal, this action, this deployment, in these circumstances.
+/// What the question is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthzResource<'a> {
+    /// A deployment of a model: `Model::"<model>"` in `Provider::"<provider>"`.
+    Model {
+        /// The client-facing model name (`[[models]] name`).
+        model: &'a str,
+        /// The deployment's provider (`[[providers]] name`) and its kind (`openai`, …).
+        provider: &'a str,
+        provider_kind: &'a str,
+    },
+    /// A tool of an MCP server: `Tool::"<server>/<tool>"`.
+    Tool { name: &'a str },
+}
+
+/// One question: this principal, this action, this resource (a deployment, a tool), in
+/// these circumstances.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthzQuery<'a> {
     pub principal: &'a Principal,
     pub action: AuthzAction,
-    /// The client-facing model name (`[[models]] name`).
-    pub model: &'a str,
-    /// The deployment's provider (`[[providers]] name`) and its kind (`openai`, …).
-    pub provider: &'a str,
-    pub provider_kind: &'a str,
+    pub resource: AuthzResource<'a>,
     /// Kinds of the guard's findings in the input, each once.
     pub findings: &'a [FindingKind],
     /// The client's address, when the listener knows it.

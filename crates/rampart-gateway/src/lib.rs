@@ -53,7 +53,9 @@ pub use audit::{AuditError, AuditRecord, AuditSink, FindingSummary, LogAuditSink
 pub use auth::{
     AuthError, Authenticator, ChainAuthenticator, Credential, Principal, StaticKeys, TokenIdentity,
 };
-pub use authz::{Authorizer, AuthorizerLoader, AuthzAction, AuthzDecision, AuthzQuery};
+pub use authz::{
+    Authorizer, AuthorizerLoader, AuthzAction, AuthzDecision, AuthzQuery, AuthzResource,
+};
 pub use config::{Config, ConfigError};
 pub use limit::{LimitKind, LimitRefusal, LimitStatus, Limiter, NoLimits, RetryAfter};
 pub use runtime::Seams;

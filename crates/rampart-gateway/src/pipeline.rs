@@ -20,7 +20,7 @@
 
 use crate::audit::AuditRecord;
 use crate::auth::{self, Principal};
-use crate::authz::{AuthzAction, AuthzQuery};
+use crate::authz::{AuthzAction, AuthzQuery, AuthzResource};
 use crate::canonical;
 use crate::error::{ApiError, Refusal};
 use crate::guard::{Flow, InputGuard, StreamGuard, Tally};
@@ -597,12 +597,14 @@ fn policy<'r>(
         let decision = authorizer.decide(&AuthzQuery {
             principal,
             action,
-            model: &route.name,
-            provider: &dep.provider_name,
-            provider_kind: rt
-                .provider_kinds
-                .get(&dep.provider_name)
-                .map_or("", String::as_str),
+            resource: AuthzResource::Model {
+                model: &route.name,
+                provider: &dep.provider_name,
+                provider_kind: rt
+                    .provider_kinds
+                    .get(&dep.provider_name)
+                    .map_or("", String::as_str),
+            },
             findings: &findings,
             source_ip: ctx.client_ip,
             time_ms: ctx.time_ms,

@@ -19,7 +19,7 @@
 use rampart_authz::{Action, Context, PolicyEngine, PrincipalKind, Request, Resource, Subject};
 use rampart_gateway::auth::Principal;
 use rampart_gateway::authz::{
-    Authorizer, AuthorizerLoader, AuthzAction, AuthzDecision, AuthzQuery,
+    Authorizer, AuthorizerLoader, AuthzAction, AuthzDecision, AuthzQuery, AuthzResource,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -86,11 +86,21 @@ pub fn request(q: &AuthzQuery<'_>) -> Request {
         action: match q.action {
             AuthzAction::InvokeModel => Action::InvokeModel,
             AuthzAction::Embed => Action::Embed,
+            AuthzAction::CallTool => Action::CallTool,
         },
-        resource: Resource::Model {
-            name: q.model.to_owned(),
-            provider: q.provider.to_owned(),
-            provider_kind: q.provider_kind.to_owned(),
+        resource: match q.resource {
+            AuthzResource::Model {
+                model,
+                provider,
+                provider_kind,
+            } => Resource::Model {
+                name: model.to_owned(),
+                provider: provider.to_owned(),
+                provider_kind: provider_kind.to_owned(),
+            },
+            AuthzResource::Tool { name } => Resource::Tool {
+                name: name.to_owned(),
+            },
         },
         context: Context {
             data_classes: rampart_authz::data_classes(q.findings.iter().copied()),

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod config;
 pub mod guard;
 pub mod keys;
+pub mod mcp;
 pub mod policy;
 pub mod scan;
 pub mod serve;

@@ -40,8 +40,8 @@ const AUDIT_BUFFER: usize = 16_384;
 /// Redis, `[limits] backend`), and the hash-chained audit log in the database of
 /// `[storage] url`.
 async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
-    use rampart_gateway::{Authenticator, Seams, StaticKeys};
-    use rampart_server::{AuditLogSink, KeyringAuthenticator};
+    use rampart_gateway::Seams;
+    use rampart_server::AuditLogSink;
     use std::sync::Arc;
 
     let url = config.storage.url.as_str().to_owned();
@@ -57,21 +57,7 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let (writer, writer_task) =
         rampart_audit::AuditWriter::spawn_with_spool(audit_store, AUDIT_BUFFER, Arc::new(spool));
 
-    let mut stored = KeyringAuthenticator::new(keyring);
-    // HTTP Basic logins of `[auth.ldap]` and bearer JWTs of `[[auth.oidc]]` first (neither
-    // is ever a key), then the static `[[auth.keys]]`, then the store; a reload
-    // reconfigures each. Tokens without groups may get theirs from the directory.
-    let ldap = Arc::new(
-        rampart_server::LdapAuthenticator::from_config(&config)
-            .context("setting up the directory of [auth.ldap]")?,
-    );
-    let oidc = rampart_server::OidcAuthenticator::from_config(&config)
-        .context("setting up the issuers of [[auth.oidc]]")?
-        .with_directory_groups(ldap.clone());
-    let static_keys = StaticKeys::from_config(&config.auth);
-    let first: Vec<Arc<dyn Authenticator>> = vec![ldap, Arc::new(oidc), Arc::new(static_keys)];
-    stored = stored.after(Arc::new(rampart_gateway::ChainAuthenticator(first)));
-    let authenticator: Arc<dyn Authenticator> = Arc::new(stored);
+    let authenticator = authenticator(&config, keyring)?;
     let limiter = rampart_server::limit_backend::build(&config)
         .await
         .context("opening the limiter of [limits]")?;
@@ -100,4 +86,28 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     drop(writer);
     drop(writer_task);
     Ok(served?)
+}
+
+/// Who is calling, as `rampart serve` and `rampart mcp` decide it: HTTP Basic logins of
+/// `[auth.ldap]` and bearer JWTs of `[[auth.oidc]]` first (neither is ever a key), then
+/// the static `[[auth.keys]]`, then the key store; a reload reconfigures each. Tokens
+/// without groups may get theirs from the directory.
+pub(crate) fn authenticator(
+    config: &rampart_gateway::Config,
+    keyring: rampart_identity::Keyring,
+) -> anyhow::Result<std::sync::Arc<dyn rampart_gateway::Authenticator>> {
+    use rampart_gateway::{Authenticator, StaticKeys};
+    use std::sync::Arc;
+    let ldap = Arc::new(
+        rampart_server::LdapAuthenticator::from_config(config)
+            .context("setting up the directory of [auth.ldap]")?,
+    );
+    let oidc = rampart_server::OidcAuthenticator::from_config(config)
+        .context("setting up the issuers of [[auth.oidc]]")?
+        .with_directory_groups(ldap.clone());
+    let static_keys = StaticKeys::from_config(&config.auth);
+    let first: Vec<Arc<dyn Authenticator>> = vec![ldap, Arc::new(oidc), Arc::new(static_keys)];
+    let stored = rampart_server::KeyringAuthenticator::new(keyring)
+        .after(Arc::new(rampart_gateway::ChainAuthenticator(first)));
+    Ok(Arc::new(stored))
 }

@@ -8,7 +8,7 @@
 //! and reports every problem it finds at once.
 //!
 //! One file per section (`server`, `storage`, `audit`, `provider`, `model`, `guard`,
-//! `auth`, `authz`, `limits`, `telemetry`), plus `interpolate` (`${VAR}`,
+//! `auth`, `authz`, `limits`, `telemetry`, `mcp`), plus `interpolate` (`${VAR}`,
 //! [`Secret`]) and `validate` (the checks across sections). Every section type is
 //! re-exported here, so callers write `config::ProviderConfig`.
 //!
@@ -56,6 +56,7 @@ mod authz;
 mod guard;
 mod interpolate;
 mod limits;
+mod mcp;
 mod model;
 mod provider;
 mod server;
@@ -71,6 +72,7 @@ pub use authz::*;
 pub use guard::*;
 pub use interpolate::*;
 pub use limits::*;
+pub use mcp::*;
 pub use model::*;
 pub use provider::*;
 pub use server::*;
@@ -154,6 +156,9 @@ pub struct Config {
     /// Cedar policies; absent: keys' model lists alone decide.
     #[serde(default)]
     pub authz: Option<AuthzConfig>,
+    /// The MCP proxy of `rampart mcp`; `rampart serve` does not read it.
+    #[serde(default)]
+    pub mcp: Option<McpConfig>,
     /// Where the config was read from (for error messages and reload).
     #[serde(skip)]
     pub source: Option<PathBuf>,
