@@ -166,9 +166,11 @@ mod tests {
         authorizer.decide(&AuthzQuery {
             principal,
             action: AuthzAction::InvokeModel,
-            model: "gpt-4o",
-            provider: "openai",
-            provider_kind: "openai",
+            resource: AuthzResource::Model {
+                model: "gpt-4o",
+                provider: "openai",
+                provider_kind: "openai",
+            },
             findings: &[],
             source_ip: None,
             time_ms: 0,
