@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod abuse;
 pub mod audit;
 pub mod auth;
 pub mod authz;

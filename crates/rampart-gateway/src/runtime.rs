@@ -54,6 +54,10 @@ pub struct Runtime {
     pub authorizer: Option<Arc<dyn crate::authz::Authorizer>>,
     /// Each provider's kind (`openai`, …), by provider name, for the policies.
     pub provider_kinds: HashMap<String, String>,
+    /// `[auth.brute_force]`, counted by the limiter's [`crate::abuse::AbuseTracker`].
+    pub brute_force: Option<crate::abuse::BruteForce>,
+    /// `[auth.suspend]` when enabled.
+    pub suspension: Option<crate::abuse::Suspension>,
 }
 
 /// The LLM judge of `[guard.llm_judge]`: its own client of the provider of the model's
@@ -199,6 +203,19 @@ impl Runtime {
             .limiter
             .clone()
             .unwrap_or_else(|| Arc::new(crate::limit::NoLimits));
+        let brute_force = crate::abuse::BruteForce::from_config(&config);
+        let suspension = crate::abuse::Suspension::from_config(&config);
+        if (brute_force.is_some() || suspension.is_some()) && limiter.abuse().is_none() {
+            let key = if brute_force.is_some() {
+                "auth.brute_force"
+            } else {
+                "auth.suspend"
+            };
+            return Err(invalid(format!(
+                "`{key}`: this server's limiter keeps no abuse counters (`rampart serve`'s \
+                 does; an embedder passes `rampart-server`'s `GcraLimiter` in `Seams::limiter`)"
+            )));
+        }
         let audit = seams
             .audit
             .clone()
@@ -221,6 +238,8 @@ impl Runtime {
             .collect();
         let tracer = crate::otlp::Tracer::from_config(&config);
         Ok(Runtime {
+            brute_force,
+            suspension,
             authorizer,
             provider_kinds,
             unauthenticated: Default::default(),

@@ -7,6 +7,8 @@
 //!
 //! - [`control`]: [`KeyringAuthenticator`], [`GcraLimiter`], [`AuditLogSink`].
 //! - [`limit_backend`]: the limiter of a config (`[limits] backend`, `[[tenants]]`).
+//! - [`abuse`]: [`abuse::CounterTracker`], the brute-force counters and key suspension
+//!   that come with the limiter (`[auth.brute_force]`, `[auth.suspend]`).
 //! - [`oidc`]: [`OidcAuthenticator`], bearer JWTs of the `[[auth.oidc]]` issuers
 //!   (verified by `rampart-identity`'s `oidc`).
 //! - [`authz`]: [`PolicyLoader`], the Cedar policies of `[authz]` over `rampart-authz`
@@ -19,6 +21,7 @@
 //! It is a library of its own, not a module of the binary, so that the gateway's
 //! integration tests run the limiter and audit path that production runs.
 
+pub mod abuse;
 pub mod authz;
 pub mod control;
 pub mod ldap;

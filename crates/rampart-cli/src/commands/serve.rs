@@ -57,7 +57,7 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let (writer, writer_task) =
         rampart_audit::AuditWriter::spawn_with_spool(audit_store, AUDIT_BUFFER, Arc::new(spool));
 
-    let mut stored = KeyringAuthenticator::new(keyring);
+    let mut stored = KeyringAuthenticator::new(keyring.clone());
     // HTTP Basic logins of `[auth.ldap]` and bearer JWTs of `[[auth.oidc]]` first (neither
     // is ever a key), then the static `[[auth.keys]]`, then the store; a reload
     // reconfigures each. Tokens without groups may get theirs from the directory.
@@ -72,9 +72,11 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let first: Vec<Arc<dyn Authenticator>> = vec![ldap, Arc::new(oidc), Arc::new(static_keys)];
     stored = stored.after(Arc::new(rampart_gateway::ChainAuthenticator(first)));
     let authenticator: Arc<dyn Authenticator> = Arc::new(stored);
+    // `[auth.suspend]` suspends keys of this store.
     let limiter = rampart_server::limit_backend::build(&config)
         .await
-        .context("opening the limiter of [limits]")?;
+        .context("opening the limiter of [limits]")?
+        .with_keyring(keyring);
     let seams = Seams {
         authenticator: Some(authenticator),
         limiter: Some(Arc::new(limiter)),

@@ -184,6 +184,52 @@ impl Config {
         if let Some(ldap) = &self.auth.ldap {
             self.validate_ldap(ldap, &models, &mut errors);
         }
+        if let Some(bf) = &self.auth.brute_force {
+            let b = bf.get_ref();
+            for (key, ok, what) in [
+                (
+                    "auth.brute_force.max_failures",
+                    b.max_failures >= 1,
+                    "at least 1",
+                ),
+                (
+                    "auth.brute_force.window_secs",
+                    b.window_secs >= 1,
+                    "at least 1",
+                ),
+                (
+                    "auth.brute_force.base_block_secs",
+                    b.base_block_secs >= 1,
+                    "at least 1",
+                ),
+                (
+                    "auth.brute_force.max_block_secs",
+                    b.max_block_secs >= b.base_block_secs && b.max_block_secs <= 7 * 86_400,
+                    "at least `base_block_secs` and at most 604800 (a week)",
+                ),
+            ] {
+                if !ok {
+                    errors.push(self.invalid(bf.span(), key, format!("must be {what}")));
+                }
+            }
+        }
+        if let Some(sus) = &self.auth.suspend {
+            let s = sus.get_ref();
+            if s.max_guard_blocks == 0 {
+                errors.push(self.invalid(
+                    sus.span(),
+                    "auth.suspend.max_guard_blocks",
+                    "must be at least 1",
+                ));
+            }
+            if s.window_secs == 0 {
+                errors.push(self.invalid(
+                    sus.span(),
+                    "auth.suspend.window_secs",
+                    "must be at least 1",
+                ));
+            }
+        }
         if let Some(endpoint) = &self.telemetry.otlp_endpoint {
             let url = endpoint.get_ref().as_str();
             if !(url.starts_with("http://") || url.starts_with("https://")) {
