@@ -43,6 +43,7 @@ pub mod pipeline;
 pub mod providers;
 pub mod routing;
 pub mod runtime;
+pub mod secrets;
 pub mod semantic;
 pub mod server;
 pub mod surfaces;

@@ -17,6 +17,8 @@
 //!   `key_prefix`: one per block started); with `[auth.suspend]`:
 //!   `rampart_key_suspensions_total`; from `rampart-identity`:
 //!   `rampart_abuse_counter_errors_total` (Redis failed; this node counted alone)
+//! - with `[secrets]` references: `rampart_secret_refresh_total{outcome}` (`ok`, `error`:
+//!   one per refresh round after the first fetch)
 //! - `rampart_upstream_latency_seconds{provider}` (histogram, one per attempt)
 //! - `rampart_gateway_overhead_seconds` (histogram: request time minus upstream time)
 //! - from `rampart-audit`'s writer: `rampart_audit_spooled_total`,

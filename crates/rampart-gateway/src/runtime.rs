@@ -58,6 +58,8 @@ pub struct Runtime {
     pub brute_force: Option<crate::abuse::BruteForce>,
     /// `[auth.suspend]` when enabled.
     pub suspension: Option<crate::abuse::Suspension>,
+    /// Keeps the provider credentials that name a secrets manager fresh (`[secrets]`).
+    pub secrets: Option<crate::secrets::Refresher>,
 }
 
 /// The LLM judge of `[guard.llm_judge]`: its own client of the provider of the model's
@@ -112,6 +114,10 @@ impl Runtime {
                 .map_or_else(|| "config".into(), |p| p.display().to_string()),
             message,
         };
+        // Fetched before any provider is used; a reference that cannot be fetched refuses
+        // the config (on reload, the runtime in force keeps its values).
+        let secrets = crate::secrets::Refresher::start(&config)
+            .map_err(|e| invalid(format!("`secrets`: {e}")))?;
         let mut providers = HashMap::new();
         let mut client_key_providers = Vec::new();
         for p in &config.providers {
@@ -238,6 +244,7 @@ impl Runtime {
             .collect();
         let tracer = crate::otlp::Tracer::from_config(&config);
         Ok(Runtime {
+            secrets,
             brute_force,
             suspension,
             authorizer,

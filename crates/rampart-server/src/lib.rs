@@ -15,6 +15,8 @@
 //!   (so the gateway does not depend on the policy engine).
 //! - [`ldap`]: [`LdapAuthenticator`], `Authorization: Basic` logins against `[auth.ldap]`
 //!   (identity's `ldap` client) and the directory groups of OpenID principals without any.
+//! - [`secrets`]: [`secrets::ManagedSecrets`], the resolver of provider credentials kept
+//!   in files, AWS Secrets Manager or Vault KV v2 (`[secrets]`).
 //! - [`semantic`]: [`SemanticModelLoader`], the semantic tier of `[guard.semantic]` over
 //!   `rampart-semantic` (so the gateway does not depend on the encoder).
 //!
@@ -27,6 +29,7 @@ pub mod control;
 pub mod ldap;
 pub mod limit_backend;
 pub mod oidc;
+pub mod secrets;
 pub mod semantic;
 
 pub use authz::PolicyLoader;

@@ -70,7 +70,7 @@ impl Settings {
                 limits
                     .redis_url
                     .as_ref()
-                    .map(|u| u.get_ref().expose().to_owned()),
+                    .map(|u| u.get_ref().expose().into_owned()),
                 limits.redis_prefix.as_ref().map(|p| p.get_ref().clone()),
             )),
         }
@@ -136,9 +136,10 @@ pub async fn connect(config: &Config) -> Result<Backend, LimitBackendError> {
             let url = limits
                 .redis_url
                 .as_ref()
-                .map_or("", |u| u.get_ref().expose());
+                .map(|u| u.get_ref().expose().into_owned())
+                .unwrap_or_default();
             let prefix = limits.redis_prefix.as_ref().map(|p| p.get_ref().as_str());
-            let limiter = RedisLimiter::connect(url, prefix)
+            let limiter = RedisLimiter::connect(&url, prefix)
                 .await
                 .map_err(|e| LimitBackendError::Redis(e.to_string()))?;
             Ok(Backend::Redis(limiter))

@@ -40,6 +40,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             // is reported here too; `serve`'s limiter, in memory (a check connects to no
             // Redis), so that `[auth.brute_force]` finds its counters.
             let limiter = rampart_server::limit_backend::in_memory(&c);
+            // Provider credentials kept in a secrets manager are fetched, as at start.
+            rampart_gateway::secrets::install_resolver(std::sync::Arc::new(
+                rampart_server::secrets::ManagedSecrets,
+            ));
             let seams = rampart_gateway::Seams {
                 authenticator: None,
                 limiter: Some(std::sync::Arc::new(limiter)),

@@ -44,6 +44,9 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     use rampart_server::{AuditLogSink, KeyringAuthenticator};
     use std::sync::Arc;
 
+    // Provider credentials that name a secrets manager (`[secrets]`) are fetched by
+    // the control plane's resolver when each runtime is built.
+    rampart_gateway::secrets::install_resolver(Arc::new(rampart_server::secrets::ManagedSecrets));
     let url = config.storage.url.as_str().to_owned();
     let keyring = rampart_identity::Keyring::open(&url)
         .await

@@ -8,7 +8,7 @@
 //! and reports every problem it finds at once.
 //!
 //! One file per section (`server`, `storage`, `audit`, `provider`, `model`, `guard`,
-//! `auth`, `authz`, `limits`, `telemetry`), plus `interpolate` (`${VAR}`,
+//! `auth`, `authz`, `limits`, `secrets`, `telemetry`), plus `interpolate` (`${VAR}`,
 //! [`Secret`]) and `validate` (the checks across sections). Every section type is
 //! re-exported here, so callers write `config::ProviderConfig`.
 //!
@@ -58,6 +58,7 @@ mod interpolate;
 mod limits;
 mod model;
 mod provider;
+mod secrets;
 mod server;
 mod storage;
 mod telemetry;
@@ -73,6 +74,7 @@ pub use interpolate::*;
 pub use limits::*;
 pub use model::*;
 pub use provider::*;
+pub use secrets::*;
 pub use server::*;
 pub use storage::*;
 pub use telemetry::*;
@@ -154,6 +156,9 @@ pub struct Config {
     /// Cedar policies; absent: keys' model lists alone decide.
     #[serde(default)]
     pub authz: Option<AuthzConfig>,
+    /// Where provider credentials that name a secrets manager are fetched from.
+    #[serde(default)]
+    pub secrets: SecretsConfig,
     /// Where the config was read from (for error messages and reload).
     #[serde(skip)]
     pub source: Option<PathBuf>,
