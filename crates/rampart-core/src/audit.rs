@@ -71,6 +71,28 @@ pub struct AuditRecord {
     /// asked, so records without it hash as before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authz: Option<AuthzSummary>,
+    /// Set on the record of an abuse event (a brute-force block, a key suspension); left
+    /// out otherwise, so other records hash as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abuse: Option<AbuseEvent>,
+}
+
+/// A brute-force block or a key suspension, recorded when it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbuseEvent {
+    /// `auth_block` or `key_suspension`.
+    pub kind: String,
+    /// What is blocked: `source_address`, `key_prefix` or `key`.
+    pub subject_kind: String,
+    /// The address (IPv6: its /64), the key prefix (`rk-` and six characters) or the key
+    /// id: never a whole key.
+    pub subject: String,
+    /// How long the block lasts, in seconds (none for a suspension: until lifted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_secs: Option<u64>,
+    /// The how-manieth block of this subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strike: Option<u32>,
 }
 
 /// The policy decisions of one request: one per candidate deployment, summed up.
@@ -120,6 +142,7 @@ impl AuditRecord {
             tokens_out_estimated: false,
             unrecorded_before: 0,
             authz: None,
+            abuse: None,
         }
     }
 

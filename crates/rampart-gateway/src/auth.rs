@@ -77,6 +77,10 @@ pub enum AuthError {
         credential: Credential,
         reason: &'static str,
     },
+    /// The key is known and suspended (`[auth.suspend]`): 403 `key_suspended`, until an
+    /// administrator lifts it.
+    #[error("key suspended")]
+    Suspended,
 }
 
 /// What kind of credential an authenticator refused: it decides the words of the 401.

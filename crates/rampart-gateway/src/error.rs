@@ -73,6 +73,12 @@ pub enum Refusal {
     /// A bearer token (JWT) of a configured issuer was refused (401); the reason
     /// (`token_expired`, …) is what the audit record stores.
     TokenRefused(&'static str),
+    /// The client's address or the presented key's prefix is blocked after too many
+    /// failed authentications (429, retryable after the block; `[auth.brute_force]`).
+    AuthBlocked { retry_after_secs: u64 },
+    /// The key is suspended after unusual activity (403; `[auth.suspend]`, lifted by
+    /// `rampart keys unsuspend`).
+    KeySuspended,
     /// The model does not exist, or this key may not see it (404).
     ModelNotFound,
     /// This key may not use the model (403).
@@ -131,14 +137,15 @@ impl Refusal {
             | Refusal::Unauthenticated
             | Refusal::ProviderKeyRefused
             | Refusal::TokenRefused(_) => StatusCode::UNAUTHORIZED,
-            Refusal::ModelNotAllowed | Refusal::ClientKeyRefused | Refusal::PolicyDenied => {
-                StatusCode::FORBIDDEN
-            }
+            Refusal::ModelNotAllowed
+            | Refusal::ClientKeyRefused
+            | Refusal::PolicyDenied
+            | Refusal::KeySuspended => StatusCode::FORBIDDEN,
             // nginx's "client closed request": recorded, never sent.
             Refusal::ClientClosed => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
-            Refusal::RateLimited(_) | Refusal::UpstreamRateLimited { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            Refusal::RateLimited(_)
+            | Refusal::UpstreamRateLimited { .. }
+            | Refusal::AuthBlocked { .. } => StatusCode::TOO_MANY_REQUESTS,
             Refusal::OutputBlocked => StatusCode::OK,
             Refusal::AuthUnavailable
             | Refusal::LimiterUnavailable
@@ -163,6 +170,8 @@ impl Refusal {
             | Refusal::Unauthenticated
             | Refusal::ProviderKeyRefused
             | Refusal::TokenRefused(_) => "invalid_api_key",
+            Refusal::AuthBlocked { .. } => "auth_blocked",
+            Refusal::KeySuspended => "key_suspended",
             Refusal::ModelNotFound => "model_not_found",
             Refusal::ModelNotAllowed => "model_not_allowed",
             Refusal::ClientKeyRefused => "client_key_refused",
@@ -216,8 +225,10 @@ impl Refusal {
             | Refusal::ProviderKeyRefused
             | Refusal::TokenRefused(_)
             | Refusal::ModelNotFound
+            | Refusal::AuthBlocked { .. }
             | Refusal::ClientClosed => Source::Client,
-            Refusal::ModelNotAllowed
+            Refusal::KeySuspended
+            | Refusal::ModelNotAllowed
             | Refusal::ClientKeyRefused
             | Refusal::PolicyDenied
             | Refusal::RateLimited(_) => Source::Policy,
@@ -245,6 +256,7 @@ impl Refusal {
                 | Refusal::AuthUnavailable
                 | Refusal::LimiterUnavailable
                 | Refusal::RateLimited(_)
+                | Refusal::AuthBlocked { .. }
                 | Refusal::GuardUnavailable
                 | Refusal::UpstreamTimeout
                 | Refusal::UpstreamRateLimited { .. }
@@ -258,6 +270,7 @@ impl Refusal {
         match self {
             Refusal::RateLimited(denial) => Some(denial.retry_after.as_secs().max(1)),
             Refusal::UpstreamRateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Refusal::AuthBlocked { retry_after_secs } => Some((*retry_after_secs).max(1)),
             _ => None,
         }
     }
@@ -327,6 +340,22 @@ impl ApiError {
 
     pub fn internal(message: impl Into<String>) -> Self {
         ApiError::new(Refusal::Internal, message)
+    }
+
+    /// 429 for a client whose address or key prefix is blocked after failed
+    /// authentications; the block holds whatever key comes next.
+    pub fn auth_blocked(retry_after: std::time::Duration) -> Self {
+        // Whole seconds, rounded up: retrying at the announced time must succeed.
+        let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        ApiError::new(
+            Refusal::AuthBlocked {
+                retry_after_secs: secs.max(1),
+            },
+            format!(
+                "Too many failed authentications from this address or for this key. Retry after {} s.",
+                secs.max(1)
+            ),
+        )
     }
 
     pub fn rate_limited(denial: RetryAfter) -> Self {
@@ -475,6 +504,15 @@ mod tests {
                 "invalid_api_key",
                 "provider_key_refused",
             ),
+            (
+                Refusal::AuthBlocked {
+                    retry_after_secs: 60,
+                },
+                429,
+                "auth_blocked",
+                "auth_blocked",
+            ),
+            (Refusal::KeySuspended, 403, "key_suspended", "key_suspended"),
             (
                 Refusal::ModelNotFound,
                 404,

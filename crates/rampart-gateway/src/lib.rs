@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod abuse;
 pub mod audit;
 pub mod auth;
 pub mod authz;
@@ -42,6 +43,7 @@ pub mod pipeline;
 pub mod providers;
 pub mod routing;
 pub mod runtime;
+pub mod secrets;
 pub mod semantic;
 pub mod server;
 pub mod surfaces;

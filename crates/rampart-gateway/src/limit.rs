@@ -77,6 +77,13 @@ pub trait Limiter: Send + Sync + std::fmt::Debug {
     /// Take the limits of a reloaded config (`[limits]`, `[[tenants]]`) without losing the
     /// counts. The default keeps the limits it was built with.
     fn reconfigure(&self, _config: &crate::config::Config) {}
+
+    /// The brute-force and suspension counters that come with this limiter (its store),
+    /// if it has them; `None` refuses configs with `[auth.brute_force]` or
+    /// `[auth.suspend]`.
+    fn abuse(&self) -> Option<&dyn crate::abuse::AbuseTracker> {
+        None
+    }
 }
 
 /// Admits every request and charges nothing: the limiter of a server that was given none,

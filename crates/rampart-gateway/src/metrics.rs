@@ -13,6 +13,12 @@
 //!   candidate deployment the policies decided)
 //! - `rampart_unauthenticated_total{reason}` (every request that never authenticated;
 //!   only a sample of them is logged and audited)
+//! - with `[auth.brute_force]`: `rampart_auth_blocks_total{reason}` (`source_address`,
+//!   `key_prefix`: one per block started); with `[auth.suspend]`:
+//!   `rampart_key_suspensions_total`; from `rampart-identity`:
+//!   `rampart_abuse_counter_errors_total` (Redis failed; this node counted alone)
+//! - with `[secrets]` references: `rampart_secret_refresh_total{outcome}` (`ok`, `error`:
+//!   one per refresh round after the first fetch)
 //! - `rampart_upstream_latency_seconds{provider}` (histogram, one per attempt)
 //! - `rampart_gateway_overhead_seconds` (histogram: request time minus upstream time)
 //! - from `rampart-audit`'s writer: `rampart_audit_spooled_total`,
@@ -164,6 +170,16 @@ pub fn finding(kind: FindingKind, direction: Direction, action: Action) {
 /// A request that never authenticated; `reason` is the pipeline's static error code.
 pub fn unauthenticated(reason: &'static str) {
     metrics::counter!("rampart_unauthenticated_total", "reason" => reason).increment(1);
+}
+
+/// A brute-force block started (`reason`: `source_address`, `key_prefix`).
+pub fn auth_block(reason: &'static str) {
+    metrics::counter!("rampart_auth_blocks_total", "reason" => reason).increment(1);
+}
+
+/// A key was suspended automatically (`[auth.suspend]`).
+pub fn key_suspension() {
+    metrics::counter!("rampart_key_suspensions_total").increment(1);
 }
 
 pub fn guard_error() {

@@ -203,6 +203,34 @@ fn audit(rt: &Arc<Runtime>, mut ctx: RequestCtx) {
         upstream_ms = record.upstream_latency_ms, overhead_us = record.gateway_overhead_us,
         "request"
     );
+    if let (Some(p), Some(policy), Some(Refusal::Blocked | Refusal::OutputBlocked)) =
+        (&ctx.principal, rt.suspension, &ctx.error)
+        && rt.limiter.abuse().is_some()
+    {
+        // `[auth.suspend]`: a key the guard keeps blocking is suspended.
+        let rt2 = rt.clone();
+        let p = p.clone();
+        let (request_id, surface) = (ctx.request_id.clone(), ctx.surface);
+        run_or_spawn(async move {
+            let Some(tracker) = rt2.limiter.abuse() else {
+                return;
+            };
+            if tracker.guard_blocked(&p, &policy).await {
+                crate::metrics::key_suspension();
+                let mut event_ctx = RequestCtx::new(surface, &HeaderMap::new());
+                event_ctx.request_id = request_id;
+                event_ctx.principal = Some(p.clone());
+                let event = rampart_core::audit::AbuseEvent {
+                    kind: "key_suspension".to_owned(),
+                    subject_kind: "key".to_owned(),
+                    subject: p.key_id.clone(),
+                    block_secs: None,
+                    strike: None,
+                };
+                abuse_event(&rt2, &event_ctx, event, 403);
+            }
+        });
+    }
     if let (Some(p), true) = (&ctx.principal, ctx.tokens_in + ctx.tokens_out > 0) {
         let limiter = rt.limiter.clone();
         let p = p.clone();
@@ -448,11 +476,32 @@ async fn authenticate(
             "Missing API key: send `Authorization: Bearer KEY` or `x-api-key: KEY` with a Rampart key.",
         ));
     };
-    let principal = rt
-        .authenticator
-        .authenticate(key)
-        .await
+    // `[auth.brute_force]`: a blocked address or key prefix is refused before its
+    // credential is even looked at, so a valid key does not lift the block.
+    let brute_force = rt.brute_force.as_ref().zip(rt.limiter.abuse());
+    if let Some((_, tracker)) = brute_force
+        && let Some(wait) = tracker.blocked(ctx.client_ip, key).await
+    {
+        return Err(ApiError::auth_blocked(wait));
+    }
+    let authenticated = rt.authenticator.authenticate(key).await;
+    if let Some((policy, tracker)) = brute_force
+        && matches!(
+            authenticated,
+            Ok(None) | Err(auth::AuthError::Refused { .. })
+        )
+    {
+        for block in tracker.failed(ctx.client_ip, key, policy).await {
+            abuse_event(rt, ctx, auth_block_event(&block), 429);
+            crate::metrics::auth_block(block.reason.name());
+        }
+    }
+    let principal = authenticated
         .map_err(|e| match e {
+            auth::AuthError::Suspended => ApiError::new(
+                Refusal::KeySuspended,
+                "This key is suspended after unusual activity; an administrator can lift it with `rampart keys unsuspend`.",
+            ),
             auth::AuthError::Refused { credential, reason } => ApiError::unauthenticated(
                 Refusal::TokenRefused(reason),
                 match credential {
@@ -486,6 +535,50 @@ async fn authenticate(
             "Invalid API key.",
         )),
     }
+}
+
+fn auth_block_event(block: &crate::abuse::AuthBlock) -> rampart_core::audit::AbuseEvent {
+    rampart_core::audit::AbuseEvent {
+        kind: "auth_block".to_owned(),
+        subject_kind: block.reason.name().to_owned(),
+        subject: block.subject.clone(),
+        block_secs: Some(block.retry_after.as_secs().max(1)),
+        strike: Some(block.strike),
+    }
+}
+
+/// Records an abuse event (a block or a suspension that this request started) as an
+/// audit record of its own, beside the request's, and logs it.
+fn abuse_event(
+    rt: &Runtime,
+    ctx: &RequestCtx,
+    event: rampart_core::audit::AbuseEvent,
+    status: u16,
+) {
+    tracing::warn!(
+        request_id = %ctx.request_id, kind = %event.kind, subject_kind = %event.subject_kind,
+        subject = %event.subject, block_secs = event.block_secs, strike = event.strike,
+        "abuse protection"
+    );
+    let mut r = AuditRecord::new(
+        crate::audit::now_ms(),
+        format!("{}.{}", ctx.request_id, event.kind),
+        ctx.surface.name(),
+    );
+    r.status = status;
+    r.reason = Some(event.kind.clone());
+    if let Some(p) = &ctx.principal {
+        r.tenant = Some(p.tenant.clone());
+        r.key_id = Some(p.key_id.clone());
+    }
+    r.abuse = Some(event);
+    let sink = rt.audit.clone();
+    run_or_spawn(async move {
+        if let Err(e) = sink.record(r).await {
+            crate::metrics::audit_failure();
+            tracing::error!(error = %e, "audit record of an abuse event lost");
+        }
+    });
 }
 
 /// Read the body within the size limit and the body timeout, and parse it as JSON

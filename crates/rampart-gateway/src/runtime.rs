@@ -54,6 +54,12 @@ pub struct Runtime {
     pub authorizer: Option<Arc<dyn crate::authz::Authorizer>>,
     /// Each provider's kind (`openai`, …), by provider name, for the policies.
     pub provider_kinds: HashMap<String, String>,
+    /// `[auth.brute_force]`, counted by the limiter's [`crate::abuse::AbuseTracker`].
+    pub brute_force: Option<crate::abuse::BruteForce>,
+    /// `[auth.suspend]` when enabled.
+    pub suspension: Option<crate::abuse::Suspension>,
+    /// Keeps the provider credentials that name a secrets manager fresh (`[secrets]`).
+    pub secrets: Option<crate::secrets::Refresher>,
 }
 
 /// The LLM judge of `[guard.llm_judge]`: its own client of the provider of the model's
@@ -108,6 +114,10 @@ impl Runtime {
                 .map_or_else(|| "config".into(), |p| p.display().to_string()),
             message,
         };
+        // Fetched before any provider is used; a reference that cannot be fetched refuses
+        // the config (on reload, the runtime in force keeps its values).
+        let secrets = crate::secrets::Refresher::start(&config)
+            .map_err(|e| invalid(format!("`secrets`: {e}")))?;
         let mut providers = HashMap::new();
         let mut client_key_providers = Vec::new();
         for p in &config.providers {
@@ -199,6 +209,19 @@ impl Runtime {
             .limiter
             .clone()
             .unwrap_or_else(|| Arc::new(crate::limit::NoLimits));
+        let brute_force = crate::abuse::BruteForce::from_config(&config);
+        let suspension = crate::abuse::Suspension::from_config(&config);
+        if (brute_force.is_some() || suspension.is_some()) && limiter.abuse().is_none() {
+            let key = if brute_force.is_some() {
+                "auth.brute_force"
+            } else {
+                "auth.suspend"
+            };
+            return Err(invalid(format!(
+                "`{key}`: this server's limiter keeps no abuse counters (`rampart serve`'s \
+                 does; an embedder passes `rampart-server`'s `GcraLimiter` in `Seams::limiter`)"
+            )));
+        }
         let audit = seams
             .audit
             .clone()
@@ -221,6 +244,9 @@ impl Runtime {
             .collect();
         let tracer = crate::otlp::Tracer::from_config(&config);
         Ok(Runtime {
+            secrets,
+            brute_force,
+            suspension,
             authorizer,
             provider_kinds,
             unauthenticated: Default::default(),

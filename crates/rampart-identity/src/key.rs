@@ -113,6 +113,20 @@ impl KeyHash {
     }
 }
 
+/// The display prefix of a key a client presented (`rk-` and six characters, as
+/// [`SecretKey::display_prefix`] and [`crate::KeyRecord::prefix`] give it), or `None`
+/// when it cannot be a Rampart key: what brute-force protection counts per key without
+/// ever holding the key.
+pub fn presented_prefix(presented: &str) -> Option<&str> {
+    let end = KEY_PREFIX.len() + DISPLAY_CHARS;
+    let prefix = presented.get(..end)?;
+    (prefix.starts_with(KEY_PREFIX)
+        && prefix[KEY_PREFIX.len()..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    .then_some(prefix)
+}
+
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -180,6 +194,19 @@ mod tests {
         assert!(KeyHash::of_presented("rk-abc def").is_none());
         assert!(KeyHash::of_presented(&format!("rk-{}", "a".repeat(300))).is_none());
         assert!(KeyHash::of_presented("rk-quickstart-not-a-secret").is_some());
+    }
+
+    #[test]
+    fn presented_prefix_is_the_display_prefix() {
+        let key = SecretKey::generate().unwrap();
+        assert_eq!(
+            presented_prefix(key.expose()),
+            Some(key.display_prefix().as_str())
+        );
+        assert_eq!(presented_prefix("rk-ab"), None);
+        assert_eq!(presented_prefix("sk-abcdefgh"), None);
+        assert_eq!(presented_prefix("rk-ab cdefgh"), None);
+        assert_eq!(presented_prefix("rk-abcé"), None);
     }
 
     #[test]

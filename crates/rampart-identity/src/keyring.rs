@@ -65,6 +65,7 @@ impl Keyring {
             expires_at: new.expires_at,
             created_at: now,
             revoked_at: None,
+            suspended_at: None,
         };
         self.store.insert(&record, &key.hash()).await?;
         Ok(CreatedKey { record, key })
@@ -80,8 +81,20 @@ impl Keyring {
         self.store.revoke(id, self.clock.now_unix_secs()).await
     }
 
+    /// Suspends a key now (`[auth.suspend]`): the gateway refuses it with 403
+    /// `key_suspended` until [`Keyring::unsuspend`].
+    pub async fn suspend(&self, id: &str) -> Result<KeyRecord, IdentityError> {
+        let now = self.clock.now_unix_secs();
+        self.store.set_suspended(id, Some(now)).await
+    }
+
+    /// Lifts a key's suspension.
+    pub async fn unsuspend(&self, id: &str) -> Result<KeyRecord, IdentityError> {
+        self.store.set_suspended(id, None).await
+    }
+
     /// The record of the key a client presented, if it is a known, unrevoked and unexpired
-    /// key. Anything else (malformed, unknown, revoked, expired) is `Ok(None)`; `Err` only
+    /// key (a suspended one too: the caller refuses it, saying why). Anything else (malformed, unknown, revoked, expired) is `Ok(None)`; `Err` only
     /// when the store cannot answer, which the gateway must treat as a refusal.
     pub async fn authenticate(&self, presented: &str) -> Result<Option<KeyRecord>, IdentityError> {
         let Some(hash) = KeyHash::of_presented(presented) else {

@@ -12,11 +12,15 @@
 //!   tenant, groups and roles.
 //! - LDAP ([`ldap`]): `[auth.ldap]` logins by simple bind over LDAPS or StartTLS, the
 //!   user's groups (nested ones too), every filter value escaped; a short salted cache.
+//! - Abuse ([`abuse`]): failure counters with temporary blocks and exponential back-off
+//!   (brute-force protection, automatic key suspension), in memory or in the limiter's
+//!   Redis.
 //! - Time ([`clock`]): an injectable [`clock::Clock`] so tests move time by hand.
 //!
 //! This crate does not depend on the gateway; `rampart-server` adapts these types to
 //! the gateway's seams.
 
+pub mod abuse;
 pub mod clock;
 pub mod error;
 pub mod key;

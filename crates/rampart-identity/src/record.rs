@@ -25,6 +25,10 @@ pub struct KeyRecord {
     pub expires_at: Option<i64>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// When the gateway suspended the key after unusual activity (`[auth.suspend]`); a
+    /// suspended key is refused until `rampart keys unsuspend`.
+    #[serde(default)]
+    pub suspended_at: Option<i64>,
 }
 
 impl KeyRecord {
@@ -37,6 +41,8 @@ impl KeyRecord {
     pub fn status(&self, now: i64) -> &'static str {
         if self.revoked_at.is_some() {
             "revoked"
+        } else if self.is_active(now) && self.suspended_at.is_some() {
+            "suspended"
         } else if self.is_active(now) {
             "active"
         } else {
@@ -68,6 +74,7 @@ impl KeyRecord {
             "expires_at": time(self.expires_at),
             "created_at": format_rfc3339(self.created_at),
             "revoked_at": time(self.revoked_at),
+            "suspended_at": time(self.suspended_at),
             "status": self.status(now),
         })
     }
@@ -261,10 +268,13 @@ mod tests {
             expires_at: Some(100),
             created_at: 0,
             revoked_at: None,
+            suspended_at: None,
         };
         assert!(record.is_active(99) && !record.is_active(100));
         assert_eq!(record.status(100), "expired");
         assert!(record.allows_model("gpt-4o-mini") && !record.allows_model("claude"));
+        record.suspended_at = Some(20);
+        assert_eq!(record.status(10), "suspended");
         record.revoked_at = Some(50);
         assert_eq!(record.status(10), "revoked");
         assert!(!record.is_active(10));

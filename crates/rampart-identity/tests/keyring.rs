@@ -99,6 +99,32 @@ async fn revocation_by_another_process_takes_effect_at_once() {
 }
 
 #[tokio::test]
+async fn a_suspension_is_seen_by_another_process_and_listed_until_lifted() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = Keyring::open(&url(&dir)).await.unwrap();
+    let cli = Keyring::open(&url(&dir)).await.unwrap();
+    let created = cli.create(new_key("acme", "agent")).await.unwrap();
+    let first = gateway.suspend(&created.record.id).await.unwrap();
+    // Suspending again keeps the first time.
+    let again = gateway.suspend(&created.record.id).await.unwrap();
+    assert_eq!(first.suspended_at, again.suspended_at);
+    let listed = cli.list().await.unwrap();
+    assert_eq!(listed[0].status(first.created_at), "suspended");
+    let seen = gateway
+        .authenticate(created.key.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(seen.suspended_at.is_some());
+    let lifted = cli.unsuspend(&created.record.id).await.unwrap();
+    assert_eq!(lifted.status(first.created_at), "active");
+    assert!(matches!(
+        cli.unsuspend("key_nope").await,
+        Err(rampart_identity::IdentityError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
 async fn expired_keys_do_not_authenticate() {
     let clock = ManualClock::new(Duration::from_secs(1_800_000_000));
     let store = store::open("sqlite::memory:").await.unwrap();

@@ -45,6 +45,24 @@ async fn keys_round_trip_and_revocation_is_seen_by_another_replica() {
             .any(|k| k.id == created.record.id)
     );
 
+    // Suspension (`[auth.suspend]`) by one replica is seen by another, and lifted by
+    // `rampart keys unsuspend`.
+    let suspended = gateway.suspend(&created.record.id).await.expect("suspend");
+    assert!(suspended.suspended_at.is_some());
+    let seen = cli
+        .authenticate(created.key.expose())
+        .await
+        .unwrap()
+        .expect("a suspended key is still found, to be refused as suspended");
+    assert_eq!(seen.suspended_at, suspended.suspended_at);
+    assert!(
+        cli.unsuspend(&created.record.id)
+            .await
+            .unwrap()
+            .suspended_at
+            .is_none()
+    );
+
     cli.revoke(&created.record.id).await.expect("revoke");
     assert!(
         gateway

@@ -10,6 +10,7 @@
 //!
 //! The gateway only sees the seam traits; this crate depends on it, never the reverse.
 
+use crate::abuse::CounterTracker;
 use crate::limit_backend::LimitSettings;
 use rampart_audit::AuditWriter;
 use rampart_gateway::BoxFuture;
@@ -62,6 +63,9 @@ impl Authenticator for KeyringAuthenticator {
                 .await
                 // The error names the store problem, never the key.
                 .map_err(|e| AuthError::Unavailable(e.to_string()))?;
+            if record.as_ref().is_some_and(|r| r.suspended_at.is_some()) {
+                return Err(AuthError::Suspended);
+            }
             Ok(record.map(|r| Principal {
                 tpm: r.tpm.map(|t| u32::try_from(t).unwrap_or(u32::MAX)),
                 rpm: r.rpm,
@@ -93,13 +97,34 @@ pub struct GcraLimiter {
     inner: Backend,
     /// Defaults for keys without their own limits, and tenant quotas (reloadable).
     settings: Arc<LimitSettings>,
+    /// Brute-force counters and key suspension, on the same backend.
+    abuse: Option<Arc<CounterTracker>>,
 }
 
 impl GcraLimiter {
     /// `settings` holds the `[limits]` defaults and the `[[tenants]]` quotas; see
     /// [`crate::limit_backend::build`] for the limiter of a config.
     pub fn new(inner: Backend, settings: Arc<LimitSettings>) -> Self {
-        GcraLimiter { inner, settings }
+        GcraLimiter {
+            inner,
+            settings,
+            abuse: None,
+        }
+    }
+
+    /// Adds the brute-force and suspension counters (`[auth.brute_force]`,
+    /// `[auth.suspend]`).
+    pub fn with_abuse(mut self, tracker: CounterTracker) -> Self {
+        self.abuse = Some(Arc::new(tracker));
+        self
+    }
+
+    /// Lets `[auth.suspend]` suspend keys of this key store.
+    pub fn with_keyring(mut self, keyring: Keyring) -> Self {
+        if let Some(tracker) = self.abuse.take() {
+            self.abuse = Some(Arc::new((*tracker).clone().with_keyring(keyring)));
+        }
+        self
     }
 
     /// The quotas of the key (its own, else the `[limits]` defaults, with its budgets)
@@ -210,6 +235,12 @@ impl Limiter for GcraLimiter {
 
     fn reconfigure(&self, config: &rampart_gateway::config::Config) {
         self.settings.update(config);
+    }
+
+    fn abuse(&self) -> Option<&dyn rampart_gateway::abuse::AbuseTracker> {
+        self.abuse
+            .as_deref()
+            .map(|t| t as &dyn rampart_gateway::abuse::AbuseTracker)
     }
 }
 

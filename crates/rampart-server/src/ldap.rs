@@ -43,7 +43,7 @@ pub fn ldap_settings(c: &LdapConfig) -> LdapSettings {
         allow_plaintext: c.allow_plaintext,
         ca_file: c.ca_file.as_ref().map(|f| f.get_ref().into()),
         bind_dn: c.bind_dn.clone(),
-        bind_password: c.bind_password.as_ref().map(|p| p.expose().to_owned()),
+        bind_password: c.bind_password.as_ref().map(|p| p.expose().into_owned()),
         user_base: c.user_base.clone(),
         user_filter: c.user_filter.get_ref().clone(),
         user_dn: c.user_dn.clone(),

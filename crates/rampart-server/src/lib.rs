@@ -7,23 +7,29 @@
 //!
 //! - [`control`]: [`KeyringAuthenticator`], [`GcraLimiter`], [`AuditLogSink`].
 //! - [`limit_backend`]: the limiter of a config (`[limits] backend`, `[[tenants]]`).
+//! - [`abuse`]: [`abuse::CounterTracker`], the brute-force counters and key suspension
+//!   that come with the limiter (`[auth.brute_force]`, `[auth.suspend]`).
 //! - [`oidc`]: [`OidcAuthenticator`], bearer JWTs of the `[[auth.oidc]]` issuers
 //!   (verified by `rampart-identity`'s `oidc`).
 //! - [`authz`]: [`PolicyLoader`], the Cedar policies of `[authz]` over `rampart-authz`
 //!   (so the gateway does not depend on the policy engine).
 //! - [`ldap`]: [`LdapAuthenticator`], `Authorization: Basic` logins against `[auth.ldap]`
 //!   (identity's `ldap` client) and the directory groups of OpenID principals without any.
+//! - [`secrets`]: [`secrets::ManagedSecrets`], the resolver of provider credentials kept
+//!   in files, AWS Secrets Manager or Vault KV v2 (`[secrets]`).
 //! - [`semantic`]: [`SemanticModelLoader`], the semantic tier of `[guard.semantic]` over
 //!   `rampart-semantic` (so the gateway does not depend on the encoder).
 //!
 //! It is a library of its own, not a module of the binary, so that the gateway's
 //! integration tests run the limiter and audit path that production runs.
 
+pub mod abuse;
 pub mod authz;
 pub mod control;
 pub mod ldap;
 pub mod limit_backend;
 pub mod oidc;
+pub mod secrets;
 pub mod semantic;
 
 pub use authz::PolicyLoader;

@@ -7,8 +7,12 @@
 //! counts: the defaults for keys without their own limits and the quota of each tenant.
 //! The backend itself is fixed at start (a reload that changes it is logged and ignored).
 
+use crate::abuse::CounterTracker;
 use crate::control::GcraLimiter;
 use rampart_gateway::config::{Config, LimitBackend};
+use rampart_identity::abuse::Counter;
+use rampart_identity::abuse::memory::MemoryCounter;
+use rampart_identity::abuse::redis::RedisCounter;
 use rampart_identity::limits::memory::MemoryLimiter;
 use rampart_identity::limits::redis::RedisLimiter;
 use rampart_identity::limits::{Backend, Quota};
@@ -66,7 +70,7 @@ impl Settings {
                 limits
                     .redis_url
                     .as_ref()
-                    .map(|u| u.get_ref().expose().to_owned()),
+                    .map(|u| u.get_ref().expose().into_owned()),
                 limits.redis_prefix.as_ref().map(|p| p.get_ref().clone()),
             )),
         }
@@ -132,9 +136,10 @@ pub async fn connect(config: &Config) -> Result<Backend, LimitBackendError> {
             let url = limits
                 .redis_url
                 .as_ref()
-                .map_or("", |u| u.get_ref().expose());
+                .map(|u| u.get_ref().expose().into_owned())
+                .unwrap_or_default();
             let prefix = limits.redis_prefix.as_ref().map(|p| p.get_ref().as_str());
-            let limiter = RedisLimiter::connect(url, prefix)
+            let limiter = RedisLimiter::connect(&url, prefix)
                 .await
                 .map_err(|e| LimitBackendError::Redis(e.to_string()))?;
             Ok(Backend::Redis(limiter))
@@ -146,10 +151,34 @@ pub async fn connect(config: &Config) -> Result<Backend, LimitBackendError> {
 /// [`rampart_gateway::Principal`] carries) and per tenant, on the configured backend.
 pub async fn build(config: &Config) -> Result<GcraLimiter, LimitBackendError> {
     let backend = connect(config).await?;
-    Ok(GcraLimiter::new(
-        backend,
+    let counter = abuse_counter(&backend);
+    Ok(
+        GcraLimiter::new(backend, Arc::new(LimitSettings::from_config(config)))
+            .with_abuse(CounterTracker::new(counter)),
+    )
+}
+
+/// The limiter `rampart serve` would build for `config`, with its state in memory
+/// whatever `[limits] backend` says: for `rampart config check`, which connects to
+/// nothing.
+pub fn in_memory(config: &Config) -> GcraLimiter {
+    GcraLimiter::new(
+        Backend::Memory(MemoryLimiter::new()),
         Arc::new(LimitSettings::from_config(config)),
-    ))
+    )
+    .with_abuse(CounterTracker::new(Counter::Memory(MemoryCounter::new())))
+}
+
+/// The brute-force and suspension counters that go with `backend`: in memory, or in its
+/// Redis (on the same connection) and in memory, which counts alone while Redis fails.
+pub fn abuse_counter(backend: &Backend) -> Counter {
+    match backend {
+        Backend::Memory(_) => Counter::Memory(MemoryCounter::new()),
+        Backend::Redis(limiter) => Counter::Redis {
+            shared: RedisCounter::sharing(limiter),
+            local: MemoryCounter::new(),
+        },
+    }
 }
 
 #[cfg(test)]

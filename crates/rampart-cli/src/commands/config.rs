@@ -37,13 +37,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Check { file } => match rampart_gateway::Config::load(&file).and_then(|c| {
             // The semantic and policy loaders `serve` uses, so that a model file
             // `[guard.semantic]` cannot load, or a policy of `[authz]` that is not valid,
-            // is reported here too.
+            // is reported here too; `serve`'s limiter, in memory (a check connects to no
+            // Redis), so that `[auth.brute_force]` finds its counters.
+            let limiter = rampart_server::limit_backend::in_memory(&c);
+            // Provider credentials kept in a secrets manager are fetched, as at start.
+            rampart_gateway::secrets::install_resolver(std::sync::Arc::new(
+                rampart_server::secrets::ManagedSecrets,
+            ));
             let seams = rampart_gateway::Seams {
+                authenticator: None,
+                limiter: Some(std::sync::Arc::new(limiter)),
+                audit: None,
                 semantic: Some(std::sync::Arc::new(
                     rampart_server::SemanticModelLoader::new(),
                 )),
                 authorizer: Some(std::sync::Arc::new(rampart_server::PolicyLoader)),
-                ..Default::default()
             };
             rampart_gateway::runtime::Runtime::build(c, &seams).map(|_| ())
         }) {

@@ -1,4 +1,5 @@
-//! `rampart keys`: create, list and revoke the API keys clients present to the gateway.
+//! `rampart keys`: create, list, revoke and unsuspend the API keys clients present to the
+//! gateway.
 //!
 //! Keys live in the database named by `[storage] url` in the gateway's config file. Until
 //! the gateway's config loader is shared, this command reads only that one setting (with
@@ -23,6 +24,9 @@ Examples:
   rampart keys list --config rampart.toml
   rampart keys revoke --config rampart.toml key_4fQ9x2LmP0aZ7bC1
 
+  # Lift the suspension [auth.suspend] put on a key the guard kept blocking
+  rampart keys unsuspend --config rampart.toml key_4fQ9x2LmP0aZ7bC1
+
 Keys are stored as SHA-256 hashes in the database of `[storage] url`; the key itself
 cannot be recovered. Revocation takes effect on the next request, also for a running
 `rampart serve`.";
@@ -40,6 +44,7 @@ enum KeysCommand {
     Create(CreateArgs),
     List(ListArgs),
     Revoke(RevokeArgs),
+    Unsuspend(UnsuspendArgs),
 }
 
 /// The gateway config file whose `[storage] url` names the database.
@@ -123,6 +128,20 @@ struct RevokeArgs {
     json: bool,
 }
 
+/// Lift the automatic suspension of a key (`[auth.suspend]`); the gateway accepts it
+/// again from the next request on.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = KEYS_EXAMPLES)]
+struct UnsuspendArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// The key id (`key_…`), as `rampart keys list` shows it with status `suspended`.
+    id: String,
+    /// Print the record as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -133,6 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             KeysCommand::Create(args) => create(args).await,
             KeysCommand::List(args) => list(args).await,
             KeysCommand::Revoke(args) => revoke(args).await,
+            KeysCommand::Unsuspend(args) => unsuspend(args).await,
         }
     })
 }
@@ -265,6 +285,31 @@ async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
             escape_cell(&record.tenant),
             escape_cell(&record.name),
             or_dash(record.revoked_at.map(format_rfc3339))
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn unsuspend(args: UnsuspendArgs) -> anyhow::Result<ExitCode> {
+    let keyring = open(&args.config).await?;
+    let record = match keyring.unsuspend(&args.id).await {
+        Ok(record) => record,
+        Err(rampart_identity::IdentityError::NotFound(id)) => bail!(
+            "no key with id `{}`; see the ids with `rampart keys list --config {}`",
+            escape_cell(&id),
+            args.config.config.display()
+        ),
+        Err(err) => return Err(err.into()),
+    };
+    if args.json {
+        println!("{}", record.to_listing_json(now()));
+    } else {
+        println!(
+            "Key {} (tenant {}, name \"{}\") is no longer suspended; its status is {}.",
+            escape_cell(&record.id),
+            escape_cell(&record.tenant),
+            escape_cell(&record.name),
+            record.status(now())
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -44,6 +44,9 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     use rampart_server::AuditLogSink;
     use std::sync::Arc;
 
+    // Provider credentials that name a secrets manager (`[secrets]`) are fetched by
+    // the control plane's resolver when each runtime is built.
+    rampart_gateway::secrets::install_resolver(Arc::new(rampart_server::secrets::ManagedSecrets));
     let url = config.storage.url.as_str().to_owned();
     let keyring = rampart_identity::Keyring::open(&url)
         .await
@@ -57,10 +60,12 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let (writer, writer_task) =
         rampart_audit::AuditWriter::spawn_with_spool(audit_store, AUDIT_BUFFER, Arc::new(spool));
 
-    let authenticator = authenticator(&config, keyring)?;
+    let authenticator = authenticator(&config, keyring.clone())?;
+    // `[auth.suspend]` suspends keys of this store.
     let limiter = rampart_server::limit_backend::build(&config)
         .await
-        .context("opening the limiter of [limits]")?;
+        .context("opening the limiter of [limits]")?
+        .with_keyring(keyring);
     let seams = Seams {
         authenticator: Some(authenticator),
         limiter: Some(Arc::new(limiter)),

@@ -22,6 +22,75 @@ pub struct AuthConfig {
     /// surfaces, and the groups of OpenID principals whose token carries none.
     #[schemars(with = "Option<LdapConfig>")]
     pub ldap: Option<Spanned<LdapConfig>>,
+    /// Brute-force protection: failed authentications counted per source address and per
+    /// presented key prefix; past `max_failures` in `window_secs`, that address or prefix
+    /// is refused (429) for a time that doubles with each block. Off when absent.
+    #[schemars(with = "Option<BruteForceConfig>")]
+    pub brute_force: Option<Spanned<BruteForceConfig>>,
+    /// Automatic suspension of a key whose requests the guard blocks at an unusual rate.
+    #[schemars(with = "Option<SuspendConfig>")]
+    pub suspend: Option<Spanned<SuspendConfig>>,
+}
+
+/// `[auth.brute_force]`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BruteForceConfig {
+    /// Failed authentications of one source address (IPv6: its /64) or one key prefix
+    /// within `window_secs` that start a block. Default 10.
+    #[serde(default = "default_max_failures")]
+    pub max_failures: u32,
+    /// The counting window, in seconds. Default 60.
+    #[serde(default = "default_bf_window")]
+    pub window_secs: u64,
+    /// The first block, in seconds; each further block of the same subject doubles it.
+    /// Default 60.
+    #[serde(default = "default_base_block")]
+    pub base_block_secs: u64,
+    /// The longest block, in seconds. Default 3600.
+    #[serde(default = "default_max_block")]
+    pub max_block_secs: u64,
+}
+
+/// `[auth.suspend]`: keys of the key store whose requests the guard blocks
+/// `max_guard_blocks` times within `window_secs` are suspended (403 `key_suspended`
+/// until `rampart keys unsuspend ID`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendConfig {
+    /// Default false.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Guard blocks within `window_secs` that suspend the key. Default 20.
+    #[serde(default = "default_max_guard_blocks")]
+    pub max_guard_blocks: u32,
+    /// The counting window, in seconds. Default 600.
+    #[serde(default = "default_suspend_window")]
+    pub window_secs: u64,
+}
+
+fn default_max_failures() -> u32 {
+    10
+}
+
+fn default_bf_window() -> u64 {
+    60
+}
+
+fn default_base_block() -> u64 {
+    60
+}
+
+fn default_max_block() -> u64 {
+    3600
+}
+
+fn default_max_guard_blocks() -> u32 {
+    20
+}
+
+fn default_suspend_window() -> u64 {
+    600
 }
 
 /// `[[auth.keys]]`.

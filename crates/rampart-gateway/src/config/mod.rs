@@ -8,7 +8,7 @@
 //! and reports every problem it finds at once.
 //!
 //! One file per section (`server`, `storage`, `audit`, `provider`, `model`, `guard`,
-//! `auth`, `authz`, `limits`, `telemetry`, `mcp`), plus `interpolate` (`${VAR}`,
+//! `auth`, `authz`, `limits`, `secrets`, `telemetry`, `mcp`), plus `interpolate` (`${VAR}`,
 //! [`Secret`]) and `validate` (the checks across sections). Every section type is
 //! re-exported here, so callers write `config::ProviderConfig`.
 //!
@@ -59,6 +59,7 @@ mod limits;
 mod mcp;
 mod model;
 mod provider;
+mod secrets;
 mod server;
 mod storage;
 mod telemetry;
@@ -75,6 +76,7 @@ pub use limits::*;
 pub use mcp::*;
 pub use model::*;
 pub use provider::*;
+pub use secrets::*;
 pub use server::*;
 pub use storage::*;
 pub use telemetry::*;
@@ -159,6 +161,9 @@ pub struct Config {
     /// The MCP proxy of `rampart mcp`; `rampart serve` does not read it.
     #[serde(default)]
     pub mcp: Option<McpConfig>,
+    /// Where provider credentials that name a secrets manager are fetched from.
+    #[serde(default)]
+    pub secrets: SecretsConfig,
     /// Where the config was read from (for error messages and reload).
     #[serde(skip)]
     pub source: Option<PathBuf>,

@@ -124,7 +124,13 @@ fn interpolation_handles_escapes_and_refuses_bad_names() {
 #[test]
 fn secrets_do_not_print() {
     let s = Secret::new("sk-live-123");
-    assert!(!format!("{s:?}").contains("sk-live"));
+    assert_eq!(format!("{s:?}"), "Secret(***)");
+    let managed = Secret::new("vault:secret/openai#api_key");
+    assert_eq!(managed.reference(), Some("vault:secret/openai#api_key"));
+    let provider_copy = managed.clone();
+    managed.set_current("sk-rotated".to_owned());
+    assert_eq!(provider_copy.expose(), "sk-rotated");
+    assert_eq!(format!("{provider_copy:?}"), "Secret(***)");
 }
 
 #[test]

@@ -184,6 +184,53 @@ impl Config {
         if let Some(ldap) = &self.auth.ldap {
             self.validate_ldap(ldap, &models, &mut errors);
         }
+        if let Some(bf) = &self.auth.brute_force {
+            let b = bf.get_ref();
+            for (key, ok, what) in [
+                (
+                    "auth.brute_force.max_failures",
+                    b.max_failures >= 1,
+                    "at least 1",
+                ),
+                (
+                    "auth.brute_force.window_secs",
+                    b.window_secs >= 1,
+                    "at least 1",
+                ),
+                (
+                    "auth.brute_force.base_block_secs",
+                    b.base_block_secs >= 1,
+                    "at least 1",
+                ),
+                (
+                    "auth.brute_force.max_block_secs",
+                    b.max_block_secs >= b.base_block_secs && b.max_block_secs <= 7 * 86_400,
+                    "at least `base_block_secs` and at most 604800 (a week)",
+                ),
+            ] {
+                if !ok {
+                    errors.push(self.invalid(bf.span(), key, format!("must be {what}")));
+                }
+            }
+        }
+        self.validate_secret_references(&mut errors);
+        if let Some(sus) = &self.auth.suspend {
+            let s = sus.get_ref();
+            if s.max_guard_blocks == 0 {
+                errors.push(self.invalid(
+                    sus.span(),
+                    "auth.suspend.max_guard_blocks",
+                    "must be at least 1",
+                ));
+            }
+            if s.window_secs == 0 {
+                errors.push(self.invalid(
+                    sus.span(),
+                    "auth.suspend.window_secs",
+                    "must be at least 1",
+                ));
+            }
+        }
         if let Some(endpoint) = &self.telemetry.otlp_endpoint {
             let url = endpoint.get_ref().as_str();
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -295,6 +342,65 @@ impl Config {
 
     /// `[guard.semantic]`: numbers in range, windows that cover the text, a band inside
     /// `[0, 1]`. The model file is read when the server is built.
+    /// `[secrets]` and the credentials that name a secrets manager: provider credentials
+    /// only (the others are read once, at start, and use `${VAR}`), `vault:` with a
+    /// `[secrets.vault]` that can log in.
+    fn validate_secret_references(&self, errors: &mut Vec<ConfigError>) {
+        let mut elsewhere: Vec<(&str, Option<&Secret>, Range<usize>)> = Vec::new();
+        if let Some(u) = &self.limits.redis_url {
+            elsewhere.push(("limits.redis_url", Some(u.get_ref()), u.span()));
+        }
+        if let Some(l) = &self.auth.ldap {
+            elsewhere.push((
+                "auth.ldap.bind_password",
+                l.get_ref().bind_password.as_ref(),
+                l.span(),
+            ));
+        }
+        if let Some(v) = &self.secrets.vault {
+            elsewhere.push(("secrets.vault.token", v.token.as_ref(), 0..0));
+            elsewhere.push(("secrets.vault.secret_id", v.secret_id.as_ref(), 0..0));
+            if v.token.is_none() && (v.role_id.is_none() || v.secret_id.is_none()) {
+                errors.push(self.invalid(
+                    0..0,
+                    "secrets.vault",
+                    "needs `token`, or `role_id` and `secret_id` (AppRole)",
+                ));
+            }
+            if !(v.address.starts_with("https://") || v.address.starts_with("http://")) {
+                errors.push(self.invalid(
+                    0..0,
+                    "secrets.vault.address",
+                    "expected an https:// URL",
+                ));
+            }
+        }
+        for (key, secret, span) in elsewhere {
+            if secret.and_then(Secret::reference).is_some() {
+                errors.push(self.invalid(span, key, "a secrets-manager reference is accepted for provider credentials only; use `${VAR}`"));
+            }
+        }
+        if self.secrets.refresh_secs == 0 {
+            errors.push(self.invalid(0..0, "secrets.refresh_secs", "must be at least 1"));
+        }
+        for s in crate::secrets::references(self) {
+            if s.reference().is_some_and(|r| r.starts_with("vault:"))
+                && self.secrets.vault.is_none()
+            {
+                let span = self
+                    .providers
+                    .iter()
+                    .find(|p| p.get_ref().api_key.as_ref() == Some(&s))
+                    .map_or(0..0, |p| p.span());
+                errors.push(self.invalid(
+                    span,
+                    "providers.api_key",
+                    "a `vault:` reference needs a [secrets.vault] section",
+                ));
+            }
+        }
+    }
+
     /// `[auth.ldap]`: the checks that need no server (the identity crate repeats them when
     /// it builds the client, and reads the CA file).
     fn validate_ldap(

@@ -46,11 +46,12 @@ impl Provider for AnthropicProvider {
         Box::pin(async move {
             let mut body = tr::request_from_canonical(&call.body);
             crate::canonical::set_field(&mut body, "stream", Value::Bool(call.stream));
+            let stored = self.key.as_ref().map(Secret::expose);
             let key = call
                 .client_key
                 .as_deref()
                 .filter(|_| self.allow_client_key)
-                .or(self.key.as_ref().map(Secret::expose))
+                .or(stored.as_deref())
                 .unwrap_or("");
             let req = self
                 .client

@@ -58,6 +58,11 @@ impl BedrockProvider {
     fn signed(&self, path: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
         let amz_date = amz_date_now();
         let token = self.credentials.session_token.as_ref().map(|t| t.expose());
+        let token = token.as_deref();
+        let (access_key_id, secret_access_key) = (
+            self.credentials.access_key_id.expose(),
+            self.credentials.secret_access_key.expose(),
+        );
         let mut headers = vec![
             ("content-type", "application/json"),
             ("host", self.host.as_str()),
@@ -67,8 +72,8 @@ impl BedrockProvider {
             headers.push(("x-amz-security-token", t));
         }
         let signer = Signer {
-            access_key_id: self.credentials.access_key_id.expose(),
-            secret_access_key: self.credentials.secret_access_key.expose(),
+            access_key_id: &access_key_id,
+            secret_access_key: &secret_access_key,
             region: &self.region,
             service: "bedrock",
         };

@@ -106,9 +106,10 @@ impl OpenAiProvider {
             Some(url) => self.client.post(url),
             None => self.client.post(self.url(op, model)),
         };
+        let stored = self.key.as_ref().map(|k| k.expose());
         let key = client_key
             .filter(|_| self.allow_client_key)
-            .or(self.key.as_ref().map(|k| k.expose()));
+            .or(stored.as_deref());
         if let Some(key) = key.filter(|k| !k.is_empty()) {
             req = match self.key_header {
                 KeyHeader::Bearer => req.bearer_auth(key),

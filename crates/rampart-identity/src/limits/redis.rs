@@ -212,6 +212,15 @@ impl RedisLimiter {
         }
     }
 
+    /// The connection, clock and prefix, for the abuse counters that share them.
+    pub(crate) fn parts(&self) -> (ConnectionManager, Arc<dyn Clock>, String) {
+        (
+            self.connection.clone(),
+            self.clock.clone(),
+            self.prefix.clone(),
+        )
+    }
+
     fn keys(&self, subject: &Subject<'_>, now: Duration) -> [String; 8] {
         let (p, t, k) = (&self.prefix, subject.tenant, subject.key_id);
         let (day, month) = (utc_day(now), utc_month(now));

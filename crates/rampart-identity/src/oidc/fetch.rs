@@ -119,14 +119,34 @@ impl Fetcher {
     /// GET a JSON document, bounded in size and time. The error names the failure, never
     /// the URL's query (which a provider might sign).
     pub async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
+        self.send_json(reqwest::Method::GET, url, &[], None).await
+    }
+
+    /// Any request under the same rules (the secrets managers' reads and logins): the
+    /// answer must be a 2xx JSON document, bounded in size and time. Header values are
+    /// sent, never shown in errors.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<serde_json::Value, String> {
         let url = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
         self.check_url(&url)?;
         let shown = rampart_core::redact::redact_url(url.as_str());
         let work = async {
-            let mut response = self
+            let mut request = self
                 .client
-                .get(url.clone())
-                .header("accept", "application/json")
+                .request(method, url.clone())
+                .header("accept", "application/json");
+            for (k, v) in headers {
+                request = request.header(*k, *v);
+            }
+            if let Some(body) = body {
+                request = request.body(body);
+            }
+            let mut response = request
                 .send()
                 .await
                 .map_err(|e| format!("{shown}: {}", describe(e)))?;

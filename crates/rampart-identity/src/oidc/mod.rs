@@ -21,6 +21,10 @@
 
 mod claims;
 mod fetch;
+
+/// The HTTP client under the SSRF rules of `rampart_core::net` (also used for the
+/// secrets managers of `rampart-server`).
+pub use fetch::Fetcher;
 mod jwks;
 mod token;
 

@@ -22,6 +22,10 @@ pub trait KeyStore: Send + Sync + std::fmt::Debug {
     /// Marks a key revoked at `at` (Unix seconds). Returns the record; revoking twice keeps
     /// the first time. `NotFound` when no key has this id.
     async fn revoke(&self, id: &str, at: i64) -> Result<KeyRecord, IdentityError>;
+    /// Suspends a key at `at` (Unix seconds; suspending twice keeps the first time), or
+    /// lifts its suspension (`None`). Returns the record; `NotFound` when no key has this
+    /// id.
+    async fn set_suspended(&self, id: &str, at: Option<i64>) -> Result<KeyRecord, IdentityError>;
     /// The record whose key hashes to `hash`, revoked and expired ones included (the
     /// caller decides).
     async fn find_by_hash(&self, hash: &KeyHash) -> Result<Option<KeyRecord>, IdentityError>;

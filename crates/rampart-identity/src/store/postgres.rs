@@ -12,11 +12,18 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Row};
 use std::str::FromStr;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "api_keys",
-    sql: include_str!("../../migrations/postgres/0001_api_keys.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "api_keys",
+        sql: include_str!("../../migrations/postgres/0001_api_keys.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "key_suspension",
+        sql: include_str!("../../migrations/postgres/0002_key_suspension.sql"),
+    },
+];
 
 const MIGRATION_TABLE: MigrationTable = MigrationTable("rampart_identity_migrations");
 
@@ -24,7 +31,7 @@ const MIGRATION_TABLE: MigrationTable = MigrationTable("rampart_identity_migrati
 const MIGRATION_LOCK: i64 = 0x7261_6d70_6964_0001;
 
 const COLUMNS: &str = "id, prefix, tenant, name, role, models, rpm, tpm, daily_token_budget, \
-     monthly_token_budget, expires_at, created_at, revoked_at";
+     monthly_token_budget, expires_at, created_at, revoked_at, suspended_at";
 
 #[derive(Debug, Clone)]
 pub struct PgKeyStore {
@@ -87,6 +94,7 @@ fn from_row(row: &PgRow) -> Result<KeyRecord, IdentityError> {
         expires_at: row.try_get("expires_at")?,
         created_at: row.try_get("created_at")?,
         revoked_at: row.try_get("revoked_at")?,
+        suspended_at: row.try_get("suspended_at")?,
         id,
     })
 }
@@ -145,6 +153,24 @@ impl KeyStore for PgKeyStore {
 
     async fn revoke(&self, id: &str, at: i64) -> Result<KeyRecord, IdentityError> {
         sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        self.get(id)
+            .await?
+            .ok_or_else(|| IdentityError::NotFound(id.to_owned()))
+    }
+
+    async fn set_suspended(&self, id: &str, at: Option<i64>) -> Result<KeyRecord, IdentityError> {
+        // Suspending twice keeps the first time; lifting clears it.
+        let sql = match at {
+            Some(_) => {
+                "UPDATE api_keys SET suspended_at = $1 WHERE id = $2 AND suspended_at IS NULL"
+            }
+            None => "UPDATE api_keys SET suspended_at = $1 WHERE id = $2",
+        };
+        sqlx::query(sql)
             .bind(at)
             .bind(id)
             .execute(&self.pool)

@@ -17,16 +17,23 @@ use std::time::Duration;
 
 /// Embedded migrations, applied in order, each once (recorded in
 /// `rampart_identity_migrations`). Append only: never edit a released migration.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "api_keys",
-    sql: include_str!("../../migrations/sqlite/0001_api_keys.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "api_keys",
+        sql: include_str!("../../migrations/sqlite/0001_api_keys.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "key_suspension",
+        sql: include_str!("../../migrations/sqlite/0002_key_suspension.sql"),
+    },
+];
 
 const MIGRATION_TABLE: MigrationTable = MigrationTable("rampart_identity_migrations");
 
 const COLUMNS: &str = "id, prefix, tenant, name, role, models, rpm, tpm, daily_token_budget, \
-     monthly_token_budget, expires_at, created_at, revoked_at";
+     monthly_token_budget, expires_at, created_at, revoked_at, suspended_at";
 
 /// Keys in a SQLite database.
 #[derive(Debug, Clone)]
@@ -122,6 +129,7 @@ fn from_row(row: &SqliteRow) -> Result<KeyRecord, IdentityError> {
         expires_at: row.try_get("expires_at")?,
         created_at: row.try_get("created_at")?,
         revoked_at: row.try_get("revoked_at")?,
+        suspended_at: row.try_get("suspended_at")?,
         id,
     })
 }
@@ -180,6 +188,22 @@ impl KeyStore for SqliteKeyStore {
 
     async fn revoke(&self, id: &str, at: i64) -> Result<KeyRecord, IdentityError> {
         sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        self.get(id)
+            .await?
+            .ok_or_else(|| IdentityError::NotFound(id.to_owned()))
+    }
+
+    async fn set_suspended(&self, id: &str, at: Option<i64>) -> Result<KeyRecord, IdentityError> {
+        // Suspending twice keeps the first time; lifting clears it.
+        let sql = match at {
+            Some(_) => "UPDATE api_keys SET suspended_at = ? WHERE id = ? AND suspended_at IS NULL",
+            None => "UPDATE api_keys SET suspended_at = ? WHERE id = ?",
+        };
+        sqlx::query(sql)
             .bind(at)
             .bind(id)
             .execute(&self.pool)
