@@ -146,6 +146,7 @@ admin = ["*"]
         audit: Some(audit.sink()),
         semantic: None,
         authorizer: None,
+        admin: None,
     };
     let gateway = Gateway::start(config, seams).await;
     Setup {
