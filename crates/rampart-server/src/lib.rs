@@ -13,12 +13,16 @@
 //!   (so the gateway does not depend on the policy engine).
 //! - [`ldap`]: [`LdapAuthenticator`], `Authorization: Basic` logins against `[auth.ldap]`
 //!   (identity's `ldap` client) and the directory groups of OpenID principals without any.
+//! - [`admin`]: [`AdminApi`], the admin API (`/admin/v1/…`: keys, tenants, limits,
+//!   policies, audit search) that `rampart serve` mounts on the admin listener through
+//!   the gateway's `Seams::admin`, authorised by the Cedar engine.
 //! - [`semantic`]: [`SemanticModelLoader`], the semantic tier of `[guard.semantic]` over
 //!   `rampart-semantic` (so the gateway does not depend on the encoder).
 //!
 //! It is a library of its own, not a module of the binary, so that the gateway's
 //! integration tests run the limiter and audit path that production runs.
 
+pub mod admin;
 pub mod authz;
 pub mod control;
 pub mod ldap;
@@ -26,6 +30,7 @@ pub mod limit_backend;
 pub mod oidc;
 pub mod semantic;
 
+pub use admin::AdminApi;
 pub use authz::PolicyLoader;
 pub use control::{AuditLogSink, GcraLimiter, KeyringAuthenticator};
 pub use ldap::LdapAuthenticator;
