@@ -546,11 +546,11 @@ fn load_sources(
             column,
             message,
         };
-        let parsed = match PolicySet::from_str(&text) {
+        let parsed = match PolicySet::from_str(text) {
             Ok(p) => p,
             Err(errors) => {
                 for e in errors.iter() {
-                    let (line, column) = first_offset(e).map_or((1, 1), |o| line_col(&text, o));
+                    let (line, column) = first_offset(e).map_or((1, 1), |o| line_col(text, o));
                     problems.push(problem(line, column, e.to_string()));
                 }
                 continue;
@@ -560,7 +560,7 @@ fn load_sources(
             let offset = t.to_cedar();
             let (line, column) = text
                 .find(offset.as_str())
-                .map_or((1, 1), |o| line_col(&text, o));
+                .map_or((1, 1), |o| line_col(text, o));
             problems.push(problem(
                 line,
                 column,
@@ -594,7 +594,7 @@ fn load_sources(
             let (line, column) = match offset {
                 Some((o, len)) => {
                     from = o + len;
-                    line_col(&text, o)
+                    line_col(text, o)
                 }
                 None => (1, 1),
             };
