@@ -12,4 +12,7 @@ pub enum AuditError {
     /// A stored record cannot be read back (corruption or a newer format).
     #[error("audit record {seq} is unreadable: {reason}")]
     Corrupt { seq: i64, reason: String },
+    /// This store cannot answer searches (a test double, for instance).
+    #[error("this audit store cannot search records")]
+    SearchUnsupported,
 }

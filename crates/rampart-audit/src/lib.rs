@@ -20,5 +20,5 @@ pub use chain::VerifyReport;
 pub use error::AuditError;
 pub use record::{AuditRecord, FindingSummary};
 pub use spool::{Spool, SpoolError};
-pub use store::{AuditStore, StoredRecord};
+pub use store::{AuditQuery, AuditStore, StoredRecord};
 pub use writer::{AuditWriter, WriterStats, WriterTask};

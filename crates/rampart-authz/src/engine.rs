@@ -120,6 +120,8 @@ struct Loaded {
     policies: PolicySet,
     /// How many policies (for logs and the CLI).
     count: usize,
+    /// The name of each policy (its `@id`, else `file:line:column`), in load order.
+    ids: Vec<String>,
 }
 
 /// The parsed schema and the entity type names, shared by loading and deciding.
@@ -202,6 +204,36 @@ impl PolicyEngine {
     pub fn check(dir: &Path) -> Result<usize, PolicyError> {
         let vocabulary = Vocabulary::new()?;
         load_dir(dir, &vocabulary).map(|l| l.count)
+    }
+
+    /// A policy set from texts held in memory (built-in defaults, a set posted to the
+    /// admin API), each named by the file name its problems are reported against.
+    /// `dir` is what [`PolicyEngine::dir`] answers; [`PolicyEngine::reload`] reads it.
+    pub fn from_sources(
+        dir: impl Into<PathBuf>,
+        sources: &[(String, String)],
+    ) -> Result<PolicyEngine, PolicyError> {
+        let dir = dir.into();
+        let vocabulary = Vocabulary::new()?;
+        let loaded = load_sources(&dir, sources, &vocabulary)?;
+        Ok(PolicyEngine {
+            dir,
+            vocabulary,
+            authorizer: Authorizer::new(),
+            current: RwLock::new(Arc::new(loaded)),
+        })
+    }
+
+    /// Validate texts held in memory without keeping them: the ids of their policies, or
+    /// every problem, each with its file name and line.
+    pub fn check_sources(sources: &[(String, String)]) -> Result<Vec<String>, PolicyError> {
+        let vocabulary = Vocabulary::new()?;
+        load_sources(Path::new("<posted>"), sources, &vocabulary).map(|l| l.ids)
+    }
+
+    /// The names of the policies in force (`@id`, else `file:line:column`), in load order.
+    pub fn policy_ids(&self) -> Vec<String> {
+        self.loaded().ids.clone()
     }
 
     pub fn dir(&self) -> &Path {
@@ -311,10 +343,13 @@ impl PolicyEngine {
             entities.push(Entity::with_uid(group));
         }
         let attrs: HashMap<String, RestrictedExpression> = match subject.kind {
-            PrincipalKind::Key => [(
-                "name".to_owned(),
-                RestrictedExpression::new_string(subject.label.clone()),
-            )]
+            PrincipalKind::Key => [
+                (
+                    "name".to_owned(),
+                    RestrictedExpression::new_string(subject.label.clone()),
+                ),
+                ("roles".to_owned(), string_set(&subject.roles)),
+            ]
             .into(),
             PrincipalKind::User | PrincipalKind::Service => [
                 (
@@ -453,12 +488,48 @@ fn load_dir(dir: &Path, v: &Vocabulary) -> Result<Loaded, PolicyError> {
         }
     }
     files.sort();
+    let mut problems = Vec::new();
+    let mut sources = Vec::with_capacity(files.len());
+    for path in files {
+        match read_bounded(&path) {
+            Ok(text) => sources.push((path.display().to_string(), text)),
+            Err(message) => problems.push(PolicyProblem {
+                file: path,
+                line: 0,
+                column: 0,
+                message,
+            }),
+        }
+    }
+    // Every problem at once: those of the files that could not be read and those of the
+    // ones that could.
+    if problems.is_empty() {
+        return load_sources(dir, &sources, v);
+    }
+    if !sources.is_empty()
+        && let Err(PolicyError::Invalid(more)) = load_sources(dir, &sources, v)
+    {
+        problems.extend(more);
+    }
+    Err(PolicyError::Invalid(problems))
+}
+
+/// Parses, names and validates policy texts, each `(file name, text)`; `dir` names the
+/// set as a whole in problems that concern no one file.
+fn load_sources(
+    dir: &Path,
+    files: &[(String, String)],
+    v: &Vocabulary,
+) -> Result<Loaded, PolicyError> {
     if files.is_empty() {
-        return Err(whole(
-            "no `*.cedar` policy file (with none, every request would be denied; \
-             write `forbid (principal, action, resource);` to say so)"
+        return Err(PolicyError::Invalid(vec![PolicyProblem {
+            file: dir.to_owned(),
+            line: 0,
+            column: 0,
+            message: "no `*.cedar` policy file (with none, every request would be denied; \
+                      write `forbid (principal, action, resource);` to say so)"
                 .into(),
-        ));
+        }]));
     }
     let mut problems = Vec::new();
     let mut set = PolicySet::new();
@@ -466,25 +537,20 @@ fn load_dir(dir: &Path, v: &Vocabulary) -> Result<Loaded, PolicyError> {
     let mut sources: Vec<Origin> = Vec::new();
     // Where each `@id` was first seen, to name both places of a duplicate.
     let mut seen: HashMap<String, String> = HashMap::new();
-    for path in files {
+    let mut ids = Vec::new();
+    for (name, text) in files {
+        let path = PathBuf::from(name);
         let problem = |line: usize, column: usize, message: String| PolicyProblem {
             file: path.clone(),
             line,
             column,
             message,
         };
-        let text = match read_bounded(&path) {
-            Ok(t) => t,
-            Err(message) => {
-                problems.push(problem(0, 0, message));
-                continue;
-            }
-        };
-        let parsed = match PolicySet::from_str(&text) {
+        let parsed = match PolicySet::from_str(text) {
             Ok(p) => p,
             Err(errors) => {
                 for e in errors.iter() {
-                    let (line, column) = first_offset(e).map_or((1, 1), |o| line_col(&text, o));
+                    let (line, column) = first_offset(e).map_or((1, 1), |o| line_col(text, o));
                     problems.push(problem(line, column, e.to_string()));
                 }
                 continue;
@@ -494,7 +560,7 @@ fn load_dir(dir: &Path, v: &Vocabulary) -> Result<Loaded, PolicyError> {
             let offset = t.to_cedar();
             let (line, column) = text
                 .find(offset.as_str())
-                .map_or((1, 1), |o| line_col(&text, o));
+                .map_or((1, 1), |o| line_col(text, o));
             problems.push(problem(
                 line,
                 column,
@@ -528,7 +594,7 @@ fn load_dir(dir: &Path, v: &Vocabulary) -> Result<Loaded, PolicyError> {
             let (line, column) = match offset {
                 Some((o, len)) => {
                     from = o + len;
-                    line_col(&text, o)
+                    line_col(text, o)
                 }
                 None => (1, 1),
             };
@@ -550,6 +616,7 @@ fn load_dir(dir: &Path, v: &Vocabulary) -> Result<Loaded, PolicyError> {
                 continue;
             }
             seen.insert(name.clone(), here);
+            ids.push(name.clone());
             let id = PolicyId::new(&name);
             origins.insert(id.clone(), (file_index, offset.map_or(0, |(o, _)| o)));
             if let Err(e) = set.add(p.new_id(id)) {
@@ -588,6 +655,7 @@ fn load_dir(dir: &Path, v: &Vocabulary) -> Result<Loaded, PolicyError> {
     Ok(Loaded {
         policies: set,
         count,
+        ids,
     })
 }
 

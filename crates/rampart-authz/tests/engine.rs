@@ -345,3 +345,37 @@ fn the_committed_schema_covers_every_action_and_principal() {
     assert_eq!(d.effect, Effect::Deny);
     assert!(!d.errors.is_empty());
 }
+
+#[test]
+fn policies_from_memory_are_named_by_their_file_and_listed_by_id() {
+    let ok = vec![("a.cedar".to_owned(), BASE.to_owned())];
+    let ids = PolicyEngine::check_sources(&ok).unwrap();
+    assert!(ids.contains(&"engineers-use-models".to_owned()), "{ids:?}");
+    let engine = PolicyEngine::from_sources("/nowhere", &ok).unwrap();
+    assert_eq!(engine.policy_ids(), ids);
+    let bad = vec![(
+        "bad.cedar".to_owned(),
+        "permit (principal, action == Rampart::Action::\"fly\", resource);".to_owned(),
+    )];
+    let err = PolicyEngine::check_sources(&bad).unwrap_err().to_string();
+    assert!(err.starts_with("bad.cedar:1:"), "{err}");
+    assert!(PolicyEngine::check_sources(&[]).is_err());
+}
+
+#[test]
+fn a_key_carries_its_roles() {
+    let engine = PolicyEngine::from_sources(
+        "/nowhere",
+        &[(
+            "r.cedar".to_owned(),
+            "@id(\"admins\")\npermit (principal is Rampart::Key, action, resource) when { principal.roles.contains(\"admin\") };".to_owned(),
+        )],
+    )
+    .unwrap();
+    let mut admin = key("k1");
+    admin.roles = vec!["admin".into()];
+    let mut request = invoke(admin, "m", "p", "openai");
+    assert!(engine.decide(&request).allowed());
+    request.principal.roles.clear();
+    assert!(!engine.decide(&request).allowed());
+}

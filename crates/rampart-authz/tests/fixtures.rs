@@ -87,3 +87,14 @@ fn unknown_keys_and_bad_values_are_errors_with_their_line() {
             .contains("no `[[case]]`")
     );
 }
+
+#[test]
+fn the_default_admin_policies_give_the_four_roles() {
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/admin-policies/tests.toml");
+    let outcomes = fixtures::run(&file).unwrap();
+    assert!(outcomes.len() >= 9);
+    for o in &outcomes {
+        assert!(o.passed(), "{}: {:?}", o.name, o.decision);
+    }
+}

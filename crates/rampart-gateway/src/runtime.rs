@@ -29,6 +29,11 @@ pub struct Seams {
     /// Loads the policies of `[authz]` (`rampart-server`'s reads Cedar files). `None`: a
     /// config with `[authz]` is refused rather than served without its policies.
     pub authorizer: Option<Arc<dyn crate::authz::AuthorizerLoader>>,
+    /// Routes served on the admin listener (`[server.admin]`) beside health and metrics:
+    /// `rampart serve` mounts `rampart-server`'s admin API (`/admin/v1/…`) here, so the
+    /// gateway serves it without depending on identity, audit or policies. `None`: health
+    /// and metrics only. Never served on the main listener.
+    pub admin: Option<axum::Router>,
 }
 
 /// One compiled configuration.

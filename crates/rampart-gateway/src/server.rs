@@ -1,8 +1,8 @@
 //! Listeners, TLS, hot reload and graceful shutdown.
 //!
 //! [`Server::serve`] binds the main listener (plain HTTP or TLS, optionally requiring
-//! client certificates) and, when configured, an admin listener for `/healthz`, `/readyz`
-//! and `/metrics`. The compiled [`Runtime`] sits behind a lock: a reload (SIGHUP, or a
+//! client certificates) and, when configured, an admin listener for `/healthz`, `/readyz`,
+//! `/metrics` and the routes of [`Seams::admin`] (the admin API of `rampart serve`). The compiled [`Runtime`] sits behind a lock: a reload (SIGHUP, or a
 //! change of the config file seen by polling) builds a new one and swaps it in; requests
 //! in flight finish on the runtime they started with. A config that fails to load or
 //! validate is logged and refused, and the old one keeps serving. On shutdown, listeners
@@ -537,11 +537,17 @@ fn router(shared: Arc<Shared>, with_admin: bool) -> Router {
 }
 
 fn admin_router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let extension = shared.seams.admin.clone();
+    let health = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(shared)
+        .with_state(shared);
+    match extension {
+        // The extension's own paths (and its fallback, if any) beside health and metrics.
+        Some(extension) => health.merge(extension),
+        None => health,
+    }
 }
 
 /// The client's address of a request, when the listener put it there.

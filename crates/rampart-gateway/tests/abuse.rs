@@ -75,6 +75,7 @@ fn seams(audit: &AuditLog) -> Seams {
         audit: Some(audit.sink()),
         semantic: None,
         authorizer: None,
+        admin: None,
     }
 }
 
@@ -259,6 +260,7 @@ async fn a_config_with_brute_force_needs_a_limiter_with_counters() {
             audit: None,
             semantic: None,
             authorizer: None,
+            admin: None,
         },
     )
     .unwrap_err()
@@ -376,6 +378,7 @@ async fn a_key_the_guard_keeps_blocking_is_suspended_until_unsuspended() {
             audit: Some(audit.sink()),
             semantic: None,
             authorizer: None,
+            admin: None,
         },
     )
     .await;

@@ -131,6 +131,7 @@ async fn setup(section: &str) -> Setup {
         audit: Some(audit.sink()),
         semantic: None,
         authorizer: None,
+        admin: None,
     };
     Setup {
         gateway: Gateway::start(config, seams).await,

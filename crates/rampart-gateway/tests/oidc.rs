@@ -165,6 +165,7 @@ admin = ["*"]
         audit: Some(audit.sink()),
         semantic: None,
         authorizer: Some(Arc::new(rampart_server::PolicyLoader)),
+        admin: None,
     };
     let gateway = Gateway::start(config, seams).await;
     Setup {

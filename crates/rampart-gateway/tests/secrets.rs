@@ -101,6 +101,7 @@ async fn start(text: &str) -> Result<Running, String> {
             audit: None,
             semantic: None,
             authorizer: None,
+            admin: None,
         },
     )
     .await;

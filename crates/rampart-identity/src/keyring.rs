@@ -93,6 +93,66 @@ impl Keyring {
         self.store.set_suspended(id, None).await
     }
 
+    /// One key by id, whatever its status.
+    pub async fn get(&self, id: &str) -> Result<Option<KeyRecord>, IdentityError> {
+        self.store.get(id).await
+    }
+
+    /// Now, in Unix seconds, by this keyring's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_unix_secs()
+    }
+
+    /// Replaces key `id` by a new key with the same tenant, name, role, models, limits
+    /// and expiry. The old key keeps working for `overlap_secs` (so that clients can
+    /// switch without an outage), then is revoked; 0 revokes it now. Refused for a key
+    /// that no longer works.
+    pub async fn rotate(
+        &self,
+        id: &str,
+        overlap_secs: u32,
+    ) -> Result<(CreatedKey, KeyRecord), IdentityError> {
+        let now = self.clock.now_unix_secs();
+        let old = self
+            .store
+            .get(id)
+            .await?
+            .ok_or_else(|| IdentityError::NotFound(id.to_owned()))?;
+        if old.suspended_at.is_some() {
+            // A rotation must not be a way around a suspension (`[auth.suspend]`).
+            return Err(IdentityError::Invalid {
+                field: "id",
+                reason: "key is suspended; lift the suspension (`rampart keys unsuspend`) first"
+                    .to_owned(),
+            });
+        }
+        if !old.is_active(now) {
+            return Err(IdentityError::Invalid {
+                field: "id",
+                reason: format!(
+                    "key is {}; only a working key can be rotated",
+                    old.status(now)
+                ),
+            });
+        }
+        let created = self
+            .create(NewKey {
+                tenant: old.tenant.clone(),
+                name: old.name.clone(),
+                role: Some(old.role.clone()),
+                models: old.models.clone(),
+                rpm: old.rpm,
+                tpm: old.tpm,
+                daily_token_budget: old.daily_token_budget,
+                monthly_token_budget: old.monthly_token_budget,
+                expires_at: old.expires_at,
+            })
+            .await?;
+        let until = now.saturating_add(i64::from(overlap_secs));
+        let old = self.store.revoke(id, until).await?;
+        Ok((created, old))
+    }
+
     /// The record of the key a client presented, if it is a known, unrevoked and unexpired
     /// key (a suspended one too: the caller refuses it, saying why). Anything else (malformed, unknown, revoked, expired) is `Ok(None)`; `Err` only
     /// when the store cannot answer, which the gateway must treat as a refusal.

@@ -24,6 +24,8 @@ pub struct KeyRecord {
     pub monthly_token_budget: Option<u64>,
     pub expires_at: Option<i64>,
     pub created_at: i64,
+    /// When the key stops working: set by a revocation (now) or by a rotation (the end of
+    /// its overlap period, in the future).
     pub revoked_at: Option<i64>,
     /// When the gateway suspended the key after unusual activity (`[auth.suspend]`); a
     /// suspended key is refused until `rampart keys unsuspend`.
@@ -32,17 +34,21 @@ pub struct KeyRecord {
 }
 
 impl KeyRecord {
-    /// Whether the key authenticates at `now` (Unix seconds): not revoked, not expired.
+    /// Whether the key authenticates at `now` (Unix seconds): not revoked (a revocation
+    /// scheduled for later has not come yet), not expired.
     pub fn is_active(&self, now: i64) -> bool {
-        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
+        self.revoked_at.is_none_or(|at| now < at) && self.expires_at.is_none_or(|at| now < at)
     }
 
-    /// `active`, `revoked` or `expired`, for listings.
+    /// `active`, `revoked`, `expired`, `suspended` or `rotating` (revoked at the end of an
+    /// overlap), for listings.
     pub fn status(&self, now: i64) -> &'static str {
-        if self.revoked_at.is_some() {
+        if self.revoked_at.is_some_and(|at| at <= now) {
             "revoked"
         } else if self.is_active(now) && self.suspended_at.is_some() {
             "suspended"
+        } else if self.is_active(now) && self.revoked_at.is_some() {
+            "rotating"
         } else if self.is_active(now) {
             "active"
         } else {
@@ -275,8 +281,12 @@ mod tests {
         assert!(record.allows_model("gpt-4o-mini") && !record.allows_model("claude"));
         record.suspended_at = Some(20);
         assert_eq!(record.status(10), "suspended");
+        record.suspended_at = None;
         record.revoked_at = Some(50);
-        assert_eq!(record.status(10), "revoked");
-        assert!(!record.is_active(10));
+        assert_eq!(record.status(50), "revoked");
+        assert!(!record.is_active(50));
+        // A revocation scheduled by a rotation: the key works until then.
+        assert_eq!(record.status(10), "rotating");
+        assert!(record.is_active(49));
     }
 }

@@ -228,3 +228,58 @@ async fn malformed_presented_keys_are_refused_without_error() {
         assert!(keyring.authenticate(garbage).await.unwrap().is_none());
     }
 }
+
+#[tokio::test]
+async fn a_rotated_key_works_until_its_overlap_ends_and_an_early_revocation_wins() {
+    let clock = ManualClock::new(Duration::from_secs(1_800_000_000));
+    let store = store::open("sqlite::memory:").await.unwrap();
+    let keyring = Keyring::with_clock(store, Arc::new(clock.clone()));
+    let old = keyring
+        .create(NewKey {
+            role: Some("tenant_admin".into()),
+            rpm: Some(30),
+            ..new_key("acme", "deploy bot")
+        })
+        .await
+        .unwrap();
+    let (new, old_record) = keyring.rotate(&old.record.id, 300).await.unwrap();
+    assert_ne!(new.record.id, old.record.id);
+    assert_eq!(
+        (
+            new.record.tenant.as_str(),
+            new.record.role.as_str(),
+            new.record.rpm
+        ),
+        ("acme", "tenant_admin", Some(30))
+    );
+    assert_eq!(old_record.revoked_at, Some(1_800_000_300));
+    assert_eq!(old_record.status(clock_secs(&clock)), "rotating");
+    let works = |secret: String| {
+        let keyring = keyring.clone();
+        async move { keyring.authenticate(&secret).await.unwrap().is_some() }
+    };
+    assert!(works(old.key.expose().to_owned()).await);
+    assert!(works(new.key.expose().to_owned()).await);
+    clock.advance(Duration::from_secs(299));
+    assert!(works(old.key.expose().to_owned()).await);
+    clock.advance(Duration::from_secs(1));
+    assert!(!works(old.key.expose().to_owned()).await, "overlap over");
+    assert!(works(new.key.expose().to_owned()).await);
+    // A revoked key cannot be rotated.
+    assert!(matches!(
+        keyring.rotate(&old.record.id, 60).await,
+        Err(IdentityError::Invalid { field: "id", .. })
+    ));
+
+    // Revoking a rotating key ends its overlap at once; a later revocation never
+    // postpones it.
+    let (_newer, rotating) = keyring.rotate(&new.record.id, 600).await.unwrap();
+    assert_eq!(rotating.status(clock_secs(&clock)), "rotating");
+    let now = clock_secs(&clock);
+    let revoked = keyring.revoke(&new.record.id).await.unwrap();
+    assert_eq!(revoked.revoked_at, Some(now));
+    assert!(!works(new.key.expose().to_owned()).await);
+    clock.advance(Duration::from_secs(5));
+    let again = keyring.revoke(&new.record.id).await.unwrap();
+    assert_eq!(again.revoked_at, Some(now));
+}

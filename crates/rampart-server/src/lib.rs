@@ -17,6 +17,9 @@
 //!   (identity's `ldap` client) and the directory groups of OpenID principals without any.
 //! - [`secrets`]: [`secrets::ManagedSecrets`], the resolver of provider credentials kept
 //!   in files, AWS Secrets Manager or Vault KV v2 (`[secrets]`).
+//! - [`admin`]: [`AdminApi`], the admin API (`/admin/v1/…`: keys, tenants, limits,
+//!   policies, audit search) that `rampart serve` mounts on the admin listener through
+//!   the gateway's `Seams::admin`, authorised by the Cedar engine.
 //! - [`semantic`]: [`SemanticModelLoader`], the semantic tier of `[guard.semantic]` over
 //!   `rampart-semantic` (so the gateway does not depend on the encoder).
 //!
@@ -24,6 +27,7 @@
 //! integration tests run the limiter and audit path that production runs.
 
 pub mod abuse;
+pub mod admin;
 pub mod authz;
 pub mod control;
 pub mod ldap;
@@ -32,6 +36,7 @@ pub mod oidc;
 pub mod secrets;
 pub mod semantic;
 
+pub use admin::AdminApi;
 pub use authz::PolicyLoader;
 pub use control::{AuditLogSink, GcraLimiter, KeyringAuthenticator};
 pub use ldap::LdapAuthenticator;

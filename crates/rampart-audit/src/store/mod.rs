@@ -74,6 +74,35 @@ pub(crate) fn verify_page(verifier: &mut Verifier, rows: &[ChainRow]) -> bool {
     true
 }
 
+/// Most records one search returns.
+pub const MAX_PAGE: u32 = 1_000;
+
+/// An audit search: filters, all optional and combined with AND, and a page. Records come
+/// newest first (by `seq`); the next page asks for records older than the last one
+/// returned (`before_seq`), so appends between two pages neither repeat nor skip records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub tenant: Option<String>,
+    pub key_id: Option<String>,
+    /// Records at or after this time (milliseconds since the epoch).
+    pub from_ms: Option<i64>,
+    /// Records before this time (milliseconds since the epoch).
+    pub to_ms: Option<i64>,
+    /// The guard's decision for the request (`allow`, `redact`, `block`).
+    pub decision: Option<String>,
+    /// Records with a smaller `seq` only (the cursor of the previous page).
+    pub before_seq: Option<i64>,
+    /// At most this many records (capped at [`MAX_PAGE`]).
+    pub limit: u32,
+}
+
+impl AuditQuery {
+    /// The page size actually used: 1 to [`MAX_PAGE`].
+    pub fn page_size(&self) -> i64 {
+        i64::from(self.limit.clamp(1, MAX_PAGE))
+    }
+}
+
 /// An append-only, hash-chained store of audit records.
 #[async_trait]
 pub trait AuditStore: Send + Sync + std::fmt::Debug {
@@ -83,6 +112,11 @@ pub trait AuditStore: Send + Sync + std::fmt::Debug {
     async fn list(&self, limit: u32) -> Result<Vec<StoredRecord>, AuditError>;
     /// Walks the whole chain from the first record.
     async fn verify(&self) -> Result<VerifyReport, AuditError>;
+    /// The records that match `query`, newest first, at most its page size.
+    async fn query(&self, query: &AuditQuery) -> Result<Vec<StoredRecord>, AuditError> {
+        let _ = query;
+        Err(AuditError::SearchUnsupported)
+    }
 }
 
 /// Opens the audit store named by a storage URL (`[storage] url` of the gateway config),

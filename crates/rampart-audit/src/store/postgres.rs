@@ -7,7 +7,7 @@
 //! mid-append holds nothing). One `INSERT … SELECT FROM UNNEST(…)` writes the whole batch
 //! in one round trip. Migrations run under another advisory lock, as in the key store.
 
-use super::{AuditStore, StoredRecord};
+use super::{AuditQuery, AuditStore, StoredRecord};
 use crate::chain::{self, Verifier, VerifyReport};
 use crate::error::AuditError;
 use crate::record::AuditRecord;
@@ -154,6 +154,41 @@ impl AuditStore for PgAuditStore {
         .iter()
         .map(decode)
         .collect()
+    }
+
+    async fn query(&self, q: &AuditQuery) -> Result<Vec<StoredRecord>, AuditError> {
+        let mut sql = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "SELECT seq, record, prev_hash, hash FROM audit_records WHERE 1 = 1",
+        );
+        if let Some(tenant) = &q.tenant {
+            sql.push(" AND tenant = ").push_bind(tenant.clone());
+        }
+        if let Some(key_id) = &q.key_id {
+            sql.push(" AND key_id = ").push_bind(key_id.clone());
+        }
+        if let Some(from) = q.from_ms {
+            sql.push(" AND time_ms >= ").push_bind(from);
+        }
+        if let Some(to) = q.to_ms {
+            sql.push(" AND time_ms < ").push_bind(to);
+        }
+        if let Some(decision) = &q.decision {
+            // The decision lives only in the hashed record; the other filters narrow
+            // the rows first through their indexed columns.
+            sql.push(" AND (record::jsonb ->> 'decision') = ")
+                .push_bind(decision.clone());
+        }
+        if let Some(before) = q.before_seq {
+            sql.push(" AND seq < ").push_bind(before);
+        }
+        sql.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(q.page_size());
+        sql.build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(decode)
+            .collect()
     }
 
     async fn verify(&self) -> Result<VerifyReport, AuditError> {

@@ -52,6 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     rampart_server::SemanticModelLoader::new(),
                 )),
                 authorizer: Some(std::sync::Arc::new(rampart_server::PolicyLoader)),
+                admin: None,
             };
             rampart_gateway::runtime::Runtime::build(c, &seams).map(|_| ())
         }) {

@@ -109,6 +109,7 @@ async fn serve(path: &std::path::Path, stdio: bool) -> anyhow::Result<ExitCode> 
         audit: None,
         semantic: Some(Arc::new(rampart_server::SemanticModelLoader::new())),
         authorizer: Some(Arc::new(rampart_server::PolicyLoader)),
+        admin: None,
     };
     let runtime = rampart_gateway::runtime::Runtime::build(config, &seams)?;
     let proxy = Arc::new(rampart_mcp::Proxy::new(

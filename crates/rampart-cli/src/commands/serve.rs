@@ -57,15 +57,35 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let spool_path = config.audit.spool_path.get_ref().as_str().to_owned();
     let spool = rampart_audit::Spool::open(&spool_path, *config.audit.spool_max_bytes.get_ref())
         .with_context(|| format!("opening the audit spool of [audit] spool_path ({spool_path})"))?;
-    let (writer, writer_task) =
-        rampart_audit::AuditWriter::spawn_with_spool(audit_store, AUDIT_BUFFER, Arc::new(spool));
+    let (writer, writer_task) = rampart_audit::AuditWriter::spawn_with_spool(
+        audit_store.clone(),
+        AUDIT_BUFFER,
+        Arc::new(spool),
+    );
 
-    let authenticator = authenticator(&config, keyring.clone())?;
+    let (authenticator, oidc) = authenticators(&config, keyring.clone())?;
     // `[auth.suspend]` suspends keys of this store.
     let limiter = rampart_server::limit_backend::build(&config)
         .await
         .context("opening the limiter of [limits]")?
-        .with_keyring(keyring);
+        .with_keyring(keyring.clone());
+    // The admin API (`/admin/v1/…`) on the admin listener, when there is one: admin keys
+    // of the key store and the same OpenID issuers, decided by the admin policies.
+    let mut gateway_reload = None;
+    let admin = match &config.server.admin {
+        Some(_) => {
+            let policies = rampart_server::admin::caller::AdminPolicies::for_config(&config)
+                .context(
+                    "loading the admin policies ([authz] policy_dir, else the built-in ones)",
+                )?;
+            gateway_reload = Some(policies.gateway_reload());
+            let api = rampart_server::AdminApi::new(keyring, audit_store, policies)
+                .with_tokens(oidc)
+                .with_tenant_limits(rampart_server::admin::TenantLimit::from_config(&config));
+            Some(api.router())
+        }
+        None => None,
+    };
     let seams = Seams {
         authenticator: Some(authenticator),
         limiter: Some(Arc::new(limiter)),
@@ -74,11 +94,16 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
         semantic: Some(Arc::new(rampart_server::SemanticModelLoader::new())),
         // `[authz]`: Cedar policies, when the section is present.
         authorizer: Some(Arc::new(rampart_server::PolicyLoader)),
+        admin,
     };
     let served = async {
-        rampart_gateway::Server::new(config, seams)?
-            .serve(rampart_gateway::shutdown_signal())
-            .await
+        let server = rampart_gateway::Server::new(config, seams)?;
+        if let Some(hook) = gateway_reload {
+            // A policy set activated through the admin API reaches the data plane too.
+            let shared = server.shared();
+            let _ = hook.set(Box::new(move || shared.reload().map_err(|e| e.to_string())));
+        }
+        server.serve(rampart_gateway::shutdown_signal()).await
     }
     .await;
     // Requests are over: store or spool what is still buffered before the process exits.
@@ -101,18 +126,33 @@ pub(crate) fn authenticator(
     config: &rampart_gateway::Config,
     keyring: rampart_identity::Keyring,
 ) -> anyhow::Result<std::sync::Arc<dyn rampart_gateway::Authenticator>> {
+    Ok(authenticators(config, keyring)?.0)
+}
+
+/// [`authenticator`], and its OpenID part on its own (the admin API accepts the same
+/// issuers' tokens, through the same key-set caches).
+#[allow(clippy::type_complexity)]
+pub(crate) fn authenticators(
+    config: &rampart_gateway::Config,
+    keyring: rampart_identity::Keyring,
+) -> anyhow::Result<(
+    std::sync::Arc<dyn rampart_gateway::Authenticator>,
+    std::sync::Arc<dyn rampart_gateway::Authenticator>,
+)> {
     use rampart_gateway::{Authenticator, StaticKeys};
     use std::sync::Arc;
     let ldap = Arc::new(
         rampart_server::LdapAuthenticator::from_config(config)
             .context("setting up the directory of [auth.ldap]")?,
     );
-    let oidc = rampart_server::OidcAuthenticator::from_config(config)
-        .context("setting up the issuers of [[auth.oidc]]")?
-        .with_directory_groups(ldap.clone());
+    let oidc: Arc<dyn Authenticator> = Arc::new(
+        rampart_server::OidcAuthenticator::from_config(config)
+            .context("setting up the issuers of [[auth.oidc]]")?
+            .with_directory_groups(ldap.clone()),
+    );
     let static_keys = StaticKeys::from_config(&config.auth);
-    let first: Vec<Arc<dyn Authenticator>> = vec![ldap, Arc::new(oidc), Arc::new(static_keys)];
+    let first: Vec<Arc<dyn Authenticator>> = vec![ldap, oidc.clone(), Arc::new(static_keys)];
     let stored = rampart_server::KeyringAuthenticator::new(keyring)
         .after(Arc::new(rampart_gateway::ChainAuthenticator(first)));
-    Ok(Arc::new(stored))
+    Ok((Arc::new(stored), oidc))
 }

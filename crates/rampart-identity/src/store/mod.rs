@@ -19,8 +19,9 @@ pub trait KeyStore: Send + Sync + std::fmt::Debug {
     /// Every key, newest first.
     async fn list(&self) -> Result<Vec<KeyRecord>, IdentityError>;
     async fn get(&self, id: &str) -> Result<Option<KeyRecord>, IdentityError>;
-    /// Marks a key revoked at `at` (Unix seconds). Returns the record; revoking twice keeps
-    /// the first time. `NotFound` when no key has this id.
+    /// Marks a key revoked at `at` (Unix seconds; later than now for a rotation's
+    /// overlap). Returns the record; a revocation never moves later: revoking again keeps
+    /// the earlier time. `NotFound` when no key has this id.
     async fn revoke(&self, id: &str, at: i64) -> Result<KeyRecord, IdentityError>;
     /// Suspends a key at `at` (Unix seconds; suspending twice keeps the first time), or
     /// lifts its suspension (`None`). Returns the record; `NotFound` when no key has this

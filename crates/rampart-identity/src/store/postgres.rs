@@ -152,7 +152,7 @@ impl KeyStore for PgKeyStore {
     }
 
     async fn revoke(&self, id: &str, at: i64) -> Result<KeyRecord, IdentityError> {
-        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND (revoked_at IS NULL OR revoked_at > $1)")
             .bind(at)
             .bind(id)
             .execute(&self.pool)

@@ -187,10 +187,13 @@ impl KeyStore for SqliteKeyStore {
     }
 
     async fn revoke(&self, id: &str, at: i64) -> Result<KeyRecord, IdentityError> {
-        sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(at)
-            .bind(id)
-            .execute(&self.pool)
+        sqlx::query(
+            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND (revoked_at IS NULL OR revoked_at > ?)",
+        )
+        .bind(at)
+        .bind(id)
+        .bind(at)
+        .execute(&self.pool)
             .await?;
         self.get(id)
             .await?
