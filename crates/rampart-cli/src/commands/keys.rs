@@ -265,17 +265,25 @@ async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
-    let keyring = open(&args.config).await?;
-    let record = match keyring.revoke(&args.id).await {
-        Ok(record) => record,
+/// The record of a command on one key, or an error that says where to find the ids.
+fn known_key(
+    result: Result<rampart_identity::KeyRecord, rampart_identity::IdentityError>,
+    config: &ConfigArg,
+) -> anyhow::Result<rampart_identity::KeyRecord> {
+    match result {
+        Ok(record) => Ok(record),
         Err(rampart_identity::IdentityError::NotFound(id)) => bail!(
             "no key with id `{}`; see the ids with `rampart keys list --config {}`",
             escape_cell(&id),
-            args.config.config.display()
+            config.config.display()
         ),
-        Err(err) => return Err(err.into()),
-    };
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
+    let keyring = open(&args.config).await?;
+    let record = known_key(keyring.revoke(&args.id).await, &args.config)?;
     if args.json {
         println!("{}", record.to_listing_json(now()));
     } else {
@@ -292,15 +300,7 @@ async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
 
 async fn unsuspend(args: UnsuspendArgs) -> anyhow::Result<ExitCode> {
     let keyring = open(&args.config).await?;
-    let record = match keyring.unsuspend(&args.id).await {
-        Ok(record) => record,
-        Err(rampart_identity::IdentityError::NotFound(id)) => bail!(
-            "no key with id `{}`; see the ids with `rampart keys list --config {}`",
-            escape_cell(&id),
-            args.config.config.display()
-        ),
-        Err(err) => return Err(err.into()),
-    };
+    let record = known_key(keyring.unsuspend(&args.id).await, &args.config)?;
     if args.json {
         println!("{}", record.to_listing_json(now()));
     } else {

@@ -589,3 +589,32 @@ fn ldap_unknown_keys_and_unsafe_settings_are_refused_at_their_line() {
     let err = validation_error(&format!("{LDAP}models = [\"gpt-9\"]\n"));
     assert!(err.contains("no model named `gpt-9`"), "{err}");
 }
+
+#[test]
+fn secrets_manager_references_are_refused_where_nothing_fetches_them() {
+    // Only provider credentials are fetched and refreshed; anywhere else a reference
+    // would be used as an empty value (an LDAP bind without a password, an upstream MCP
+    // server without its credential), so it is refused naming the key.
+    for (text, key) in [
+        (
+            "[auth.ldap]\nurl = \"ldaps://dc1.example:636\"\nuser_base = \"dc=example\"\nbind_dn = \"cn=svc\"\nbind_password = \"vault:secret/ldap#password\"\n",
+            "auth.ldap.bind_password",
+        ),
+        (
+            "[limits]\nbackend = \"redis\"\nredis_url = \"file:/run/secrets/redis\"\n",
+            "limits.redis_url",
+        ),
+        (
+            "[mcp]\n[[mcp.servers]]\nname = \"remote\"\nurl = \"https://mcp.example/mcp\"\nheaders = { Authorization = \"aws-sm:prod/mcp#token\" }\n",
+            "mcp.servers.headers",
+        ),
+        (
+            "[mcp]\n[[mcp.servers]]\nname = \"local\"\ncommand = [\"server\"]\nenv = { TOKEN = \"file:/run/secrets/token\" }\n",
+            "mcp.servers.env",
+        ),
+    ] {
+        let err = validation_error(text);
+        assert!(err.contains(key), "{key}: {err}");
+        assert!(err.contains("provider credentials only"), "{key}: {err}");
+    }
+}

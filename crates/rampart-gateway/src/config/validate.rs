@@ -340,8 +340,6 @@ impl Config {
         Ok(())
     }
 
-    /// `[guard.semantic]`: numbers in range, windows that cover the text, a band inside
-    /// `[0, 1]`. The model file is read when the server is built.
     /// `[secrets]` and the credentials that name a secrets manager: provider credentials
     /// only (the others are read once, at start, and use `${VAR}`), `vault:` with a
     /// `[secrets.vault]` that can log in.
@@ -356,6 +354,18 @@ impl Config {
                 l.get_ref().bind_password.as_ref(),
                 l.span(),
             ));
+        }
+        // `rampart mcp`'s upstream environment and headers are read when a server starts.
+        if let Some(mcp) = &self.mcp {
+            for server in &mcp.servers {
+                let server_ref = server.get_ref();
+                for value in server_ref.env.values() {
+                    elsewhere.push(("mcp.servers.env", Some(value), server.span()));
+                }
+                for value in server_ref.headers.values() {
+                    elsewhere.push(("mcp.servers.headers", Some(value), server.span()));
+                }
+            }
         }
         if let Some(v) = &self.secrets.vault {
             elsewhere.push(("secrets.vault.token", v.token.as_ref(), 0..0));
@@ -502,6 +512,8 @@ impl Config {
         }
     }
 
+    /// `[guard.semantic]`: numbers in range, windows that cover the text, a band inside
+    /// `[0, 1]`. The model file is read when the server is built.
     fn validate_semantic(&self, sem: &Spanned<SemanticConfig>) -> Result<(), ConfigError> {
         let s = sem.get_ref();
         let key = |k: &str| format!("guard.semantic.{k}");

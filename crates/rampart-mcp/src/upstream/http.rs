@@ -45,7 +45,7 @@ impl Endpoint {
                     "[[mcp.servers]] `{server}`: bad header name `{name}`"
                 ))
             })?;
-            let mut v = HeaderValue::from_str(value.expose()).map_err(|_| {
+            let mut v = HeaderValue::from_str(&value.expose()).map_err(|_| {
                 McpError::Config(format!(
                     "[[mcp.servers]] `{server}`: bad value of header `{name}`"
                 ))

@@ -100,7 +100,7 @@ impl Upstream {
                 env: server
                     .env
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+                    .map(|(k, v)| (k.clone(), v.expose().into_owned()))
                     .collect(),
                 cwd: server
                     .cwd
