@@ -118,7 +118,7 @@ pub struct VerifiedToken {
     /// overage marker): `groups` is empty but the bearer may belong to groups.
     pub groups_overage: bool,
     /// The token was issued to an application acting for itself (the client-credentials
-    /// grant), not to a person: see [`claims`](self::claims) for the signals read.
+    /// grant), not to a person: the `claims` module says which signals are read.
     pub service: bool,
 }
 

@@ -6,7 +6,7 @@
 //! `MCP-Protocol-Version` after it. The server's credentials are the configured
 //! `headers`, held by Rampart; nothing of the client's request is passed through. Bodies
 //! and events are bounded by `[mcp] max_message_bytes`; a stream is read only until the
-//! answer arrives, for at most [`MAX_EVENTS`] events.
+//! answer arrives, for at most `MAX_EVENTS` events.
 
 use crate::error::McpError;
 use crate::framing::{Frame, SseParser};
