@@ -87,6 +87,9 @@ async fn lock(path: &std::path::Path) -> anyhow::Result<ExitCode> {
 
 async fn serve(path: &std::path::Path, stdio: bool) -> anyhow::Result<ExitCode> {
     use rampart_gateway::Seams;
+    // The same file as `rampart serve`: provider credentials that name a secrets manager
+    // are fetched when the runtime is built, as there.
+    rampart_gateway::secrets::install_resolver(Arc::new(rampart_server::secrets::ManagedSecrets));
     let config = load(path)?;
     let Some(mcp) = config.mcp.clone() else {
         anyhow::bail!("no [mcp] section");
