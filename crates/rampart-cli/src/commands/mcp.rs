@@ -100,7 +100,7 @@ async fn serve(path: &std::path::Path, stdio: bool) -> anyhow::Result<ExitCode> 
         let keyring = rampart_identity::Keyring::open(config.storage.url.as_str())
             .await
             .context("opening the key store of [storage] url")?;
-        Some(super::serve::authenticator(&config, keyring)?)
+        Some(super::serve::authenticators(&config, keyring)?.0)
     };
     let addr = config.mcp_listen_addr()?;
     let pins = rampart_mcp::pinning::Pins::load(mcp.pinning, config.mcp_lock_file())?;

@@ -121,17 +121,8 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
 /// Who is calling, as `rampart serve` and `rampart mcp` decide it: HTTP Basic logins of
 /// `[auth.ldap]` and bearer JWTs of `[[auth.oidc]]` first (neither is ever a key), then
 /// the static `[[auth.keys]]`, then the key store; a reload reconfigures each. Tokens
-/// without groups may get theirs from the directory.
-pub(crate) fn authenticator(
-    config: &rampart_gateway::Config,
-    keyring: rampart_identity::Keyring,
-) -> anyhow::Result<std::sync::Arc<dyn rampart_gateway::Authenticator>> {
-    Ok(authenticators(config, keyring)?.0)
-}
-
-/// [`authenticator`], and its OpenID part on its own (the admin API accepts the same
-/// issuers' tokens, through the same key-set caches).
-#[allow(clippy::type_complexity)]
+/// without groups may get theirs from the directory. Also returns the OpenID part on its
+/// own: the admin API accepts the same issuers' tokens, through the same key-set caches.
 pub(crate) fn authenticators(
     config: &rampart_gateway::Config,
     keyring: rampart_identity::Keyring,
