@@ -1,4 +1,4 @@
-//! `rampart guard` end to end: the real binary, its exact `--jsonl` contract (DESIGN.md)
+//! `rampart guard` end to end: the real binary, its exact `--jsonl` contract (docs/contracts.md)
 //! and its exit codes.
 
 #![allow(clippy::unwrap_used)] // helpers of an integration-test binary: a failure is a test failure

@@ -2,7 +2,7 @@
 //!
 //! Two modes. Plain mode inspects the whole input as one text and prints a report;
 //! `--jsonl` reads one JSON object per line and writes one verdict per line, in the
-//! contract of `DESIGN.md` (`{"id","decision","injection_score","findings","redacted"}`,
+//! contract of `docs/contracts.md` (`{"id","decision","injection_score","findings","redacted"}`,
 //! code-point offsets). A bad line gets an error object on its own output line and the
 //! run goes on; memory is bounded by the longest line ([`MAX_LINE`]).
 
