@@ -27,6 +27,8 @@ struct Admin {
     keyring: Keyring,
     audit: Arc<dyn AuditStore>,
     clock: ManualClock,
+    /// The gateway's reload (what SIGHUP runs), when it reads a config file.
+    shared: Arc<rampart_gateway::server::Shared>,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -39,6 +41,13 @@ struct Answer {
 impl Admin {
     /// The gateway with the admin API, on the default policies or `policy_dir`.
     async fn start(policy_dir: Option<&Path>) -> Admin {
+        Admin::start_with(policy_dir, false).await
+    }
+
+    /// With `follow`, as `rampart serve` runs it: the config is a file that names
+    /// `policy_dir` in `[authz]`, and the gateway's policy loader reloads the admin
+    /// policies too.
+    async fn start_with(policy_dir: Option<&Path>, follow: bool) -> Admin {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("rampart.db").display());
         let clock = ManualClock::new(Duration::from_secs(START));
@@ -49,22 +58,36 @@ impl Admin {
             Some(d) => AdminPolicies::from_dir(d).unwrap(),
             None => AdminPolicies::defaults().unwrap(),
         };
+        let authorizer: Option<Arc<dyn rampart_gateway::authz::AuthorizerLoader>> = follow
+            .then(|| Arc::new(policies.following(Arc::new(rampart_server::PolicyLoader))) as _);
         let api = AdminApi::new(keyring.clone(), audit.clone(), policies);
-        let text = format!(
+        let mut text = format!(
             "[server]\nlisten = \"127.0.0.1:0\"\n\n[server.admin]\nlisten = \"127.0.0.1:0\"\n\n\
              [storage]\nurl = \"{url}\"\n\n[[providers]]\nname = \"mock\"\nkind = \"mock\"\n\n\
              [[models]]\nname = \"mock\"\nprovider = \"mock\"\nupstream_model = \"mock\"\n"
         );
-        let config = Config::from_toml(&text, "admin.toml").unwrap();
+        let config = match (follow, policy_dir) {
+            (true, Some(policy_dir)) => {
+                text.push_str(&format!(
+                    "\n[authz]\npolicy_dir = {:?}\n",
+                    policy_dir.display().to_string()
+                ));
+                let path = dir.path().join("rampart.toml");
+                std::fs::write(&path, text).unwrap();
+                Config::load(&path).unwrap()
+            }
+            _ => Config::from_toml(&text, "admin.toml").unwrap(),
+        };
         let seams = Seams {
             authenticator: None,
             limiter: None,
             audit: None,
             semantic: None,
-            authorizer: None,
+            authorizer,
             admin: Some(api.router()),
         };
         let server = Server::new(config, seams).unwrap();
+        let shared = server.shared();
         let main = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = admin.local_addr().unwrap();
@@ -78,6 +101,7 @@ impl Admin {
             keyring,
             audit,
             clock,
+            shared,
             _dir: dir,
             _stop: stop,
         }
@@ -556,6 +580,49 @@ async fn activation_refuses_a_bad_set_and_keeps_the_good_one() {
         .post(&root, "/admin/v1/policies/validate", &escape)
         .await;
     assert_error(&answer, 400, "invalid_request");
+}
+
+#[tokio::test]
+async fn a_reload_of_the_gateway_reloads_the_admin_policies_too() {
+    let policies = tempfile::tempdir().unwrap();
+    std::fs::write(policies.path().join("admin.cedar"), DEFAULT_POLICIES).unwrap();
+    let admin = Admin::start_with(Some(policies.path()), true).await;
+    let (analyst, _) = admin.key("ops", "security_analyst").await;
+    assert_eq!(admin.get(&analyst, "/admin/v1/audit").await.status, 200);
+
+    // An operator edits the directory by hand, then sends SIGHUP (what it runs).
+    std::fs::write(
+        policies.path().join("freeze.cedar"),
+        "@id(\"audit-frozen\")\nforbid (principal, action == Rampart::Action::\"read_audit\", resource)\n\
+         when { principal.roles.contains(\"security_analyst\") };\n",
+    )
+    .unwrap();
+    assert_eq!(
+        admin.get(&analyst, "/admin/v1/audit").await.status,
+        200,
+        "nothing changes before the reload"
+    );
+    admin.shared.reload().unwrap();
+    let denied = admin.get(&analyst, "/admin/v1/audit").await;
+    assert_error(&denied, 403, "forbidden");
+    assert!(
+        denied.body.to_string().contains("audit-frozen"),
+        "{}",
+        denied.body
+    );
+
+    // A set that does not load is refused for both planes: the one in force stays.
+    std::fs::write(policies.path().join("broken.cedar"), "permit (principal,").unwrap();
+    assert!(admin.shared.reload().is_err());
+    assert_error(
+        &admin.get(&analyst, "/admin/v1/audit").await,
+        403,
+        "forbidden",
+    );
+    std::fs::remove_file(policies.path().join("broken.cedar")).unwrap();
+    std::fs::remove_file(policies.path().join("freeze.cedar")).unwrap();
+    admin.shared.reload().unwrap();
+    assert_eq!(admin.get(&analyst, "/admin/v1/audit").await.status, 200);
 }
 
 #[tokio::test]

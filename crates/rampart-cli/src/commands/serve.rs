@@ -72,6 +72,9 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     // The admin API (`/admin/v1/…`) on the admin listener, when there is one: admin keys
     // of the key store and the same OpenID issuers, decided by the admin policies.
     let mut gateway_reload = None;
+    // `[authz]`: Cedar policies, when the section is present.
+    let mut authorizer: Arc<dyn rampart_gateway::authz::AuthorizerLoader> =
+        Arc::new(rampart_server::PolicyLoader);
     let admin = match &config.server.admin {
         Some(_) => {
             let policies = rampart_server::admin::caller::AdminPolicies::for_config(&config)
@@ -79,6 +82,8 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
                     "loading the admin policies ([authz] policy_dir, else the built-in ones)",
                 )?;
             gateway_reload = Some(policies.gateway_reload());
+            // SIGHUP and config edits reload the admin API's policies with the gateway's.
+            authorizer = Arc::new(policies.following(authorizer));
             let api = rampart_server::AdminApi::new(keyring, audit_store, policies)
                 .with_tokens(oidc)
                 .with_tenant_limits(rampart_server::admin::TenantLimit::from_config(&config));
@@ -92,8 +97,7 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
         audit: Some(Arc::new(AuditLogSink::new(writer.clone()))),
         // `[guard.semantic]`: on by default when the model is installed.
         semantic: Some(Arc::new(rampart_server::SemanticModelLoader::new())),
-        // `[authz]`: Cedar policies, when the section is present.
-        authorizer: Some(Arc::new(rampart_server::PolicyLoader)),
+        authorizer: Some(authorizer),
         admin,
     };
     let served = async {

@@ -18,10 +18,11 @@ use rampart_authz::{
     Action, Context, PolicyEngine, PolicyError, PrincipalKind, Request, Resource, Subject,
 };
 use rampart_gateway::auth::AuthError;
+use rampart_gateway::authz::{Authorizer, AuthorizerLoader};
 use rampart_gateway::config::Config;
 use rampart_identity::KeyRecord;
 use rampart_identity::key::KEY_PREFIX;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The resource that stands for every tenant. Tenant names cannot contain `*`.
@@ -37,13 +38,14 @@ pub const DEFAULT_POLICIES: &str = include_str!("../../../../examples/admin-poli
 /// Reloads the gateway after an activation, so the data plane takes the new policies too.
 pub type GatewayReload = Arc<OnceLock<Box<dyn Fn() -> Result<(), String> + Send + Sync>>>;
 
-/// The policies that decide admin requests.
+/// The policies that decide admin requests. Clones share one policy set.
+#[derive(Clone)]
 pub struct AdminPolicies {
-    pub(super) engine: PolicyEngine,
+    pub(super) engine: Arc<PolicyEngine>,
     /// `[authz] policy_dir`, which activation writes into; `None` for the built-in set.
     pub(super) dir: Option<PathBuf>,
     /// One activation at a time.
-    pub(super) activating: Mutex<()>,
+    pub(super) activating: Arc<Mutex<()>>,
     pub(super) gateway_reload: GatewayReload,
 }
 
@@ -83,9 +85,9 @@ impl AdminPolicies {
 
     fn with(engine: PolicyEngine, dir: Option<PathBuf>) -> Self {
         AdminPolicies {
-            engine,
+            engine: Arc::new(engine),
             dir,
-            activating: Mutex::new(()),
+            activating: Arc::new(Mutex::new(())),
             gateway_reload: Arc::new(OnceLock::new()),
         }
     }
@@ -93,6 +95,63 @@ impl AdminPolicies {
     /// Where to hook the gateway's reload (set once the gateway is built).
     pub fn gateway_reload(&self) -> GatewayReload {
         self.gateway_reload.clone()
+    }
+
+    /// The ids of the policies in force (`@id`, else `file:line:column`).
+    pub fn policy_ids(&self) -> Vec<String> {
+        self.engine.policy_ids()
+    }
+
+    /// The gateway's `[authz]` loader, extended so that every load of the admin API's
+    /// directory (at start, on SIGHUP, when the config file changes) reads it for the
+    /// admin API too: both planes decide with the files on disk, not the admin API with
+    /// the set it found at start.
+    pub fn following(&self, loader: Arc<dyn AuthorizerLoader>) -> FollowingLoader {
+        FollowingLoader {
+            loader,
+            admin: self.clone(),
+        }
+    }
+}
+
+/// An `[authz]` loader that reloads the admin policies with the gateway's
+/// ([`AdminPolicies::following`]). A set that does not load is refused for both: the
+/// gateway keeps its runtime in force, and the admin engine changes only on success.
+pub struct FollowingLoader {
+    loader: Arc<dyn AuthorizerLoader>,
+    admin: AdminPolicies,
+}
+
+impl std::fmt::Debug for FollowingLoader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FollowingLoader")
+            .field("admin", &self.admin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthorizerLoader for FollowingLoader {
+    fn load(&self, policy_dir: &Path) -> Result<Arc<dyn Authorizer>, String> {
+        let authorizer = self.loader.load(policy_dir)?;
+        match self.admin.dir.as_deref() {
+            Some(dir) if dir == policy_dir => {
+                let count = self
+                    .admin
+                    .engine
+                    .reload()
+                    .map_err(|e| format!("the admin API's policies: {e}"))?;
+                tracing::info!(dir = %dir.display(), policies = count, "admin policies reloaded");
+            }
+            Some(dir) => tracing::warn!(
+                admin_dir = %dir.display(),
+                policy_dir = %policy_dir.display(),
+                "[authz] policy_dir changed: the admin API keeps deciding with the \
+                 directory it started with until rampart serve restarts"
+            ),
+            // The built-in admin policies do not change.
+            None => {}
+        }
+        Ok(authorizer)
     }
 }
 

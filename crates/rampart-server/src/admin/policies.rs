@@ -150,14 +150,18 @@ pub async fn activate(
                 .unwrap_or_else(|p| p.into_inner());
             install(&api, &dir, &sources)?
         };
-        let gateway = match api.policies.gateway_reload.get() {
-            Some(reload) => match reload() {
-                Ok(()) => json!({"reloaded": true}),
-                Err(e) => {
-                    tracing::error!(error = %e, "admin API: policies activated, but the gateway did not reload");
-                    json!({"reloaded": false, "error": e})
-                }
-            },
+        // The gateway's reload builds a whole runtime (and may wait on a secrets manager):
+        // off the request workers.
+        let hook = api.policies.gateway_reload.clone();
+        let reloaded = tokio::task::spawn_blocking(move || hook.get().map(|reload| reload()))
+            .await
+            .unwrap_or_else(|e| Some(Err(format!("the reload failed: {e}"))));
+        let gateway = match reloaded {
+            Some(Ok(())) => json!({"reloaded": true}),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "admin API: policies activated, but the gateway did not reload");
+                json!({"reloaded": false, "error": e})
+            }
             None => json!({"reloaded": false, "error": "no gateway reload is wired"}),
         };
         tracing::info!(policies = ids.len(), by = %caller.subject.id, "admin API: policy set activated");
