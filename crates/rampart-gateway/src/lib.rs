@@ -29,6 +29,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod canonical;
+pub mod client_cert;
 pub mod config;
 pub mod config_schema;
 pub mod error;

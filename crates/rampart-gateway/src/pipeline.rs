@@ -69,6 +69,8 @@ pub struct RequestCtx {
     pub trace: Option<crate::otlp::RequestTrace>,
     /// The client's address, when the listener knows it (`[authz]` policies read it).
     pub client_ip: Option<std::net::IpAddr>,
+    /// The names of the client's certificate, on a listener that verified one.
+    pub client_cert: Option<Arc<crate::client_cert::ClientCertificate>>,
     /// What the `[authz]` policies decided, for the audit record.
     pub authz: Option<rampart_core::audit::AuthzSummary>,
 }
@@ -101,6 +103,7 @@ impl RequestCtx {
             client_key: None,
             trace: None,
             client_ip: None,
+            client_cert: None,
             authz: None,
         }
     }
@@ -274,10 +277,14 @@ pub async fn handle(
     handle_with(rt, surface, None, client, headers, body).await
 }
 
-/// The address of the client's connection, put in each request's extensions by the
+/// The client's connection: its address and, on a listener that asks for client
+/// certificates, the names of the verified one. Put in each request's extensions by the
 /// listener (`server.rs`); a router served by something else has none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientAddr(pub std::net::IpAddr);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddr {
+    pub ip: std::net::IpAddr,
+    pub certificate: Option<Arc<crate::client_cert::ClientCertificate>>,
+}
 
 /// [`handle`] with the model named by the path (`/v1/models/{id}`).
 pub async fn handle_with(
@@ -290,7 +297,10 @@ pub async fn handle_with(
 ) -> Response {
     let mut ctx = RequestCtx::new(surface, &headers);
     ctx.model = path_model;
-    ctx.client_ip = client.map(|c| c.0);
+    if let Some(client) = client {
+        ctx.client_ip = Some(client.ip);
+        ctx.client_cert = client.certificate;
+    }
     ctx.trace = rt.tracer.as_ref().map(|t| t.start(&headers));
     let request_id = ctx.request_id.clone();
     let mut holder = AuditOnDrop {
@@ -470,6 +480,23 @@ async fn authenticate(
 ) -> Result<(), ApiError> {
     let key = auth::presented_key(headers)
         .map_err(|m| ApiError::unauthenticated(Refusal::MalformedKey, m))?;
+    // `[auth.mtls]`: no credential in the request, so the verified client certificate
+    // speaks for the client (a credential, when sent, always decides instead).
+    if key.is_none()
+        && let Some(mtls) = &rt.config.auth.mtls
+        && let Some(cert) = &ctx.client_cert
+    {
+        let principal = crate::client_cert::principal(mtls.get_ref(), cert).map_err(|e| {
+            tracing::info!(refusal = %e, "client certificate refused");
+            ApiError::unauthenticated(
+                Refusal::Unauthenticated,
+                format!("This client certificate is not accepted: {e}."),
+            )
+        })?;
+        ctx.principal = Some(principal);
+        ctx.client_key = client_key(headers);
+        return Ok(());
+    }
     let Some(key) = key else {
         return Err(ApiError::unauthenticated(
             Refusal::Unauthenticated,
@@ -520,10 +547,7 @@ async fn authenticate(
     match principal {
         Some(p) => {
             ctx.principal = Some(p);
-            ctx.client_key = headers
-                .get("x-upstream-api-key")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            ctx.client_key = client_key(headers);
             Ok(())
         }
         None if auth::looks_like_provider_key(key) => Err(ApiError::unauthenticated(
@@ -535,6 +559,14 @@ async fn authenticate(
             "Invalid API key.",
         )),
     }
+}
+
+/// A client's own provider key (`x-upstream-api-key`), used only where allowed.
+fn client_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-upstream-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn auth_block_event(block: &crate::abuse::AuthBlock) -> rampart_core::audit::AbuseEvent {

@@ -351,15 +351,20 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        // Each request carries its connection's address (policies read `source_ip`).
-        let client = pipeline::ClientAddr(peer.ip().to_canonical());
-        let svc = TowerToHyperService::new(tower::ServiceExt::map_request(
-            app.clone(),
-            move |mut req: http::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(client);
-                req
-            },
-        ));
+        // Each request carries its connection's address (policies read `source_ip`) and,
+        // after a TLS handshake that verified one, its client certificate's names.
+        let ip = peer.ip().to_canonical();
+        let app = app.clone();
+        let service = move |certificate| {
+            let client = pipeline::ClientAddr { ip, certificate };
+            TowerToHyperService::new(tower::ServiceExt::map_request(
+                app,
+                move |mut req: http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(client.clone());
+                    req
+                },
+            ))
+        };
         let watcher = graceful.watcher();
         let builder = builder.clone();
         let tls = tls.clone();
@@ -379,14 +384,25 @@ async fn accept_loop(
                         }
                         Err(_) => return,
                     };
+                    // Present only when `client_ca` made rustls verify the chain.
+                    let certificate = tls_stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|chain| chain.first())
+                        .and_then(|leaf| crate::client_cert::ClientCertificate::from_der(leaf))
+                        .map(Arc::new);
                     let conn = builder
-                        .serve_connection_with_upgrades(TokioIo::new(tls_stream), svc)
+                        .serve_connection_with_upgrades(
+                            TokioIo::new(tls_stream),
+                            service(certificate),
+                        )
                         .into_owned();
                     watcher.watch(conn).await
                 }
                 None => {
                     let conn = builder
-                        .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service(None))
                         .into_owned();
                     watcher.watch(conn).await
                 }
@@ -445,10 +461,16 @@ async fn watch_config(
             }
         };
         last = fingerprint(&path);
-        match shared.reload() {
-            Ok(()) => tracing::info!(reason, "configuration reloaded"),
-            Err(e) => {
+        // A reload compiles the guard and the policies and fetches managed secrets (up to
+        // `secrets::FIRST_FETCH_DEADLINE`): off the request workers.
+        let reloading = shared.clone();
+        match tokio::task::spawn_blocking(move || reloading.reload()).await {
+            Ok(Ok(())) => tracing::info!(reason, "configuration reloaded"),
+            Ok(Err(e)) => {
                 tracing::error!(reason, error = %e, "new configuration refused; the previous one keeps serving")
+            }
+            Err(e) => {
+                tracing::error!(reason, error = %e, "the reload failed; the previous configuration keeps serving")
             }
         }
     }

@@ -125,3 +125,126 @@ async fn outbound_tls_is_verified_against_the_configured_ca_bundle() {
     let resp = call("via-untrusted").await.expect("request");
     assert_eq!(resp.status(), 502);
 }
+
+/// A client of the mTLS gateway below: trusts the test CA and presents `who`'s
+/// certificate (`client`, `stranger`), or none.
+fn mtls_client(who: Option<&str>) -> reqwest::Client {
+    let ca = reqwest::Certificate::from_pem(&read("ca.pem")).expect("ca");
+    let mut builder = reqwest::Client::builder().tls_certs_only([ca]);
+    if let Some(who) = who {
+        let mut pem = read(&format!("{who}.pem"));
+        pem.extend(read(&format!("{who}.key")));
+        builder = builder.identity(reqwest::Identity::from_pem(&pem).expect("identity"));
+    }
+    builder.build().expect("client")
+}
+
+/// `[auth.mtls]`: the client certificate's SPIFFE ID is the principal (a `Service` of the
+/// mapped tenant, as the Cedar policies see it); a certificate of the same CA that no
+/// entry maps is refused; a credential in the request decides instead of the certificate.
+#[tokio::test]
+async fn a_mapped_client_certificate_is_a_service_principal_and_others_are_refused() {
+    let policies = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        policies.path().join("payments.cedar"),
+        "@id(\"payments-workloads\")\n\
+         permit (principal is Rampart::Service, action == Rampart::Action::\"invoke_model\", resource)\n\
+         when { principal in Rampart::Tenant::\"payments\" && principal in Rampart::Group::\"billing\" \
+         && principal.issuer == \"mtls\" };\n\
+         @id(\"keys\")\npermit (principal is Rampart::Key, action, resource);\n",
+    )
+    .expect("policy");
+    let key = "rk-static-key";
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[server.tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\n\
+         [auth.mtls]\nidentity = \"uri\"\n\
+         [[auth.mtls.clients]]\nmatch = \"spiffe://corp.example/ns/payments/*\"\ntenant = \"payments\"\ngroups = [\"billing\"]\nmodels = [\"echo\"]\n\
+         [[auth.keys]]\nid = \"k\"\ntenant = \"t\"\nsha256 = \"{}\"\n\
+         [authz]\npolicy_dir = \"{}\"\n\
+         [[providers]]\nname = \"m\"\nkind = \"mock\"\n[[models]]\nname = \"echo\"\nprovider = \"m\"\nupstream_model = \"echo\"\n",
+        data("server.pem").display(),
+        data("server.key").display(),
+        data("ca.pem").display(),
+        rampart_gateway::auth::key_hash(key),
+        policies.path().display(),
+    );
+    let config = Config::from_toml(&text, "mtls.toml").expect("config");
+    let seams = Seams {
+        authorizer: Some(std::sync::Arc::new(rampart_server::PolicyLoader)),
+        ..Seams::default()
+    };
+    let server = Server::new(config, seams).expect("server");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(server.serve_on(listener, std::future::pending::<()>()));
+    let url = format!("https://localhost:{port}/v1/chat/completions");
+    let body = serde_json::json!({"model": "echo", "messages": [{"role": "user", "content": "from a workload"}]});
+
+    let resp = mtls_client(Some("client"))
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 200);
+    let answer: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(
+        answer["choices"][0]["message"]["content"],
+        "from a workload"
+    );
+
+    // Signed by the same CA, but no entry maps its namespace.
+    let resp = mtls_client(Some("stranger"))
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 401);
+    let refusal = resp.text().await.expect("text");
+    assert!(refusal.contains("not accepted"), "{refusal}");
+    assert!(
+        !refusal.contains("spiffe://"),
+        "the refusal does not echo names: {refusal}"
+    );
+
+    // A credential decides: a wrong key is refused although the certificate is mapped,
+    // and the static key authenticates as itself.
+    let client = mtls_client(Some("client"));
+    let resp = client
+        .post(&url)
+        .bearer_auth("rk-wrong")
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 401);
+    let resp = client
+        .post(&url)
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 200);
+}
+
+/// `[auth.mtls]` without `[server.tls] client_ca` is a config error that names the key.
+#[test]
+fn mtls_without_client_certificates_is_refused_by_the_config() {
+    let text = "[server]\nlisten = \"127.0.0.1:0\"\n[auth.mtls]\n\
+                [[auth.mtls.clients]]\nmatch = \"spiffe://corp.example/*\"\ntenant = \"t\"\n";
+    let config = Config::from_toml(text, "mtls.toml").expect("parsed");
+    let message = config.validate().expect_err("refused").to_string();
+    assert!(
+        message.contains("auth.mtls") && message.contains("client_ca"),
+        "{message}"
+    );
+    let text = "[server]\nlisten = \"127.0.0.1:0\"\n[server.tls]\ncert = \"c\"\nkey = \"k\"\nclient_ca = \"ca\"\n\
+                [auth.mtls]\n[[auth.mtls.clients]]\nmatch = \"spiffe://*/ns\"\ntenant = \"t\"\n";
+    let config = Config::from_toml(text, "mtls.toml").expect("parsed");
+    let message = config.validate().expect_err("refused").to_string();
+    assert!(message.contains("auth.mtls.clients.match"), "{message}");
+}

@@ -1,6 +1,7 @@
 //! `[auth]`: how clients authenticate: static keys (`[[auth.keys]]`), the bearer tokens
-//! of OpenID Connect issuers (`[[auth.oidc]]`) and the company directory (`[auth.ldap]`:
-//! HTTP Basic user names and passwords, and groups for tokens that carry none).
+//! of OpenID Connect issuers (`[[auth.oidc]]`), the company directory (`[auth.ldap]`:
+//! HTTP Basic user names and passwords, and groups for tokens that carry none) and client
+//! certificates (`[auth.mtls]`).
 
 use super::*;
 use std::collections::BTreeMap;
@@ -30,6 +31,79 @@ pub struct AuthConfig {
     /// Automatic suspension of a key whose requests the guard blocks at an unusual rate.
     #[schemars(with = "Option<SuspendConfig>")]
     pub suspend: Option<Spanned<SuspendConfig>>,
+    /// Client certificates as identities: on a listener that requires them
+    /// (`[server.tls] client_ca`), a request that presents no key, token or password is
+    /// authenticated by its certificate's name, mapped here to a tenant and groups.
+    #[schemars(with = "Option<MtlsConfig>")]
+    pub mtls: Option<Spanned<MtlsConfig>>,
+}
+
+/// `[auth.mtls]`: which name of a verified client certificate is the principal, and the
+/// principals it maps to. A certificate that no `[[auth.mtls.clients]]` entry matches is
+/// refused (401), even though the CA signed it: the CA says who it is, this says what it
+/// may be.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MtlsConfig {
+    /// The certificate's name that identifies the client: `uri` (the first URI subject
+    /// alternative name, e.g. a SPIFFE ID), `dns` (the first DNS name) or `common_name`
+    /// (the subject's CN). Default `uri`.
+    #[serde(default)]
+    pub identity: CertName,
+    /// The mapping, first match wins.
+    #[serde(default)]
+    pub clients: Vec<MtlsClientConfig>,
+}
+
+/// Which name of a client certificate identifies it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CertName {
+    #[default]
+    Uri,
+    Dns,
+    CommonName,
+}
+
+/// `[[auth.mtls.clients]]`: certificates whose name matches `match` authenticate as a
+/// service of `tenant` with these groups and roles (policies see `Service::"<name>"`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MtlsClientConfig {
+    /// The certificate name, exactly, or a prefix ending in `*`
+    /// (`spiffe://corp.example/ns/payments/*`).
+    #[serde(rename = "match")]
+    pub pattern: String,
+    pub tenant: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Interim model access until policies (Cedar) decide: the models these clients may
+    /// use (`"*"`: all). Default none.
+    #[serde(default)]
+    pub models: Vec<String>,
+}
+
+impl MtlsClientConfig {
+    /// Whether a certificate name matches this entry.
+    pub fn matches(&self, name: &str) -> bool {
+        match self.pattern.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == self.pattern,
+        }
+    }
+
+    /// The models these clients may use; `None` means every model (`"*"` listed).
+    pub fn models(&self) -> Option<Vec<String>> {
+        models_for(
+            &self.models,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            &self.roles,
+            &self.groups,
+        )
+    }
 }
 
 /// `[auth.brute_force]`.

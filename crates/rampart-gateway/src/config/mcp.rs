@@ -33,6 +33,15 @@ pub struct McpConfig {
     /// How long an upstream may take to answer one request, in seconds. Default 60.
     #[serde(default = "default_mcp_request_timeout_secs")]
     pub request_timeout_secs: u64,
+    /// The URL at which clients reach the proxy's endpoint, when it differs from
+    /// `http://<listen>/mcp` (behind a TLS terminator or a load balancer), e.g.
+    /// `https://mcp.corp.example/mcp`. It is the `resource` of the proxy's OAuth
+    /// protected-resource metadata (RFC 9728, MCP authorization), which names the
+    /// `[[auth.oidc]]` issuers as its authorization servers; their tokens for the proxy
+    /// should carry it as audience. Default: the request's own `Host`.
+    #[serde(default)]
+    #[schemars(with = "Option<Interpolated>")]
+    pub public_url: Option<Spanned<Interpolated>>,
     /// The MCP servers behind the proxy; their tools are exposed as `<name>__<tool>`.
     #[serde(default)]
     #[schemars(with = "Vec<McpServerConfig>")]
@@ -146,6 +155,28 @@ impl Config {
         }
         if mcp.request_timeout_secs == 0 {
             errors.push(self.invalid(0..0, "mcp.request_timeout_secs", "must be greater than 0"));
+        }
+        if let Some(url) = &mcp.public_url {
+            let text = url.get_ref().as_str();
+            let rest = text
+                .strip_prefix("https://")
+                .or_else(|| text.strip_prefix("http://"));
+            let clean = rest.is_some_and(|r| {
+                let authority = r.split('/').next().unwrap_or("");
+                !authority.is_empty()
+                    && !authority.contains('@')
+                    && r.contains('/')
+                    && !r.contains(['?', '#'])
+                    && !r.chars().any(|c| c.is_whitespace() || c.is_control())
+            });
+            if !clean {
+                errors.push(self.invalid(
+                    url.span(),
+                    "mcp.public_url",
+                    "expected an https:// URL with a path and no credentials, query or fragment, \
+                     such as https://mcp.corp.example/mcp",
+                ));
+            }
         }
         let mut names = std::collections::HashSet::new();
         for s in &mcp.servers {

@@ -214,6 +214,9 @@ impl Config {
             }
         }
         self.validate_secret_references(&mut errors);
+        if let Some(mtls) = &self.auth.mtls {
+            self.validate_mtls(mtls, &models, &mut errors);
+        }
         if let Some(sus) = &self.auth.suspend {
             let s = sus.get_ref();
             if s.max_guard_blocks == 0 {
@@ -407,6 +410,59 @@ impl Config {
                     "providers.api_key",
                     "a `vault:` reference needs a [secrets.vault] section",
                 ));
+            }
+        }
+    }
+
+    /// `[auth.mtls]`: certificates are asked for (`[server.tls] client_ca`), and each
+    /// entry has a pattern, a tenant and known models.
+    fn validate_mtls(
+        &self,
+        mtls: &Spanned<MtlsConfig>,
+        models: &std::collections::HashSet<&str>,
+        errors: &mut Vec<ConfigError>,
+    ) {
+        if self
+            .server
+            .tls
+            .as_ref()
+            .is_none_or(|t| t.client_ca.is_none())
+        {
+            errors.push(self.invalid(
+                mtls.span(),
+                "auth.mtls",
+                "needs `[server.tls] client_ca`: without it no client presents a certificate",
+            ));
+        }
+        for client in &mtls.get_ref().clients {
+            let pattern = client.pattern.as_str();
+            let star = pattern.find('*');
+            if pattern.is_empty() || pattern == "*" || star.is_some_and(|i| i + 1 != pattern.len())
+            {
+                errors.push(self.invalid(
+                    mtls.span(),
+                    "auth.mtls.clients.match",
+                    format!(
+                        "`{pattern}`: give a certificate name, or a prefix of at least one \
+                         character ending in `*`"
+                    ),
+                ));
+            }
+            if client.tenant.trim().is_empty() {
+                errors.push(self.invalid(
+                    mtls.span(),
+                    "auth.mtls.clients.tenant",
+                    "must not be empty",
+                ));
+            }
+            for model in &client.models {
+                if model != "*" && !models.contains(model.as_str()) {
+                    errors.push(self.invalid(
+                        mtls.span(),
+                        "auth.mtls.clients.models",
+                        format!("no model named `{model}` in [[models]]"),
+                    ));
+                }
             }
         }
     }
