@@ -6,6 +6,12 @@
 //! `Authorization: Bearer <Rampart key or OIDC token>` through the gateway's
 //! [`Authenticator`]; the body is bounded by `[mcp] max_message_bytes`; a browser's
 //! `Origin` other than a loopback one is refused (DNS rebinding).
+//!
+//! With `[[auth.oidc]]` issuers, the proxy is an OAuth protected resource as MCP's
+//! authorization spec asks: `GET /.well-known/oauth-protected-resource[/mcp]` serves its
+//! metadata (RFC 9728: `resource`, `authorization_servers`, `bearer_methods_supported`),
+//! and every 401 points at it in `WWW-Authenticate: Bearer resource_metadata="…"`, so an
+//! MCP client can find where to get a token.
 
 use crate::error::McpError;
 use crate::jsonrpc::{self, Message, RpcError};
@@ -14,7 +20,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use rampart_gateway::auth::{AuthError, Authenticator, presented_key};
 use serde_json::Value;
@@ -22,29 +28,79 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// The endpoint's settings beside the proxy and the authenticator.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// `[mcp] max_message_bytes`.
+    pub max_message_bytes: usize,
+    /// `[mcp] public_url`: where clients reach `/mcp`; `None`: `http://<Host>/mcp`.
+    pub public_url: Option<String>,
+    /// The issuers of `[[auth.oidc]]`: the authorization servers of the metadata. Empty:
+    /// no metadata is served (keys only).
+    pub authorization_servers: Vec<String>,
+}
+
+impl HttpSettings {
+    /// Keys only, no OAuth metadata.
+    pub fn new(max_message_bytes: usize) -> HttpSettings {
+        HttpSettings {
+            max_message_bytes,
+            public_url: None,
+            authorization_servers: Vec::new(),
+        }
+    }
+
+    /// The settings of a config's `[mcp]` and `[[auth.oidc]]`.
+    pub fn from_config(config: &rampart_gateway::Config) -> HttpSettings {
+        let mcp = config.mcp.as_ref();
+        HttpSettings {
+            max_message_bytes: mcp.map_or(4 << 20, |m| m.max_message_bytes),
+            public_url: mcp
+                .and_then(|m| m.public_url.as_ref())
+                .map(|u| u.get_ref().as_str().to_owned()),
+            authorization_servers: config
+                .auth
+                .oidc
+                .iter()
+                .map(|o| o.get_ref().issuer.get_ref().clone())
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct AppState {
     proxy: Arc<Proxy>,
     authenticator: Arc<dyn Authenticator>,
-    max_message_bytes: usize,
+    settings: Arc<HttpSettings>,
 }
 
-/// The router of `/mcp`, for embedding and tests.
+/// Where RFC 9728 puts a resource's metadata: under the origin's `/.well-known/`.
+const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
+
+/// The router of `/mcp` (and of its metadata), for embedding and tests.
 pub fn router(
     proxy: Arc<Proxy>,
     authenticator: Arc<dyn Authenticator>,
-    max_message_bytes: usize,
+    settings: HttpSettings,
 ) -> Router {
-    Router::new()
-        .route(
-            "/mcp",
-            post(handle_post).get(not_allowed).delete(not_allowed),
-        )
-        .with_state(AppState {
-            proxy,
-            authenticator,
-            max_message_bytes,
-        })
+    let mut router = Router::new().route(
+        "/mcp",
+        post(handle_post).get(not_allowed).delete(not_allowed),
+    );
+    if !settings.authorization_servers.is_empty() {
+        // The bare path and, as RFC 9728 section 3.1 derives it, the one suffixed with
+        // the resource's path.
+        let suffixed = format!("{METADATA_PATH}{}", resource_path(&settings));
+        router = router
+            .route(METADATA_PATH, get(metadata))
+            .route(&suffixed, get(metadata));
+    }
+    router.with_state(AppState {
+        proxy,
+        authenticator,
+        settings: Arc::new(settings),
+    })
 }
 
 /// Serve `http://<addr>/mcp` until `shutdown` completes.
@@ -52,14 +108,14 @@ pub async fn serve_http(
     proxy: Arc<Proxy>,
     authenticator: Arc<dyn Authenticator>,
     addr: SocketAddr,
-    max_message_bytes: usize,
+    settings: HttpSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), McpError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| McpError::Listen { addr, source })?;
     tracing::info!(%addr, "rampart mcp listening on http://{addr}/mcp");
-    let app = router(proxy, authenticator, max_message_bytes);
+    let app = router(proxy, authenticator, settings);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -90,15 +146,73 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
     r
 }
 
-fn unauthorized(message: &str) -> Response {
+/// The path of the resource's URL: `/mcp`, or that of `[mcp] public_url`.
+fn resource_path(settings: &HttpSettings) -> &str {
+    settings
+        .public_url
+        .as_deref()
+        .and_then(|u| u.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("/mcp")
+}
+
+/// The resource's URL and the URL of its metadata: from `[mcp] public_url`, else from
+/// the request's `Host` (only when it is a plain host and port).
+fn resource_urls(settings: &HttpSettings, headers: &HeaderMap) -> Option<(String, String)> {
+    let resource = match &settings.public_url {
+        Some(url) => url.clone(),
+        None => {
+            let host = headers.get(header::HOST)?.to_str().ok()?;
+            let plain = !host.is_empty()
+                && host.len() <= 255
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+            if !plain {
+                return None;
+            }
+            format!("http://{host}/mcp")
+        }
+    };
+    let (scheme, rest) = resource.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    let metadata = format!(
+        "{scheme}://{authority}{METADATA_PATH}{}",
+        &rest[authority.len()..]
+    );
+    Some((resource, metadata))
+}
+
+/// `GET /.well-known/oauth-protected-resource`: RFC 9728 metadata.
+async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some((resource, _)) = resource_urls(&state.settings, &headers) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({
+            "resource": resource,
+            "authorization_servers": state.settings.authorization_servers,
+            "bearer_methods_supported": ["header"],
+            "resource_name": "Rampart MCP proxy",
+        }),
+    )
+}
+
+fn unauthorized(state: &AppState, headers: &HeaderMap, message: &str) -> Response {
     let mut r = rpc_error(
         StatusCode::UNAUTHORIZED,
         &RpcError::refused("authentication", message),
     );
-    r.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"rampart-mcp\""),
-    );
+    let challenge = match resource_urls(&state.settings, headers) {
+        Some((_, metadata)) if !state.settings.authorization_servers.is_empty() => {
+            format!("Bearer realm=\"rampart-mcp\", resource_metadata=\"{metadata}\"")
+        }
+        _ => "Bearer realm=\"rampart-mcp\"".to_owned(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+    }
     r
 }
 
@@ -140,15 +254,19 @@ async fn handle_post(
         Ok(Some(k)) => k,
         Ok(None) => {
             return unauthorized(
+                &state,
+                &headers,
                 "authentication required: send Authorization: Bearer <key or token>",
             );
         }
-        Err(why) => return unauthorized(why),
+        Err(why) => return unauthorized(&state, &headers, why),
     };
     let principal = match state.authenticator.authenticate(key).await {
         Ok(Some(p)) => p,
-        Ok(None) => return unauthorized("unknown, revoked or expired key or token"),
-        Err(AuthError::Refused { reason, .. }) => return unauthorized(reason),
+        Ok(None) => {
+            return unauthorized(&state, &headers, "unknown, revoked or expired key or token");
+        }
+        Err(AuthError::Refused { reason, .. }) => return unauthorized(&state, &headers, reason),
         Err(e) => {
             tracing::warn!(error = %e, "authentication unavailable");
             return rpc_error(
@@ -171,7 +289,7 @@ async fn handle_post(
             );
         }
     }
-    let bytes = match axum::body::to_bytes(body, state.max_message_bytes).await {
+    let bytes = match axum::body::to_bytes(body, state.settings.max_message_bytes).await {
         Ok(b) => b,
         Err(_) => {
             return rpc_error(
@@ -180,7 +298,7 @@ async fn handle_post(
             );
         }
     };
-    let message = match jsonrpc::parse(&bytes, state.max_message_bytes) {
+    let message = match jsonrpc::parse(&bytes, state.settings.max_message_bytes) {
         Ok(m) => m,
         Err(failure) => return json_response(StatusCode::BAD_REQUEST, &failure.response()),
     };
@@ -218,6 +336,31 @@ async fn handle_post(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_urls_follow_the_public_url_or_a_plain_host() {
+        let mut settings = HttpSettings::new(1024);
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8788"));
+        assert_eq!(
+            resource_urls(&settings, &h),
+            Some((
+                "http://127.0.0.1:8788/mcp".to_owned(),
+                "http://127.0.0.1:8788/.well-known/oauth-protected-resource/mcp".to_owned()
+            ))
+        );
+        // A Host that is not a plain host and port names no URL.
+        for bad in ["evil\"x", "a b", "host/path", ""] {
+            h.insert(header::HOST, HeaderValue::from_str(bad).unwrap());
+            assert_eq!(resource_urls(&settings, &h), None, "{bad}");
+        }
+        settings.public_url = Some("https://mcp.corp.example/tools/mcp".to_owned());
+        assert_eq!(resource_path(&settings), "/tools/mcp");
+        assert_eq!(
+            resource_urls(&settings, &h).unwrap().1,
+            "https://mcp.corp.example/.well-known/oauth-protected-resource/tools/mcp"
+        );
+    }
 
     #[test]
     fn only_loopback_origins_pass() {

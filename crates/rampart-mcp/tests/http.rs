@@ -1,5 +1,6 @@
 //! `POST /mcp` over real HTTP: bearer authentication through the gateway's authenticator,
-//! status codes per message kind, bounded bodies, browser origins.
+//! status codes per message kind, bounded bodies, browser origins, and the OAuth
+//! protected-resource metadata (RFC 9728) that MCP clients discover issuers by.
 
 // Test helpers outside #[test] functions unwrap too: a failure is the test's failure.
 #![allow(clippy::unwrap_used)]
@@ -16,6 +17,10 @@ const KEY: &str = "rk-mcp-http-test";
 const MAX: usize = 4096;
 
 async fn start() -> String {
+    start_with(rampart_mcp::serve_http::HttpSettings::new(MAX)).await
+}
+
+async fn start_with(settings: rampart_mcp::serve_http::HttpSettings) -> String {
     let hash = rampart_gateway::auth::key_hash(KEY);
     let config = Config::from_toml(
         &format!("[[auth.keys]]\nid = \"k1\"\ntenant = \"t\"\nsha256 = \"{hash}\"\n"),
@@ -31,7 +36,7 @@ async fn start() -> String {
     let app = rampart_mcp::serve_http::router(
         proxy,
         Arc::new(StaticKeys::from_config(&config.auth)),
-        MAX,
+        settings,
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -120,4 +125,48 @@ async fn status_codes_follow_the_message_kind() {
     assert_eq!(post(&url, Some(KEY), ping, &evil).await.0, 403);
     let get = reqwest::Client::new().get(&url).send().await.unwrap();
     assert_eq!(get.status().as_u16(), 405);
+}
+
+/// MCP authorization: with OpenID issuers, a 401 names the metadata URL, and the metadata
+/// (at the bare and the path-suffixed well-known URL) names the resource and its issuers.
+/// Without issuers there is no metadata.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_401_points_oauth_clients_at_the_protected_resource_metadata() {
+    let settings = rampart_mcp::serve_http::HttpSettings {
+        max_message_bytes: MAX,
+        public_url: None,
+        authorization_servers: vec!["https://login.corp.example/realms/ai".to_owned()],
+    };
+    let url = start_with(settings).await;
+    let base = url.trim_end_matches("/mcp");
+    let ping = msg(json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}));
+    let (status, _, headers) = post(&url, None, ping, &[]).await;
+    assert_eq!(status, 401);
+    let challenge = headers["www-authenticate"].to_str().unwrap();
+    let expected = format!("{base}/.well-known/oauth-protected-resource/mcp");
+    assert_eq!(
+        challenge,
+        format!("Bearer realm=\"rampart-mcp\", resource_metadata=\"{expected}\"")
+    );
+    for path in [
+        expected.clone(),
+        format!("{base}/.well-known/oauth-protected-resource"),
+    ] {
+        let resp = reqwest::get(&path).await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let metadata: Value = resp.json().await.unwrap();
+        assert_eq!(metadata["resource"], url);
+        assert_eq!(
+            metadata["authorization_servers"],
+            json!(["https://login.corp.example/realms/ai"])
+        );
+        assert_eq!(metadata["bearer_methods_supported"], json!(["header"]));
+    }
+
+    let keys_only = start().await;
+    let base = keys_only.trim_end_matches("/mcp");
+    let resp = reqwest::get(format!("{base}/.well-known/oauth-protected-resource"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
 }

@@ -114,6 +114,7 @@ async fn serve(path: &std::path::Path, stdio: bool) -> anyhow::Result<ExitCode> 
         authorizer: Some(Arc::new(rampart_server::PolicyLoader)),
         admin: None,
     };
+    let http_settings = rampart_mcp::serve_http::HttpSettings::from_config(&config);
     let runtime = rampart_gateway::runtime::Runtime::build(config, &seams)?;
     let proxy = Arc::new(rampart_mcp::Proxy::new(
         upstreams,
@@ -136,7 +137,7 @@ async fn serve(path: &std::path::Path, stdio: bool) -> anyhow::Result<ExitCode> 
                 proxy,
                 authenticator,
                 addr,
-                mcp.max_message_bytes,
+                http_settings,
                 rampart_gateway::shutdown_signal(),
             )
             .await?;
