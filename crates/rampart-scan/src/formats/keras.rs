@@ -64,6 +64,30 @@ const GADGET_FUNCTIONS: &[(&str, &str)] = &[
         "set_random_seed",
         "changes global state of the loading process",
     ),
+    ("save_model", "writes a model file on the loading machine"),
+    (
+        "save_weights",
+        "writes a weights file on the loading machine",
+    ),
+    ("save_img", "writes an image file on the loading machine"),
+    ("load_img", "reads a file chosen by the model"),
+    (
+        "plot_model",
+        "writes an image file and runs the Graphviz `dot` program",
+    ),
+    ("model_to_dot", "runs the Graphviz `dot` program"),
+    (
+        "image_dataset_from_directory",
+        "lists and reads a directory chosen by the model",
+    ),
+    (
+        "text_dataset_from_directory",
+        "lists and reads a directory chosen by the model",
+    ),
+    (
+        "audio_dataset_from_directory",
+        "lists and reads a directory chosen by the model",
+    ),
 ];
 
 /// `tf.*` functions a `TFOpLambda` layer may call that touch files or run Python.
@@ -399,17 +423,20 @@ impl Walker<'_, '_, '_> {
             _ => {}
         }
 
-        if let Some((_, why)) = GADGET_FUNCTIONS
-            .iter()
-            .find(|(g, _)| class == *g || registered.is_some_and(|r| r.ends_with(g)))
-        {
+        // A function reference names its function in `config`:
+        // `{"module": "keras.utils", "class_name": "function", "config": "get_file"}`
+        // (the CVE-2025-8747 shape: allowed by safe mode because the module is Keras's).
+        let function_name = config
+            .and_then(Value::as_str)
+            .filter(|_| class == "function")
+            .map(|c| c.rsplit('.').next().unwrap_or(c));
+        if let Some((name, why)) = GADGET_FUNCTIONS.iter().find(|(g, _)| {
+            class == *g || function_name == Some(*g) || registered.is_some_and(|r| r.ends_with(g))
+        }) {
             self.push(
                 Severity::Critical,
                 "keras.gadget-function",
-                format!(
-                    "configuration instantiates `{}`, which {why}",
-                    short(class, 80)
-                ),
+                format!("configuration instantiates `{name}`, which {why}"),
                 jp,
             );
             return;
@@ -883,5 +910,30 @@ mod tests {
         let mut f = HDF5_MAGIC.to_vec();
         f.extend(b"model_config\0{\"class_name\": ");
         assert_eq!(scan(&f)[0].verdict, Verdict::Suspicious);
+    }
+
+    /// Issue 18 (CVE-2025-8747 class): a safe-mode-allowed Keras function that fetches or
+    /// writes, referenced as a function object from a Keras module.
+    #[test]
+    fn keras_module_function_references_to_gadgets_are_critical() {
+        for (module, f) in [
+            ("keras.utils", "get_file"),
+            ("keras.src.utils.file_utils", "get_file"),
+            ("keras.utils", "plot_model"),
+            ("keras.saving", "save_model"),
+        ] {
+            let gadget = json!({"module": module, "class_name": "function", "config": f, "registered_name": "function"});
+            let cfg = sequential(vec![layer(
+                "Dense",
+                json!({"units": 1, "activation": gadget}),
+            )]);
+            let r = scan(&keras_zip(&cfg));
+            assert!(
+                rules(&r[0]).contains(&"keras.gadget-function"),
+                "{module}.{f}: {:?}",
+                r[0]
+            );
+            assert_eq!(r[0].findings[0].severity, Severity::Critical);
+        }
     }
 }
