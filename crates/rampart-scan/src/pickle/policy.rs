@@ -17,6 +17,9 @@ const NAMES_TOML: &str = include_str!("../../data/pickle_names.toml");
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NamesFile {
+    /// The library versions the table was generated from (read by tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    versions: Vec<String>,
     /// NumPy ufuncs as the pickler spells them (`numpy.log1p`).
     ufuncs: Vec<String>,
     /// NumPy's public functions, except those that reach files or run code.
@@ -469,6 +472,20 @@ mod tests {
         assert_eq!(sev("numpy", "log1p"), None);
         assert_eq!(sev("numpy.random._mt19937", "MT19937"), None);
         assert_eq!(sev("scipy.sparse._csr", "csr_matrix"), None);
+    }
+
+    /// The table covers the module layouts of every generated version: a gradient-boosting
+    /// pickle from scikit-learn 1.3 names loss classes that 1.9 no longer has.
+    #[test]
+    fn the_table_covers_older_library_layouts() {
+        let names: NamesFile = toml::from_str(NAMES_TOML).unwrap();
+        assert!(names.versions.len() >= 2, "{:?}", names.versions);
+        assert!(names.versions.iter().any(|v| v.contains("sklearn 1.3.2")));
+        assert_eq!(sev("sklearn.ensemble._gb_losses", "BinomialDeviance"), None);
+        assert_eq!(
+            sev("sklearn.linear_model._logistic", "LogisticRegression"),
+            None
+        );
     }
 
     #[test]
