@@ -160,6 +160,8 @@ impl<'r> ScanContext<'r> {
 
 /// Extensions of model formats (loaders choose by extension or try every loader, so a file
 /// named like a model is one to them whatever its bytes are).
+// `.model` (SentencePiece protobufs) and `.sav` (also SPSS data) are left out: too many
+// files that are not models use them.
 const MODEL_EXTENSIONS: &[&str] = &[
     "pt",
     "pth",
@@ -178,9 +180,6 @@ const MODEL_EXTENSIONS: &[&str] = &[
     "hdf5",
     "pb",
     "dill",
-    "sav",
-    "mar",
-    "model",
 ];
 
 /// Why unrecognised content is still a model to some loader: its name's extension or its
@@ -295,6 +294,7 @@ mod tests {
             ("README.md", &b"# hello"[..]),
             ("config.json", b"{\"a\": 1}"),
             ("noext", b"plain text"),
+            ("tokenizer.model", b"\x0a\x0b\x0a\x05hello"),
         ] {
             assert_eq!(scan(path, bytes).verdict, Verdict::Clean, "{path}");
         }

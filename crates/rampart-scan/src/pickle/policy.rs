@@ -469,6 +469,7 @@ mod tests {
         );
         // An allowed class re-exported by its package stays allowed under either spelling.
         assert_eq!(sev("sklearn.linear_model", "LogisticRegression"), None);
+        assert_eq!(sev("uuid", "UUID"), None);
         assert_eq!(sev("numpy", "log1p"), None);
         assert_eq!(sev("numpy.random._mt19937", "MT19937"), None);
         assert_eq!(sev("scipy.sparse._csr", "csr_matrix"), None);
@@ -501,6 +502,18 @@ mod tests {
             ("codecs", "open"),
             ("socket", "create_connection"),
             ("somepkg.io", "write_text"),
+            // Reviewed against the picklescan, modelscan, fickling and ModelAudit lists.
+            ("uuid", "_get_command_stdout"),
+            ("uuid", "getnode"),
+            ("_osx_support", "_read_output"),
+            ("pexpect", "spawn"),
+            ("faulthandler", "_sigsegv"),
+            ("torch.utils._config_module", "ConfigModule.load_config"),
+            (
+                "torch.fx.experimental.symbolic_shapes",
+                "ShapeEnv.evaluate_guards_expression",
+            ),
+            ("test.support.script_helper", "run_python_until_end"),
         ] {
             assert!(
                 sev(m, n).is_some_and(|s| s >= Severity::High),
