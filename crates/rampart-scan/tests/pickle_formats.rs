@@ -248,3 +248,13 @@ fn legacy_magic_spelled_any_way_the_unpickler_accepts() {
         assert_eq!(r.verdict, Verdict::Malicious, "{magic:?}");
     }
 }
+
+/// Issue 18: a file that claims to be a pickle and parses only partly is high, so the
+/// default `--fail-on high` gate refuses it.
+#[test]
+fn partly_parsed_pickle_is_high_not_suspicious() {
+    let r = scan_bytes("p.pkl", b"\x80\x02]q\x00(K\x01K\x02\xfe\xfe\xfe");
+    assert_eq!(r.format, "pickle");
+    assert_eq!(r.verdict, Verdict::Malicious, "{:?}", r.findings);
+    assert!(rules(&r).contains(&"pickle.malformed"));
+}

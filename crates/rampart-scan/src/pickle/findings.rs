@@ -5,8 +5,8 @@
 //! `pickle.build-on-global`, `pickle.dunder-state`, `pickle.method-on-global` (high),
 //! `pickle.extension-code` (high), `pickle.memo-missing`, `pickle.memo-overwrite`,
 //! `pickle.frame-mismatch` (high: parser differentials, which no pickler writes and which
-//! static parsers and the real unpicklers read differently), `pickle.malformed`,
-//! `pickle.limit` (medium),
+//! static parsers and the real unpicklers read differently), `pickle.malformed` (high for a
+//! stream that stops parsing, medium for an odd operation), `pickle.limit` (medium),
 //! `pickle.protocol`, `pickle.trailing-data` (low).
 
 use super::policy::{ImportPolicy, ImportVerdict};
@@ -186,9 +186,11 @@ pub fn walk_findings(w: &PickleWalk, base: u64, loc: &str, first: bool) -> Vec<F
         );
     }
     if let Some((at, e)) = &w.error {
+        // No pickler writes a stream that stops parsing: it is cut or crafted, and the
+        // unpickler runs everything before the break. Partly parsed is not clean: high.
         out.push(
             Finding::new(
-                Severity::Medium,
+                Severity::High,
                 "pickle.malformed",
                 format!(
                     "the pickle stops parsing ({e}); the real unpickler runs everything before this point"
