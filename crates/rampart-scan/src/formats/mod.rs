@@ -14,6 +14,7 @@ use std::fmt::Debug;
 use std::io::{Cursor, Read, Seek};
 
 pub mod archive;
+pub mod ggml;
 pub mod gguf;
 pub mod jinja;
 pub mod joblib;
@@ -79,6 +80,7 @@ pub fn registry() -> Vec<Box<dyn Analyzer>> {
         // Magic- or header-checked formats.
         Box::new(safetensors::Safetensors),
         Box::new(gguf::Gguf),
+        Box::new(ggml::Ggml),
         Box::new(keras::KerasH5),
         Box::new(numpy::Npy),
         // Zip- and tar-based model formats, before generic archives.
@@ -212,6 +214,21 @@ pub fn claimed_format(path: &str, head: &[u8]) -> Option<String> {
     None
 }
 
+/// What the error of an unrecognised file claiming a model format says.
+const UNRECOGNISED: &str = "but no analyser accepts the content";
+
+/// Whether `report` is that of a file claiming a model format that no analyser accepted
+/// (and nothing else: read errors and malformed recognised files do not qualify).
+pub(crate) fn is_unrecognised_claim(report: &FileReport) -> bool {
+    report.format == "unknown"
+        && report.verdict == crate::Verdict::Error
+        && report.findings.is_empty()
+        && report
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains(UNRECOGNISED))
+}
+
 /// Sniff and analyse one piece of content.
 pub(crate) fn analyze_content(
     cx: &mut ScanContext<'_>,
@@ -232,7 +249,7 @@ pub(crate) fn analyze_content(
                 path,
                 "unknown",
                 format!(
-                    "{claim}, but no analyser accepts the content; a loader may still run it, so it is not called clean"
+                    "{claim}, {UNRECOGNISED}; a loader may still run it, so it is not called clean"
                 ),
             );
         }
