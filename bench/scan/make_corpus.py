@@ -331,6 +331,62 @@ def torch_zip(data_pkl, deflate=False, local_name=None, bad_crc=False, flags=0, 
                    central=central, deflate_all=deflate and extra is not None)
 
 
+def issue18():
+    """The classes of issue 18: files that an earlier scanner called clean, each generated
+    here (nothing downloaded). Payloads run `id` if loaded by mistake."""
+    m = lambda name, data, cls, source="": put("malicious", name, data, cls, source)  # noqa: E731
+    src = "issue 18"
+    # Unrecognised is not clean: named like a model, no analyser accepts the bytes.
+    m("unrecognised_named_model.pt", b"\x00\x01\x02not a format any analyser knows", "unrecognised .pt is an error", src)
+    st = json.dumps({"a": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}}).encode()
+    m("safetensors_header_past_eof.safetensors", struct.pack("<Q", 1 << 20) + st, "safetensors header length past EOF", src)
+    m("safetensors_header_absurd.bin", struct.pack("<Q", 1 << 40) + st, "safetensors header length absurd", src)
+    # Safetensors layout differentials: the real loader refuses them, scanners read them.
+    m("safetensors_trailing_pickle.safetensors",
+      struct.pack("<Q", len(st)) + st + b"\0" + reduce_p4("os", "system"), "hidden trailing data", src)
+    oob = json.dumps({"a": {"dtype": "U8", "shape": [64], "data_offsets": [0, 64]}}).encode()
+    m("safetensors_out_of_bounds.safetensors", struct.pack("<Q", len(oob)) + oob + b"\0" * 8, "offsets outside data", src)
+    # Allow-listed packages re-exporting dangerous callables (real names in scikit-learn
+    # 1.9 and NumPy 2; see crates/rampart-scan/data/pickle_names.toml).
+    for mod, name, arg in [("sklearn.utils._testing", "check_output", "id"),
+                           ("sklearn.datasets._base", "urlretrieve", "http://127.0.0.1/x"),
+                           ("sklearn.datasets._lfw", "remove", "/tmp/x"),
+                           ("numpy.lib._npyio_impl", "load", "/tmp/evil.npy"),
+                           ("numpy.lib._npyio_impl", "savetxt", "/tmp/x"),
+                           ("numpy._core.memmap", "memmap", "/tmp/x")]:
+        m(f"reexport_{mod.replace('.', '_')}_{name}.pkl", reduce_p4(mod, name, arg), f"{mod}.{name} inside an allowed package", src)
+    # Parser differentials in pickles.
+    frame_cross = proto(4) + b"\x95" + struct.pack("<Q", 3) + sbu("posix") + sbu("system") + b"\x93" + sbu(CMD) + b"\x85R."
+    m("frame_opcode_crosses_boundary.pkl", frame_cross, "an opcode crosses a FRAME boundary", src)
+    m("memo_get_unset_slot.pkl", proto(2) + b"h\x07" + b"cposix\nsystem\n" + b"h\x07\x85R.", "memo read before write", src)
+    # Legacy PyTorch with the magic number as INT text in base 16, payload in the model pickle.
+    magic_hex = b"I" + hex(MAGIC).encode() + b"\n."
+    m("pt_legacy_magic_hex_int.pt", magic_hex + pickle.dumps(1001, protocol=2) + pickle.dumps({}, protocol=2)
+      + reduce_p0("os", "system") + pickle.dumps([], protocol=2), "legacy magic as INT text in base 16", src)
+    # Keras 3: builtins function reference; .h5 config with the keys in another order.
+    cfg = {"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"module": "keras.layers", "class_name": "Dense", "config": {"units": 1, "activation": {
+            "module": "builtins", "class_name": "function", "config": "exec", "registered_name": "function"}}}]}}
+    m("keras_builtins_function.keras", raw_zip([("metadata.json", json.dumps({"keras_version": "3.15.1"}).encode()),
+                                                ("config.json", json.dumps(cfg).encode())]),
+      "builtins function reference in a Keras 3 config", src)
+    h5cfg = '{"config": {"layers": [{"module": "os", "class_name": "system", "config": {}}]}, "class_name": "Sequential"}'
+    m("keras_h5_reordered_keys.h5", b"\x89HDF\r\n\x1a\n" + b"\0" * 88 + b"keras_version\0\0\0model_config\0\0\0\0"
+      + h5cfg.encode() + b"\0" * 64, "h5 model_config with class_name last", src)
+    # NumPy headers read like ast.literal_eval: escapes and duplicate keys.
+    obj = reduce_p0("os", "system")
+    for name, header in [("npy_descr_hex_escape.npy", "{'descr': '|\\x4f', 'fortran_order': False, 'shape': (1,), }"),
+                         ("npy_duplicate_descr.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'descr': '|O'}")]:
+        pad = 64 - (10 + len(header) + 1) % 64
+        h = (header + " " * (pad % 64) + "\n").encode()
+        m(name, b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h + obj, "npy header differential", src)
+    # Deny-list breadth: file writers and sockets.
+    for mod, name in [("logging", "FileHandler"), ("logging.handlers", "RotatingFileHandler"),
+                      ("shutil", "rmtree"), ("tempfile", "mkstemp"), ("socket", "create_connection"),
+                      ("gzip", "open")]:
+        m(f"writer_{mod.replace('.', '_')}_{name}.pkl", reduce_p4(mod, name, "/tmp/x"), f"{mod}.{name}", src)
+
+
 def raw_zip(members, deflate_first=False, local_name=None, bad_crc=False, flags=0, central=True, deflate_all=False):
     """A zip written by hand so that header fields can disagree the way attackers make them."""
     out, cd = bytearray(), bytearray()
@@ -485,10 +541,33 @@ def benign():
     with io.BytesIO() as f:
         joblib.dump({"a": arr, "objs": np.array([1, "x"], dtype=object)}, f)
         b("joblib_arrays_and_objects.joblib", f.getvalue(), "joblib with numeric and object arrays", ver)
+    # Issue 18: what real tools write that names a wrapper, judged by what it calls.
+    import datetime
+    import functools
+    import zoneinfo
+
+    from sklearn.feature_extraction.text import CountVectorizer
+    wrapped = {
+        "countvectorizer_str_split": CountVectorizer(tokenizer=str.split, token_pattern=None).fit(["a b", "b c"]),
+        "functiontransformer_partial_numpy": make_pipeline(
+            FunctionTransformer(functools.partial(np.clip, a_min=0, a_max=1)), LogisticRegression()).fit(X, y),
+    }
+    for name, model in wrapped.items():
+        b(f"sklearn_{name}.pkl", pickle.dumps(model), "scikit-learn via pickle", ver)
+        with io.BytesIO() as f:
+            joblib.dump(model, f)
+            b(f"sklearn_{name}.joblib", f.getvalue(), "scikit-learn via joblib", ver)
+    try:
+        when = datetime.datetime(2026, 1, 2, 3, 4, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+        b("datetime_zoneinfo_p2.pkl", pickle.dumps({"saved_at": when}, protocol=2),
+          "datetime with zoneinfo, protocol 2 (what torch.save writes)", f"Python {sys.version.split()[0]}")
+    except zoneinfo.ZoneInfoNotFoundError:
+        pass
 
 
 if __name__ == "__main__":
     malicious()
+    issue18()
     benign()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(MANIFEST, f, indent=1, sort_keys=True)

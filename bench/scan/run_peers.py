@@ -89,7 +89,9 @@ def main():
             res = {}
             for f in files:
                 r = by.get(f)
-                res[f] = {"detected": bool(r and r["verdict"] == "malicious"),
+                # `error` (content that claims a model format but no analyser accepts, a
+                # header past the end of the file) fails the gate (exit code 2): refused.
+                res[f] = {"detected": bool(r and r["verdict"] in ("malicious", "error")),
                           "flagged": bool(r and r["verdict"] in ("malicious", "suspicious")),
                           "error": r.get("error") if r else "not reported"}
             out["tools"]["rampart"] = {"seconds": secs, "results": res}

@@ -7,6 +7,7 @@
 //! [`ScanReport`] whose JSON shape is the `rampart scan --format json` contract (changing
 //! it breaks consumers of that output).
 
+mod descriptors;
 mod error;
 pub mod formats;
 pub mod output;

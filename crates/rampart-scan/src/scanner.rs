@@ -74,6 +74,8 @@ impl Scanner {
         for target in targets {
             self.scan_local(Path::new(target), &mut report.files, progress);
         }
+        // Raw weight files are judged by the descriptors of the whole scan.
+        crate::descriptors::apply(&mut report.files);
         report.summarise(started.elapsed().as_millis() as u64);
         report
     }

@@ -223,3 +223,38 @@ fn text_files_are_not_pickles() {
     let r = scan_bytes("README.md", b"# Model card\n\nThis model is great.\n");
     assert_eq!(r.format, "unknown");
 }
+
+/// Issue 18: a legacy checkpoint is recognised by what the unpickler accepts, so the
+/// magic number may be spelled any way `pickle.load` parses to the same integer.
+#[test]
+fn legacy_magic_spelled_any_way_the_unpickler_accepts() {
+    for magic in [
+        &b"I0x1950a86a20f9469cfc6c\n."[..],
+        b"I0o31241241521017450647176154\n.",
+        b"I0X1950_A86A_20F9_469C_FC6C\n.",
+        b"L119547037146038801333356L\n.",
+        b"\x80\x04\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.",
+    ] {
+        let mut benign = legacy(b"\x80\x02}q\x00.", STATE_DICT_P2);
+        benign.splice(..LEGACY_MAGIC.len(), magic.iter().copied());
+        let r = scan_bytes("legacy.pt", &benign);
+        assert_eq!(r.format, "pytorch-legacy", "{magic:?}");
+        assert_eq!(r.verdict, Verdict::Clean, "{magic:?}: {:?}", r.findings);
+
+        let mut evil = legacy(b"\x80\x02}q\x00.", PAYLOAD_P2);
+        evil.splice(..LEGACY_MAGIC.len(), magic.iter().copied());
+        let r = scan_bytes("legacy.pt", &evil);
+        assert_eq!(r.format, "pytorch-legacy", "{magic:?}");
+        assert_eq!(r.verdict, Verdict::Malicious, "{magic:?}");
+    }
+}
+
+/// Issue 18: a file that claims to be a pickle and parses only partly is high, so the
+/// default `--fail-on high` gate refuses it.
+#[test]
+fn partly_parsed_pickle_is_high_not_suspicious() {
+    let r = scan_bytes("p.pkl", b"\x80\x02]q\x00(K\x01K\x02\xfe\xfe\xfe");
+    assert_eq!(r.format, "pickle");
+    assert_eq!(r.verdict, Verdict::Malicious, "{:?}", r.findings);
+    assert!(rules(&r).contains(&"pickle.malformed"));
+}

@@ -64,6 +64,30 @@ const GADGET_FUNCTIONS: &[(&str, &str)] = &[
         "set_random_seed",
         "changes global state of the loading process",
     ),
+    ("save_model", "writes a model file on the loading machine"),
+    (
+        "save_weights",
+        "writes a weights file on the loading machine",
+    ),
+    ("save_img", "writes an image file on the loading machine"),
+    ("load_img", "reads a file chosen by the model"),
+    (
+        "plot_model",
+        "writes an image file and runs the Graphviz `dot` program",
+    ),
+    ("model_to_dot", "runs the Graphviz `dot` program"),
+    (
+        "image_dataset_from_directory",
+        "lists and reads a directory chosen by the model",
+    ),
+    (
+        "text_dataset_from_directory",
+        "lists and reads a directory chosen by the model",
+    ),
+    (
+        "audio_dataset_from_directory",
+        "lists and reads a directory chosen by the model",
+    ),
 ];
 
 /// `tf.*` functions a `TFOpLambda` layer may call that touch files or run Python.
@@ -204,7 +228,13 @@ impl Analyzer for KerasH5 {
                 analyze_config(&config, &location, input.path, cx, &mut findings);
             }
         }
-        if configs == 0 {
+        if configs == 0 && contains(input.head, b"model_config") {
+            findings.push(Finding::new(
+                Severity::Medium,
+                "keras.unreadable-config",
+                "the file has a `model_config` attribute whose JSON this scanner cannot read; its model cannot be checked",
+            ));
+        } else if configs == 0 {
             findings.push(Finding::new(
                 Severity::Low,
                 "keras.no-model-config",
@@ -220,25 +250,36 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// JSON objects that follow a `model_config` attribute name, or that start like a Keras
-/// configuration (`{"class_name": ...`), with their offsets.
+/// How many candidate `{` positions are tried per region (bounds the work on crafted files).
+const MAX_JSON_CANDIDATES: usize = 4096;
+
+/// JSON objects in an HDF5 region that are Keras configurations: an object with a
+/// `class_name` key, whatever the key order or string escapes (`{"config": …,
+/// "class_name": …}`, `"\u0063lass_name"`), with their offsets. The loader reads the
+/// `model_config` attribute as JSON, so this parses JSON rather than matching text.
 fn find_configs(buf: &[u8]) -> Vec<(usize, Value)> {
     let mut out = Vec::new();
     let mut at = 0;
-    let needle = b"{\"class_name\"";
-    while let Some(rel) = buf[at..].windows(needle.len()).position(|w| w == needle) {
+    let mut tried = 0;
+    while let Some(rel) = buf[at..].iter().position(|&b| b == b'{') {
         let start = at + rel;
-        let mut stream = serde_json::Deserializer::from_slice(&buf[start..]).into_iter::<Value>();
-        match stream.next() {
-            Some(Ok(v)) => {
-                let consumed = stream.byte_offset();
-                out.push((start, v));
-                at = start + consumed.max(1);
-            }
-            _ => at = start + 1,
+        at = start + 1;
+        // An object that starts with a key: `{` then optional whitespace then `"`.
+        let first = buf[at..].iter().take(64).find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'"') {
+            continue;
         }
-        if out.len() >= 16 {
+        tried += 1;
+        if tried > MAX_JSON_CANDIDATES || out.len() >= 16 {
             break;
+        }
+        let mut stream = serde_json::Deserializer::from_slice(&buf[start..]).into_iter::<Value>();
+        if let Some(Ok(v)) = stream.next() {
+            let consumed = stream.byte_offset();
+            if v.get("class_name").is_some() {
+                out.push((start, v));
+            }
+            at = start + consumed.max(1);
         }
     }
     out
@@ -382,17 +423,20 @@ impl Walker<'_, '_, '_> {
             _ => {}
         }
 
-        if let Some((_, why)) = GADGET_FUNCTIONS
-            .iter()
-            .find(|(g, _)| class == *g || registered.is_some_and(|r| r.ends_with(g)))
-        {
+        // A function reference names its function in `config`:
+        // `{"module": "keras.utils", "class_name": "function", "config": "get_file"}`
+        // (the CVE-2025-8747 shape: allowed by safe mode because the module is Keras's).
+        let function_name = config
+            .and_then(Value::as_str)
+            .filter(|_| class == "function")
+            .map(|c| c.rsplit('.').next().unwrap_or(c));
+        if let Some((name, why)) = GADGET_FUNCTIONS.iter().find(|(g, _)| {
+            class == *g || function_name == Some(*g) || registered.is_some_and(|r| r.ends_with(g))
+        }) {
             self.push(
                 Severity::Critical,
                 "keras.gadget-function",
-                format!(
-                    "configuration instantiates `{}`, which {why}",
-                    short(class, 80)
-                ),
+                format!("configuration instantiates `{name}`, which {why}"),
                 jp,
             );
             return;
@@ -402,8 +446,25 @@ impl Walker<'_, '_, '_> {
             let keras = KERAS_MODULES
                 .iter()
                 .any(|k| module == *k || module.starts_with(&format!("{k}.")));
-            if module == "builtins" && class == "function" {
-                // The encoding of a Lambda's function: reported with the Lambda.
+            let named_callable = config.and_then(Value::as_str).filter(|c| is_python_name(c));
+            if module == "builtins" && class == "function" && named_callable.is_none() {
+                // The encoding of a Lambda's function (base64 bytecode): reported with the
+                // Lambda.
+            } else if let (false, Some(callable)) = (keras, named_callable) {
+                // `{"module": "builtins", "class_name": "function", "config": "exec"}`:
+                // deserialising it imports the named callable, which layers call through
+                // `inbound_nodes`, losses and metrics call on data.
+                self.push(
+                    Severity::High,
+                    "keras.external-function",
+                    format!(
+                        "configuration names the callable `{}.{}`, which the loader imports and the model calls: code outside Keras",
+                        short(module, 80),
+                        short(callable, 80)
+                    ),
+                    jp,
+                );
+                return;
             } else if !keras {
                 self.push(
                     Severity::High,
@@ -434,6 +495,19 @@ impl Walker<'_, '_, '_> {
             );
         }
     }
+}
+
+/// A Python identifier or dotted name (`exec`, `os.system`): what a function reference's
+/// `config` holds, unlike a Lambda's base64 bytecode.
+fn is_python_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && s.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
 }
 
 /// What a Lambda's `function` holds: Keras 3 writes `{"module": "builtins", "class_name":
@@ -779,5 +853,87 @@ mod tests {
         assert_eq!(base64_decode("aGVsbG8=").unwrap(), b"hello");
         assert_eq!(base64_decode("aGVsbG8").unwrap(), b"hello");
         assert!(base64_decode("not base64!").is_none());
+    }
+
+    /// Issue 18: a function reference to `builtins` (or any non-Keras module) naming a
+    /// callable, anywhere in the configuration, is high; Keras's own functions are not.
+    #[test]
+    fn builtins_function_references_are_high_at_any_depth() {
+        let evil = json!({"module": "builtins", "class_name": "function", "config": "exec", "registered_name": "function"});
+        for cfg in [
+            sequential(vec![layer(
+                "Dense",
+                json!({"units": 1, "activation": evil.clone()}),
+            )]),
+            sequential(vec![layer(
+                "Dense",
+                json!({"units": 1, "kernel_regularizer": {"deep": [evil.clone()]}}),
+            )]),
+            json!({"module": "keras", "class_name": "Functional", "config": {"layers": [
+                {"module": "builtins", "class_name": "function", "config": "eval", "inbound_nodes": [[["input", 0, 0, {}]]]}]}}),
+        ] {
+            let r = scan(&keras_zip(&cfg));
+            assert!(
+                rules(&r[0]).contains(&"keras.external-function"),
+                "{:?}",
+                r[0]
+            );
+            assert_eq!(r[0].verdict, Verdict::Malicious);
+        }
+        let fine = json!({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "function"});
+        let r = scan(&keras_zip(&sequential(vec![layer(
+            "Dense",
+            json!({"units": 1, "activation": fine}),
+        )])));
+        assert_eq!(r[0].verdict, Verdict::Clean, "{:?}", r[0]);
+    }
+
+    /// Issue 18: `.h5` `model_config` is JSON: any key order and string escapes.
+    #[test]
+    fn h5_model_config_is_parsed_in_any_key_order_and_escape() {
+        for cfg in [
+            r#"{"config": {"layers": [{"config": {"units": 1}, "class_name": "Dense"}, {"module": "os", "class_name": "system", "config": {}}]}, "class_name": "Sequential"}"#,
+            r#"{"\u0063lass_name": "Sequential", "config": {"layers": [{"module": "os", "class_name": "system", "config": {}}]}}"#,
+        ] {
+            let mut f = HDF5_MAGIC.to_vec();
+            f.extend(b"model_config\0");
+            f.extend(cfg.as_bytes());
+            let r = scan(&f);
+            assert_eq!(r[0].format, "keras-h5");
+            assert!(
+                rules(&r[0]).contains(&"keras.external-module"),
+                "{:?}",
+                r[0]
+            );
+        }
+        // A model_config that cannot be read is not clean.
+        let mut f = HDF5_MAGIC.to_vec();
+        f.extend(b"model_config\0{\"class_name\": ");
+        assert_eq!(scan(&f)[0].verdict, Verdict::Suspicious);
+    }
+
+    /// Issue 18 (CVE-2025-8747 class): a safe-mode-allowed Keras function that fetches or
+    /// writes, referenced as a function object from a Keras module.
+    #[test]
+    fn keras_module_function_references_to_gadgets_are_critical() {
+        for (module, f) in [
+            ("keras.utils", "get_file"),
+            ("keras.src.utils.file_utils", "get_file"),
+            ("keras.utils", "plot_model"),
+            ("keras.saving", "save_model"),
+        ] {
+            let gadget = json!({"module": module, "class_name": "function", "config": f, "registered_name": "function"});
+            let cfg = sequential(vec![layer(
+                "Dense",
+                json!({"units": 1, "activation": gadget}),
+            )]);
+            let r = scan(&keras_zip(&cfg));
+            assert!(
+                rules(&r[0]).contains(&"keras.gadget-function"),
+                "{module}.{f}: {:?}",
+                r[0]
+            );
+            assert_eq!(r[0].findings[0].severity, Severity::Critical);
+        }
     }
 }

@@ -14,6 +14,7 @@ use std::fmt::Debug;
 use std::io::{Cursor, Read, Seek};
 
 pub mod archive;
+pub mod ggml;
 pub mod gguf;
 pub mod jinja;
 pub mod joblib;
@@ -79,6 +80,7 @@ pub fn registry() -> Vec<Box<dyn Analyzer>> {
         // Magic- or header-checked formats.
         Box::new(safetensors::Safetensors),
         Box::new(gguf::Gguf),
+        Box::new(ggml::Ggml),
         Box::new(keras::KerasH5),
         Box::new(numpy::Npy),
         // Zip- and tar-based model formats, before generic archives.
@@ -158,6 +160,75 @@ impl<'r> ScanContext<'r> {
     }
 }
 
+/// Extensions of model formats (loaders choose by extension or try every loader, so a file
+/// named like a model is one to them whatever its bytes are).
+// `.model` (SentencePiece protobufs) and `.sav` (also SPSS data) are left out: too many
+// files that are not models use them.
+const MODEL_EXTENSIONS: &[&str] = &[
+    "pt",
+    "pth",
+    "bin",
+    "ckpt",
+    "pkl",
+    "pickle",
+    "joblib",
+    "npy",
+    "npz",
+    "safetensors",
+    "gguf",
+    "onnx",
+    "keras",
+    "h5",
+    "hdf5",
+    "pb",
+    "dill",
+];
+
+/// Why unrecognised content is still a model to some loader: its name's extension or its
+/// first bytes claim a model format. `None` for anything else (text, images, …).
+pub fn claimed_format(path: &str, head: &[u8]) -> Option<String> {
+    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    if let Some((_, ext)) = file.rsplit_once('.') {
+        let ext = ext.to_ascii_lowercase();
+        if MODEL_EXTENSIONS.contains(&ext.as_str()) {
+            return Some(format!("the name claims a model format (`.{ext}`)"));
+        }
+    }
+    let magic: &[(&[u8], &str)] = &[
+        (b"GGUF", "GGUF"),
+        (b"\x93NUMPY", "NumPy"),
+        (b"\x89HDF\r\n\x1a\n", "HDF5 (Keras .h5)"),
+        (b"PK\x03\x04", "zip (PyTorch, Keras, NPZ)"),
+    ];
+    if let Some((_, name)) = magic.iter().find(|(m, _)| head.starts_with(m)) {
+        return Some(format!("the first bytes claim {name}"));
+    }
+    if let [0x80, p, ..] = head
+        && (2..=5).contains(p)
+    {
+        return Some(format!("the first bytes claim a protocol {p} pickle"));
+    }
+    if head.len() > 8 && head[8] == b'{' && head[6..8] == [0, 0] {
+        return Some("the first bytes claim safetensors (a header length, then JSON)".into());
+    }
+    None
+}
+
+/// What the error of an unrecognised file claiming a model format says.
+const UNRECOGNISED: &str = "but no analyser accepts the content";
+
+/// Whether `report` is that of a file claiming a model format that no analyser accepted
+/// (and nothing else: read errors and malformed recognised files do not qualify).
+pub(crate) fn is_unrecognised_claim(report: &FileReport) -> bool {
+    report.format == "unknown"
+        && report.verdict == crate::Verdict::Error
+        && report.findings.is_empty()
+        && report
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains(UNRECOGNISED))
+}
+
 /// Sniff and analyse one piece of content.
 pub(crate) fn analyze_content(
     cx: &mut ScanContext<'_>,
@@ -171,6 +242,17 @@ pub(crate) fn analyze_content(
     }
     let analyzers = cx.analyzers;
     let Some(analyzer) = analyzers.iter().find(|a| a.sniff(&head, len)) else {
+        // Unrecognised is not clean when the name or the first bytes claim a model format:
+        // a loader may still accept what no analyser here does.
+        if let Some(claim) = claimed_format(&path, &head) {
+            return FileReport::error(
+                path,
+                "unknown",
+                format!(
+                    "{claim}, {UNRECOGNISED}; a loader may still run it, so it is not called clean"
+                ),
+            );
+        }
         return FileReport::from_findings(path, "unknown", Vec::new());
     };
     if let Err(e) = reader.rewind() {
@@ -185,5 +267,53 @@ pub(crate) fn analyze_content(
     match analyzer.analyze(&mut input, cx) {
         Ok(findings) => FileReport::from_findings(path, analyzer.format(), findings),
         Err(e) => FileReport::error(path, analyzer.format(), e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Verdict;
+
+    fn scan(path: &str, bytes: &[u8]) -> FileReport {
+        let analyzers = registry();
+        let limits = Limits::default();
+        let mut cx = ScanContext::new(&analyzers, &limits);
+        analyze_content(
+            &mut cx,
+            path.to_owned(),
+            &mut Cursor::new(bytes),
+            bytes.len() as u64,
+        )
+    }
+
+    /// Issue 18: a file named or shaped like a model that no analyser accepts is an error,
+    /// never clean.
+    #[test]
+    fn unrecognised_model_claims_are_errors_not_clean() {
+        for (path, bytes) in [
+            ("model.pt", &b"\x00\x01 not anything"[..]),
+            ("weights.SAFETENSORS", b"garbage"),
+            ("dir/model.pkl", b""),
+            ("archive.zip!/inner.bin", b"\xff\xfe"),
+            ("noext", b"\x80\x04"),
+            ("noext", b"GGUF"),
+            ("noext", b"\x89HDF\r\n\x1a\n"),
+        ] {
+            let r = scan(path, bytes);
+            assert_eq!(r.verdict, Verdict::Error, "{path}: {r:?}");
+        }
+    }
+
+    #[test]
+    fn unrecognised_text_without_a_claim_stays_clean() {
+        for (path, bytes) in [
+            ("README.md", &b"# hello"[..]),
+            ("config.json", b"{\"a\": 1}"),
+            ("noext", b"plain text"),
+            ("tokenizer.model", b"\x0a\x0b\x0a\x05hello"),
+        ] {
+            assert_eq!(scan(path, bytes).verdict, Verdict::Clean, "{path}");
+        }
     }
 }

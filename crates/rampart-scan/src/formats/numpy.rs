@@ -66,6 +66,9 @@ pub struct NpyHeader {
     pub descr: Literal,
     pub fortran_order: bool,
     pub shape: Vec<i128>,
+    /// Keys the header repeats: `ast.literal_eval` keeps the last value (as this parser
+    /// does), other parsers the first, so a repeated key is a parser differential.
+    pub duplicate_keys: Vec<String>,
 }
 
 impl NpyHeader {
@@ -146,12 +149,19 @@ pub fn parse_npy_header(bytes: &[u8]) -> Result<NpyHeader, NpyError> {
     let Literal::Dict(pairs) = lit else {
         return Err(NpyError::Syntax("the header is not a dict".into()));
     };
+    // `ast.literal_eval` builds the dict pair by pair: the last value of a key wins.
     let get = |k: &str| {
         pairs
             .iter()
-            .find(|(key, _)| *key == Literal::Str(k.into()))
+            .rfind(|(key, _)| *key == Literal::Str(k.into()))
             .map(|(_, v)| v.clone())
     };
+    let mut duplicate_keys = Vec::new();
+    for (i, (k, _)) in pairs.iter().enumerate() {
+        if pairs[..i].iter().any(|(earlier, _)| earlier == k) {
+            duplicate_keys.push(format!("{k:?}"));
+        }
+    }
     let descr = get("descr").ok_or(NpyError::Field("descr"))?;
     let fortran_order = match get("fortran_order") {
         Some(Literal::Bool(b)) => b,
@@ -175,6 +185,7 @@ pub fn parse_npy_header(bytes: &[u8]) -> Result<NpyHeader, NpyError> {
         descr,
         fortran_order,
         shape,
+        duplicate_keys,
     })
 }
 
@@ -192,6 +203,174 @@ impl LiteralParser<'_> {
 
     fn err<T>(&self, what: &str) -> Result<T, NpyError> {
         Err(NpyError::Syntax(format!("{what} at character {}", self.i)))
+    }
+
+    /// The length of a string prefix (`r`, `b`, `u`, `rb`, `br`, any case) directly followed
+    /// by a quote at the current position, and whether it makes the string raw.
+    fn string_prefix(&self) -> Option<(usize, bool)> {
+        let rest = self.s.get(self.i..)?;
+        let is_quote = |c: Option<&u8>| matches!(c, Some(b'\'' | b'"'));
+        let lower = |n: usize| rest.get(n).map(u8::to_ascii_lowercase);
+        match (lower(0), lower(1)) {
+            (Some(b'r'), Some(b'b')) | (Some(b'b'), Some(b'r')) if is_quote(rest.get(2)) => {
+                Some((2, true))
+            }
+            (Some(b'r'), _) if is_quote(rest.get(1)) => Some((1, true)),
+            (Some(b'b' | b'u'), _) if is_quote(rest.get(1)) => Some((1, false)),
+            _ => None,
+        }
+    }
+
+    /// One or more adjacent string literals, concatenated as Python does (`'<' 'O'`).
+    fn strings(&mut self) -> Result<Literal, NpyError> {
+        let mut out = String::new();
+        loop {
+            let raw = match self.string_prefix() {
+                Some((n, raw)) => {
+                    self.i += n;
+                    raw
+                }
+                None => false,
+            };
+            self.string(raw, &mut out)?;
+            self.ws();
+            let next_is_string =
+                matches!(self.s.get(self.i), Some(b'\'' | b'"')) || self.string_prefix().is_some();
+            if !next_is_string {
+                return Ok(Literal::Str(out));
+            }
+        }
+    }
+
+    /// One quoted string with Python's escapes (`\x4f` is `O`), appended to `out`.
+    fn string(&mut self, raw: bool, out: &mut String) -> Result<(), NpyError> {
+        let Some(&q) = self.s.get(self.i) else {
+            return self.err("expected a string");
+        };
+        self.i += 1;
+        // Triple-quoted strings, as Python reads them.
+        let triple = self.s.get(self.i..self.i + 2) == Some(&[q, q][..]);
+        if triple {
+            self.i += 2;
+        }
+        loop {
+            let Some(&c) = self.s.get(self.i) else {
+                return self.err("unterminated string");
+            };
+            self.i += 1;
+            if c == q {
+                if !triple {
+                    return Ok(());
+                }
+                if self.s.get(self.i..self.i + 2) == Some(&[q, q][..]) {
+                    self.i += 2;
+                    return Ok(());
+                }
+                out.push(c as char);
+                continue;
+            }
+            if c == b'\n' && !triple {
+                return self.err("newline in a string");
+            }
+            if c != b'\\' {
+                out.push(c as char);
+                continue;
+            }
+            let Some(&e) = self.s.get(self.i) else {
+                return self.err("unterminated string");
+            };
+            self.i += 1;
+            if raw {
+                // A raw string keeps the backslash; it still cannot end on an escaped quote.
+                out.push('\\');
+                out.push(e as char);
+                continue;
+            }
+            match e {
+                b'\n' => {}
+                b'\\' | b'\'' | b'"' => out.push(e as char),
+                b'a' => out.push('\u{7}'),
+                b'b' => out.push('\u{8}'),
+                b'f' => out.push('\u{c}'),
+                b'n' => out.push('\n'),
+                b'r' => out.push('\r'),
+                b't' => out.push('\t'),
+                b'v' => out.push('\u{b}'),
+                b'0'..=b'7' => {
+                    let mut v = u32::from(e - b'0');
+                    for _ in 0..2 {
+                        match self.s.get(self.i) {
+                            Some(&d @ b'0'..=b'7') => {
+                                v = v * 8 + u32::from(d - b'0');
+                                self.i += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                }
+                b'x' | b'u' | b'U' => {
+                    let n = match e {
+                        b'x' => 2,
+                        b'u' => 4,
+                        _ => 8,
+                    };
+                    let digits = self
+                        .s
+                        .get(self.i..self.i + n)
+                        .and_then(|d| std::str::from_utf8(d).ok())
+                        .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+                        .and_then(|d| u32::from_str_radix(d, 16).ok());
+                    let Some(v) = digits else {
+                        return self.err("bad escape");
+                    };
+                    self.i += n;
+                    let Some(ch) = char::from_u32(v) else {
+                        return self.err("escape outside Unicode");
+                    };
+                    out.push(ch);
+                }
+                // `\N{NAME}` needs Python's Unicode name table: not guessed.
+                b'N' => return self.err("\\N{...} escape"),
+                other => {
+                    // Python keeps unknown escapes as written.
+                    out.push('\\');
+                    out.push(other as char);
+                }
+            }
+        }
+    }
+
+    /// An integer as Python writes it: sign, `0x`/`0o`/`0b` prefixes, `_` separators, and
+    /// the Python 2 `L` suffix NumPy once wrote.
+    fn int(&mut self) -> Result<Literal, NpyError> {
+        let mut negative = false;
+        while let Some(&c @ (b'-' | b'+')) = self.s.get(self.i) {
+            negative ^= c == b'-';
+            self.i += 1;
+            self.ws();
+        }
+        let start = self.i;
+        while self
+            .s
+            .get(self.i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
+            self.i += 1;
+        }
+        let text = String::from_utf8_lossy(&self.s[start..self.i]).replace('_', "");
+        let text = text.strip_suffix(['L', 'l']).unwrap_or(&text);
+        let lower = text.to_ascii_lowercase();
+        let (radix, digits) = match lower.get(..2) {
+            Some("0x") => (16, &lower[2..]),
+            Some("0o") => (8, &lower[2..]),
+            Some("0b") => (2, &lower[2..]),
+            _ => (10, lower.as_str()),
+        };
+        match i128::from_str_radix(digits, radix) {
+            Ok(n) if !digits.is_empty() => Ok(Literal::Int(if negative { -n } else { n })),
+            _ => self.err("bad integer"),
+        }
     }
 
     fn value(&mut self, depth: usize) -> Result<Literal, NpyError> {
@@ -256,41 +435,11 @@ impl LiteralParser<'_> {
                     }
                 }
             }
-            Some(&q @ (b'\'' | b'"')) => {
-                self.i += 1;
-                let mut out = String::new();
-                while let Some(&c) = self.s.get(self.i) {
-                    self.i += 1;
-                    if c == q {
-                        return Ok(Literal::Str(out));
-                    }
-                    if c == b'\\' {
-                        if let Some(&n) = self.s.get(self.i) {
-                            out.push(n as char);
-                            self.i += 1;
-                        }
-                        continue;
-                    }
-                    out.push(c as char);
-                }
-                self.err("unterminated string")
+            Some(b'\'' | b'"') => self.strings(),
+            Some(b'r' | b'R' | b'b' | b'B' | b'u' | b'U') if self.string_prefix().is_some() => {
+                self.strings()
             }
-            Some(c) if c.is_ascii_digit() || *c == b'-' => {
-                let start = self.i;
-                self.i += 1;
-                while self
-                    .s
-                    .get(self.i)
-                    .is_some_and(|c| c.is_ascii_digit() || *c == b'L')
-                {
-                    self.i += 1;
-                }
-                let text = String::from_utf8_lossy(&self.s[start..self.i]).replace('L', "");
-                match text.parse::<i128>() {
-                    Ok(n) => Ok(Literal::Int(n)),
-                    Err(_) => self.err("bad integer"),
-                }
-            }
+            Some(c) if c.is_ascii_digit() || *c == b'-' || *c == b'+' => self.int(),
             _ => {
                 for (word, lit) in [
                     ("True", Literal::Bool(true)),
@@ -321,9 +470,15 @@ fn scan_npy<R: Read + Seek + ?Sized>(r: &mut R, len: u64, loc: &str) -> Vec<Find
     let header = match parse_npy_header(&head) {
         Ok(h) => h,
         Err(e) => {
+            // numpy writes headers with `repr`; one this parser cannot read is either cut
+            // off or crafted to be read differently by `ast.literal_eval`.
+            let severity = match e {
+                NpyError::Syntax(_) => Severity::High,
+                _ => Severity::Medium,
+            };
             return vec![
                 Finding::new(
-                    Severity::Medium,
+                    severity,
                     "numpy.malformed-header",
                     format!("{e}: the file's content could not be checked"),
                 )
@@ -332,6 +487,19 @@ fn scan_npy<R: Read + Seek + ?Sized>(r: &mut R, len: u64, loc: &str) -> Vec<Find
         }
     };
     let mut findings = Vec::new();
+    if !header.duplicate_keys.is_empty() {
+        findings.push(
+            Finding::new(
+                Severity::High,
+                "numpy.header-differential",
+                format!(
+                    "the header repeats {}; numpy keeps the last value, other parsers the first",
+                    header.duplicate_keys.join(", ")
+                ),
+            )
+            .at(loc),
+        );
+    }
     if header.header_len > NUMPY_MAX_HEADER {
         findings.push(
             Finding::new(
@@ -532,5 +700,55 @@ mod tests {
                 .any(|f| f.rule == "pickle.dangerous-import" && f.severity == Severity::Critical),
             "{f:?}"
         );
+    }
+
+    /// Issue 18: the header means what `ast.literal_eval` makes of it.
+    #[test]
+    fn headers_are_read_like_literal_eval() {
+        // `\x4f` is `O`: an object array, so its pickle is walked.
+        let b = npy(r"{'descr': '|\x4f', 'fortran_order': False, 'shape': (1,), }");
+        assert!(parse_npy_header(&b).unwrap().is_object());
+        let b = npy(r"{'descr': '|\117', 'fortran_order': False, 'shape': (1,), }");
+        assert!(parse_npy_header(&b).unwrap().is_object());
+        let b = npy(r"{'descr': '|' 'O', 'fortran_order': False, 'shape': (1,), }");
+        assert!(parse_npy_header(&b).unwrap().is_object());
+        let b = npy(r"{'descr': u'\u004f', 'fortran_order': False, 'shape': (0x2, 0b1_0), }");
+        let h = parse_npy_header(&b).unwrap();
+        assert!(h.is_object());
+        assert_eq!(h.shape, vec![2, 2]);
+        // Duplicate keys: the last wins, and the repetition is reported.
+        let b = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'descr': '|O'}");
+        let h = parse_npy_header(&b).unwrap();
+        assert!(h.is_object());
+        assert_eq!(h.duplicate_keys.len(), 1);
+        // A raw string keeps its backslashes.
+        let b = npy(r"{'descr': r'\x4f', 'fortran_order': False, 'shape': (1,), }");
+        assert_eq!(
+            parse_npy_header(&b).unwrap().descr,
+            Literal::Str(r"\x4f".into())
+        );
+    }
+
+    #[test]
+    fn header_differentials_are_high() {
+        let mut b = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'descr': '|O'}");
+        b.extend(b"\x80\x03cposix\nsystem\nX\x02\x00\x00\x00id\x85R.");
+        let len = b.len() as u64;
+        let f = scan_npy(&mut Cursor::new(b), len, "");
+        assert!(
+            f.iter()
+                .any(|f| f.rule == "numpy.header-differential" && f.severity == Severity::High),
+            "{f:?}"
+        );
+        assert!(
+            f.iter().any(|f| f.rule == "pickle.dangerous-import"),
+            "{f:?}"
+        );
+        let b = npy(
+            r"{'descr': '\N{LATIN CAPITAL LETTER O}', 'fortran_order': False, 'shape': (1,), }",
+        );
+        let len = b.len() as u64;
+        let f = scan_npy(&mut Cursor::new(b), len, "");
+        assert_eq!(f[0].severity, Severity::High, "{f:?}");
     }
 }

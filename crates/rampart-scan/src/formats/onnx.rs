@@ -28,6 +28,8 @@ const STANDARD_DOMAINS: &[&str] = &[
 ];
 /// Longest string kept from the file (names, domains, paths).
 const MAX_STRING: usize = 4096;
+/// Most external-data locations remembered from one model.
+const MAX_LOCATIONS: usize = 100_000;
 const MAX_FINDINGS: usize = 100;
 
 #[derive(Debug, Default)]
@@ -56,6 +58,7 @@ impl Analyzer for Onnx {
             findings: Vec::new(),
             custom_domains: BTreeMap::new(),
             opset_domains: BTreeSet::new(),
+            locations: BTreeSet::new(),
         };
         walk.w.rewind().map_err(malformed)?;
         let result = walk.model(input.len);
@@ -118,6 +121,24 @@ struct Walk<R: Read + Seek> {
     /// Custom domain → the first operator seen in it.
     custom_domains: BTreeMap<String, String>,
     opset_domains: BTreeSet<String>,
+    /// Every external-data `location`, as written.
+    locations: BTreeSet<String>,
+}
+
+/// The external-data `location`s of an ONNX model, when the whole model parses (a model
+/// that does not parse describes nothing). Used to recognise raw tensor files that the
+/// model names.
+pub(crate) fn external_locations<R: Read + Seek>(reader: R, len: u64) -> Option<BTreeSet<String>> {
+    let mut walk = Walk {
+        w: Wire::new(reader),
+        findings: Vec::new(),
+        custom_domains: BTreeMap::new(),
+        opset_domains: BTreeSet::new(),
+        locations: BTreeSet::new(),
+    };
+    walk.w.rewind().ok()?;
+    walk.model(len).ok()?;
+    Some(walk.locations)
 }
 
 fn is_standard(domain: &str) -> bool {
@@ -261,6 +282,9 @@ impl<R: Read + Seek> Walk<R> {
         for (k, v) in external {
             if k == "location" {
                 self.check_location(&name, &v);
+                if self.locations.len() < MAX_LOCATIONS {
+                    self.locations.insert(v);
+                }
             }
         }
         Ok(())

@@ -13,12 +13,15 @@
 use super::{Analyzer, Input, ScanContext};
 use crate::error::ScanError;
 use crate::pickle::findings::{StreamOptions, looks_like_pickle, scan_pickle_stream};
+use crate::pickle::walker;
 use crate::report::Finding;
 use crate::scanner::Limits;
 use crate::zipread::{self, Anomaly, ZipArchive, ZipError};
 use rampart_core::Severity;
 use std::io::{BufReader, Cursor, Read};
 
+/// The magic number of legacy checkpoints (`torch.serialization.MAGIC_NUMBER`).
+pub const LEGACY_MAGIC_NUMBER: i128 = 0x1950a86a20f9469cfc6c;
 /// The first pickle of a legacy checkpoint: protocol 2, `LONG1` 0x1950a86a20f9469cfc6c.
 pub const LEGACY_MAGIC_PICKLE: &[u8] = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.";
 
@@ -199,8 +202,20 @@ impl Analyzer for PyTorchLegacy {
         "pytorch-legacy"
     }
 
+    /// By what `torch.load` accepts, not by the bytes `torch.save` writes: the first
+    /// pickle of the stream unpickles to the magic number, however it is spelled (`LONG1`
+    /// as written, `INT`/`LONG` text in any base the unpickler parses, another protocol).
     fn sniff(&self, head: &[u8], _len: u64) -> bool {
-        head.starts_with(LEGACY_MAGIC_PICKLE)
+        if head.starts_with(LEGACY_MAGIC_PICKLE) {
+            return true;
+        }
+        if !head.first().is_some_and(|&b| walker::is_opcode(b)) {
+            return false;
+        }
+        let w = walker::walk_bytes(head, walker::WalkOptions::default());
+        w.complete
+            && w.imports.is_empty()
+            && w.result == Some(walker::Val::Int(Some(LEGACY_MAGIC_NUMBER)))
     }
 
     fn analyze(

@@ -44,12 +44,15 @@ impl Analyzer for Safetensors {
         "safetensors"
     }
 
-    fn sniff(&self, head: &[u8], len: u64) -> bool {
+    fn sniff(&self, head: &[u8], _len: u64) -> bool {
         let Some(n) = head.get(..8) else { return false };
         let n = u64::from_le_bytes(n.try_into().unwrap_or_default());
         // The JSON header must start right after the length (the reference writer never
-        // pads in front) and fit in the file.
-        n >= 2 && n.saturating_add(8) <= len && head.get(8) == Some(&b'{')
+        // pads in front). A length past the end of the file or above the limit is still
+        // this format's claim: `analyze` reports it as an error, never as unknown and clean.
+        // The top two bytes of the length must be zero (no header is 2^48 bytes), which
+        // keeps text that happens to have `{` at offset 8 out.
+        n >= 2 && head[6..8] == [0, 0] && head.get(8) == Some(&b'{')
     }
 
     fn analyze(
@@ -288,7 +291,7 @@ fn check_layout(tensors: &mut [Tensor<'_>], buffer_len: u64, findings: &mut Vec<
         if t.end > buffer_len {
             findings.push(
                 Finding::new(
-                    Severity::Medium,
+                    Severity::High,
                     "safetensors.out-of-bounds",
                     format!(
                         "tensor data [{}, {}) runs past the end of the {buffer_len}-byte buffer",
@@ -312,7 +315,7 @@ fn check_layout(tensors: &mut [Tensor<'_>], buffer_len: u64, findings: &mut Vec<
         } else if t.begin > cursor {
             findings.push(
                 Finding::new(
-                    Severity::Medium,
+                    Severity::High,
                     "safetensors.hidden-data",
                     format!(
                         "{} bytes between offset {cursor} and {} belong to no tensor; data can hide there",
@@ -328,7 +331,7 @@ fn check_layout(tensors: &mut [Tensor<'_>], buffer_len: u64, findings: &mut Vec<
     if cursor < buffer_len {
         findings.push(
             Finding::new(
-                Severity::Medium,
+                Severity::High,
                 "safetensors.hidden-data",
                 format!(
                     "{} bytes after the last tensor (offset {cursor}) belong to no tensor; data can hide there",
@@ -464,6 +467,30 @@ pub(crate) mod tests {
         let r = Scanner::new(ScanOptions::default()).scan(&[p.path().display().to_string()]);
         assert_eq!(r.files[0].verdict, Verdict::Error);
         assert!(r.files[0].error.as_deref().unwrap().contains("limit"));
+    }
+
+    /// Issue 18: a header length past the end of the file used to be sniffed as
+    /// "unknown, clean"; the real loader refuses it, a scanner must not pass it.
+    #[test]
+    fn header_length_past_the_end_is_an_error_not_clean() {
+        let mut b = 4096u64.to_le_bytes().to_vec();
+        b.extend_from_slice(br#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#);
+        let r = scan(&b);
+        assert_eq!(r.format, "safetensors");
+        assert_eq!(r.verdict, Verdict::Error, "{r:?}");
+        // Text with `{` at offset 8 is not claimed.
+        assert_ne!(scan(br#"{"data":{"x": 1}}"#).format, "safetensors");
+    }
+
+    #[test]
+    fn layout_violations_are_high() {
+        for h in [
+            r#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}}"#,
+            r#"{"a":{"dtype":"U8","shape":[16],"data_offsets":[0,16]}}"#,
+        ] {
+            assert_eq!(scan(&build(h, 8)).verdict, Verdict::Malicious, "{h}");
+        }
+        assert_eq!(scan(&build(VALID, 40)).verdict, Verdict::Malicious);
     }
 
     #[test]

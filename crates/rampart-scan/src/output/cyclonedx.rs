@@ -24,6 +24,7 @@ const MODEL_FORMATS: &[&str] = &[
     "joblib-zlib",
     "safetensors",
     "gguf",
+    "ggml",
     "onnx",
     "keras",
     "keras-h5",

@@ -4,7 +4,9 @@
 //! `pickle.unknown-import` (medium), `pickle.dynamic-import`, `pickle.indirect-call`,
 //! `pickle.build-on-global`, `pickle.dunder-state`, `pickle.method-on-global` (high),
 //! `pickle.extension-code` (high), `pickle.memo-missing`, `pickle.memo-overwrite`,
-//! `pickle.frame-mismatch`, `pickle.malformed`, `pickle.limit` (medium),
+//! `pickle.frame-mismatch` (high: parser differentials, which no pickler writes and which
+//! static parsers and the real unpicklers read differently), `pickle.malformed` (high for a
+//! stream that stops parsing, medium for an odd operation), `pickle.limit` (medium),
 //! `pickle.protocol`, `pickle.trailing-data` (low).
 
 use super::policy::{ImportPolicy, ImportVerdict};
@@ -51,7 +53,35 @@ fn rank_severity(v: &ImportVerdict) -> Option<(Severity, &'static str)> {
     }
 }
 
-fn import_findings(imports: &[Import], base: u64, loc: &str, out: &mut Vec<Finding>) {
+/// Wrappers (`getattr`, `operator.getitem`, `functools.partial`) whose every call in the
+/// walk reaches an allowed global with constant arguments: judged by what they call, they
+/// are not findings themselves (`getattr(str, "split")`, what pickle writes for a method
+/// such as a CountVectorizer tokenizer; `partial(numpy.log1p)` in a FunctionTransformer).
+/// A wrapper imported but never called, or called once with anything else, stays a finding.
+fn judged_wrappers(w: &PickleWalk) -> Vec<String> {
+    let policy = ImportPolicy::embedded();
+    let mut verdicts: HashMap<&str, bool> = HashMap::new();
+    for (wrapper, target) in &w.wrapper_calls {
+        let ok = target
+            .as_ref()
+            .is_some_and(|t| policy.classify(&t.module, &t.name) == ImportVerdict::Allowed);
+        let e = verdicts.entry(wrapper.as_str()).or_insert(true);
+        *e &= ok;
+    }
+    verdicts
+        .into_iter()
+        .filter(|(_, ok)| *ok)
+        .map(|(w, _)| w.to_owned())
+        .collect()
+}
+
+fn import_findings(
+    imports: &[Import],
+    judged: &[String],
+    base: u64,
+    loc: &str,
+    out: &mut Vec<Finding>,
+) {
     let policy = ImportPolicy::embedded();
     // One finding per global, at its first offset, with a count.
     let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
@@ -70,7 +100,13 @@ fn import_findings(imports: &[Import], base: u64, loc: &str, out: &mut Vec<Findi
             }
             continue;
         }
-        let verdict = policy.classify(&imp.global.module, &imp.global.name);
+        let verdict = if judged.contains(&full)
+            && walker::is_judged_wrapper(&imp.global.module, &imp.global.name)
+        {
+            ImportVerdict::Allowed
+        } else {
+            policy.classify(&imp.global.module, &imp.global.name)
+        };
         let Some((severity, rule)) = rank_severity(&verdict) else {
             seen.insert(full, (usize::MAX, 1));
             continue;
@@ -107,10 +143,12 @@ fn anomaly_rule(kind: AnomalyKind) -> (Severity, &'static str) {
         AnomalyKind::BuildOnGlobal => (Severity::High, "pickle.build-on-global"),
         AnomalyKind::DunderState => (Severity::High, "pickle.dunder-state"),
         AnomalyKind::MethodOnGlobal => (Severity::High, "pickle.method-on-global"),
-        AnomalyKind::MemoMissing => (Severity::Medium, "pickle.memo-missing"),
-        AnomalyKind::MemoOverwrite => (Severity::Medium, "pickle.memo-overwrite"),
+        // Parser differentials: no pickler writes them, and static parsers, the Python and
+        // the C unpickler read them differently. A crafted file, whatever else it holds.
+        AnomalyKind::MemoMissing => (Severity::High, "pickle.memo-missing"),
+        AnomalyKind::MemoOverwrite => (Severity::High, "pickle.memo-overwrite"),
         AnomalyKind::Extension => (Severity::High, "pickle.extension-code"),
-        AnomalyKind::Frame => (Severity::Medium, "pickle.frame-mismatch"),
+        AnomalyKind::Frame => (Severity::High, "pickle.frame-mismatch"),
         AnomalyKind::Malformed => (Severity::Medium, "pickle.malformed"),
         AnomalyKind::Limit => (Severity::Medium, "pickle.limit"),
         AnomalyKind::Protocol => (Severity::Low, "pickle.protocol"),
@@ -132,7 +170,7 @@ pub fn walk_findings(w: &PickleWalk, base: u64, loc: &str, first: bool) -> Vec<F
         );
         return out;
     }
-    import_findings(&w.imports, base, loc, &mut out);
+    import_findings(&w.imports, &judged_wrappers(w), base, loc, &mut out);
     let mut per_rule: HashMap<&'static str, usize> = HashMap::new();
     for a in &w.anomalies {
         let (severity, rule) = anomaly_rule(a.kind);
@@ -148,9 +186,11 @@ pub fn walk_findings(w: &PickleWalk, base: u64, loc: &str, first: bool) -> Vec<F
         );
     }
     if let Some((at, e)) = &w.error {
+        // No pickler writes a stream that stops parsing: it is cut or crafted, and the
+        // unpickler runs everything before the break. Partly parsed is not clean: high.
         out.push(
             Finding::new(
-                Severity::Medium,
+                Severity::High,
                 "pickle.malformed",
                 format!(
                     "the pickle stops parsing ({e}); the real unpickler runs everything before this point"
@@ -276,7 +316,7 @@ fn salvage<R: BufRead + Seek>(
             )
         })
         .collect();
-    import_findings(&denied, 0, loc, out);
+    import_findings(&denied, &[], 0, loc, out);
 }
 
 /// Whether content looks like a pickle: it starts with an opcode and either parses to
@@ -372,5 +412,76 @@ mod tests {
         assert!(!looks_like_pickle(b"# README\n", 9));
         assert!(!looks_like_pickle(b"\x80\x09", 2));
         assert!(!looks_like_pickle(b"N.", 2));
+    }
+
+    /// Issue 18: parser differentials are high, not medium.
+    #[test]
+    fn opcode_crossing_a_frame_is_high() {
+        // FRAME of 3 bytes, then a SHORT_BINUNICODE of 4 bytes that crosses its end.
+        let p = b"\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00\x8c\x04abcd\x94.";
+        let f = scan(p);
+        assert!(
+            f.findings
+                .iter()
+                .any(|f| f.rule == "pickle.frame-mismatch" && f.severity == Severity::High),
+            "{:?}",
+            f.findings
+        );
+    }
+
+    #[test]
+    fn frame_longer_than_its_content_is_high() {
+        let p = b"\x80\x04\x95\xff\x00\x00\x00\x00\x00\x00\x00N.";
+        assert_eq!(max(&scan(p)), Some(Severity::High));
+    }
+
+    #[test]
+    fn memo_tricks_are_high() {
+        // GET of a slot never written, then a slot written twice.
+        let get_missing = b"\x80\x02h\x05.";
+        assert_eq!(max(&scan(get_missing)), Some(Severity::High));
+        let overwrite = b"\x80\x02Nq\x00\x88q\x000.";
+        let f = scan(overwrite);
+        assert!(
+            f.findings
+                .iter()
+                .any(|f| f.rule == "pickle.memo-overwrite" && f.severity == Severity::High),
+            "{:?}",
+            f.findings
+        );
+    }
+
+    /// Issue 18: what real tools write, judged by what the wrapper calls.
+    #[test]
+    fn wrappers_are_judged_by_what_they_call() {
+        // getattr(str, 'split') as pickle writes a method (CountVectorizer tokenizer).
+        let split = b"\x80\x04\x8c\x08builtins\x94\x8c\x07getattr\x94\x93\x8c\x08builtins\x8c\x03str\x93\x8c\x05split\x86R.";
+        assert!(
+            scan(split).findings.is_empty(),
+            "{:?}",
+            scan(split).findings
+        );
+        // getattr(str, 'format') is not on the list; getattr of os.system is denied.
+        let other = b"\x80\x04\x8c\x08builtins\x94\x8c\x07getattr\x94\x93\x8c\x08builtins\x8c\x03str\x93\x8c\x06format\x86R.";
+        assert!(max(&scan(other)) >= Some(Severity::Medium));
+        let evil = b"\x80\x04\x8c\x08builtins\x8c\x07getattr\x93\x8c\x02os\x8c\x04path\x93\x8c\x06exists\x86R.";
+        assert!(max(&scan(evil)) >= Some(Severity::High));
+        // getattr imported and called with a non-constant argument stays high.
+        let opaque = b"\x80\x04\x8c\x08builtins\x8c\x07getattr\x93N\x8c\x05split\x86R.";
+        assert_eq!(max(&scan(opaque)), Some(Severity::High));
+        // partial(numpy.log1p) is judged by numpy.log1p; partial(os.system) is not.
+        let partial =
+            b"\x80\x04\x8c\tfunctools\x8c\x07partial\x93\x8c\x05numpy\x8c\x05log1p\x93\x85R.";
+        assert!(
+            scan(partial).findings.is_empty(),
+            "{:?}",
+            scan(partial).findings
+        );
+        let evil_partial =
+            b"\x80\x04\x8c\tfunctools\x8c\x07partial\x93\x8c\x05posix\x8c\x06system\x93\x85R.";
+        assert_eq!(max(&scan(evil_partial)), Some(Severity::Critical));
+        // partial imported but never called cannot be judged.
+        let stored = b"\x80\x04\x8c\tfunctools\x8c\x07partial\x93.";
+        assert_eq!(max(&scan(stored)), Some(Severity::High));
     }
 }

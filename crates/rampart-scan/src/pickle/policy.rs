@@ -1,6 +1,9 @@
 //! The import policy for pickles: allow-list, deny-list and Python 2 aliases, from
-//! `data/pickle_imports.toml` (embedded at compile time; the order of evaluation is
-//! documented at the top of that file).
+//! `data/pickle_imports.toml`, plus what names inside NumPy, SciPy sparse and scikit-learn
+//! really are, from the GENERATED `data/pickle_names.toml` (`scripts/gen-pickle-names.py`).
+//! Both are embedded at compile time; the order of evaluation is documented at the top of
+//! `pickle_imports.toml`. Deny comes before any allow, and by identity: a re-export is
+//! classified as its defining callable too.
 
 use rampart_core::Severity;
 use serde::Deserialize;
@@ -8,6 +11,25 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const POLICY_TOML: &str = include_str!("../../data/pickle_imports.toml");
+const NAMES_TOML: &str = include_str!("../../data/pickle_names.toml");
+
+/// The generated facts about real libraries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamesFile {
+    /// The library versions the table was generated from (read by tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    versions: Vec<String>,
+    /// NumPy ufuncs as the pickler spells them (`numpy.log1p`).
+    ufuncs: Vec<String>,
+    /// NumPy's public functions, except those that reach files or run code.
+    functions: Vec<String>,
+    /// Classes defined in NumPy, SciPy sparse, scikit-learn and joblib outside their test,
+    /// I/O and build modules, under their defining name.
+    classes: Vec<String>,
+    /// Spelled name -> defining callable.
+    reexports: HashMap<String, String>,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,7 +90,10 @@ impl ImportVerdict {
 pub struct ImportPolicy {
     module_aliases: HashMap<String, String>,
     name_aliases: HashMap<String, String>,
-    allow_exact: HashMap<String, String>,
+    /// Exact allow entries; `true` for hand-written ones, which may carve an exception out
+    /// of a shorter deny entry (`copyreg._reconstructor`); generated ones never override.
+    allow_exact: HashMap<String, bool>,
+    reexports: HashMap<String, String>,
     /// `pkg` for an entry `pkg.*`.
     allow_globs: Vec<String>,
     deny: Vec<(Vec<String>, Severity, String)>,
@@ -85,18 +110,27 @@ impl ImportPolicy {
             #[allow(clippy::expect_used)]
             let file: PolicyFile =
                 toml::from_str(POLICY_TOML).expect("data/pickle_imports.toml is valid");
-            ImportPolicy::from_file(file)
+            #[allow(clippy::expect_used)]
+            let names: NamesFile =
+                toml::from_str(NAMES_TOML).expect("data/pickle_names.toml is valid");
+            ImportPolicy::from_file(file, names)
         })
     }
 
-    fn from_file(f: PolicyFile) -> ImportPolicy {
-        let mut allow_exact = HashMap::new();
+    fn from_file(f: PolicyFile, names: NamesFile) -> ImportPolicy {
+        let mut allow_exact: HashMap<String, bool> = names
+            .ufuncs
+            .into_iter()
+            .chain(names.functions)
+            .chain(names.classes)
+            .map(|n| (n, false))
+            .collect();
         let mut allow_globs = Vec::new();
         for e in f.allow {
             match e.name.strip_suffix(".*") {
                 Some(prefix) => allow_globs.push(prefix.to_owned()),
                 None => {
-                    allow_exact.insert(e.name, e.why);
+                    allow_exact.insert(e.name, true);
                 }
             }
         }
@@ -105,6 +139,7 @@ impl ImportPolicy {
             name_aliases: f.aliases.names,
             allow_exact,
             allow_globs,
+            reexports: names.reexports,
             deny: f
                 .deny
                 .into_iter()
@@ -133,18 +168,65 @@ impl ImportPolicy {
 
     /// Classify a global. Both the name as written and its Python 2 alias are checked;
     /// the worse verdict wins, except that an alias to an allowed name is allowed (that is
-    /// what a Python 2 era pickle of an allowed class looks like).
+    /// what a Python 2 era pickle of an allowed class looks like). Each is also resolved
+    /// to its defining callable when it is a known re-export.
     pub fn classify(&self, module: &str, name: &str) -> ImportVerdict {
         match self.alias(module, name) {
             Some((m, n)) => {
-                let mapped = self.classify_one(&m, &n);
-                let raw = self.classify_one(module, name);
+                let mapped = self.classify_resolved(&m, &n);
+                let raw = self.classify_resolved(module, name);
                 match raw {
                     ImportVerdict::Denied { .. } if raw.rank() > mapped.rank() => raw,
                     _ => mapped,
                 }
             }
-            None => self.classify_one(module, name),
+            None => self.classify_resolved(module, name),
+        }
+    }
+
+    /// The name `module.name` really is, when the generated table knows it as a re-export.
+    pub fn defining_name(&self, module: &str, name: &str) -> Option<&str> {
+        self.reexports
+            .get(&format!("{module}.{name}"))
+            .map(String::as_str)
+    }
+
+    /// Classify the name as spelled and as what it is: any deny wins (the worst), then an
+    /// allow of either (an allowed class re-exported by its package's `__init__`).
+    fn classify_resolved(&self, module: &str, name: &str) -> ImportVerdict {
+        let spelled = self.classify_one(module, name);
+        let Some(target) = self.defining_name(module, name) else {
+            return spelled;
+        };
+        let (tm, tn) = target.rsplit_once('.').unwrap_or((target, ""));
+        let resolved = match self.classify_one(tm, tn) {
+            ImportVerdict::Denied {
+                severity,
+                matched,
+                why,
+            } => ImportVerdict::Denied {
+                severity,
+                matched: if matched == target {
+                    matched
+                } else {
+                    format!("{target}` via `{matched}")
+                },
+                why,
+            },
+            v => v,
+        };
+        let denied = |v: &ImportVerdict| matches!(v, ImportVerdict::Denied { .. });
+        if denied(&spelled) || denied(&resolved) {
+            return if resolved.rank() > spelled.rank() {
+                resolved
+            } else {
+                spelled
+            };
+        }
+        if spelled == ImportVerdict::Allowed || resolved == ImportVerdict::Allowed {
+            ImportVerdict::Allowed
+        } else {
+            ImportVerdict::Unknown
         }
     }
 
@@ -154,9 +236,7 @@ impl ImportPolicy {
         } else {
             format!("{module}.{name}")
         };
-        if self.allow_exact.contains_key(&full) {
-            return ImportVerdict::Allowed;
-        }
+        let exact = self.allow_exact.get(&full).copied();
         let name_segments: Vec<&str> = if name.is_empty() {
             Vec::new()
         } else {
@@ -165,6 +245,7 @@ impl ImportPolicy {
         if let Some(d) = name_segments
             .iter()
             .find(|s| s.len() > 4 && s.starts_with("__") && s.ends_with("__"))
+            && exact != Some(true)
         {
             return ImportVerdict::Denied {
                 severity: Severity::High,
@@ -198,6 +279,11 @@ impl ImportPolicy {
                     matched: entry.join("."),
                     why: why.clone(),
                 };
+                // A hand-written exact allow entry more specific than this deny entry is a
+                // reviewed exception inside a denied module.
+                if exact == Some(true) && entry.len() < segments.len() {
+                    continue;
+                }
                 if worst.as_ref().is_none_or(|w| verdict.rank() > w.rank()) {
                     worst = Some(verdict);
                 }
@@ -206,14 +292,7 @@ impl ImportPolicy {
         if let Some(w) = worst {
             return w;
         }
-        if name_segments.len() == 1
-            && self.allow_globs.iter().any(|g| {
-                module == g
-                    || module
-                        .strip_prefix(g.as_str())
-                        .is_some_and(|r| r.starts_with('.'))
-            })
-        {
+        if exact.is_some() {
             return ImportVerdict::Allowed;
         }
         if let Some(last) = segments.last()
@@ -224,6 +303,16 @@ impl ImportPolicy {
                 matched: (*last).to_owned(),
                 why: format!("`{last}` {why}"),
             };
+        }
+        if name_segments.len() == 1
+            && self.allow_globs.iter().any(|g| {
+                module == g
+                    || module
+                        .strip_prefix(g.as_str())
+                        .is_some_and(|r| r.starts_with('.'))
+            })
+        {
+            return ImportVerdict::Allowed;
         }
         ImportVerdict::Unknown
     }
@@ -334,5 +423,103 @@ mod tests {
         assert_eq!(sev("sklearn", "base.Unknown"), Some(Severity::Medium));
         assert_eq!(sev("sklearn", "base.os"), Some(Severity::Critical));
         assert_eq!(sev("sklearn.utils", "os.system"), Some(Severity::Critical));
+    }
+
+    /// Issue 18: an allowed package is not trusted wholesale. These names are real
+    /// re-exports and definitions (data/pickle_names.toml, generated from scikit-learn and
+    /// NumPy), each reaching a dangerous callable.
+    #[test]
+    fn allowed_packages_are_not_trusted_wholesale() {
+        for (m, n, s) in [
+            ("sklearn.utils._testing", "check_output", Severity::Critical),
+            ("sklearn.datasets._base", "urlretrieve", Severity::High),
+            ("sklearn.datasets._lfw", "remove", Severity::Critical),
+            ("numpy.lib._npyio_impl", "load", Severity::Critical),
+            ("numpy.lib._npyio_impl", "savetxt", Severity::Critical),
+            ("numpy._core.memmap", "memmap", Severity::High),
+            ("numpy", "memmap", Severity::High),
+            (
+                "sklearn.externals.array_api_compat.numpy",
+                "memmap",
+                Severity::High,
+            ),
+            ("joblib._memmapping_reducer", "loads", Severity::Critical),
+            ("scipy.sparse", "load_npz", Severity::Critical),
+        ] {
+            assert_eq!(sev(m, n), Some(s), "{m}.{n}");
+        }
+        // Functions of an allowed package are not allowed just for living there.
+        assert_eq!(
+            sev("sklearn.utils.validation", "check_array"),
+            Some(Severity::Medium)
+        );
+        assert_eq!(sev("numpy", "frompyfunc"), Some(Severity::Medium));
+    }
+
+    #[test]
+    fn the_reexport_table_resolves_to_the_defining_callable() {
+        let p = ImportPolicy::embedded();
+        assert_eq!(
+            p.defining_name("sklearn.utils._testing", "check_output"),
+            Some("subprocess.check_output")
+        );
+        assert_eq!(
+            p.defining_name("sklearn.datasets._base", "urlretrieve"),
+            Some("urllib.request.urlretrieve")
+        );
+        // An allowed class re-exported by its package stays allowed under either spelling.
+        assert_eq!(sev("sklearn.linear_model", "LogisticRegression"), None);
+        assert_eq!(sev("uuid", "UUID"), None);
+        assert_eq!(sev("numpy", "log1p"), None);
+        assert_eq!(sev("numpy.random._mt19937", "MT19937"), None);
+        assert_eq!(sev("scipy.sparse._csr", "csr_matrix"), None);
+    }
+
+    /// The table covers the module layouts of every generated version: a gradient-boosting
+    /// pickle from scikit-learn 1.3 names loss classes that 1.9 no longer has.
+    #[test]
+    fn the_table_covers_older_library_layouts() {
+        let names: NamesFile = toml::from_str(NAMES_TOML).unwrap();
+        assert!(names.versions.len() >= 2, "{:?}", names.versions);
+        assert!(names.versions.iter().any(|v| v.contains("sklearn 1.3.2")));
+        assert_eq!(sev("sklearn.ensemble._gb_losses", "BinomialDeviance"), None);
+        assert_eq!(
+            sev("sklearn.linear_model._logistic", "LogisticRegression"),
+            None
+        );
+    }
+
+    #[test]
+    fn file_writing_and_socket_callables_are_denied() {
+        for (m, n) in [
+            ("logging", "FileHandler"),
+            ("logging.handlers", "RotatingFileHandler"),
+            ("logging.handlers", "SocketHandler"),
+            ("shutil", "rmtree"),
+            ("tempfile", "mkstemp"),
+            ("tarfile", "TarFile.extractall"),
+            ("gzip", "open"),
+            ("codecs", "open"),
+            ("socket", "create_connection"),
+            ("somepkg.io", "write_text"),
+            // Reviewed against the picklescan, modelscan, fickling and ModelAudit lists.
+            ("uuid", "_get_command_stdout"),
+            ("uuid", "getnode"),
+            ("_osx_support", "_read_output"),
+            ("pexpect", "spawn"),
+            ("faulthandler", "_sigsegv"),
+            ("torch.utils._config_module", "ConfigModule.load_config"),
+            (
+                "torch.fx.experimental.symbolic_shapes",
+                "ShapeEnv.evaluate_guards_expression",
+            ),
+            ("test.support.script_helper", "run_python_until_end"),
+        ] {
+            assert!(
+                sev(m, n).is_some_and(|s| s >= Severity::High),
+                "{m}.{n}: {:?}",
+                sev(m, n)
+            );
+        }
     }
 }

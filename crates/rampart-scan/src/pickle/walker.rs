@@ -190,6 +190,21 @@ pub struct PickleWalk {
     pub protocol: u8,
     /// The arena that [`Val::Ref`]s index.
     pub nodes: Vec<Node>,
+    /// Calls of wrappers that are judged by what they wrap: `getattr(Global, "name")`
+    /// (and `operator.getitem`) by the attribute it looks up, `functools.partial(Global,
+    /// …)` by the function it binds. Each entry is the wrapper's qualified name and the
+    /// global it reaches, or `None` when the arguments are not constant.
+    pub wrapper_calls: Vec<(String, Option<Global>)>,
+}
+
+/// Wrappers judged by what they call (see [`PickleWalk::wrapper_calls`]).
+pub fn is_judged_wrapper(module: &str, name: &str) -> bool {
+    matches!(
+        (module, name),
+        ("builtins" | "__builtin__", "getattr")
+            | ("operator" | "_operator", "getitem")
+            | ("functools" | "_functools", "partial")
+    )
 }
 
 impl PickleWalk {
@@ -663,9 +678,22 @@ impl Machine {
         self.walk.calls += 1;
         match &callable {
             Val::Global(g) => {
+                let wrapper = is_judged_wrapper(&g.module, &g.name);
                 if let Some(resolved) = self.resolve(g, &args) {
                     let (module, name) = resolved;
-                    return Ok(self.import(module, name, ImportVia::Resolver, at));
+                    let v = self.import(module, name, ImportVia::Resolver, at);
+                    if wrapper && let Val::Global(target) = &v {
+                        let target = Global::clone(target);
+                        self.walk.wrapper_calls.push((g.qualified(), Some(target)));
+                    }
+                    return Ok(v);
+                }
+                if wrapper {
+                    let target = match self.args_of(&args).first() {
+                        Some(Val::Global(f)) if g.name == "partial" => Some(Global::clone(f)),
+                        _ => None,
+                    };
+                    self.walk.wrapper_calls.push((g.qualified(), target));
                 }
             }
             Val::Unknown => {}

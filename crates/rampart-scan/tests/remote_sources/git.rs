@@ -52,7 +52,8 @@ fn make_repo() -> (tempfile::TempDir, String, String) {
     git(&work, &["commit", "--quiet", "-m", "first"]);
     git(&work, &["tag", "v1"]);
     let first = git(&work, &["rev-parse", "HEAD"]);
-    std::fs::write(work.join("models/evil.pkl"), b"not a pickle any more\n").unwrap();
+    // A benign pickle now (text named `.pkl` would be an `error`: unrecognised is not clean).
+    std::fs::write(work.join("models/evil.pkl"), b"\x80\x04K\x01.").unwrap();
     git(&work, &["commit", "--quiet", "-am", "second"]);
     let second = git(&work, &["rev-parse", "HEAD"]);
     git(

@@ -384,7 +384,8 @@ fn https_url_targets_are_read_by_ranges_and_mixed_with_local_targets() {
     let hub = hub(false);
     let endpoint = start_hub(hub.clone());
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("local.bin"), b"hello").unwrap();
+    // `.txt`: a `.bin` that no analyser accepts would be an `error` (issue 18).
+    std::fs::write(dir.path().join("local.txt"), b"hello").unwrap();
     let scanner = Scanner::new(ScanOptions::default());
     let targets = vec![
         format!("{endpoint}/cdn/acme/tiny/gguf/evil.gguf?token=secret-query"),
