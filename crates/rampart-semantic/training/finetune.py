@@ -193,6 +193,9 @@ def main():
     ap.add_argument("--data", default=os.environ.get("RAMPART_DATA", str(Path(__file__).resolve().parents[3].parent / "shared" / "data")))
     ap.add_argument("--tokens", required=True)
     ap.add_argument("--rust-oof", required=True)
+    ap.add_argument("--rust-combined", help="DUMP_COMBINED of the same train_injection run: compare with and stack "
+                                            "on the shipped combined score (stacker in mention contexts) instead "
+                                            "of the noisy-or of --rust-oof")
     ap.add_argument("--mode", choices=["top", "full"], default="top")
     ap.add_argument("--folds", default="logo", help="logo, or N: N folds of whole groups")
     ap.add_argument("--steps", type=int, default=300)
@@ -203,15 +206,28 @@ def main():
     ap.add_argument("--lora", type=int, default=0, help="mode top: learn rank-R deltas instead of whole matrices")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--eval", action="append", default=[], help="NAME=JSONL=TOKENS_PREFIX=RUST_JSONL")
+    ap.add_argument("--only-folds", help="run only these folds (comma-separated, 0-based) and dump their rows "
+                                         "(other rows NaN); merge the dumps with --merge-dumps")
+    ap.add_argument("--merge-dumps", nargs="+", help="merge --only-folds dumps into --dump and stop")
     ap.add_argument("--dump", help="write out-of-fold scores (TSV) here")
     ap.add_argument("--oof-from", help="take the out-of-fold logits from this --dump instead of folds")
     ap.add_argument("--load", help="score with a model saved by --save instead of training one")
     ap.add_argument("--save", help="save the model trained on all rows (torch state) here")
+    ap.add_argument("--extra", action="append", default=[],
+                    help="more training rows (JSON lines), after use_mention.jsonl, in the order given "
+                         "(the Rust peer's DUMP_SCORES must come from train_injection with the same --extra files)")
+    ap.add_argument("--head-out", help="write the head and the stacker (fit on the out-of-fold scores) as a "
+                                       "`rampart-semantic-head/1` JSON file, the format of head.json")
+    ap.add_argument("--eval-dump", help="write each --eval set's per-row scores (TSV: rust, fine-tuned logit, stack) "
+                                        "to DIR/NAME.tsv")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
 
-    files = [os.path.join(args.data, f) for f in th.FILES] + [th.GENERATED, USE_MENTION]
+    if args.merge_dumps:
+        merge_dumps(args.merge_dumps, args.dump)
+        return
+    files = [os.path.join(args.data, f) for f in th.FILES] + [th.GENERATED, USE_MENTION] + args.extra
     rows = th.load_rows(files)
     n = len(rows)
     seqs, row_of = read_tokens(args.tokens)
@@ -223,6 +239,8 @@ def main():
     untrusted = np.array([r["untrusted"] for r in rows], dtype=np.float64)
     y_win = attack[row_of].astype(np.float32)
     rust = read_rust_oof(args.rust_oof, rows)
+    if args.rust_combined:
+        rust = read_rust_combined(args.rust_combined, rows)
 
     encoder, _ = load_encoder()
     t0 = time.process_time()
@@ -253,9 +271,15 @@ def main():
         fold_of = {g: i % k for i, g in enumerate(by_size)}
     n_folds = max(fold_of.values()) + 1 if args.folds != "none" else 0
     oof = np.zeros(n)
+    only = None
+    if args.only_folds:
+        only = {int(x) for x in args.only_folds.split(",")}
+        oof[:] = np.nan
     t0 = time.process_time()
     w0 = time.time()
     for f in range(n_folds):
+        if only is not None and f not in only:
+            continue
         held = np.array([fold_of[g] == f for g in groups])
         keep = ~held[row_of]
         train_rows = [r for r, h in zip(rows, held) if not h]
@@ -271,6 +295,12 @@ def main():
         print(f"fold {f + 1}/{n_folds} ({', '.join(g for g in names if fold_of[g] == f)}): "
               f"{time.process_time() - t0:.0f} s CPU, {time.time() - w0:.0f} s wall so far", file=sys.stderr)
     cpu = time.process_time() - t0
+    if only is not None:
+        with open(args.dump, "w") as f:
+            for r, a, b in zip(rows, rust, oof):
+                f.write(f"{r['group']}\t{int(r['attack'])}\t{a:.6f}\t{b:.6f}\n")
+        print(f"folds {sorted(only)}: {cpu:.0f} s CPU, wall {time.time() - w0:.0f} s; dumped to {args.dump}", file=sys.stderr)
+        return
     if args.oof_from:
         oof = read_oof(args.oof_from, rows)
     have_oof = bool(n_folds or args.oof_from)
@@ -288,7 +318,7 @@ def main():
             for r, a, b in zip(rows, rust, oof):
                 f.write(f"{r['group']}\t{int(r['attack'])}\t{a:.6f}\t{b:.6f}\n")
 
-    if args.eval or args.save:
+    if args.eval or args.save or args.head_out:
         if args.load:
             enc, head = load_model(encoder, args)
         else:
@@ -296,13 +326,53 @@ def main():
             t0 = time.process_time()
             enc, head = trainer.fit(np.arange(len(seqs)), y_win, w, args.steps)
             print(f"final model on all rows: {time.process_time() - t0:.0f} s CPU", file=sys.stderr)
-        if args.eval:
+        if args.eval or args.head_out:
+            if not have_oof:
+                raise SystemExit("--eval and --head-out need folds or --oof-from (the stacker is fit on out-of-fold scores)")
             coef, bias, shift = stacker(rows, rust, oof, attack, untrusted)
+        if args.head_out:
+            write_head(args.head_out, head, coef, bias, shift)
         for spec in args.eval:
             evaluate(spec, enc, head, coef, bias, shift, args)
         if args.save and not args.load:
             torch.save({"encoder": {k: v for k, v in enc.state_dict().items() if k not in ("table", "scale", "offset")},
                         "head": head.state_dict(), "mode": args.mode, "lora": args.lora}, args.save)
+
+
+def write_head(path, head, coef, bias, shift):
+    """The head in the format `src/tier.rs` reads (`training/head.json`); w1 input-major."""
+    r6 = lambda v: round(float(v), 6)  # noqa: E731
+    out = {
+        "format": "rampart-semantic-head/1",
+        "encoder": "use-multilingual-v3, fine-tuned by finetune.py (layers above the embedding table)",
+        "inputs": "512 embedding values, then 1.0 if the text is a tool result or document else 0.0",
+        "hidden": HIDDEN,
+        "w1": [[r6(v) for v in row] for row in head.w1.detach().numpy()],
+        "b1": [r6(v) for v in head.b1.detach().numpy()],
+        "w2": [r6(v) for v in head.w2.detach().numpy()],
+        "b2": r6(head.b2.detach()),
+        "stack": {
+            "inputs": "[head logit / 4, logit(Rust combined score) / 4, untrusted]",
+            "coef": [r6(c) for c in coef],
+            "bias": r6(bias),
+            "shift": r6(shift),
+            "output": "sigmoid(coef · inputs + bias - shift)",
+        },
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f)
+        f.write("\n")
+
+
+def merge_dumps(paths, out):
+    """Rows of --only-folds dumps: each row must be scored (not NaN) in exactly one."""
+    parts = [[l.rstrip("\n").split("\t") for l in open(p, encoding="utf-8")] for p in paths]
+    with open(out, "w") as f:
+        for i, rows in enumerate(zip(*parts)):
+            got = [r for r in rows if r[3] != "nan"]
+            if len(got) != 1 or any(r[:2] != rows[0][:2] for r in rows):
+                raise SystemExit(f"row {i}: scored in {len(got)} dumps (or the dumps disagree on the row)")
+            f.write("\t".join(got[0]) + "\n")
 
 
 def read_oof(path, rows):
@@ -329,6 +399,20 @@ def load_model(encoder, args):
     head = Head()
     head.load_state_dict(state["head"])
     return enc, head
+
+
+def read_rust_combined(path, rows):
+    """train_injection's DUMP_COMBINED: group, attack, leave-one-group-out combined score."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for i, l in enumerate(f):
+            g, a, s = l.rstrip("\n").split("\t")
+            if g != rows[i]["group"] or (a == "1") != rows[i]["attack"]:
+                raise SystemExit(f"row {i}: DUMP_COMBINED ({g}, {a}) does not match ({rows[i]['group']}, {rows[i]['attack']})")
+            out.append(min(max(float(s), 1e-6), 1.0 - 1e-6))
+    if len(out) != len(rows):
+        raise SystemExit(f"DUMP_COMBINED has {len(out)} rows, expected {len(rows)}")
+    return np.array(out)
 
 
 def read_rust_oof(path, rows):
@@ -431,6 +515,10 @@ def evaluate(spec, enc, head, coef, bias, shift, args):
     estack = stack_x(ehead, erust, eun) @ coef + bias
     eguard = np.maximum(erust, 1.0 / (1.0 + np.exp(-(estack - shift))))
     ea = np.array([r["attack"] for r in erows])
+    if args.eval_dump:
+        with open(os.path.join(args.eval_dump, f"{name}.tsv"), "w") as f:
+            for a, r_, h, st in zip(ea, erust, ehead, estack):
+                f.write(f"{int(a)}\t{r_:.6f}\t{h:.6f}\t{st:.6f}\n")
     print(f"\n{name} (never trained on): {ea.sum()} attacks, {(~ea).sum()} benign.\n")
     print("| scorer | attacks / benign | AUC | TPR @ 1 % FPR | TPR @ 5 % FPR |")
     print("|---|---:|---:|---:|---:|")

@@ -63,8 +63,8 @@ SEED = 13
 
 def group_of(source):
     parts = source.split("/")
-    if parts[0] == "gen" and len(parts) > 1:
-        return f"gen/{parts[1]}"
+    if parts[0] in ("gen", "hand") and len(parts) > 1:
+        return f"{parts[0]}/{parts[1]}"
     if parts[0] == "purplellama":
         if len(parts) > 1 and parts[1] == "prompt_injection_multilingual_machine_translated":
             return "purplellama/multilingual"
