@@ -25,9 +25,14 @@ pub fn link(prev: &[u8; 32], canonical_json: &[u8]) -> [u8; 32] {
 }
 
 pub fn to_hex(hash: &[u8; 32]) -> String {
+    to_hex_bytes(hash)
+}
+
+/// Lowercase hex of any bytes.
+pub fn to_hex_bytes(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for &b in hash {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
@@ -67,6 +72,12 @@ pub struct VerifyReport {
     pub head: Option<String>,
     /// The first record that does not verify, if any.
     pub broken: Option<Break>,
+    /// The Merkle tree root (see [`crate::merkle`]) over the records checked, hex, when
+    /// the chain is intact.
+    pub root: Option<String>,
+    /// The root over the first `n` records, for the `n` given to [`Verifier::root_at`]
+    /// (a checkpoint's size), if the log reached it intact.
+    pub root_at: Option<(u64, [u8; 32])>,
 }
 
 impl VerifyReport {
@@ -82,6 +93,9 @@ pub struct Verifier {
     prev: [u8; 32],
     records: u64,
     broken: Option<Break>,
+    tree: crate::merkle::Frontier,
+    want_root_at: Option<u64>,
+    root_at: Option<(u64, [u8; 32])>,
 }
 
 impl Default for Verifier {
@@ -91,11 +105,23 @@ impl Default for Verifier {
             prev: GENESIS,
             records: 0,
             broken: None,
+            tree: crate::merkle::Frontier::default(),
+            want_root_at: None,
+            root_at: None,
         }
     }
 }
 
 impl Verifier {
+    /// Also computes the tree root over the first `size` records (a checkpoint's).
+    pub fn root_at(mut self, size: u64) -> Self {
+        self.want_root_at = Some(size);
+        if size == 0 {
+            self.root_at = Some((0, crate::merkle::empty_root()));
+        }
+        self
+    }
+
     /// Feeds the next stored record. Returns `false` once the chain is broken (further
     /// records need not be fed).
     pub fn push(&mut self, seq: i64, prev_hash: &str, hash: &str, canonical_json: &[u8]) -> bool {
@@ -116,6 +142,11 @@ impl Verifier {
             if from_hex(hash) == Some(computed) {
                 self.prev = computed;
                 self.expected_seq += 1;
+                self.tree
+                    .push(crate::merkle::leaf_hash(&computed), |_, _| {});
+                if self.want_root_at == Some(self.tree.size()) {
+                    self.root_at = Some((self.tree.size(), self.tree.root()));
+                }
                 None
             } else {
                 fail("hash does not match the record's content".to_owned())
@@ -139,6 +170,8 @@ impl Verifier {
         VerifyReport {
             records: self.records,
             head: (self.records > 0 && self.broken.is_none()).then(|| to_hex(&self.prev)),
+            root: self.broken.is_none().then(|| to_hex(&self.tree.root())),
+            root_at: self.root_at,
             broken: self.broken,
         }
     }

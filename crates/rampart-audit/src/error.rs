@@ -15,4 +15,13 @@ pub enum AuditError {
     /// This store cannot answer searches (a test double, for instance).
     #[error("this audit store cannot search records")]
     SearchUnsupported,
+    /// This store keeps no Merkle tree (a test double, for instance).
+    #[error("this audit store keeps no Merkle tree")]
+    TreeUnsupported,
+    /// A proof or checkpoint was asked for a tree size or record the log does not have.
+    #[error("{0}")]
+    OutOfRange(String),
+    /// A checkpoint could not be published (the message names the config key).
+    #[error("{0}")]
+    Publish(String),
 }

@@ -112,6 +112,77 @@ async fn two_replicas_writing_at_once_extend_one_chain() {
         .map(|r| r.record.time_ms)
         .collect();
     assert!(of_a.windows(2).all(|w| w[0] < w[1]));
+    // One Merkle tree over all of it, built by both replicas under the append lock.
+    assert_eq!(a.tree_size().await.unwrap(), 1_000);
+    let check = rampart_audit::proof::check_against(b.as_ref(), None)
+        .await
+        .unwrap();
+    assert!(check.is_ok(), "{check:?}");
+    for seq in [1, 500, 1_000] {
+        let p = rampart_audit::proof::inclusion(a.as_ref(), seq, None)
+            .await
+            .unwrap();
+        assert!(rampart_audit::proof::check_inclusion(&p), "{seq}");
+    }
+    drop_schema(admin, &name).await;
+}
+
+#[tokio::test]
+#[ignore = "needs RAMPART_TEST_POSTGRES_URL (scripts/test runs it with --ignored when set)"]
+async fn a_checkpoint_finds_a_truncated_tail_and_proofs_verify() {
+    use rampart_audit::{chain, checkpoint::Checkpoint, merkle, proof};
+    let (url, name, mut admin) = schema().await;
+    let store = store::open(&url).await.unwrap();
+    for batch in 0..5 {
+        store
+            .append(
+                &(batch * 9..batch * 9 + 9)
+                    .map(|i| record("x", i))
+                    .collect::<Vec<_>>(),
+            )
+            .await
+            .unwrap();
+    }
+    let (size, root) = proof::tree_head(store.as_ref(), None).await.unwrap();
+    assert_eq!(size, 45);
+    let cp = Checkpoint {
+        origin: "pg".into(),
+        size,
+        root,
+    };
+    assert!(
+        proof::check_against(store.as_ref(), Some(&cp))
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    let c = proof::consistency(store.as_ref(), 20, None).await.unwrap();
+    let h = |x: &str| chain::from_hex(x).unwrap();
+    let path: Vec<_> = c.path.iter().map(|x| h(x)).collect();
+    assert!(merkle::verify_consistency(
+        20,
+        45,
+        &h(&c.old_root),
+        &root,
+        &path
+    ));
+    sqlx::raw_sql(&format!(
+        "ALTER TABLE {name}.audit_records DISABLE TRIGGER USER;          DELETE FROM {name}.audit_records WHERE seq > 40;          ALTER TABLE {name}.audit_records ENABLE TRIGGER USER;"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let check = proof::check_against(store.as_ref(), Some(&cp))
+        .await
+        .unwrap();
+    assert!(check.chain.is_intact(), "{check:?}");
+    assert!(
+        check
+            .mismatch
+            .as_deref()
+            .is_some_and(|m| m.contains("fewer than")),
+        "{check:?}"
+    );
     drop_schema(admin, &name).await;
 }
 

@@ -390,6 +390,153 @@ async fn audit_list_and_verify_read_what_the_gateway_wrote() {
     assert_eq!(report["broken_at"], 3);
 }
 
+/// RFC 8032 §7.1 test 1's secret key, PKCS#8 v1 PEM (as `openssl genpkey` writes it).
+const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g
+-----END PRIVATE KEY-----
+";
+/// Its public half, as `openssl pkey -pubout` writes it.
+const TEST_PUB: &str = "-----BEGIN PUBLIC KEY-----
+MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=
+-----END PUBLIC KEY-----
+";
+
+#[tokio::test(flavor = "current_thread")]
+async fn audit_checkpoint_verify_and_prove_catch_a_truncated_log() {
+    let sb = Sandbox::new();
+    // `--new` reads the whole config, as `rampart serve` does.
+    let config = std::fs::read_to_string(sb.path().join("rampart.toml"))
+        .unwrap()
+        .replace("${OPENAI_API_KEY}", "sk-test");
+    std::fs::write(
+        sb.path().join("rampart.toml"),
+        format!("{config}\n[audit]\ncheckpoint_key = \"audit.pem\"\ncheckpoint_origin = \"test.example/audit\"\ncheckpoint_path = \"published.txt\"\n"),
+    )
+    .unwrap();
+    std::fs::write(sb.path().join("audit.pem"), TEST_KEY).unwrap();
+    std::fs::write(sb.path().join("pub.pem"), TEST_PUB).unwrap();
+    let out = sb.run(&["audit", "checkpoint", "-c", "rampart.toml"]);
+    assert_eq!(out.status.code(), Some(1), "no checkpoint yet");
+    seed_audit(&sb.db_url(), 9).await;
+
+    let out = sb.run(&["audit", "checkpoint", "-c", "rampart.toml", "--new"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let note = text(&out.stdout);
+    assert!(note.starts_with("test.example/audit\n9\n"), "{note}");
+    assert_eq!(
+        std::fs::read_to_string(sb.path().join("published.txt")).unwrap(),
+        note
+    );
+    let latest = sb.run(&["audit", "checkpoint", "-c", "rampart.toml"]);
+    assert_eq!(text(&latest.stdout), note);
+    std::fs::write(sb.path().join("cp.txt"), &note).unwrap();
+    let vkey = text(
+        &sb.run(&[
+            "audit",
+            "checkpoint",
+            "-c",
+            "rampart.toml",
+            "--verifier-key",
+        ])
+        .stdout,
+    );
+    assert!(vkey.starts_with("test.example/audit+"), "{vkey}");
+
+    // The log grows: still consistent with the checkpoint, with either key form.
+    seed_audit(&sb.db_url(), 3).await;
+    for key in ["pub.pem", vkey.trim()] {
+        let out = sb.run(&[
+            "audit",
+            "verify",
+            "-c",
+            "rampart.toml",
+            "--checkpoint",
+            "cp.txt",
+            "--key",
+            key,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).contains("signature verified"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let proof = sb.json(&[
+        "audit",
+        "prove",
+        "-c",
+        "rampart.toml",
+        "--record",
+        "4",
+        "--size",
+        "9",
+    ]);
+    assert_eq!(proof["type"], "rampart-audit-inclusion-v1");
+    assert_eq!(
+        (proof["leaf_index"].as_u64(), proof["tree_size"].as_u64()),
+        (Some(3), Some(9))
+    );
+    let cons = sb.json(&["audit", "prove", "-c", "rampart.toml", "--from", "9"]);
+    assert_eq!(cons["new_size"], 12);
+    assert_eq!(cons["old_root"], proof["root"]);
+
+    // A forged checkpoint (size changed) is refused before the log is read.
+    std::fs::write(
+        sb.path().join("forged.txt"),
+        note.replacen("\n9\n", "\n8\n", 1),
+    )
+    .unwrap();
+    let out = sb.run(&[
+        "audit",
+        "verify",
+        "-c",
+        "rampart.toml",
+        "--checkpoint",
+        "forged.txt",
+        "--key",
+        "pub.pem",
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+
+    // Someone with the file deletes the newest records: the chain is still intact, the
+    // checkpoint is not matched.
+    let mut conn = sqlx::SqliteConnection::connect(&sb.db_url()).await.unwrap();
+    sqlx::raw_sql("DROP TRIGGER audit_records_no_delete; DELETE FROM audit_records WHERE seq > 6;")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    assert_eq!(
+        sb.run(&["audit", "verify", "-c", "rampart.toml"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = sb.run(&[
+        "audit",
+        "verify",
+        "-c",
+        "rampart.toml",
+        "--checkpoint",
+        "cp.txt",
+        "--key",
+        "pub.pem",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("fewer than the checkpoint's 9"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
 #[test]
 fn help_teaches_with_examples() {
     let sb = Sandbox::new();

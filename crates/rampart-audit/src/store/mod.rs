@@ -8,9 +8,11 @@ pub mod sqlite;
 
 use crate::chain::{Verifier, VerifyReport};
 use crate::error::AuditError;
+use crate::merkle::{Hash, NodeId};
 use crate::record::{AuditRecord, format_time_ms};
 use async_trait::async_trait;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A record as stored: its place in the chain and its hashes.
@@ -112,11 +114,68 @@ pub trait AuditStore: Send + Sync + std::fmt::Debug {
     async fn list(&self, limit: u32) -> Result<Vec<StoredRecord>, AuditError>;
     /// Walks the whole chain from the first record.
     async fn verify(&self) -> Result<VerifyReport, AuditError>;
+    /// Walks the whole chain from the first record, feeding `verifier` (which may also
+    /// compute the tree root at a checkpoint's size). Stores without a tree verify the
+    /// chain only.
+    async fn verify_with(&self, verifier: Verifier) -> Result<VerifyReport, AuditError> {
+        let _ = verifier;
+        self.verify().await
+    }
     /// The records that match `query`, newest first, at most its page size.
     async fn query(&self, query: &AuditQuery) -> Result<Vec<StoredRecord>, AuditError> {
         let _ = query;
         Err(AuditError::SearchUnsupported)
     }
+    /// How many leaves the Merkle tree has (records appended so far).
+    async fn tree_size(&self) -> Result<u64, AuditError> {
+        Err(AuditError::TreeUnsupported)
+    }
+    /// The stored hashes of perfect subtrees; missing ones are absent from the map.
+    async fn tree_nodes(&self, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, AuditError> {
+        let _ = ids;
+        Err(AuditError::TreeUnsupported)
+    }
+    /// One record by its sequence number.
+    async fn record(&self, seq: i64) -> Result<Option<StoredRecord>, AuditError> {
+        let _ = seq;
+        Err(AuditError::TreeUnsupported)
+    }
+    /// Keeps a signed checkpoint note of a tree of `size` leaves.
+    async fn save_checkpoint(&self, size: u64, note: &str) -> Result<(), AuditError> {
+        let _ = (size, note);
+        Err(AuditError::TreeUnsupported)
+    }
+    /// The checkpoint note of the largest tree saved, if any.
+    async fn latest_checkpoint(&self) -> Result<Option<String>, AuditError> {
+        Err(AuditError::TreeUnsupported)
+    }
+}
+
+/// Nodes per `SELECT` when fetching tree nodes (2 bound values each).
+pub(crate) const NODES_PER_QUERY: usize = 200;
+/// Rows per `INSERT` of tree nodes (3 bound values each).
+pub(crate) const NODES_PER_INSERT: usize = 200;
+/// Records whose hashes are read per round trip when the tree catches up with them.
+pub(crate) const TREE_CATCH_UP_PAGE: i64 = 10_000;
+
+/// Decodes a stored 32-byte hash.
+pub(crate) fn hash_from_blob(what: i64, blob: &[u8]) -> Result<Hash, AuditError> {
+    Hash::try_from(blob).map_err(|_| AuditError::Corrupt {
+        seq: what,
+        reason: "stored tree node is not 32 bytes".to_owned(),
+    })
+}
+
+/// Milliseconds since the epoch, now.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Converts a leaf count or index to the database's signed integers.
+pub(crate) fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Opens the audit store named by a storage URL (`[storage] url` of the gateway config),

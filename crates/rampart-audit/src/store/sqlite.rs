@@ -2,27 +2,36 @@
 //! processes writing the same file (two gateways, or a gateway and a test) still extend
 //! one chain in order; SQL triggers refuse `UPDATE` and `DELETE`.
 
-use super::{AuditQuery, AuditStore, StoredRecord};
+use super::{AuditQuery, AuditStore, StoredRecord, to_i64};
 use crate::chain::{self, Verifier, VerifyReport};
 use crate::error::AuditError;
+use crate::merkle::{self, Frontier, Hash, NodeId};
 use crate::record::AuditRecord;
 use async_trait::async_trait;
 use rampart_migrate::{Migration, MigrationTable, migrate_sqlite};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, Row};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 /// Embedded migrations, applied in order, each once (recorded in
 /// `rampart_audit_migrations`). Append only.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "audit_records",
-    sql: include_str!("../../migrations/sqlite/0001_audit_records.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "audit_records",
+        sql: include_str!("../../migrations/sqlite/0001_audit_records.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "audit_tree",
+        sql: include_str!("../../migrations/sqlite/0002_audit_tree.sql"),
+    },
+];
 
 const MIGRATION_TABLE: MigrationTable = MigrationTable("rampart_audit_migrations");
 
@@ -88,15 +97,171 @@ async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
 impl SqliteAuditStore {
     pub async fn open(url: &str) -> Result<Self, AuditError> {
         let pool = open_pool(url).await?;
-        migrate(&pool).await?;
-        Ok(SqliteAuditStore { pool })
+        Self::with_pool(pool).await
     }
 
     /// Uses an existing pool (shared with other Rampart tables), applying migrations.
     pub async fn with_pool(pool: SqlitePool) -> Result<Self, AuditError> {
         migrate(&pool).await?;
-        Ok(SqliteAuditStore { pool })
+        let store = SqliteAuditStore { pool };
+        // A tree that cannot catch up (records missing or altered) is reported by
+        // `verify`; appends fail until then.
+        if let Err(e) = store.catch_up_tree().await {
+            tracing::error!(error = %e, "the audit log's Merkle tree cannot cover its records");
+        }
+        Ok(store)
     }
+
+    /// Gives the records written before the tree existed their leaves.
+    async fn catch_up_tree(&self) -> Result<(), AuditError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_records")
+            .fetch_one(&mut *tx)
+            .await?;
+        extend_tree(&mut tx, last.unwrap_or(0) + 1, &[]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Fetches tree nodes by id; absent ones are left out.
+async fn fetch_nodes(
+    conn: &mut SqliteConnection,
+    ids: &[NodeId],
+) -> Result<HashMap<NodeId, Hash>, AuditError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(super::NODES_PER_QUERY) {
+        let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT level, idx, hash FROM audit_tree WHERE 0",
+        );
+        for id in chunk {
+            sql.push(" OR (level = ")
+                .push_bind(i64::from(id.level))
+                .push(" AND idx = ")
+                .push_bind(to_i64(id.index))
+                .push(")");
+        }
+        for row in sql.build().fetch_all(&mut *conn).await? {
+            let level: i64 = row.try_get("level")?;
+            let index: i64 = row.try_get("idx")?;
+            let blob: Vec<u8> = row.try_get("hash")?;
+            let id = NodeId {
+                level: u8::try_from(level).unwrap_or(u8::MAX),
+                index: u64::try_from(index).unwrap_or(u64::MAX),
+            };
+            out.insert(id, super::hash_from_blob(index, &blob)?);
+        }
+    }
+    Ok(out)
+}
+
+async fn insert_nodes(
+    conn: &mut SqliteConnection,
+    nodes: &[(NodeId, Hash)],
+) -> Result<(), AuditError> {
+    for chunk in nodes.chunks(super::NODES_PER_INSERT) {
+        let mut sql =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO audit_tree (level, idx, hash) ");
+        sql.push_values(chunk, |mut row, (id, hash)| {
+            row.push_bind(i64::from(id.level))
+                .push_bind(to_i64(id.index))
+                .push_bind(hash.to_vec());
+        });
+        sql.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The tree's leaf count in this transaction.
+async fn tree_size(conn: &mut SqliteConnection) -> Result<u64, AuditError> {
+    let size: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_tree WHERE level = 0")
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(u64::try_from(size).unwrap_or(0))
+}
+
+/// Extends the tree, in the caller's append transaction, to the records before
+/// `first_new_seq` (read back from the table if the tree lags) and then the `new` chain
+/// hashes, which are the records `first_new_seq..`.
+async fn extend_tree(
+    conn: &mut SqliteConnection,
+    first_new_seq: i64,
+    new: &[Hash],
+) -> Result<(), AuditError> {
+    let size = tree_size(conn).await?;
+    let mut frontier = load_frontier(conn, size).await?;
+    let mut next = to_i64(size) + 1;
+    if next > first_new_seq {
+        return Err(AuditError::Corrupt {
+            seq: next - 1,
+            reason: "the Merkle tree has more leaves than the log has records".to_owned(),
+        });
+    }
+    while next < first_new_seq {
+        let rows = sqlx::query(
+            "SELECT seq, hash FROM audit_records WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?",
+        )
+        .bind(next)
+        .bind(first_new_seq)
+        .bind(super::TREE_CATCH_UP_PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut hashes = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let seq: i64 = row.try_get("seq")?;
+            let hash: String = row.try_get("hash")?;
+            let corrupt = |reason: &str| AuditError::Corrupt {
+                seq,
+                reason: reason.to_owned(),
+            };
+            if seq != next {
+                return Err(corrupt(
+                    "records missing before it: the tree cannot cover them",
+                ));
+            }
+            hashes.push(
+                chain::from_hex(&hash)
+                    .ok_or_else(|| corrupt("stored hash is not 64 hex digits"))?,
+            );
+            next += 1;
+        }
+        if hashes.is_empty() {
+            return Err(AuditError::Corrupt {
+                seq: next,
+                reason: "record missing: the tree cannot cover it".to_owned(),
+            });
+        }
+        push_leaves(conn, &mut frontier, &hashes).await?;
+    }
+    push_leaves(conn, &mut frontier, new).await
+}
+
+async fn load_frontier(conn: &mut SqliteConnection, size: u64) -> Result<Frontier, AuditError> {
+    let ids = merkle::range_nodes(0, size);
+    let found = fetch_nodes(conn, &ids).await?;
+    let hashes = ids
+        .iter()
+        .map(|id| found.get(id).copied())
+        .collect::<Option<Vec<_>>>();
+    hashes
+        .and_then(|h| Frontier::from_nodes(size, &h))
+        .ok_or_else(|| AuditError::Corrupt {
+            seq: to_i64(size),
+            reason: "the Merkle tree lacks a node of its right edge".to_owned(),
+        })
+}
+
+async fn push_leaves(
+    conn: &mut SqliteConnection,
+    frontier: &mut Frontier,
+    chain_hashes: &[Hash],
+) -> Result<(), AuditError> {
+    let mut nodes = Vec::with_capacity(chain_hashes.len() * 2);
+    for hash in chain_hashes {
+        frontier.push(merkle::leaf_hash(hash), |id, h| nodes.push((id, h)));
+    }
+    insert_nodes(conn, &nodes).await
 }
 
 fn decode(row: &SqliteRow) -> Result<StoredRecord, AuditError> {
@@ -159,9 +324,12 @@ impl AuditStore for SqliteAuditStore {
         // statement is one round trip to SQLite's worker thread, which costs far more
         // than the row itself.
         let mut rows = Vec::with_capacity(records.len());
+        let mut leaves = Vec::with_capacity(records.len());
+        let first_new_seq = seq + 1;
         for record in records {
             let json = record.canonical_json();
             let hash = chain::link(&prev, &json);
+            leaves.push(hash);
             seq += 1;
             // The JSON of plain strings and numbers is valid UTF-8.
             let text = String::from_utf8(json)
@@ -191,8 +359,45 @@ impl AuditStore for SqliteAuditStore {
             }
             query.execute(&mut *tx).await?;
         }
+        extend_tree(&mut tx, first_new_seq, &leaves).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn tree_size(&self) -> Result<u64, AuditError> {
+        tree_size(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn tree_nodes(&self, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, AuditError> {
+        fetch_nodes(&mut *self.pool.acquire().await?, ids).await
+    }
+
+    async fn record(&self, seq: i64) -> Result<Option<StoredRecord>, AuditError> {
+        sqlx::query("SELECT seq, record, prev_hash, hash FROM audit_records WHERE seq = ?")
+            .bind(seq)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(decode)
+            .transpose()
+    }
+
+    async fn save_checkpoint(&self, size: u64, note: &str) -> Result<(), AuditError> {
+        sqlx::query("INSERT INTO audit_checkpoints (tree_size, time_ms, note) VALUES (?, ?, ?)")
+            .bind(to_i64(size))
+            .bind(super::now_ms())
+            .bind(note)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<String>, AuditError> {
+        Ok(sqlx::query_scalar(
+            "SELECT note FROM audit_checkpoints ORDER BY tree_size DESC, id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn list(&self, limit: u32) -> Result<Vec<StoredRecord>, AuditError> {
@@ -243,7 +448,10 @@ impl AuditStore for SqliteAuditStore {
     }
 
     async fn verify(&self) -> Result<VerifyReport, AuditError> {
-        let mut verifier = Verifier::default();
+        self.verify_with(Verifier::default()).await
+    }
+
+    async fn verify_with(&self, mut verifier: Verifier) -> Result<VerifyReport, AuditError> {
         let mut after = i64::MIN;
         loop {
             let rows = sqlx::query(

@@ -54,6 +54,9 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let audit_store = rampart_audit::store::open(&url)
         .await
         .context("opening the audit log of [storage] url")?;
+    // With `[audit] checkpoint_key`, checkpoints of the Merkle tree are signed as the
+    // writer appends.
+    let audit_store = super::audit::checkpointing(&config, audit_store).await?;
     let spool_path = config.audit.spool_path.get_ref().as_str().to_owned();
     let spool = rampart_audit::Spool::open(&spool_path, *config.audit.spool_max_bytes.get_ref())
         .with_context(|| format!("opening the audit spool of [audit] spool_path ({spool_path})"))?;

@@ -266,6 +266,52 @@ fn tenant_errors_name_the_key_and_the_line() {
 }
 
 #[test]
+fn audit_checkpoint_settings_parse_and_bad_ones_name_the_key() {
+    let config = Config::from_toml(
+        "[audit]\ncheckpoint_key = \"/etc/rampart/audit.pem\"\ncheckpoint_every = 50\ncheckpoint_interval = 0\ncheckpoint_path = \"/srv/checkpoint\"\ncheckpoint_origin = \"example.com/audit\"\n",
+        "c.toml",
+    )
+    .unwrap();
+    config.validate().unwrap();
+    let a = &config.audit;
+    assert_eq!(
+        a.checkpoint_key.as_ref().unwrap().get_ref().as_str(),
+        "/etc/rampart/audit.pem"
+    );
+    assert_eq!(*a.checkpoint_every.get_ref(), 50);
+    assert_eq!(*a.checkpoint_interval.get_ref(), 0);
+    assert_eq!(a.checkpoint_origin.get_ref(), "example.com/audit");
+    let default = Config::from_toml("", "c.toml").unwrap();
+    assert!(default.audit.checkpoint_key.is_none());
+    assert_eq!(*default.audit.checkpoint_every.get_ref(), 1000);
+    assert_eq!(*default.audit.checkpoint_interval.get_ref(), 60);
+    assert_eq!(default.audit.checkpoint_origin.get_ref(), "rampart-audit");
+
+    let err = validation_error(
+        "[audit]\ncheckpoint_key = \"k.pem\"\ncheckpoint_every = 0\ncheckpoint_interval = 0\n",
+    );
+    assert!(
+        err.starts_with("c.toml:3:") && err.contains("audit.checkpoint_every"),
+        "{err}"
+    );
+    let err = validation_error("[audit]\ncheckpoint_path = \"cp\"\n");
+    assert!(
+        err.contains("audit.checkpoint_path") && err.contains("checkpoint_key"),
+        "{err}"
+    );
+    let err = validation_error("[audit]\ncheckpoint_origin = \"a b\"\n");
+    assert!(
+        err.starts_with("c.toml:2:") && err.contains("audit.checkpoint_origin"),
+        "{err}"
+    );
+    let err = validation_error("[audit]\ncheckpoint_key = \"vault:kv/audit#pem\"\n");
+    assert!(
+        err.contains("audit.checkpoint_key") && err.contains("[secrets.vault]"),
+        "{err}"
+    );
+}
+
+#[test]
 fn audit_spool_settings_parse_and_bad_ones_name_the_line() {
     let config = Config::from_toml(
         "[audit]\nspool_path = \"/var/lib/rampart/audit.spool\"\nspool_max_bytes = 10485760\n",

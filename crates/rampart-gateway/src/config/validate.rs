@@ -257,6 +257,7 @@ impl Config {
                 format!("must be at least {MIN_SPOOL_BYTES} (1 MiB)"),
             ));
         }
+        self.validate_checkpoints(&mut errors);
         if let Some(policy) = &self.guard.policy
             && let Err(e) = policy.validate()
         {
@@ -463,6 +464,58 @@ impl Config {
                         format!("no model named `{model}` in [[models]]"),
                     ));
                 }
+            }
+        }
+    }
+
+    /// `[audit] checkpoint_*`.
+    fn validate_checkpoints(&self, errors: &mut Vec<ConfigError>) {
+        let a = &self.audit;
+        let origin = &a.checkpoint_origin;
+        if origin.get_ref().is_empty()
+            || origin
+                .get_ref()
+                .chars()
+                .any(|c| c.is_whitespace() || c == '+')
+        {
+            errors.push(self.invalid(
+                origin.span(),
+                "audit.checkpoint_origin",
+                "must be non-empty, without spaces or `+` (it is also the key name)",
+            ));
+        }
+        if let Some(key) = &a.checkpoint_key {
+            let value = key.get_ref().as_str();
+            if value.is_empty() {
+                errors.push(self.invalid(key.span(), "audit.checkpoint_key", "must not be empty"));
+            } else if value.starts_with("vault:") && self.secrets.vault.is_none() {
+                errors.push(self.invalid(
+                    key.span(),
+                    "audit.checkpoint_key",
+                    "a `vault:` reference needs a [secrets.vault] section",
+                ));
+            }
+            if *a.checkpoint_every.get_ref() == 0 && *a.checkpoint_interval.get_ref() == 0 {
+                errors.push(self.invalid(
+                    a.checkpoint_every.span(),
+                    "audit.checkpoint_every",
+                    "and audit.checkpoint_interval are both 0: no checkpoint would ever be signed",
+                ));
+            }
+        }
+        if let Some(path) = &a.checkpoint_path {
+            if path.get_ref().as_str().is_empty() {
+                errors.push(self.invalid(
+                    path.span(),
+                    "audit.checkpoint_path",
+                    "must not be empty",
+                ));
+            } else if a.checkpoint_key.is_none() {
+                errors.push(self.invalid(
+                    path.span(),
+                    "audit.checkpoint_path",
+                    "needs audit.checkpoint_key to sign the checkpoints it publishes",
+                ));
             }
         }
     }
