@@ -2,8 +2,12 @@
 //! cannot take them (the writer's buffer is full, or the store fails), until the
 //! [`crate::AuditWriter`] replays them into the store, oldest first.
 //!
-//! Format: one record per line, `CHECKSUM JSON\n`, where `JSON` is the record's canonical
-//! JSON (no raw newlines: serde escapes them) and `CHECKSUM` the first 8 bytes of its
+//! The spool is generic over what it holds (`Spool<T>`, any serde type; `AuditRecord` by
+//! default, so the audit writer names it `Spool`): `rampart-events` keeps each sink's
+//! undelivered events in one the same way.
+//!
+//! Format: one record per line, `CHECKSUM JSON\n`, where `JSON` is the record's serde JSON
+//! (for an `AuditRecord`, its canonical JSON; no raw newlines: serde escapes them) and `CHECKSUM` the first 8 bytes of its
 //! SHA-256 in hex. A line whose checksum does not match, or that is longer than
 //! [`MAX_LINE`], is skipped and counted as corrupt. A line cut short by a crash (no final
 //! newline) is removed when the spool is opened.
@@ -20,9 +24,12 @@
 //! spool file.
 
 use crate::record::AuditRecord;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -36,24 +43,35 @@ const CHECKSUM_HEX: usize = 16;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpoolError {
-    #[error("audit spool {path}: {source}")]
+    #[error("spool {path}: {source}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
     /// Appending would pass `max_bytes`.
-    #[error("audit spool {path} is full ({max_bytes} bytes)")]
+    #[error("spool {path} is full ({max_bytes} bytes)")]
     Full { path: PathBuf, max_bytes: u64 },
 }
 
 /// Records read back from the spool, and where the next read starts once they are stored.
-#[derive(Debug, Default)]
-pub struct SpoolBatch {
-    pub records: Vec<AuditRecord>,
+#[derive(Debug)]
+pub struct SpoolBatch<T = AuditRecord> {
+    pub records: Vec<T>,
     /// Lines skipped because their checksum or JSON was wrong.
     pub corrupt: u64,
     end: u64,
     lines: u64,
+}
+
+impl<T> Default for SpoolBatch<T> {
+    fn default() -> Self {
+        SpoolBatch {
+            records: Vec::new(),
+            corrupt: 0,
+            end: 0,
+            lines: 0,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -68,9 +86,10 @@ struct State {
     backlog: u64,
 }
 
-/// A spool file. Cheap to share behind an `Arc`; every method takes `&self`.
+/// A spool file of `T`s (audit records unless named). Cheap to share behind an `Arc`;
+/// every method takes `&self`.
 #[derive(Debug)]
-pub struct Spool {
+pub struct Spool<T = AuditRecord> {
     path: PathBuf,
     offset_path: PathBuf,
     max_bytes: u64,
@@ -79,6 +98,7 @@ pub struct Spool {
     dirty: AtomicBool,
     /// Mirror of `State::backlog`, read without the lock.
     backlog: AtomicU64,
+    records: PhantomData<fn() -> T>,
 }
 
 fn checksum(json: &[u8]) -> String {
@@ -94,10 +114,10 @@ fn hex_prefix(digest: &[u8]) -> String {
     out
 }
 
-impl Spool {
+impl<T: Serialize + DeserializeOwned> Spool<T> {
     /// Opens (creating) the spool at `path`, repairs a torn last line, and counts the
     /// records still waiting for the store.
-    pub fn open(path: impl Into<PathBuf>, max_bytes: u64) -> Result<Spool, SpoolError> {
+    pub fn open(path: impl Into<PathBuf>, max_bytes: u64) -> Result<Spool<T>, SpoolError> {
         let path = path.into();
         let mut offset_path = path.clone().into_os_string();
         offset_path.push(".offset");
@@ -123,7 +143,7 @@ impl Spool {
             tracing::warn!(
                 spool = %path.display(),
                 bytes = len - complete,
-                "audit spool ends with a partial line (interrupted write); removing it"
+                "spool ends with a partial line (interrupted write); removing it"
             );
             file.set_len(complete).map_err(io)?;
         }
@@ -140,12 +160,13 @@ impl Spool {
             }),
             dirty: AtomicBool::new(false),
             backlog: AtomicU64::new(lines_after),
+            records: PhantomData,
         };
         if lines_after > 0 {
             tracing::info!(
                 spool = %path.display(),
                 records = lines_after,
-                "audit spool holds records from an earlier run; replaying them"
+                "spool holds records from an earlier run; replaying them"
             );
         }
         Ok(spool)
@@ -181,10 +202,11 @@ impl Spool {
     }
 
     /// Appends `records` in order, all or none. Not durable until [`Spool::sync`].
-    pub fn append(&self, records: &[AuditRecord]) -> Result<(), SpoolError> {
+    pub fn append(&self, records: &[T]) -> Result<(), SpoolError> {
         let mut buf = Vec::with_capacity(records.len() * 512);
         for record in records {
-            let json = record.canonical_json();
+            // For an `AuditRecord` this is its canonical JSON (serde_json of the struct).
+            let json = serde_json::to_vec(record).unwrap_or_default();
             buf.extend_from_slice(checksum(&json).as_bytes());
             buf.push(b' ');
             buf.extend_from_slice(&json);
@@ -223,7 +245,7 @@ impl Spool {
     }
 
     /// Reads up to `max` records from the oldest not yet stored, skipping corrupt lines.
-    pub fn read_batch(&self, max: usize) -> Result<SpoolBatch, SpoolError> {
+    pub fn read_batch(&self, max: usize) -> Result<SpoolBatch<T>, SpoolError> {
         let (start, len) = {
             let state = self.lock();
             (state.read_offset, state.len)
@@ -258,7 +280,7 @@ impl Spool {
 
     /// Marks `batch` as stored: moves the read offset past it (durably), and empties the
     /// file once nothing is left.
-    pub fn commit(&self, batch: &SpoolBatch) -> Result<(), SpoolError> {
+    pub fn commit(&self, batch: &SpoolBatch<T>) -> Result<(), SpoolError> {
         let mut state = self.lock();
         state.read_offset = batch.end.max(state.read_offset);
         state.backlog = state.backlog.saturating_sub(batch.lines);
@@ -305,7 +327,7 @@ fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<u
     }
 }
 
-fn parse_line(line: &[u8]) -> Option<AuditRecord> {
+fn parse_line<T: DeserializeOwned>(line: &[u8]) -> Option<T> {
     let line = line.strip_suffix(b"\n")?;
     if line.len() > MAX_LINE || line.len() < CHECKSUM_HEX + 1 || line[CHECKSUM_HEX] != b' ' {
         return None;
@@ -401,7 +423,7 @@ mod tests {
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(b"0123456789abcdef {\"half").unwrap();
         drop(f);
-        let spool = Spool::open(&path, 1 << 20).unwrap();
+        let spool: Spool = Spool::open(&path, 1 << 20).unwrap();
         assert_eq!(spool.backlog(), 2);
         let batch = spool.read_batch(10).unwrap();
         let ids: Vec<_> = batch.records.iter().map(|r| r.request_id.clone()).collect();
@@ -417,13 +439,13 @@ mod tests {
     fn a_damaged_line_is_skipped_and_counted() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.spool");
-        let spool = Spool::open(&path, 1 << 20).unwrap();
+        let spool: Spool = Spool::open(&path, 1 << 20).unwrap();
         spool.append(&[record(1), record(2), record(3)]).unwrap();
         spool.sync().unwrap();
         drop(spool);
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replacen("req-2", "req-X", 1)).unwrap();
-        let spool = Spool::open(&path, 1 << 20).unwrap();
+        let spool: Spool = Spool::open(&path, 1 << 20).unwrap();
         let batch = spool.read_batch(10).unwrap();
         let ids: Vec<_> = batch.records.iter().map(|r| r.request_id.clone()).collect();
         assert_eq!(ids, ["req-1", "req-3"]);

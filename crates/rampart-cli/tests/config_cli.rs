@@ -16,6 +16,12 @@ fn check(file: &Path) -> Output {
         .env("DATABASE_URL", "postgres://rampart@127.0.0.1:1/rampart")
         .env("REDIS_URL", "redis://127.0.0.1:1/0")
         .env("OPENAI_API_KEY", "sk-not-a-real-key")
+        // examples/events.toml's sink credentials.
+        .env("SPLUNK_HEC_TOKEN", "not-a-real-hec-token")
+        .env(
+            "RAMPART_WEBHOOK_SECRET",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
         .output()
         .expect("run rampart")
 }
@@ -53,6 +59,42 @@ fn a_bad_tenant_limit_is_refused_with_its_key_and_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("bad.toml:6:") && stderr.contains("tenants.rpm"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_events_sink_is_refused_with_its_key_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "[[events.sinks]]\nname = \"siem\"\nkind = \"syslog\"\naddress = \"syslog.example:514\"\n",
+    )
+    .expect("write");
+    let out = check(&file);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml:4:") && stderr.contains("events.sinks.address"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_events_secret_missing_from_the_environment_is_refused_by_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("hook.toml");
+    std::fs::write(
+        &file,
+        "[[events.sinks]]\nname = \"soar\"\nkind = \"webhook\"\nurl = \"https://soar.example/h\"\nsecret_env = \"RAMPART_TEST_NO_SUCH_SECRET\"\n",
+    )
+    .expect("write");
+    let out = check(&file);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`soar`") && stderr.contains("secret_env"),
         "{stderr}"
     );
 }

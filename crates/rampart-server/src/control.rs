@@ -258,20 +258,32 @@ fn budget_of(denial: &id_limits::Denial, dimension: Dimension, key: &Quota, tena
     .unwrap_or(0)
 }
 
-/// Writes each request's record to the hash-chained audit log without blocking.
+/// Writes each request's record to the hash-chained audit log without blocking, and
+/// publishes its security events (`[events]`) without blocking either.
 #[derive(Debug, Clone)]
 pub struct AuditLogSink {
     writer: AuditWriter,
+    events: rampart_events::Events,
 }
 
 impl AuditLogSink {
     pub fn new(writer: AuditWriter) -> Self {
-        AuditLogSink { writer }
+        AuditLogSink {
+            writer,
+            events: rampart_events::Events::none(),
+        }
+    }
+
+    /// Also publish each record's events to these sinks.
+    pub fn with_events(mut self, events: rampart_events::Events) -> Self {
+        self.events = events;
+        self
     }
 }
 
 impl AuditSink for AuditLogSink {
     fn record(&self, record: AuditRecord) -> BoxFuture<'_, Result<(), AuditError>> {
+        self.events.publish_audit(&record);
         let accepted = self.writer.record(record);
         Box::pin(async move {
             if accepted {

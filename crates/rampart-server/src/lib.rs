@@ -30,6 +30,7 @@ pub mod abuse;
 pub mod admin;
 pub mod authz;
 pub mod control;
+pub mod events;
 pub mod ldap;
 pub mod limit_backend;
 pub mod oidc;

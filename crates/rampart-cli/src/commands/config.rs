@@ -28,6 +28,22 @@ enum Command {
     Schema,
 }
 
+/// The sinks of `[events]`, built as `serve` builds them but not started.
+fn check_events(
+    config: &rampart_gateway::Config,
+    file: &std::path::Path,
+) -> Result<(), rampart_gateway::config::ConfigError> {
+    let invalid = |message: String| rampart_gateway::config::ConfigError::Invalid {
+        location: file.display().to_string(),
+        message,
+    };
+    let settings = rampart_server::events::settings(config).map_err(|e| invalid(e.to_string()))?;
+    for s in &settings {
+        rampart_events::sinks::build(s).map_err(|e| invalid(e.to_string()))?;
+    }
+    Ok(())
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Schema => {
@@ -40,6 +56,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             // is reported here too; `serve`'s limiter, in memory (a check connects to no
             // Redis), so that `[auth.brute_force]` finds its counters.
             let limiter = rampart_server::limit_backend::in_memory(&c);
+            // `[events]`: each sink as `serve` builds it (its secret read from the
+            // environment, its CA file loaded), without connecting.
+            check_events(&c, &file)?;
             // Provider credentials kept in a secrets manager are fetched, as at start.
             rampart_gateway::secrets::install_resolver(std::sync::Arc::new(
                 rampart_server::secrets::ManagedSecrets,

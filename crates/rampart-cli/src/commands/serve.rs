@@ -66,6 +66,10 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
         Arc::new(spool),
     );
 
+    // `[events]`: security events to SIEM/SOAR sinks, each with its own spool and worker.
+    let events =
+        rampart_server::events::start(&config).context("starting the sinks of [events]")?;
+
     let (authenticator, oidc) = authenticators(&config, keyring.clone())?;
     // `[auth.suspend]` suspends keys of this store.
     let limiter = rampart_server::limit_backend::build(&config)
@@ -89,7 +93,8 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
             authorizer = Arc::new(policies.following(authorizer));
             let api = rampart_server::AdminApi::new(keyring, audit_store, policies)
                 .with_tokens(oidc)
-                .with_tenant_limits(rampart_server::admin::TenantLimit::from_config(&config));
+                .with_tenant_limits(rampart_server::admin::TenantLimit::from_config(&config))
+                .with_events(events.clone());
             Some(api.router())
         }
         None => None,
@@ -97,7 +102,9 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     let seams = Seams {
         authenticator: Some(authenticator),
         limiter: Some(Arc::new(limiter)),
-        audit: Some(Arc::new(AuditLogSink::new(writer.clone()))),
+        audit: Some(Arc::new(
+            AuditLogSink::new(writer.clone()).with_events(events.clone()),
+        )),
         // `[guard.semantic]`: on by default when the model is installed.
         semantic: Some(Arc::new(rampart_server::SemanticModelLoader::new())),
         authorizer: Some(authorizer),
@@ -122,6 +129,12 @@ async fn serve(config: rampart_gateway::Config) -> anyhow::Result<()> {
     }
     drop(writer);
     drop(writer_task);
+    // Events not yet delivered stay in their sinks' spools for the next start.
+    if !events.drain(std::time::Duration::from_secs(5)).await {
+        eprintln!(
+            "warning: some security events were not delivered before shutdown; they wait in the sinks' spools"
+        );
+    }
     Ok(served?)
 }
 

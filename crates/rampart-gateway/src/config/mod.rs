@@ -8,7 +8,7 @@
 //! and reports every problem it finds at once.
 //!
 //! One file per section (`server`, `storage`, `audit`, `provider`, `model`, `guard`,
-//! `auth`, `authz`, `limits`, `secrets`, `telemetry`, `mcp`), plus `interpolate` (`${VAR}`,
+//! `auth`, `authz`, `limits`, `secrets`, `telemetry`, `mcp`, `events`), plus `interpolate` (`${VAR}`,
 //! [`Secret`]) and `validate` (the checks across sections). Every section type is
 //! re-exported here, so callers write `config::ProviderConfig`.
 //!
@@ -53,6 +53,7 @@
 mod audit;
 mod auth;
 mod authz;
+mod events;
 mod guard;
 mod interpolate;
 mod limits;
@@ -70,6 +71,7 @@ mod validate;
 pub use audit::*;
 pub use auth::*;
 pub use authz::*;
+pub use events::*;
 pub use guard::*;
 pub use interpolate::*;
 pub use limits::*;
@@ -164,6 +166,9 @@ pub struct Config {
     /// Where provider credentials that name a secrets manager are fetched from.
     #[serde(default)]
     pub secrets: SecretsConfig,
+    /// Security events to SIEM and SOAR sinks; none by default.
+    #[serde(default)]
+    pub events: EventsConfig,
     /// Where the config was read from (for error messages and reload).
     #[serde(skip)]
     pub source: Option<PathBuf>,

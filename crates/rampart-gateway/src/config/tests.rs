@@ -664,3 +664,100 @@ fn secrets_manager_references_are_refused_where_nothing_fetches_them() {
         assert!(err.contains("provider credentials only"), "{key}: {err}");
     }
 }
+
+#[test]
+fn event_sinks_parse_with_their_defaults() {
+    let config = Config::from_toml(
+        r#"
+[[events.sinks]]
+name = "siem"
+kind = "syslog"
+address = "tls://siem.example:6514"
+classes = ["detection_finding", "abuse"]
+min_severity = "high"
+
+[[events.sinks]]
+name = "elastic"
+kind = "elasticsearch"
+url = "https://es.example:9200"
+
+[[events.sinks]]
+name = "bus"
+kind = "nats"
+url = "nats://127.0.0.1:4222"
+subject = "rampart.events"
+"#,
+        "c.toml",
+    )
+    .unwrap();
+    config.validate().unwrap();
+    let sinks: Vec<&EventSinkConfig> = config.events.sinks.iter().map(|s| s.get_ref()).collect();
+    assert_eq!(sinks[0].format_or_default(), EventFormat::Cef);
+    assert_eq!(sinks[0].min_severity(), rampart_core::Severity::High);
+    assert_eq!(
+        sinks[0].spool_path_or_default(),
+        "rampart-events-siem.spool"
+    );
+    assert_eq!(sinks[1].format_or_default(), EventFormat::Ecs);
+    assert_eq!(sinks[2].format_or_default(), EventFormat::Ocsf);
+    assert!(
+        Config::from_toml("", "c.toml")
+            .unwrap()
+            .events
+            .sinks
+            .is_empty()
+    );
+}
+
+#[test]
+fn event_sink_errors_name_the_key_and_the_line() {
+    // A key of another kind, at its line.
+    let err = validation_error(
+        "[[events.sinks]]\nname = \"f\"\nkind = \"file\"\npath = \"e.jsonl\"\nurl = \"https://x\"\n",
+    );
+    assert!(
+        err.contains("c.toml:5:") && err.contains("events.sinks.url"),
+        "{err}"
+    );
+    // A missing key of the kind.
+    let err = validation_error(
+        "[[events.sinks]]\nname = \"h\"\nkind = \"splunk_hec\"\nurl = \"https://x\"\n",
+    );
+    assert!(err.contains("events.sinks.token_env"), "{err}");
+    // A bad address, a bad severity, a duplicate name, all reported at once.
+    let err = validation_error(
+        "[[events.sinks]]\nname = \"s\"\nkind = \"syslog\"\naddress = \"udp://nohost\"\nmin_severity = \"loud\"\n\n[[events.sinks]]\nname = \"s\"\nkind = \"file\"\npath = \"x\"\n",
+    );
+    assert!(
+        err.contains("c.toml:4:") && err.contains("events.sinks.address"),
+        "{err}"
+    );
+    assert!(
+        err.contains("c.toml:5:") && err.contains("events.sinks.min_severity"),
+        "{err}"
+    );
+    assert!(
+        err.contains("c.toml:8:") && err.contains("duplicate sink name"),
+        "{err}"
+    );
+    // Elasticsearch writes ECS only; a NATS URL is nats://.
+    let err = validation_error(
+        "[[events.sinks]]\nname = \"e\"\nkind = \"elasticsearch\"\nurl = \"https://x\"\nformat = \"cef\"\n",
+    );
+    assert!(err.contains("events.sinks.format"), "{err}");
+    let err = validation_error(
+        "[[events.sinks]]\nname = \"n\"\nkind = \"nats\"\nurl = \"http://x:4222\"\nsubject = \"a.>\"\n",
+    );
+    assert!(
+        err.contains("events.sinks.url") && err.contains("events.sinks.subject"),
+        "{err}"
+    );
+    // An unknown class is a parse error at its line.
+    let err = Config::from_toml(
+        "[[events.sinks]]\nname = \"f\"\nkind = \"file\"\npath = \"p\"\nclasses = [\"everything\"]\n",
+        "c.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("c.toml:5:"), "{err}");
+}

@@ -245,6 +245,7 @@ impl Config {
             }
         }
         self.validate_mcp(&mut errors);
+        self.validate_events(&mut errors);
         let spool = &self.audit.spool_path;
         if spool.get_ref().as_str().is_empty() {
             errors.push(self.invalid(spool.span(), "audit.spool_path", "must not be empty"));

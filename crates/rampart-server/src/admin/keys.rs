@@ -158,6 +158,13 @@ pub async fn create(State(api): State<Arc<AdminApi>>, headers: HeaderMap, body: 
             .await
             .map_err(AdminError::keys)?;
         tracing::info!(key_id = %created.record.id, tenant = %created.record.tenant, by = %caller.subject.id, "admin API: key created");
+        api.emit_change(
+            "create",
+            "key",
+            &created.record.id,
+            Some(&created.record.tenant),
+            &caller.subject.id,
+        );
         Ok::<_, AdminError>(with_secret(&api, &created, None))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
@@ -188,6 +195,13 @@ pub async fn revoke(
         key_for(&api, &caller, Action::ManageKeys, &id).await?;
         let record = api.keyring.revoke(&id).await.map_err(AdminError::keys)?;
         tracing::info!(key_id = %record.id, by = %caller.subject.id, "admin API: key revoked");
+        api.emit_change(
+            "delete",
+            "key",
+            &record.id,
+            Some(&record.tenant),
+            &caller.subject.id,
+        );
         Ok::<_, AdminError>(Json(json!({ "key": listing(&api, &record) })).into_response())
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
@@ -217,6 +231,20 @@ pub async fn rotate(
             .await
             .map_err(AdminError::keys)?;
         tracing::info!(key_id = %previous.id, new_key_id = %created.record.id, overlap_secs = overlap, by = %caller.subject.id, "admin API: key rotated");
+        api.emit_change(
+            "update",
+            "key",
+            &previous.id,
+            Some(&previous.tenant),
+            &caller.subject.id,
+        );
+        api.emit_change(
+            "create",
+            "key",
+            &created.record.id,
+            Some(&created.record.tenant),
+            &caller.subject.id,
+        );
         Ok(with_secret(&api, &created, Some(&previous)))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)

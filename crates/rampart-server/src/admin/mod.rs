@@ -53,6 +53,8 @@ pub struct AdminApi {
     policies: AdminPolicies,
     /// `[[tenants]]` limits as the config said at start.
     tenant_limits: Vec<TenantLimit>,
+    /// Where admin changes go as security events (`[events]`); none by default.
+    events: rampart_events::Events,
 }
 
 impl AdminApi {
@@ -63,7 +65,47 @@ impl AdminApi {
             tokens: None,
             policies,
             tenant_limits: Vec::new(),
+            events: rampart_events::Events::none(),
         }
+    }
+
+    /// Publish each change (keys created, revoked, rotated; policy sets activated) as an
+    /// `admin_change` security event.
+    pub fn with_events(mut self, events: rampart_events::Events) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// One admin change as a security event (never a secret: ids and names only).
+    pub(crate) fn emit_change(
+        &self,
+        action: &str,
+        entity_type: &str,
+        entity_id: &str,
+        tenant: Option<&str>,
+        actor: &str,
+    ) {
+        if self.events.is_empty() {
+            return;
+        }
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let time_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("admin-{time_ms}-{}-{seq}", std::process::id());
+        self.events.publish(rampart_events::Event::admin_change(
+            tenant.map(str::to_owned),
+            rampart_events::event::AdminChange {
+                action: action.to_owned(),
+                entity_type: entity_type.to_owned(),
+                entity_id: entity_id.to_owned(),
+                actor: actor.to_owned(),
+                success: true,
+            },
+            time_ms,
+            id,
+        ));
     }
 
     /// Accept bearer tokens of these issuers beside admin keys.

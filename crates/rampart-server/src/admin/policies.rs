@@ -165,6 +165,13 @@ pub async fn activate(
             None => json!({"reloaded": false, "error": "no gateway reload is wired"}),
         };
         tracing::info!(policies = ids.len(), by = %caller.subject.id, "admin API: policy set activated");
+        api.emit_change(
+            "activate",
+            "policy",
+            &ids.join(","),
+            None,
+            &caller.subject.id,
+        );
         Ok(Json(json!({"activated": true, "policies": ids, "gateway": gateway})).into_response())
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
