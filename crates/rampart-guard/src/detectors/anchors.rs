@@ -47,11 +47,17 @@ impl Anchors {
     /// is the table lookups alone.
     pub(crate) fn hits(&self, text: &str) -> Vec<AnchorHit> {
         let mut out = Vec::new();
+        self.push_hits(text.as_bytes(), &mut out);
+        out
+    }
+
+    /// [`Self::hits`] of `hay` (any bytes, e.g. a piece of a text), appended to `out`;
+    /// offsets are relative to `hay`.
+    pub(crate) fn push_hits(&self, hay: &[u8], out: &mut Vec<AnchorHit>) {
         let Some(start) = self.start else {
-            return out;
+            return;
         };
         let dfa = &self.dfa;
-        let hay = text.as_bytes();
         let mut sid = start;
         let blocks = hay.chunks_exact(4);
         let tail = blocks.remainder();
@@ -67,19 +73,18 @@ impl Anchors {
             }
             for (j, &byte) in block.iter().enumerate() {
                 sid = dfa.next_state(Anchored::No, sid, byte);
-                if !self.on_special(sid, 4 * k + j + 1, &mut out) {
-                    return out;
+                if !self.on_special(sid, 4 * k + j + 1, out) {
+                    return;
                 }
             }
         }
         let base = hay.len() - tail.len();
         for (j, &byte) in tail.iter().enumerate() {
             sid = dfa.next_state(Anchored::No, sid, byte);
-            if !self.on_special(sid, base + j + 1, &mut out) {
-                return out;
+            if !self.on_special(sid, base + j + 1, out) {
+                return;
             }
         }
-        out
     }
 
     /// The walk reached `sid` after `at` bytes: push its hits if it is a match state.

@@ -34,8 +34,10 @@ const INLINE_TAGS: &[&str] = &[
 #[derive(Debug)]
 pub(crate) struct Reading {
     pub(crate) text: String,
-    /// `source[i]`: the byte of the original text that byte `i` of the reading copies.
-    source: Vec<u32>,
+    /// The stretches of the original text that the reading copies, in order, none empty:
+    /// (offset in the reading, offset in the text). Byte `i` of the reading copies byte
+    /// `t + (i - r)` of the text, for the last stretch `(r, t)` with `r <= i`.
+    stretches: Vec<(u32, u32)>,
     /// Offsets of the reading where markup that touched a letter was removed, ascending:
     /// a hit of the reading that is far from all of them is a hit of the text too.
     joints: Vec<u32>,
@@ -45,11 +47,45 @@ impl Reading {
     /// The span of the original text that the reading's byte span `start..end` covers
     /// (with whatever markup lies inside it). `start < end <= text.len()`.
     pub(crate) fn source_span(&self, start: usize, end: usize) -> (usize, usize) {
-        let s = self.source[start] as usize;
+        let s = self.source(start);
         // Characters are copied whole, so the last byte of the span is the last byte of a
         // character in the original too.
-        let e = self.source[end - 1] as usize + 1;
+        let e = self.source(end - 1) + 1;
         (s, e)
+    }
+
+    /// The byte of the original text that byte `i` of the reading copies.
+    fn source(&self, i: usize) -> usize {
+        let k = self.stretches.partition_point(|&(r, _)| r as usize <= i);
+        let (r, t) = self.stretches[k.saturating_sub(1)];
+        t as usize + (i - r as usize)
+    }
+
+    /// Where the text's bytes `start..end` are in the reading, when the reading copies
+    /// them all in one piece (no markup was removed among or between them).
+    pub(crate) fn reading_offset(&self, start: usize, end: usize) -> Option<usize> {
+        let k = self
+            .stretches
+            .partition_point(|&(_, t)| t as usize <= start)
+            .checked_sub(1)?;
+        let (r, t) = self.stretches[k];
+        let len = self.stretch_len(k);
+        (end <= t as usize + len).then(|| r as usize + (start - t as usize))
+    }
+
+    fn stretch_len(&self, k: usize) -> usize {
+        let next = self
+            .stretches
+            .get(k + 1)
+            .map_or(self.text.len(), |&(r, _)| r as usize);
+        next - self.stretches[k].0 as usize
+    }
+
+    /// The offsets of the reading where two copied stretches meet (markup was removed
+    /// between them), ascending: a run of the reading that spans none of them is a run
+    /// of the text too.
+    pub(crate) fn seams(&self) -> impl Iterator<Item = usize> + '_ {
+        self.stretches.iter().skip(1).map(|&(r, _)| r as usize)
     }
 
     /// Whether a removal point lies in `from..=to` of the reading.
@@ -98,25 +134,30 @@ pub(crate) fn markup_reading(text: &str) -> Option<Reading> {
     if !useful {
         return None;
     }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut source = Vec::with_capacity(bytes.len());
+    let mut out = String::with_capacity(bytes.len());
+    let mut stretches = Vec::with_capacity(removals.len() + 1);
     let mut joints = Vec::new();
     let mut copied = 0;
+    // Offsets fit in `u32`: checked above.
     for (at, skip, touches) in removals {
-        out.extend_from_slice(&bytes[copied..at]);
-        source.extend((copied..at).map(|k| k as u32));
+        if at > copied {
+            stretches.push((out.len() as u32, copied as u32));
+            // Only whole characters and whole ASCII runs are removed, so every copied
+            // stretch starts and ends on a character boundary.
+            out.push_str(text.get(copied..at)?);
+        }
         if touches && joints.last() != Some(&(out.len() as u32)) {
             joints.push(out.len() as u32);
         }
         copied = at + skip;
     }
-    out.extend_from_slice(&bytes[copied..]);
-    source.extend((copied..bytes.len()).map(|k| k as u32));
-    // Only whole characters and whole ASCII runs were removed: the rest is valid UTF-8.
-    let text = String::from_utf8(out).ok()?;
+    if copied < bytes.len() {
+        stretches.push((out.len() as u32, copied as u32));
+        out.push_str(text.get(copied..)?);
+    }
     Some(Reading {
-        text,
-        source,
+        text: out,
+        stretches,
         joints,
     })
 }

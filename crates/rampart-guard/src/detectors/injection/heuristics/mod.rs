@@ -83,6 +83,8 @@ pub struct Heuristics {
     anchor_list: Vec<&'static str>,
     /// For each anchor pattern id, the rules it triggers.
     anchor_rules: Vec<Vec<usize>>,
+    /// The length of the longest anchor literal.
+    max_anchor_len: usize,
     /// Each rule's expression, compiled the first time one of its anchors is found:
     /// compiling the whole table costs more than a million times scanning a short text
     /// without anchors, and most processes (a CLI run, a test) need few rules.
@@ -128,6 +130,7 @@ impl Heuristics {
         }
         Heuristics {
             anchors: OnceLock::new(),
+            max_anchor_len: anchor_list.iter().map(|a| a.len()).max().unwrap_or(0),
             anchor_list,
             anchor_rules,
             rules,
@@ -302,7 +305,9 @@ impl Heuristics {
         hits: &mut Vec<Hit>,
         anchor_hits: impl IntoIterator<Item = (usize, usize)>,
     ) {
-        self.scan_anchored(text, untrusted, hits, anchor_hits);
+        // Kept: the markup reading's anchors are derived from them.
+        let anchor_hits: Vec<(usize, usize)> = anchor_hits.into_iter().collect();
+        self.scan_anchored(text, untrusted, hits, anchor_hits.iter().copied());
         if let Some(folded) = leet_reading(text) {
             let mut more = Vec::new();
             self.scan(&folded, untrusted, &mut more);
@@ -325,10 +330,8 @@ impl Heuristics {
             // Hits of the reading are mapped back onto the text; those of the text
             // itself stay as they are.
             let anchors = self
-                .anchors()
-                .hits(&reading.text)
+                .reading_anchors(&reading, &anchor_hits)
                 .into_iter()
-                .map(|m| (m.pattern, m.start))
                 .filter(|&(_, p)| {
                     reading.has_joint_in(p.saturating_sub(WINDOW_BEFORE), p + WINDOW_AFTER)
                 });
@@ -348,6 +351,70 @@ impl Heuristics {
             }
         }
         discount_quoted_mentions(text, untrusted, hits);
+    }
+
+    /// The anchor hits of a markup reading as (literal number, start), in the order a
+    /// walk of the whole reading gives them, from the hits of the text it reads: a hit
+    /// that lies within one stretch the reading copies is a hit of the text there, so
+    /// only the bytes around each seam (where markup was removed) are walked again, for
+    /// the hits that span it. A reading with seams closer together than that saves
+    /// nothing and is walked whole.
+    fn reading_anchors(
+        &self,
+        reading: &markup::Reading,
+        text_hits: &[(usize, usize)],
+    ) -> Vec<(usize, usize)> {
+        let reach = self.max_anchor_len.saturating_sub(1);
+        let bytes = reading.text.as_bytes();
+        if reading.seams().count().saturating_mul(2 * reach) >= bytes.len() {
+            return self
+                .anchors()
+                .hits(&reading.text)
+                .into_iter()
+                .map(|m| (m.pattern, m.start))
+                .collect();
+        }
+        self.derived_reading_anchors(reading, text_hits)
+    }
+
+    /// [`Self::reading_anchors`] without the whole walk, however many seams.
+    fn derived_reading_anchors(
+        &self,
+        reading: &markup::Reading,
+        text_hits: &[(usize, usize)],
+    ) -> Vec<(usize, usize)> {
+        let reach = self.max_anchor_len.saturating_sub(1);
+        let bytes = reading.text.as_bytes();
+        // (end, length, literal): the walk's order is by end, then longest first, then
+        // literal number (`shared_anchors.rs`).
+        let mut all: Vec<(usize, usize, usize)> = Vec::with_capacity(text_hits.len() + 8);
+        for &(pattern, start) in text_hits {
+            let len = self.anchor_list[pattern].len();
+            if let Some(r) = reading.reading_offset(start, start + len) {
+                all.push((r + len, len, pattern));
+            }
+        }
+        let mut piece = Vec::new();
+        let mut previous = 0;
+        for seam in reading.seams() {
+            // Hits that start before `seam` and end after it; one that also spans the
+            // previous seam was taken there.
+            let from = seam.saturating_sub(reach).max(previous);
+            let to = (seam + reach).min(bytes.len());
+            piece.clear();
+            self.anchors().push_hits(&bytes[from..to], &mut piece);
+            for h in &piece {
+                let (start, end) = (from + h.start, from + h.end);
+                if start < seam && seam < end {
+                    all.push((end, end - start, h.pattern));
+                }
+            }
+            previous = seam;
+        }
+        all.sort_unstable_by_key(|&(end, len, pattern)| (end, std::cmp::Reverse(len), pattern));
+        all.into_iter()
+            .map(|(end, len, pattern)| (pattern, end - len))
+            .collect()
     }
 
     /// The adversarial suffix of `text`, if it has one ([`suffix`]). Only for text on its

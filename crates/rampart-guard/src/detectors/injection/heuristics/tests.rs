@@ -250,3 +250,77 @@ fn a_notice_that_the_models_safeguards_are_off_is_an_override_and_other_filters_
         assert!(score < 0.5, "{text}: {score} {names:?}");
     }
 }
+
+/// The markup reading's anchors, derived from the text's hits and a walk around each
+/// seam, are the hits of a walk of the whole reading, in the same order: on texts built
+/// from the anchor literals themselves with markup inside and between them, so that many
+/// hits span seams, touch them or hide in removed markup.
+#[test]
+fn a_readings_anchors_equal_a_walk_of_the_whole_reading() {
+    let h = Heuristics::shared();
+    let literals = h.anchor_literals().to_vec();
+    let marks = [
+        "*",
+        "**",
+        "_",
+        "~~",
+        "`",
+        "-",
+        "-\n",
+        "<b>",
+        "</span>",
+        "<!-- x -->",
+        " ",
+        " ",
+        "\n",
+    ];
+    let mut next = crate::test_rng::xorshift(0x00C0_FFEE_1234_5678);
+    let mut checked = 0;
+    for round in 0..3000 {
+        let mut text = String::new();
+        let pieces = 1 + (next() % if round % 10 == 0 { 400 } else { 12 }) as usize;
+        for _ in 0..pieces {
+            let lit = literals[(next() % literals.len() as u64) as usize];
+            let mut chars = lit.char_indices().map(|(i, _)| i).collect::<Vec<_>>();
+            chars.push(lit.len());
+            // Split the literal at a random character boundary with markup, or not.
+            let cut = chars[(next() % chars.len() as u64) as usize];
+            let (a, b) = lit.split_at(cut);
+            text.push_str(a);
+            if next().is_multiple_of(2) {
+                text.push_str(marks[(next() % marks.len() as u64) as usize]);
+            }
+            text.push_str(b);
+            if next().is_multiple_of(3) {
+                text.push_str(["a", "Z", "é", "x-y", "_"][(next() % 5) as usize]);
+            }
+            text.push_str(marks[(next() % marks.len() as u64) as usize]);
+            if next().is_multiple_of(4) {
+                text.push_str(" plain words without any markup at all in them ");
+            }
+        }
+        let Some(reading) = markup::markup_reading(&text) else {
+            continue;
+        };
+        let text_hits: Vec<(usize, usize)> = h
+            .anchors()
+            .hits(&text)
+            .into_iter()
+            .map(|m| (m.pattern, m.start))
+            .collect();
+        let whole: Vec<(usize, usize)> = h
+            .anchors()
+            .hits(&reading.text)
+            .into_iter()
+            .map(|m| (m.pattern, m.start))
+            .collect();
+        assert_eq!(
+            h.derived_reading_anchors(&reading, &text_hits),
+            whole,
+            "{text:?}"
+        );
+        assert_eq!(h.reading_anchors(&reading, &text_hits), whole, "{text:?}");
+        checked += 1;
+    }
+    assert!(checked > 1000, "{checked}");
+}
