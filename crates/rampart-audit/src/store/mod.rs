@@ -5,6 +5,7 @@
 
 pub mod postgres;
 pub mod sqlite;
+mod tree;
 
 use crate::chain::{Verifier, VerifyReport};
 use crate::error::AuditError;

@@ -2,10 +2,11 @@
 //! processes writing the same file (two gateways, or a gateway and a test) still extend
 //! one chain in order; SQL triggers refuse `UPDATE` and `DELETE`.
 
+use super::tree::{TreeRows, extend_tree};
 use super::{AuditQuery, AuditStore, StoredRecord, to_i64};
 use crate::chain::{self, Verifier, VerifyReport};
 use crate::error::AuditError;
-use crate::merkle::{self, Frontier, Hash, NodeId};
+use crate::merkle::{Hash, NodeId};
 use crate::record::AuditRecord;
 use async_trait::async_trait;
 use rampart_migrate::{Migration, MigrationTable, migrate_sqlite};
@@ -118,7 +119,7 @@ impl SqliteAuditStore {
         let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_records")
             .fetch_one(&mut *tx)
             .await?;
-        extend_tree(&mut tx, last.unwrap_or(0) + 1, &[]).await?;
+        extend_tree(&mut *tx, last.unwrap_or(0) + 1, &[]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -172,96 +173,42 @@ async fn insert_nodes(
     Ok(())
 }
 
-/// The tree's leaf count in this transaction.
-async fn tree_size(conn: &mut SqliteConnection) -> Result<u64, AuditError> {
-    let size: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_tree WHERE level = 0")
-            .fetch_one(&mut *conn)
-            .await?;
-    Ok(u64::try_from(size).unwrap_or(0))
-}
-
-/// Extends the tree, in the caller's append transaction, to the records before
-/// `first_new_seq` (read back from the table if the tree lags) and then the `new` chain
-/// hashes, which are the records `first_new_seq..`.
-async fn extend_tree(
-    conn: &mut SqliteConnection,
-    first_new_seq: i64,
-    new: &[Hash],
-) -> Result<(), AuditError> {
-    let size = tree_size(conn).await?;
-    let mut frontier = load_frontier(conn, size).await?;
-    let mut next = to_i64(size) + 1;
-    if next > first_new_seq {
-        return Err(AuditError::Corrupt {
-            seq: next - 1,
-            reason: "the Merkle tree has more leaves than the log has records".to_owned(),
-        });
+/// The tree's rows in this backend's SQL; `super::tree` extends the tree over them.
+impl TreeRows for SqliteConnection {
+    async fn tree_size(&mut self) -> Result<u64, AuditError> {
+        let size: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_tree WHERE level = 0")
+                .fetch_one(&mut *self)
+                .await?;
+        Ok(u64::try_from(size).unwrap_or(0))
     }
-    while next < first_new_seq {
+
+    async fn fetch_nodes(&mut self, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, AuditError> {
+        fetch_nodes(self, ids).await
+    }
+
+    async fn insert_nodes(&mut self, nodes: &[(NodeId, Hash)]) -> Result<(), AuditError> {
+        insert_nodes(self, nodes).await
+    }
+
+    async fn chain_page(
+        &mut self,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, AuditError> {
         let rows = sqlx::query(
             "SELECT seq, hash FROM audit_records WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?",
         )
-        .bind(next)
-        .bind(first_new_seq)
-        .bind(super::TREE_CATCH_UP_PAGE)
-        .fetch_all(&mut *conn)
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(&mut *self)
         .await?;
-        let mut hashes = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let seq: i64 = row.try_get("seq")?;
-            let hash: String = row.try_get("hash")?;
-            let corrupt = |reason: &str| AuditError::Corrupt {
-                seq,
-                reason: reason.to_owned(),
-            };
-            if seq != next {
-                return Err(corrupt(
-                    "records missing before it: the tree cannot cover them",
-                ));
-            }
-            hashes.push(
-                chain::from_hex(&hash)
-                    .ok_or_else(|| corrupt("stored hash is not 64 hex digits"))?,
-            );
-            next += 1;
-        }
-        if hashes.is_empty() {
-            return Err(AuditError::Corrupt {
-                seq: next,
-                reason: "record missing: the tree cannot cover it".to_owned(),
-            });
-        }
-        push_leaves(conn, &mut frontier, &hashes).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("seq")?, row.try_get("hash")?)))
+            .collect()
     }
-    push_leaves(conn, &mut frontier, new).await
-}
-
-async fn load_frontier(conn: &mut SqliteConnection, size: u64) -> Result<Frontier, AuditError> {
-    let ids = merkle::range_nodes(0, size);
-    let found = fetch_nodes(conn, &ids).await?;
-    let hashes = ids
-        .iter()
-        .map(|id| found.get(id).copied())
-        .collect::<Option<Vec<_>>>();
-    hashes
-        .and_then(|h| Frontier::from_nodes(size, &h))
-        .ok_or_else(|| AuditError::Corrupt {
-            seq: to_i64(size),
-            reason: "the Merkle tree lacks a node of its right edge".to_owned(),
-        })
-}
-
-async fn push_leaves(
-    conn: &mut SqliteConnection,
-    frontier: &mut Frontier,
-    chain_hashes: &[Hash],
-) -> Result<(), AuditError> {
-    let mut nodes = Vec::with_capacity(chain_hashes.len() * 2);
-    for hash in chain_hashes {
-        frontier.push(merkle::leaf_hash(hash), |id, h| nodes.push((id, h)));
-    }
-    insert_nodes(conn, &nodes).await
 }
 
 fn decode(row: &SqliteRow) -> Result<StoredRecord, AuditError> {
@@ -359,13 +306,13 @@ impl AuditStore for SqliteAuditStore {
             }
             query.execute(&mut *tx).await?;
         }
-        extend_tree(&mut tx, first_new_seq, &leaves).await?;
+        extend_tree(&mut *tx, first_new_seq, &leaves).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn tree_size(&self) -> Result<u64, AuditError> {
-        tree_size(&mut *self.pool.acquire().await?).await
+        TreeRows::tree_size(&mut *self.pool.acquire().await?).await
     }
 
     async fn tree_nodes(&self, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, AuditError> {
